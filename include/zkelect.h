@@ -1,0 +1,382 @@
+/*
+ * zkelect.h - leader election on Apache ZooKeeper.
+ *
+ * Copyright (c) 2026 the zkelect developers. Licensed under the Apache License 2.0.
+ *
+ * One zkelect_t is one participant in one election. Each participant creates an
+ * EPHEMERAL_SEQUENTIAL znode under the election path; the lowest sequence number
+ * leads, every other participant watches only its immediate predecessor, so a
+ * leader change wakes exactly one participant whatever the number of contenders.
+ * The host learns through one callback when it becomes leader and when it stops,
+ * with a fencing token (the czxid of its znode) that only grows from term to term.
+ *
+ * This header is the manual; zkelect(3) follows it.
+ *
+ * ===================================================================== Threads
+ *
+ * - A zkelect_t owns two threads besides the ZooKeeper client's two: the
+ *   dispatch thread, which runs every callback, in order, one at a time; and
+ *   the keeper thread, which renews the leadership lease, revokes leadership
+ *   at the lease deadline and replaces an expired session. User code never
+ *   runs on ZooKeeper's threads, and never while the library holds a lock.
+ * - A slow callback delays later callbacks of the same handle, but never
+ *   ZooKeeper's processing, the lease timer or zkelect_is_leader(): the lease
+ *   deadline is enforced even while a callback blocks.
+ * - Allowed from inside a callback: every query (zkelect_is_leader,
+ *   zkelect_epoch, zkelect_lease_deadline, zkelect_get_leader,
+ *   zkelect_participants, ...), zkelect_resign() and zkelect_destroy().
+ *   A destroy called from a callback is deferred: it returns at once and the
+ *   handle is torn down right after the callback returns; the handle must not
+ *   be used after the destroy call. zkelect_wait_leader() and
+ *   zkelect_wait_connected() from a callback return ZKELECT_ESTATE at once
+ *   (they would wait for an event that only this thread can deliver).
+ * - Queries and zkelect_resign() may be called from any thread at any time
+ *   between zkelect_new() and zkelect_destroy(). Setters (zkelect_set_*) are
+ *   allowed only before zkelect_start(). zkelect_destroy() must not run
+ *   concurrently with any other call on the same handle.
+ * - The log function may be called from any thread, including ZooKeeper's, and
+ *   possibly while the library holds internal locks: it must be quick and must
+ *   not call zkelect functions on the same handle.
+ * - Handles share nothing: no global state, no init function. Different
+ *   handles may be used from different threads freely.
+ *
+ * ================================================================== Guarantees
+ *
+ * - No two leaders: zkelect_is_leader() is true only while the participant is
+ *   elected AND the local clock (CLOCK_BOOTTIME) is before the lease deadline
+ *   D = a + f*T, where T is the negotiated session timeout, f the lease
+ *   fraction (default 2/3) and a the time at which the last request the server
+ *   answered on the current session was *sent*. The server cannot expire the
+ *   session, and so cannot let a successor in, before a + T. See README.md,
+ *   "Guarantees", for the argument and its assumptions.
+ * - Fencing: every term carries an epoch, the czxid of the leader's znode. It
+ *   strictly increases from term to term within one election, also across a
+ *   deletion and re-creation of the election path. Resources that accept work
+ *   from a leader should reject an epoch lower than the highest they have seen.
+ * - Pairing: REVOKED is delivered only after ELECTED, with the same epoch, and
+ *   never twice for one term.
+ */
+#ifndef ZKELECT_H
+#define ZKELECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define ZKELECT_EXPORT __attribute__((visibility("default")))
+#else
+#define ZKELECT_EXPORT
+#endif
+
+/* ====================================================================== Errors
+ *
+ * Every function that can fail returns ZKELECT_OK (0) or one of these negative
+ * codes; zkelect_strerror() names them. Each failure is also described through
+ * the log function, when one is set, with the details (the offending input,
+ * ZooKeeper's own error). A function that fails changes nothing.
+ */
+#define ZKELECT_ERRNO_MAP(XX)                                                       \
+    XX(OK, 0, "success")                                                            \
+    XX(EINVAL, -1, "invalid argument")                                              \
+    XX(ENOMEM, -2, "out of memory")                                                 \
+    XX(ESTATE, -3, "operation not allowed in the handle's current state")           \
+    XX(ETIMEDOUT, -4, "timed out")                                                  \
+    XX(EZK, -5, "ZooKeeper error")                                                  \
+    XX(EAUTH, -6, "not authorized by ZooKeeper")                                    \
+    XX(ERANGE, -7, "buffer too small")                                              \
+    XX(ENOLEADER, -8, "no leader")                                                  \
+    XX(ETOOBIG, -9, "data too large")                                               \
+    XX(ENAMETOOLONG, -10, "name or path too long")                                  \
+    XX(ENOTCONN, -11, "not connected to ZooKeeper")                                 \
+    XX(ESYS, -12, "system error")
+
+typedef enum zkelect_error {
+#define ZKELECT_ERROR_ENUM(name, value, text) ZKELECT_##name = (value),
+    ZKELECT_ERRNO_MAP(ZKELECT_ERROR_ENUM)
+#undef ZKELECT_ERROR_ENUM
+} zkelect_error_t;
+
+/* The text for a code; "unknown error" for a code that is not listed. Never NULL. */
+ZKELECT_EXPORT const char *zkelect_strerror(int err);
+
+/* ===================================================================== Limits */
+
+/* Longest accepted election path, in bytes (ZKELECT_ENAMETOOLONG beyond). */
+#define ZKELECT_PATH_MAX 1024
+/* Longest accepted participant id, in bytes (ZKELECT_ENAMETOOLONG beyond). */
+#define ZKELECT_ID_MAX 255
+/* Largest accepted payload for zkelect_set_data(), in bytes (ZKELECT_ETOOBIG
+ * beyond). It keeps the whole create request under ZooKeeper's default
+ * jute.maxbuffer (1,048,575 bytes), past which the server drops the
+ * connection instead of answering with an error. */
+#define ZKELECT_DATA_MAX 1000000
+
+/* =================================================================== Lifecycle */
+
+/* One participant in one election. Opaque. */
+typedef struct zkelect zkelect_t;
+
+/*
+ * Create a participant. Nothing is sent to ZooKeeper until zkelect_start().
+ *
+ * zk_hosts:       "host:port[,host:port...][/chroot]"; each port 1..65535.
+ * election_path:  absolute znode path, e.g. "/services/billing/leader": no
+ *                 trailing '/', no empty, "." or ".." segment, valid UTF-8
+ *                 without control characters, not "/" and not under the
+ *                 reserved "/zookeeper", at most ZKELECT_PATH_MAX bytes.
+ *                 Missing parents are created when the participant joins.
+ * participant_id: how others see this participant (zkelect_get_leader(),
+ *                 zkelect_participants()): 1..ZKELECT_ID_MAX bytes of valid
+ *                 UTF-8 without control characters. NULL picks
+ *                 "<hostname>:<pid>". Ids need not be unique.
+ *
+ * Returns ZKELECT_OK and *out, or ZKELECT_EINVAL (NULL out, a malformed host
+ * string, a bad path or id), ZKELECT_ENAMETOOLONG, ZKELECT_ENOMEM,
+ * ZKELECT_ESYS. On failure *out is set to NULL.
+ * As no log function can be set yet, the reason for a rejected argument is
+ * only in the return code.
+ */
+ZKELECT_EXPORT int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path,
+                               const char *participant_id);
+
+/*
+ * Join the election. Returns at once: connecting, creating the election path
+ * and the participant's znode proceed in the background, and go on by
+ * themselves after a disconnection or a session expiry, until
+ * zkelect_destroy(). An unreachable server is not an error here: the library
+ * keeps trying (see zkelect_wait_connected()).
+ *
+ * Returns ZKELECT_OK, ZKELECT_ESTATE if already started, ZKELECT_EZK if the
+ * ZooKeeper client refused the host string, ZKELECT_ESYS/ZKELECT_ENOMEM if a
+ * thread or the client could not be created.
+ */
+ZKELECT_EXPORT int zkelect_start(zkelect_t *e);
+
+/*
+ * Give up the current place in line and rejoin at the back. If leading, the
+ * participant stops leading at once (zkelect_is_leader() is 0 when this
+ * returns) and REVOKED (reason ZKELECT_REASON_RESIGNED) is delivered before
+ * the znode is deleted, so that the host has stopped before any successor can
+ * be elected. A follower simply moves to the back of the line.
+ * Allowed from inside a callback.
+ *
+ * Returns ZKELECT_OK, ZKELECT_EINVAL (NULL), ZKELECT_ESTATE (not started).
+ */
+ZKELECT_EXPORT int zkelect_resign(zkelect_t *e);
+
+/*
+ * Leave the election and free the handle. If leading, the participant stops
+ * leading at once and REVOKED (reason ZKELECT_REASON_CLOSED) is delivered;
+ * then the znode is deleted and the session closed, so that a successor is
+ * elected at once rather than after the session timeout. A create still in
+ * flight is cleaned up: no znode is left behind. If the server is unreachable,
+ * the destroy does not wait for it: the znode then goes with the session.
+ *
+ * Waits for a callback running on another thread to return. Called from
+ * inside a callback it returns at once and the teardown happens after that
+ * callback returns. NULL is allowed and does nothing.
+ */
+ZKELECT_EXPORT void zkelect_destroy(zkelect_t *e);
+
+/* ================================================================== Settings
+ *
+ * All setters are allowed only before zkelect_start() (ZKELECT_ESTATE after)
+ * and return ZKELECT_EINVAL for a NULL handle.
+ */
+
+/* Requested session timeout, 100..3600000 ms (default 10000). The server
+ * clamps it to its [minSessionTimeout, maxSessionTimeout]; the lease always
+ * uses the timeout the server granted. */
+ZKELECT_EXPORT int zkelect_set_session_timeout(zkelect_t *e, int timeout_ms);
+
+/* Optional payload stored with the participant's znode (e.g. "host:port"),
+ * returned by zkelect_participants(). The bytes are copied. len 0 clears it
+ * (data may then be NULL). ZKELECT_ETOOBIG above ZKELECT_DATA_MAX bytes. */
+ZKELECT_EXPORT int zkelect_set_data(zkelect_t *e, const void *data, size_t len);
+
+/* What counts as losing leadership when the connection to ZooKeeper drops. */
+typedef enum zkelect_disconnect_policy {
+    /* Default. Stop leading as soon as the client library reports a
+     * disconnection; on reconnection within the session, lead again (same
+     * znode, same epoch) if still first in line. The safe, eager choice. */
+    ZKELECT_POLICY_STRICT = 0,
+    /* Keep leading through a short disconnection and stop only at the lease
+     * deadline if no reply arrived by then. Rides out a blip without a
+     * REVOKED/ELECTED pair; never unsafe, because the deadline comes before
+     * the server can expire the session. */
+    ZKELECT_POLICY_LEASE = 1
+} zkelect_disconnect_policy_t;
+
+ZKELECT_EXPORT int zkelect_set_disconnect_policy(zkelect_t *e, int policy);
+
+/* The lease fraction f in D = a + f*T, strictly between 0 and 1 (default
+ * 2/3). A larger f keeps leadership longer through silence but leaves less
+ * time between the end of the lease and the earliest moment the server can
+ * expire the session (the margin for the host to stop its work and for clock
+ * rate error). */
+ZKELECT_EXPORT int zkelect_set_lease_fraction(zkelect_t *e, double fraction);
+
+/* =================================================================== Logging */
+
+typedef enum zkelect_log_level {
+    ZKELECT_LOG_ERROR = 0,
+    ZKELECT_LOG_WARN = 1,
+    ZKELECT_LOG_INFO = 2,
+    ZKELECT_LOG_DEBUG = 3
+} zkelect_log_level_t;
+
+/* Receives one message (no trailing newline) at a time. See "Threads" for the
+ * rules it must follow. Messages of the ZooKeeper client that it reports on
+ * the threads that run zkelect's code are passed along too, tagged "zookeeper:". */
+typedef void (*zkelect_log_fn)(zkelect_t *e, int level, const char *message, void *userdata);
+
+/* Set the log function and the most verbose level it receives (default
+ * ZKELECT_LOG_INFO). fn NULL turns logging off (the default): the library
+ * never writes to stdout or stderr by itself. ZKELECT_EINVAL for a level
+ * outside ZKELECT_LOG_ERROR..ZKELECT_LOG_DEBUG. */
+ZKELECT_EXPORT int zkelect_set_log(zkelect_t *e, zkelect_log_fn fn, void *userdata);
+ZKELECT_EXPORT int zkelect_set_log_level(zkelect_t *e, int level);
+
+/* ===================================================================== Events */
+
+typedef enum zkelect_event_type {
+    /* This participant leads. ev->epoch is the term's fencing token. */
+    ZKELECT_EV_ELECTED = 1,
+    /* This participant no longer leads; ev->reason says why, ev->epoch is the
+     * epoch of the term that ended. Delivered only after ELECTED. */
+    ZKELECT_EV_REVOKED = 2,
+    /* Something needs the host's attention; the library keeps trying where
+     * that makes sense. ev->error is a ZKELECT_E* code, ev->zk_error the
+     * ZooKeeper return code (0 if none), ev->message the details. */
+    ZKELECT_EV_ERROR = 3,
+    /* The participant's znode exists: it is in line (ev->sequence is its
+     * sequence number, ev->epoch its czxid). Delivered at every (re)join. */
+    ZKELECT_EV_JOINED = 4
+} zkelect_event_type_t;
+
+typedef enum zkelect_revoke_reason {
+    ZKELECT_REASON_NONE = 0,
+    /* zkelect_resign() was called. */
+    ZKELECT_REASON_RESIGNED = 1,
+    /* The connection to ZooKeeper dropped (ZKELECT_POLICY_STRICT). */
+    ZKELECT_REASON_SUSPENDED = 2,
+    /* The server expired the session; a new one is being opened. */
+    ZKELECT_REASON_EXPIRED = 3,
+    /* Someone else deleted this participant's znode; it rejoins. */
+    ZKELECT_REASON_NODE_DELETED = 4,
+    /* zkelect_destroy() was called. */
+    ZKELECT_REASON_CLOSED = 5,
+    /* The lease deadline passed without a reply from the server. */
+    ZKELECT_REASON_LEASE_EXPIRED = 6,
+    /* ZooKeeper refused the session's credentials; the participant stops. */
+    ZKELECT_REASON_AUTH_FAILED = 7,
+    /* A contender appeared ahead in line (a foreign client created a node with
+     * a lower sequence number than ours); the participant waits its turn. */
+    ZKELECT_REASON_PREEMPTED = 8
+} zkelect_revoke_reason_t;
+
+/* Owned by the library and valid only during the callback. Fields may be
+ * added at the end in later versions. */
+typedef struct zkelect_event {
+    int type;            /* zkelect_event_type_t */
+    int64_t epoch;       /* fencing token of the term (ELECTED, REVOKED), czxid (JOINED), else -1 */
+    int reason;          /* zkelect_revoke_reason_t for REVOKED, else ZKELECT_REASON_NONE */
+    int error;           /* ZKELECT_E* for ERROR, else ZKELECT_OK */
+    int zk_error;        /* ZooKeeper's return code behind an ERROR, else 0 */
+    int32_t sequence;    /* the znode's sequence number (JOINED, ELECTED, REVOKED) */
+    const char *message; /* human-readable details; never NULL */
+} zkelect_event_t;
+
+typedef void (*zkelect_callback_fn)(zkelect_t *e, const zkelect_event_t *ev, void *userdata);
+
+/* Set the callback (NULL: no callback). Before zkelect_start() only. */
+ZKELECT_EXPORT int zkelect_set_callback(zkelect_t *e, zkelect_callback_fn cb, void *userdata);
+
+/* Names for logs: "ELECTED", "resigned", ... Never NULL. */
+ZKELECT_EXPORT const char *zkelect_event_name(int type);
+ZKELECT_EXPORT const char *zkelect_reason_name(int reason);
+
+/* ==================================================================== Queries */
+
+/* 1 if this participant leads right now (elected and before the lease
+ * deadline), else 0 (also for NULL). Lock-free; never blocks. */
+ZKELECT_EXPORT int zkelect_is_leader(const zkelect_t *e);
+
+/* The fencing token of the current term, or -1 when not leading. */
+ZKELECT_EXPORT int64_t zkelect_epoch(const zkelect_t *e);
+
+/* The lease deadline of the current term, in nanoseconds of CLOCK_BOOTTIME:
+ * leadership is guaranteed exclusive until then and ends then unless renewed
+ * (the library renews it every T/4 while the server answers). Compare with
+ * clock_gettime(CLOCK_BOOTTIME). ZKELECT_ENOLEADER when not leading. */
+ZKELECT_EXPORT int zkelect_lease_deadline(const zkelect_t *e, int64_t *deadline_ns);
+
+/* Block until this participant leads (ZKELECT_OK) or timeout_ms passes
+ * (ZKELECT_ETIMEDOUT). timeout_ms < 0 waits without limit, 0 only checks.
+ * ZKELECT_ESTATE if not started or called from a callback. */
+ZKELECT_EXPORT int zkelect_wait_leader(zkelect_t *e, int timeout_ms);
+
+/* Block until a ZooKeeper session is established (ZKELECT_OK) or timeout_ms
+ * passes (ZKELECT_ETIMEDOUT); same conventions as zkelect_wait_leader(). */
+ZKELECT_EXPORT int zkelect_wait_connected(zkelect_t *e, int timeout_ms);
+
+/* The negotiated session timeout in ms, or ZKELECT_ENOTCONN before the first
+ * session is established. */
+ZKELECT_EXPORT int zkelect_session_timeout(const zkelect_t *e);
+
+/*
+ * Read from ZooKeeper the id of the current leader (this participant or
+ * another) into id_buf, NUL-terminated. Returns ZKELECT_OK,
+ * ZKELECT_ENOLEADER (nobody in line), ZKELECT_ERANGE (id_len too small; the
+ * buffer is left empty), ZKELECT_ENOTCONN, ZKELECT_EZK, ZKELECT_EINVAL,
+ * ZKELECT_ESTATE (not started).
+ */
+ZKELECT_EXPORT int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len);
+
+/* One contender, as read from ZooKeeper. */
+typedef struct zkelect_participant {
+    char *id;           /* participant id (NUL-terminated) */
+    void *data;         /* payload from zkelect_set_data() (NULL if none) */
+    size_t data_len;
+    char *node;         /* znode name under the election path */
+    int32_t sequence;   /* sequence number */
+    int64_t session_id; /* ephemeralOwner of the znode */
+    int64_t czxid;      /* the epoch it would lead with */
+    int64_t ctime_ms;   /* creation time, ms since the Unix epoch (server clock) */
+    int is_leader;      /* 1 for the first in line */
+    int is_self;        /* 1 for this handle's own znode */
+} zkelect_participant_t;
+
+/*
+ * Read the contenders from ZooKeeper, in line order (the leader first). Only
+ * ephemeral znodes in the zkelect format count; others are skipped. On
+ * success *list (free with zkelect_participants_free()) and *count are set;
+ * *list is NULL when *count is 0. Errors as zkelect_get_leader(), but an empty
+ * election is ZKELECT_OK with *count 0.
+ */
+ZKELECT_EXPORT int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *count);
+ZKELECT_EXPORT void zkelect_participants_free(zkelect_participant_t *list, size_t count);
+
+/* The full path of this participant's znode, if it has one now. ZKELECT_ESTATE
+ * when it has none, ZKELECT_ERANGE when len is too small. */
+ZKELECT_EXPORT int zkelect_node_path(zkelect_t *e, char *buf, size_t len);
+
+/* ==================================================================== Version */
+
+#define ZKELECT_VERSION_MAJOR 0
+#define ZKELECT_VERSION_MINOR 1
+#define ZKELECT_VERSION_PATCH 0
+
+/* The library's version as "MAJOR.MINOR.PATCH" (of the library that is
+ * loaded, which may differ from the header's macros). */
+ZKELECT_EXPORT const char *zkelect_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZKELECT_H */

@@ -1,0 +1,671 @@
+/* election.c - the election recipe as a state machine driven by ZooKeeper
+ * completions and watches. Every function here runs with e->lock held; the
+ * completions take it themselves. Nothing blocks and nothing sleeps. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MS ((int64_t)1000000)
+
+static void check_own(struct zkelect *e);
+static void list_children(struct zkelect *e, bool finding);
+
+/* ------------------------------------------------------------------ helpers */
+
+static bool transient(int rc)
+{
+    return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED || rc == ZSESSIONMOVED ||
+           rc == ZINVALIDSTATE || rc == ZCLOSING;
+}
+
+static char *child_path(const struct zkelect *e, const char *name)
+{
+    size_t len = strlen(e->path) + 1 + strlen(name) + 1;
+    char *path = malloc(len);
+    if (path) {
+        strcpy(path, e->path);
+        strcat(path, "/");
+        strcat(path, name);
+    }
+    return path;
+}
+
+/* A request that could not even be queued, or whose reply is an error that
+ * a reconnection does not cure, is reported and the join tried again later. */
+static void fail(struct zkelect *e, const char *what, int rc)
+{
+    if (transient(rc)) {
+        /* The session watcher restarts the join once connected again. */
+        if (e->phase != ZKE_FAILED)
+            e->phase = ZKE_WAITING;
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "%s: %s; waiting for the connection", what, zerror(rc));
+        return;
+    }
+    zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s (%d)", what, zerror(rc), rc);
+    zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, zkelect__from_zk_error(rc), rc, "%s: %s", what,
+                         zerror(rc));
+    zkelect__retry_later(e);
+}
+
+static zke_op_t *start_op(struct zkelect *e, const char *path)
+{
+    zke_op_t *op = zkelect__op_new(e, path);
+    if (!op) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; retrying the join later");
+        zkelect__retry_later(e);
+    }
+    return op;
+}
+
+/* Queue-time failure of an asynchronous call: the completion will not run. */
+static void abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc)
+{
+    zkelect__op_finish(op);
+    zkelect__op_free(op);
+    fail(e, what, rc);
+}
+
+void zkelect__retry_later(struct zkelect *e)
+{
+    int backoff = e->retry_backoff_ms ? e->retry_backoff_ms * 2 : 250;
+    e->retry_backoff_ms = backoff > 30000 ? 30000 : backoff;
+    e->retry_at = zkelect__now_ns() + (int64_t)e->retry_backoff_ms * MS;
+    if (e->phase != ZKE_FAILED && e->phase != ZKE_RELEASING)
+        e->phase = ZKE_WAITING;
+    e->gen++;
+    pthread_cond_signal(&e->keeper_cond);
+}
+
+/* -------------------------------------------------------------- leadership */
+
+void zkelect__revoke(struct zkelect *e, int reason)
+{
+    if (!atomic_load(&e->leading))
+        return;
+    atomic_store(&e->leading, false);
+    atomic_store(&e->epoch, -1);
+    atomic_store(&e->lease_deadline, 0);
+    if (e->phase == ZKE_LEADING)
+        e->phase = ZKE_WAITING;
+    zkelect__log(e, ZKELECT_LOG_INFO, "leadership revoked (%s), epoch 0x%llx", zkelect_reason_name(reason),
+                 (unsigned long long)e->own_czxid);
+    zkelect__queue_event(e, ZKELECT_EV_REVOKED, reason, ZKELECT_OK, 0, "leadership revoked: %s",
+                         zkelect_reason_name(reason));
+    pthread_cond_broadcast(&e->state_cond);
+}
+
+/* a is the send time of the oldest request that proved both that our node is
+ * first and that it belongs to this session. */
+static void become_leader(struct zkelect *e, int64_t a)
+{
+    int64_t now = zkelect__now_ns();
+    int64_t deadline = a + (int64_t)(e->lease_fraction * e->timeout_ms * MS);
+    if (now >= deadline) {
+        zkelect__log(e, ZKELECT_LOG_WARN, "first in line, but the server answered too late to grant a lease");
+        zkelect__retry_later(e);
+        return;
+    }
+    e->phase = ZKE_LEADING;
+    e->retry_backoff_ms = 0;
+    e->lease_sent_ns = a;
+    atomic_store(&e->lease_deadline, deadline);
+    atomic_store(&e->epoch, e->own_czxid);
+    if (atomic_load(&e->leading))
+        return;
+    atomic_store(&e->leading, true);
+    e->next_renew_ns = now + (int64_t)e->timeout_ms * MS / 4;
+    zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch 0x%llx, lease %lld ms", e->own_name,
+                 (unsigned long long)e->own_czxid, (long long)((deadline - now) / MS));
+    zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "elected with node %s",
+                         e->own_name);
+    pthread_cond_broadcast(&e->state_cond);
+    pthread_cond_signal(&e->keeper_cond);
+}
+
+/* ------------------------------------------------------------- our own node */
+
+void zkelect__forget_node(struct zkelect *e)
+{
+    free(e->own_path);
+    free(e->own_name);
+    free(e->watched_path);
+    e->own_path = e->own_name = e->watched_path = NULL;
+    e->own_seq = -1;
+    e->own_czxid = -1;
+    e->create_unknown = false;
+    /* Each candidacy has its own token, so that a node of an earlier one can
+     * never be mistaken for the current one. */
+    if (zkelect__token_new(e->token) != ZKELECT_OK)
+        zkelect__log(e, ZKELECT_LOG_ERROR, "no random bytes for a new token; keeping the old one");
+}
+
+static void announce_join(struct zkelect *e)
+{
+    zkelect__log(e, ZKELECT_LOG_INFO, "joined: node %s, czxid 0x%llx", e->own_name, (unsigned long long)e->own_czxid);
+    zkelect__queue_event(e, ZKELECT_EV_JOINED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "joined with node %s",
+                         e->own_name);
+}
+
+/* czxid -1: not known yet (an adopted node); the ownership check learns it. */
+static bool adopt_node(struct zkelect *e, const char *path, int64_t czxid)
+{
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    char *own_path = child_path(e, name);
+    char *own_name = strdup(name);
+    if (!own_path || !own_name || !zkelect__parse_name(name, &e->own_seq, NULL, NULL)) {
+        free(own_path);
+        free(own_name);
+        return false;
+    }
+    free(e->own_path);
+    free(e->own_name);
+    e->own_path = own_path;
+    e->own_name = own_name;
+    e->own_czxid = czxid;
+    e->create_unknown = false;
+    if (czxid >= 0)
+        announce_join(e);
+    return true;
+}
+
+static void lose_node(struct zkelect *e, const char *why)
+{
+    zkelect__log(e, ZKELECT_LOG_WARN, "our node %s is gone (%s); rejoining", e->own_name ? e->own_name : "?", why);
+    zkelect__revoke(e, ZKELECT_REASON_NODE_DELETED);
+    zkelect__forget_node(e);
+    zkelect__restart(e);
+}
+
+static void delete_done(int rc, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    bool same_session = zkelect__op_finish(op) || (!e->stopping && op->zh == e->zh);
+    if (same_session && transient(rc) && rc != ZSESSIONEXPIRED) {
+        zkelect__delete_node(e, op->zh, op->path);
+    } else if (rc != ZOK && rc != ZNONODE && !transient(rc)) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "could not delete %s: %s; it goes with the session", op->path,
+                     zerror(rc));
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Deletes are guaranteed: one that cannot be sent now is remembered and sent
+ * again once connected, for as long as the session lives. */
+void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const char *path)
+{
+    if (!zh || zh != e->zh)
+        return; /* another session: the node went with the old one */
+    if (!e->connected) {
+        char **grown = realloc(e->orphans, (e->n_orphans + 1) * sizeof *grown);
+        char *copy = strdup(path);
+        if (!grown || !copy) {
+            free(copy);
+            if (grown)
+                e->orphans = grown;
+            zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory: %s goes with the session", path);
+            return;
+        }
+        e->orphans = grown;
+        e->orphans[e->n_orphans++] = copy;
+        return;
+    }
+    zke_op_t *op = zkelect__op_new(e, path);
+    if (!op)
+        return;
+    int rc = zoo_adelete(zh, path, -1, delete_done, op);
+    if (rc != ZOK) {
+        zkelect__op_finish(op);
+        zkelect__op_free(op);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "could not delete %s: %s", path, zerror(rc));
+    }
+}
+
+/* ---------------------------------------------------------------- watchers */
+
+static void own_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)state;
+    struct zkelect *e = ctx;
+    zkelect__set_log_owner(e);
+    /* Per-path watchers also receive every session event (G5): ignore them. */
+    if (type == ZOO_SESSION_EVENT)
+        return;
+    pthread_mutex_lock(&e->lock);
+    if (!e->stopping && zh == e->zh && e->own_path && path && strcmp(path, e->own_path) == 0 &&
+        e->phase != ZKE_RELEASING) {
+        if (type == ZOO_DELETED_EVENT)
+            lose_node(e, "deleted by someone else");
+        else
+            zkelect__restart(e); /* changed: check it again, which also re-arms the watch */
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)state;
+    struct zkelect *e = ctx;
+    zkelect__set_log_owner(e);
+    if (type == ZOO_SESSION_EVENT)
+        return;
+    pthread_mutex_lock(&e->lock);
+    /* A watch left by an earlier round (a watch cannot be taken back on the
+     * server) fires here too: only the current predecessor counts. */
+    if (!e->stopping && zh == e->zh && e->watched_path && path && strcmp(path, e->watched_path) == 0) {
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "predecessor %s changed (event %d)", path, type);
+        zkelect__restart(e);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* ------------------------------------------------------------------ renewal */
+
+static void renew_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    (void)value, (void)len;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    bool current = zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0;
+    if (current && atomic_load(&e->leading)) {
+        if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
+            if (op->sent_ns > e->lease_sent_ns) {
+                e->lease_sent_ns = op->sent_ns;
+                atomic_store(&e->lease_deadline, op->sent_ns + (int64_t)(e->lease_fraction * e->timeout_ms * MS));
+            }
+        } else if (rc == ZOK || rc == ZNONODE) {
+            lose_node(e, rc == ZOK ? "owned by another session" : "not found on renewal");
+        } else if (!transient(rc)) {
+            zkelect__log(e, ZKELECT_LOG_WARN, "lease renewal failed: %s", zerror(rc));
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+void zkelect__renew(struct zkelect *e)
+{
+    if (!e->own_path || !zkelect__session_ready(e))
+        return;
+    zke_op_t *op = zkelect__op_new(e, e->own_path);
+    if (!op)
+        return;
+    int rc = zoo_awget(e->zh, e->own_path, own_watcher, e, renew_done, op);
+    if (rc != ZOK) {
+        zkelect__op_finish(op);
+        zkelect__op_free(op);
+        zkelect__log(e, ZKELECT_LOG_WARN, "lease renewal not sent: %s", zerror(rc));
+    }
+}
+
+/* ----------------------------------------------------------- the predecessor */
+
+static bool is_ignored(const struct zkelect *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_ignored; i++) {
+        if (strcmp(e->ignored[i], name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void ignore_impostor(struct zkelect *e, const char *name)
+{
+    zkelect__log(e, ZKELECT_LOG_WARN,
+                 "%s/%s is a persistent node named like a contender: it is not one, and is skipped", e->path,
+                 name);
+    char **grown = realloc(e->ignored, (e->n_ignored + 1) * sizeof *grown);
+    char *copy = strdup(name);
+    if (!grown || !copy) {
+        free(copy);
+        if (grown)
+            e->ignored = grown;
+        return;
+    }
+    e->ignored = grown;
+    e->ignored[e->n_ignored++] = copy;
+}
+
+static void predecessor_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    (void)value, (void)len;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    if (zkelect__op_finish(op)) {
+        if (rc == ZOK && stat->ephemeralOwner == 0) {
+            const char *name = strrchr(op->path, '/') + 1;
+            ignore_impostor(e, name);
+            list_children(e, false);
+        } else if (rc == ZNONODE) {
+            /* Gone between our listing and the watch: look again at once. */
+            list_children(e, false);
+        } else if (rc != ZOK) {
+            fail(e, "watching the predecessor", rc);
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void watch_predecessor(struct zkelect *e, const char *name)
+{
+    free(e->watched_path);
+    e->watched_path = child_path(e, name);
+    if (!e->watched_path) {
+        zkelect__retry_later(e);
+        return;
+    }
+    zke_op_t *op = start_op(e, e->watched_path);
+    if (!op)
+        return;
+    e->phase = ZKE_WATCHING;
+    /* A get, not an exists: an exists watch on a node that is already gone
+     * would stay behind as a creation watch. */
+    int rc = zoo_awget(e->zh, e->watched_path, predecessor_watcher, e, predecessor_done, op);
+    if (rc != ZOK)
+        abandon(e, op, "watching the predecessor", rc);
+}
+
+/* ------------------------------------------------------------ the listing */
+
+static void log_bad_name(struct zkelect *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_bad_names; i++) {
+        if (strcmp(e->bad_names[i], name) == 0)
+            return;
+    }
+    zkelect__log(e, ZKELECT_LOG_WARN, "ignoring %s/%s: not a zkelect contender", e->path, name);
+    if (e->n_bad_names >= 1024)
+        return; /* enough remembered; later strangers are logged each time */
+    char **grown = realloc(e->bad_names, (e->n_bad_names + 1) * sizeof *grown);
+    char *copy = strdup(name);
+    if (!grown || !copy) {
+        free(copy);
+        if (grown)
+            e->bad_names = grown;
+        return;
+    }
+    e->bad_names = grown;
+    e->bad_names[e->n_bad_names++] = copy;
+}
+
+static void evaluate(struct zkelect *e, const struct String_vector *names, int64_t listed_ns)
+{
+    zke_child_t *children = malloc((size_t)(names->count ? names->count : 1) * sizeof *children);
+    if (!children) {
+        zkelect__retry_later(e);
+        return;
+    }
+    size_t n = 0;
+    for (int i = 0; i < names->count; i++) {
+        const char *name = names->data[i];
+        int32_t seq;
+        if (!zkelect__parse_name(name, &seq, NULL, NULL))
+            log_bad_name(e, name);
+        else if (!is_ignored(e, name))
+            children[n++] = (zke_child_t){.name = name, .seq = seq};
+    }
+    zkelect__order_children(children, n);
+    size_t self = n;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(children[i].name, e->own_name) == 0) {
+            self = i;
+            break;
+        }
+    }
+    if (self == n) {
+        free(children);
+        lose_node(e, "missing from the listing");
+        return;
+    }
+    if (self == 0) {
+        int64_t a = e->checked_ns < listed_ns ? e->checked_ns : listed_ns;
+        become_leader(e, a);
+    } else {
+        if (atomic_load(&e->leading))
+            zkelect__revoke(e, ZKELECT_REASON_PREEMPTED);
+        watch_predecessor(e, children[self - 1].name);
+    }
+    free(children);
+}
+
+/* After a create whose reply was lost: our node may exist, named with our
+ * token. Adopt it rather than create a second one, which would be an orphan
+ * that stalls the election until the session ends. */
+static void find_own(struct zkelect *e, const struct String_vector *names)
+{
+    for (int i = 0; i < names->count; i++) {
+        if (zkelect__name_has_token(names->data[i], e->token)) {
+            char *path = child_path(e, names->data[i]);
+            /* The czxid is learned by the ownership check that follows. */
+            bool adopted = path && adopt_node(e, path, -1);
+            free(path);
+            if (!adopted) {
+                zkelect__retry_later(e);
+                return;
+            }
+            zkelect__log(e, ZKELECT_LOG_INFO, "adopted %s after a lost create reply", names->data[i]);
+            check_own(e);
+            return;
+        }
+    }
+    e->create_unknown = false;
+    zkelect__restart(e);
+}
+
+static void list_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    if (zkelect__op_finish(op)) {
+        if (rc == ZOK && op->finding)
+            find_own(e, names);
+        else if (rc == ZOK && e->own_path)
+            evaluate(e, names, op->sent_ns);
+        else if (rc == ZOK || rc == ZNONODE)
+            /* The election path itself is gone (deleted by an operator, or a
+             * reaped container), and our node with it. */
+            lose_node(e, "the election path was deleted");
+        else
+            fail(e, "listing the election", rc);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void list_children(struct zkelect *e, bool finding)
+{
+    zke_op_t *op = start_op(e, NULL);
+    if (!op)
+        return;
+    op->finding = finding;
+    e->phase = ZKE_CHECKING;
+    int rc = zoo_aget_children2(e->zh, e->path, 0, list_done, op);
+    if (rc != ZOK)
+        abandon(e, op, "listing the election", rc);
+}
+
+/* ----------------------------------------------------- checking our own node */
+
+static void check_own_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    (void)value, (void)len;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    if (zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0) {
+        if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
+            /* The check that closes CURATOR-696: a node of ours, but of an
+             * earlier session, must never make us leader. */
+            bool announce = e->own_czxid < 0;
+            e->own_czxid = stat->czxid;
+            e->checked_ns = op->sent_ns;
+            if (announce)
+                announce_join(e);
+            list_children(e, false);
+        } else if (rc == ZOK) {
+            zkelect__log(e, ZKELECT_LOG_WARN, "%s belongs to session 0x%llx, not ours; joining anew", e->own_name,
+                         (unsigned long long)stat->ephemeralOwner);
+            zkelect__revoke(e, ZKELECT_REASON_NODE_DELETED);
+            zkelect__forget_node(e);
+            zkelect__restart(e);
+        } else if (rc == ZNONODE) {
+            lose_node(e, "not found");
+        } else {
+            fail(e, "checking our node", rc);
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void check_own(struct zkelect *e)
+{
+    zke_op_t *op = start_op(e, e->own_path);
+    if (!op)
+        return;
+    e->phase = ZKE_CHECKING;
+    /* The same read arms the watch that tells us if someone deletes our node. */
+    int rc = zoo_awget(e->zh, e->own_path, own_watcher, e, check_own_done, op);
+    if (rc != ZOK)
+        abandon(e, op, "checking our node", rc);
+}
+
+/* ------------------------------------------------------------ creating it */
+
+static void create_node(struct zkelect *e);
+
+static void ensure_done(int rc, const char *name, const void *data)
+{
+    (void)name;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    if (zkelect__op_finish(op)) {
+        if (rc != ZOK && rc != ZNODEEXISTS)
+            fail(e, "creating the election path", rc);
+        else if (strcmp(op->path, e->path) == 0)
+            create_node(e);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Like mkdir -p: one create per missing level, all sent at once (ZooKeeper
+ * answers a session's requests in order), each content if another client
+ * created that level first. */
+static void ensure_path(struct zkelect *e)
+{
+    zkelect__log(e, ZKELECT_LOG_INFO, "creating the election path %s", e->path);
+    char *prefix = strdup(e->path);
+    if (!prefix) {
+        zkelect__retry_later(e);
+        return;
+    }
+    for (char *slash = strchr(prefix + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        zke_op_t *op = start_op(e, prefix);
+        if (!op)
+            break;
+        int rc = zoo_acreate(e->zh, prefix, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, ensure_done, op);
+        if (rc != ZOK) {
+            abandon(e, op, "creating the election path", rc);
+            break;
+        }
+        if (!slash)
+            break;
+        *slash = '/';
+    }
+    free(prefix);
+}
+
+static void create_done(int rc, const char *name, const struct Stat *stat, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    bool current = zkelect__op_finish(op);
+    if (!current) {
+        /* Resigned, stopped or restarted meanwhile: a node created now is
+         * nobody's candidacy, and would block the line until the session ends. */
+        if (rc == ZOK)
+            zkelect__delete_node(e, op->zh, name);
+    } else if (rc == ZOK) {
+        e->retry_backoff_ms = 0;
+        if (adopt_node(e, name, stat->czxid)) {
+            e->checked_ns = op->sent_ns;
+            list_children(e, false);
+        } else {
+            zkelect__delete_node(e, op->zh, name);
+            zkelect__retry_later(e);
+        }
+    } else if (rc == ZNONODE) {
+        ensure_path(e);
+    } else if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT) {
+        e->create_unknown = true;
+        fail(e, "creating our node", rc);
+    } else {
+        fail(e, "creating our node", rc);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void create_node(struct zkelect *e)
+{
+    char *prefix_path = malloc(strlen(e->path) + sizeof(ZKE_NODE_PREFIX) + ZKE_TOKEN_LEN + 2);
+    if (!prefix_path) {
+        zkelect__retry_later(e);
+        return;
+    }
+    strcpy(prefix_path, e->path);
+    strcat(prefix_path, "/" ZKE_NODE_PREFIX);
+    strcat(prefix_path, e->token);
+    strcat(prefix_path, "_");
+    zke_op_t *op = start_op(e, prefix_path);
+    if (op) {
+        e->phase = ZKE_CREATING;
+        int rc = zoo_acreate2(e->zh, prefix_path, e->payload, (int)e->payload_len, &ZOO_OPEN_ACL_UNSAFE,
+                              ZOO_EPHEMERAL | ZOO_SEQUENCE, create_done, op);
+        if (rc != ZOK)
+            abandon(e, op, "creating our node", rc);
+    }
+    free(prefix_path);
+}
+
+/* ------------------------------------------------------------- the driver */
+
+void zkelect__restart(struct zkelect *e)
+{
+    if (e->stopping || e->phase == ZKE_FAILED || e->phase == ZKE_RELEASING)
+        return;
+    e->gen++;
+    free(e->watched_path);
+    e->watched_path = NULL;
+    if (!zkelect__session_ready(e)) {
+        e->phase = ZKE_WAITING;
+        return;
+    }
+    if (e->own_path)
+        check_own(e);
+    else if (e->create_unknown)
+        list_children(e, true);
+    else
+        create_node(e);
+}

@@ -1,0 +1,122 @@
+/* events.c - the event queue and the dispatch thread, the one path by which
+ * user callbacks run. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void zkelect__queue_item(struct zkelect *e, zke_item_t *item)
+{
+    item->next = NULL;
+    if (e->queue_tail)
+        e->queue_tail->next = item;
+    else
+        e->queue_head = item;
+    e->queue_tail = item;
+    pthread_cond_signal(&e->queue_cond);
+}
+
+void zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error, const char *fmt,
+                          ...)
+{
+    zke_item_t *item = calloc(1, sizeof *item);
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (!item || !(item->text = strdup(text))) {
+        free(item);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory: %s event lost (%s)", zkelect_event_name(type), text);
+        return;
+    }
+    item->kind = ZKE_ITEM_EVENT;
+    item->ev.type = type;
+    item->ev.reason = reason;
+    item->ev.error = error;
+    item->ev.zk_error = zk_error;
+    item->ev.message = item->text;
+    item->ev.epoch = -1;
+    item->ev.sequence = e->own_path ? e->own_seq : -1;
+    if (type == ZKELECT_EV_ELECTED || type == ZKELECT_EV_REVOKED || type == ZKELECT_EV_JOINED)
+        item->ev.epoch = e->own_czxid;
+    zkelect__queue_item(e, item);
+}
+
+static void free_item(zke_item_t *item)
+{
+    free(item->text);
+    free(item->path);
+    free(item);
+}
+
+void zkelect__queue_free_all(struct zkelect *e)
+{
+    while (e->queue_head) {
+        zke_item_t *item = e->queue_head;
+        e->queue_head = item->next;
+        free_item(item);
+    }
+    e->queue_tail = NULL;
+}
+
+bool zkelect__on_dispatch_thread(const struct zkelect *e)
+{
+    return e->started && pthread_equal(pthread_self(), e->dispatch_thread);
+}
+
+/* NULL once the queue is empty and the handle stopping (see queue_teardown). */
+static zke_item_t *pop(struct zkelect *e)
+{
+    while (!e->queue_head) {
+        if (e->stopping)
+            return NULL;
+        pthread_cond_wait(&e->queue_cond, &e->lock);
+    }
+    zke_item_t *item = e->queue_head;
+    e->queue_head = item->next;
+    if (!e->queue_head)
+        e->queue_tail = NULL;
+    return item;
+}
+
+/* The node of a resigned term is deleted only now, after its REVOKED callback
+ * returned: the host has stopped before any successor can be elected. */
+static void release(struct zkelect *e, zke_item_t *item)
+{
+    if (e->stopping)
+        return;
+    zkelect__delete_node(e, item->zh, item->path);
+    e->phase = ZKE_WAITING;
+    zkelect__restart(e);
+}
+
+void *zkelect__dispatch_main(void *arg)
+{
+    struct zkelect *e = arg;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    for (;;) {
+        zke_item_t *item = pop(e);
+        if (!item || item->kind == ZKE_ITEM_TEARDOWN) {
+            if (item)
+                free_item(item);
+            pthread_mutex_unlock(&e->lock);
+            zkelect__teardown(e);
+            return NULL;
+        }
+        if (item->kind == ZKE_ITEM_RELEASE) {
+            release(e, item);
+            free_item(item);
+            continue;
+        }
+        zkelect_callback_fn cb = e->cb;
+        pthread_mutex_unlock(&e->lock);
+        if (cb)
+            cb(e, &item->ev, e->cb_userdata);
+        zkelect__set_log_owner(e);
+        free_item(item);
+        pthread_mutex_lock(&e->lock);
+    }
+}

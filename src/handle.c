@@ -1,0 +1,441 @@
+/* handle.c - the public lifecycle: create, configure, start, resign, destroy. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MS ((int64_t)1000000)
+
+static int default_id(char *buf, size_t len)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        strcpy(host, "localhost");
+    host[sizeof host - 1] = '\0';
+    snprintf(buf, len, "%.200s:%ld", host, (long)getpid());
+    return ZKELECT_OK;
+}
+
+static int init_sync(struct zkelect *e)
+{
+    if (pthread_mutex_init(&e->lock, NULL))
+        return ZKELECT_ESYS;
+    if (zkelect__cond_init(&e->state_cond))
+        goto no_state;
+    if (zkelect__cond_init(&e->keeper_cond))
+        goto no_keeper;
+    if (zkelect__cond_init(&e->queue_cond))
+        goto no_queue;
+    if (pthread_rwlock_init(&e->zh_use, NULL))
+        goto no_rwlock;
+    return ZKELECT_OK;
+no_rwlock:
+    pthread_cond_destroy(&e->queue_cond);
+no_queue:
+    pthread_cond_destroy(&e->keeper_cond);
+no_keeper:
+    pthread_cond_destroy(&e->state_cond);
+no_state:
+    pthread_mutex_destroy(&e->lock);
+    return ZKELECT_ESYS;
+}
+
+static int set_payload(struct zkelect *e, const void *data, size_t len)
+{
+    size_t id_len = strlen(e->id);
+    size_t total = id_len + (len ? 1 + len : 0);
+    char *payload = malloc(total ? total : 1);
+    if (!payload)
+        return ZKELECT_ENOMEM;
+    memcpy(payload, e->id, id_len);
+    if (len) {
+        payload[id_len] = '\0';
+        memcpy(payload + id_len + 1, data, len);
+    }
+    free(e->payload);
+    e->payload = payload;
+    e->payload_len = total;
+    return ZKELECT_OK;
+}
+
+int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path, const char *participant_id)
+{
+    if (!out)
+        return ZKELECT_EINVAL;
+    *out = NULL;
+    const char *why;
+    int rc = zkelect__validate_hosts(zk_hosts, &why);
+    if (!rc)
+        rc = zkelect__validate_path(election_path, &why);
+    char generated[ZKELECT_ID_MAX + 1];
+    if (!rc && !participant_id)
+        rc = default_id(generated, sizeof generated), participant_id = generated;
+    if (!rc)
+        rc = zkelect__validate_id(participant_id, &why);
+    if (rc)
+        return rc;
+
+    struct zkelect *e = calloc(1, sizeof *e);
+    if (!e)
+        return ZKELECT_ENOMEM;
+    e->hosts = strdup(zk_hosts);
+    e->path = strdup(election_path);
+    e->id = strdup(participant_id);
+    if (!e->hosts || !e->path || !e->id || set_payload(e, NULL, 0) != ZKELECT_OK) {
+        rc = ZKELECT_ENOMEM;
+        goto fail;
+    }
+    rc = zkelect__token_new(e->token);
+    if (rc)
+        goto fail;
+    rc = init_sync(e);
+    if (rc)
+        goto fail;
+    e->session_timeout_ms = 10000;
+    e->policy = ZKELECT_POLICY_STRICT;
+    e->lease_fraction = 2.0 / 3.0;
+    e->log_level = ZKELECT_LOG_INFO;
+    e->phase = ZKE_IDLE;
+    e->own_seq = -1;
+    e->own_czxid = -1;
+    e->ops.next = e->ops.prev = &e->ops;
+    atomic_init(&e->leading, false);
+    atomic_init(&e->lease_deadline, 0);
+    atomic_init(&e->epoch, -1);
+    atomic_init(&e->granted_ms, 0);
+    *out = e;
+    return ZKELECT_OK;
+fail:
+    free(e->hosts);
+    free(e->path);
+    free(e->id);
+    free(e->payload);
+    free(e);
+    return rc;
+}
+
+/* Setters share one rule: before start only. */
+static int configurable(struct zkelect *e, const char *what)
+{
+    if (!e)
+        return ZKELECT_EINVAL;
+    if (e->started) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: only allowed before zkelect_start()", what);
+        return ZKELECT_ESTATE;
+    }
+    return ZKELECT_OK;
+}
+
+int zkelect_set_callback(zkelect_t *e, zkelect_callback_fn cb, void *userdata)
+{
+    int rc = configurable(e, "zkelect_set_callback");
+    if (rc)
+        return rc;
+    e->cb = cb;
+    e->cb_userdata = userdata;
+    return ZKELECT_OK;
+}
+
+int zkelect_set_session_timeout(zkelect_t *e, int timeout_ms)
+{
+    int rc = configurable(e, "zkelect_set_session_timeout");
+    if (rc)
+        return rc;
+    if (timeout_ms < 100 || timeout_ms > 3600000) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "session timeout %d ms is outside 100..3600000", timeout_ms);
+        return ZKELECT_EINVAL;
+    }
+    e->session_timeout_ms = timeout_ms;
+    return ZKELECT_OK;
+}
+
+int zkelect_set_data(zkelect_t *e, const void *data, size_t len)
+{
+    int rc = configurable(e, "zkelect_set_data");
+    if (rc)
+        return rc;
+    if (len && !data) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_data: data is NULL but len is %zu", len);
+        return ZKELECT_EINVAL;
+    }
+    if (len > ZKELECT_DATA_MAX) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_data: %zu bytes is more than ZKELECT_DATA_MAX (%d)", len,
+                     ZKELECT_DATA_MAX);
+        return ZKELECT_ETOOBIG;
+    }
+    return set_payload(e, data, len);
+}
+
+int zkelect_set_disconnect_policy(zkelect_t *e, int policy)
+{
+    int rc = configurable(e, "zkelect_set_disconnect_policy");
+    if (rc)
+        return rc;
+    if (policy != ZKELECT_POLICY_STRICT && policy != ZKELECT_POLICY_LEASE) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "unknown disconnect policy %d", policy);
+        return ZKELECT_EINVAL;
+    }
+    e->policy = policy;
+    return ZKELECT_OK;
+}
+
+int zkelect_set_lease_fraction(zkelect_t *e, double fraction)
+{
+    int rc = configurable(e, "zkelect_set_lease_fraction");
+    if (rc)
+        return rc;
+    if (!(fraction > 0.0 && fraction < 1.0)) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "lease fraction %g is not strictly between 0 and 1", fraction);
+        return ZKELECT_EINVAL;
+    }
+    e->lease_fraction = fraction;
+    return ZKELECT_OK;
+}
+
+int zkelect_set_log(zkelect_t *e, zkelect_log_fn fn, void *userdata)
+{
+    int rc = configurable(e, "zkelect_set_log");
+    if (rc)
+        return rc;
+    e->log_fn = fn;
+    e->log_userdata = userdata;
+    return ZKELECT_OK;
+}
+
+int zkelect_set_log_level(zkelect_t *e, int level)
+{
+    int rc = configurable(e, "zkelect_set_log_level");
+    if (rc)
+        return rc;
+    if (level < ZKELECT_LOG_ERROR || level > ZKELECT_LOG_DEBUG) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "log level %d is outside ZKELECT_LOG_ERROR..ZKELECT_LOG_DEBUG", level);
+        return ZKELECT_EINVAL;
+    }
+    e->log_level = level;
+    return ZKELECT_OK;
+}
+
+/* ------------------------------------------------------------------- start */
+
+/* Ask the dispatch thread to tear down after what is queued. Lock held. */
+static void queue_teardown(struct zkelect *e, zke_item_t *item)
+{
+    e->stopping = true;
+    if (item) {
+        item->kind = ZKE_ITEM_TEARDOWN;
+        zkelect__queue_item(e, item);
+    } else {
+        /* No memory for the marker: the dispatch thread also tears down when
+         * it finds the queue empty once stopping is set. */
+        pthread_cond_signal(&e->queue_cond);
+    }
+}
+
+static void finish_dispatch(struct zkelect *e)
+{
+    zke_item_t *item = calloc(1, sizeof *item);
+    pthread_mutex_lock(&e->lock);
+    queue_teardown(e, item);
+    pthread_mutex_unlock(&e->lock);
+    pthread_join(e->dispatch_thread, NULL);
+}
+
+int zkelect_start(zkelect_t *e)
+{
+    if (!e)
+        return ZKELECT_EINVAL;
+    pthread_mutex_lock(&e->lock);
+    if (e->started || e->stopping) {
+        pthread_mutex_unlock(&e->lock);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: already started");
+        return ZKELECT_ESTATE;
+    }
+    e->started = true;
+    e->phase = ZKE_WAITING;
+    pthread_mutex_unlock(&e->lock);
+
+    int rc;
+    if (pthread_create(&e->dispatch_thread, NULL, zkelect__dispatch_main, e) != 0) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the dispatch thread");
+        pthread_mutex_lock(&e->lock);
+        e->started = false;
+        e->phase = ZKE_IDLE;
+        pthread_mutex_unlock(&e->lock);
+        return ZKELECT_ESYS;
+    }
+    if (pthread_create(&e->keeper_thread, NULL, zkelect__keeper_main, e) == 0) {
+        e->keeper_running = true;
+        rc = zkelect__session_open(e);
+    } else {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the keeper thread");
+        rc = ZKELECT_ESYS;
+    }
+    if (rc != ZKELECT_OK) {
+        /* Undo, so that the handle is as it was before the call. */
+        finish_dispatch(e);
+        pthread_mutex_lock(&e->lock);
+        e->started = e->stopping = false;
+        e->phase = ZKE_IDLE;
+        pthread_mutex_unlock(&e->lock);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------ resign, destroy */
+
+int zkelect_resign(zkelect_t *e)
+{
+    if (!e)
+        return ZKELECT_EINVAL;
+    pthread_mutex_lock(&e->lock);
+    if (!e->started || e->stopping) {
+        pthread_mutex_unlock(&e->lock);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: not started");
+        return ZKELECT_ESTATE;
+    }
+    if (e->phase == ZKE_RELEASING || e->phase == ZKE_FAILED) {
+        pthread_mutex_unlock(&e->lock);
+        return ZKELECT_OK;
+    }
+    zkelect__log(e, ZKELECT_LOG_INFO, "resigning: rejoining at the back of the line");
+    zkelect__revoke(e, ZKELECT_REASON_RESIGNED);
+    if (e->own_path) {
+        zke_item_t *item = calloc(1, sizeof *item);
+        if (item) {
+            /* The delete waits behind the REVOKED just queued: see release(). */
+            item->kind = ZKE_ITEM_RELEASE;
+            item->path = e->own_path;
+            item->zh = e->zh;
+            e->own_path = NULL;
+            zkelect__forget_node(e);
+            e->phase = ZKE_RELEASING;
+            e->gen++;
+            zkelect__queue_item(e, item);
+        } else {
+            /* No memory to defer the delete: the node stays until the
+             * session ends, and a new candidacy starts behind it. */
+            zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory: %s is left to the session", e->own_path);
+            zkelect__forget_node(e);
+            zkelect__restart(e);
+        }
+    } else if (!e->create_unknown) {
+        /* A create in flight becomes stale: its completion deletes the node. */
+        zkelect__forget_node(e);
+        zkelect__restart(e);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return ZKELECT_OK;
+}
+
+void zkelect__ignore_void(int rc, const void *data)
+{
+    (void)rc;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    pthread_mutex_lock(&e->lock);
+    zkelect__op_finish(op);
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void teardown_node(struct zkelect *e)
+{
+    /* A node deleted before the close reaches a successor at once; ZooKeeper
+     * answers in order, so the close follows the delete. Without a
+     * connection nothing can be sent, and the node goes with the session. */
+    if (e->zh && e->connected && e->own_path) {
+        zke_op_t *op = zkelect__op_new(e, e->own_path);
+        if (op && zoo_adelete(e->zh, e->own_path, -1, zkelect__ignore_void, op) != ZOK) {
+            zkelect__op_finish(op);
+            zkelect__op_free(op);
+        }
+    }
+}
+
+void zkelect__teardown(struct zkelect *e)
+{
+    pthread_mutex_lock(&e->lock);
+    e->stopping = true;
+    pthread_cond_signal(&e->keeper_cond);
+    pthread_mutex_unlock(&e->lock);
+    if (e->keeper_running) {
+        pthread_join(e->keeper_thread, NULL);
+        e->keeper_running = false;
+    }
+    pthread_mutex_lock(&e->lock);
+    teardown_node(e);
+    zhandle_t *zh = e->zh;
+    e->zh = NULL;
+    pthread_mutex_unlock(&e->lock);
+    if (zh)
+        zookeeper_close(zh);
+    pthread_mutex_lock(&e->lock);
+    zkelect__ops_free_for(e, NULL);
+    zkelect__queue_free_all(e);
+    bool deferred = e->destroy_deferred;
+    pthread_mutex_unlock(&e->lock);
+    if (deferred) {
+        pthread_detach(pthread_self());
+        zkelect__free(e);
+    }
+}
+
+void zkelect__free(struct zkelect *e)
+{
+    zkelect__forget_node(e);
+    for (size_t i = 0; i < e->n_ignored; i++)
+        free(e->ignored[i]);
+    for (size_t i = 0; i < e->n_bad_names; i++)
+        free(e->bad_names[i]);
+    for (size_t i = 0; i < e->n_orphans; i++)
+        free(e->orphans[i]);
+    free(e->ignored);
+    free(e->bad_names);
+    free(e->orphans);
+    pthread_rwlock_destroy(&e->zh_use);
+    pthread_cond_destroy(&e->queue_cond);
+    pthread_cond_destroy(&e->keeper_cond);
+    pthread_cond_destroy(&e->state_cond);
+    pthread_mutex_destroy(&e->lock);
+    free(e->hosts);
+    free(e->path);
+    free(e->id);
+    free(e->payload);
+    free(e);
+}
+
+void zkelect_destroy(zkelect_t *e)
+{
+    if (!e)
+        return;
+    zke_item_t *item = calloc(1, sizeof *item);
+    pthread_mutex_lock(&e->lock);
+    if (!e->started) {
+        pthread_mutex_unlock(&e->lock);
+        free(item);
+        zkelect__free(e);
+        return;
+    }
+    if (e->stopping) {
+        pthread_mutex_unlock(&e->lock);
+        free(item);
+        return; /* a deferred destroy is already under way */
+    }
+    /* From here on no completion can advance the election: REVOKED(closed)
+     * is the last event. */
+    e->stopping = true;
+    e->phase = ZKE_CLOSING;
+    zkelect__revoke(e, ZKELECT_REASON_CLOSED);
+    pthread_cond_broadcast(&e->state_cond);
+    pthread_cond_signal(&e->keeper_cond);
+    e->destroy_deferred = zkelect__on_dispatch_thread(e);
+    queue_teardown(e, item);
+    bool deferred = e->destroy_deferred;
+    pthread_mutex_unlock(&e->lock);
+    if (deferred)
+        return; /* torn down by the dispatch thread once the callback returns */
+    pthread_join(e->dispatch_thread, NULL);
+    zkelect__free(e);
+}

@@ -1,0 +1,247 @@
+/*
+ * internal.h - the one private header of libzkelect.
+ *
+ * Locking: one mutex per handle (e->lock) guards everything below that is not
+ * atomic. ZooKeeper completions and watchers take it, advance the state
+ * machine, queue events, and release it; user code is only ever called by the
+ * dispatch thread with no lock held. The three facts that zkelect_is_leader()
+ * and friends read lock-free are atomics.
+ */
+#ifndef ZKELECT_INTERNAL_H
+#define ZKELECT_INTERNAL_H
+
+#include "zkelect.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <zookeeper/zookeeper.h>
+
+#define ZKE_HIDDEN __attribute__((visibility("hidden")))
+#define ZKE_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+
+/* ------------------------------------------------------------------ naming.c */
+
+/* A znode name is "<prefix><token>_<seq>": prefix "zke_", token 32 lowercase
+ * hex digits unique to one candidacy, seq as the server prints it ("%010d",
+ * so "-2147483648" after the signed 32-bit counter wraps). */
+#define ZKE_NODE_PREFIX "zke_"
+#define ZKE_TOKEN_LEN 32
+#define ZKE_SEQ_MAX_LEN 11
+#define ZKE_NAME_MAX (sizeof(ZKE_NODE_PREFIX) - 1 + ZKE_TOKEN_LEN + 1 + ZKE_SEQ_MAX_LEN)
+
+typedef struct zke_child {
+    const char *name; /* points into the listing it came from */
+    int32_t seq;
+} zke_child_t;
+
+/* Fill token (ZKE_TOKEN_LEN + 1 bytes) with fresh random hex. */
+ZKE_HIDDEN int zkelect__token_new(char *token);
+/* Parse a child name; false if it is not in the zkelect format. */
+ZKE_HIDDEN bool zkelect__parse_name(const char *name, int32_t *seq, const char **token, size_t *token_len);
+/* True if name carries this token. */
+ZKE_HIDDEN bool zkelect__name_has_token(const char *name, const char *token);
+/* Serial-number order of two sequence numbers (RFC 1982 style): true if a
+ * comes before b, assuming they are less than 2^31 apart. */
+ZKE_HIDDEN bool zkelect__seq_before(int32_t a, int32_t b);
+/* Put children in line order. The live sequence numbers occupy an arc of
+ * the 32-bit circle much shorter than half of it, so the first in line is the
+ * one after the widest gap; this stays right when the counter wraps. */
+ZKE_HIDDEN void zkelect__order_children(zke_child_t *children, size_t count);
+
+/* ---------------------------------------------------------------- validate.c */
+
+ZKE_HIDDEN int zkelect__validate_hosts(const char *hosts, const char **why);
+ZKE_HIDDEN int zkelect__validate_path(const char *path, const char **why);
+ZKE_HIDDEN int zkelect__validate_id(const char *id, const char **why);
+
+/* -------------------------------------------------------------------- time.c */
+
+/* CLOCK_BOOTTIME in ns: the lease clock (no jumps, counts suspend). */
+ZKE_HIDDEN int64_t zkelect__now_ns(void);
+/* CLOCK_MONOTONIC in ns: the clock our condition variables wait on. */
+ZKE_HIDDEN int64_t zkelect__mono_ns(void);
+/* Wait on cond (initialised for CLOCK_MONOTONIC) until a CLOCK_BOOTTIME
+ * deadline; deadline < 0 waits without limit. Returns like pthread_cond_timedwait. */
+ZKE_HIDDEN int zkelect__cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, int64_t deadline_ns);
+ZKE_HIDDEN int zkelect__cond_init(pthread_cond_t *cond);
+
+/* ------------------------------------------------------------------ events.c */
+
+typedef enum zke_item_kind {
+    ZKE_ITEM_EVENT,       /* deliver ev to the callback */
+    ZKE_ITEM_RELEASE,     /* after the REVOKED before it: delete node, rejoin */
+    ZKE_ITEM_TEARDOWN     /* after everything before it: tear the handle down */
+} zke_item_kind_t;
+
+typedef struct zke_item {
+    struct zke_item *next;
+    zke_item_kind_t kind;
+    zkelect_event_t ev;
+    char *text;     /* owned copy behind ev.message */
+    char *path;     /* RELEASE: the node to delete */
+    zhandle_t *zh;  /* RELEASE: the handle the node belongs to */
+} zke_item_t;
+
+/* --------------------------------------------------------------- the handle */
+
+typedef enum zke_phase {
+    ZKE_IDLE,       /* not started */
+    ZKE_WAITING,    /* no usable session: waiting for CONNECTED */
+    ZKE_CREATING,   /* create in flight (or its outcome unknown) */
+    ZKE_CHECKING,   /* own-node check or listing in flight */
+    ZKE_WATCHING,   /* watching the predecessor */
+    ZKE_LEADING,    /* elected (see leading/lease for whether it still holds) */
+    ZKE_RELEASING,  /* resigned: waiting for REVOKED delivery before the delete */
+    ZKE_FAILED,     /* fatal error (auth): nothing more happens */
+    ZKE_CLOSING
+} zke_phase_t;
+
+/* One outstanding asynchronous ZooKeeper request. The ZooKeeper client does
+ * not call the completions of requests still pending when a handle is closed,
+ * so these live on a list in the handle and are freed when it goes. */
+typedef struct zke_op {
+    struct zke_op *prev, *next;
+    struct zkelect *e;
+    zhandle_t *zh;    /* the session it was sent on */
+    uint64_t gen;     /* e->gen when sent: a different gen means stale */
+    int64_t sent_ns;  /* CLOCK_BOOTTIME when sent: the lease's "a" */
+    char *path;       /* the node concerned, if any */
+    bool finding;     /* a listing made to find our node by token */
+} zke_op_t;
+
+struct zkelect {
+    /* configuration: fixed after start */
+    char *hosts;
+    char *path;
+    char *id;
+    char *payload; /* node data: id, then NUL and the user data if any */
+    size_t payload_len;
+    int session_timeout_ms;
+    int policy;
+    double lease_fraction;
+    zkelect_callback_fn cb;
+    void *cb_userdata;
+    zkelect_log_fn log_fn;
+    void *log_userdata;
+    int log_level;
+
+    pthread_mutex_t lock;
+    pthread_cond_t state_cond;  /* leadership or connection changed */
+    pthread_cond_t keeper_cond; /* something for the keeper to do */
+    pthread_cond_t queue_cond;  /* an item for the dispatch thread */
+    pthread_rwlock_t zh_use;    /* held for reading while a synchronous query uses zh */
+
+    /* session */
+    zhandle_t *zh;
+    bool connected;
+    bool ever_connected;
+    bool need_new_session;
+    int64_t session_retry_at;   /* keeper opens the new session then */
+    int session_backoff_ms;
+    int64_t session_id;
+    int timeout_ms;             /* negotiated T, minimum seen on this session */
+    int64_t disconnected_since; /* 0 while connected */
+
+    /* election state machine */
+    zke_phase_t phase;
+    uint64_t gen;
+    char token[ZKE_TOKEN_LEN + 1];
+    bool create_unknown;        /* a create's reply was lost: find it by token */
+    char *own_path;             /* full path of our znode, when we have one */
+    char *own_name;             /* its last component */
+    int32_t own_seq;
+    int64_t own_czxid;          /* -1 until known */
+    int64_t checked_ns;         /* send time of the last proof that our node is ours */
+    char *watched_path;         /* predecessor being watched */
+    char **ignored;             /* names of persistent impostors seen */
+    size_t n_ignored;
+    char **bad_names;           /* unparseable names already logged */
+    size_t n_bad_names;
+    int64_t retry_at;           /* keeper restarts the join then (0: none) */
+    int retry_backoff_ms;
+    char **orphans;             /* our nodes to delete once connected */
+    size_t n_orphans;
+
+    /* leadership: read lock-free by the queries */
+    atomic_bool leading;
+    atomic_llong lease_deadline; /* CLOCK_BOOTTIME ns */
+    atomic_llong epoch;          /* czxid of the current term, -1 if none */
+    atomic_int granted_ms;       /* copy of timeout_ms for lock-free reads, 0 before any session */
+    int64_t lease_sent_ns;       /* a */
+    int64_t next_renew_ns;
+
+    zke_op_t ops; /* sentinel of the list of outstanding ops */
+
+    /* threads */
+    bool started;
+    bool stopping;       /* teardown begun: keeper must exit */
+    bool destroy_deferred;
+    bool keeper_running;
+    pthread_t dispatch_thread;
+    pthread_t keeper_thread;
+    zke_item_t *queue_head, *queue_tail;
+};
+
+/* ----------------------------------------------------------------- log.c */
+
+ZKE_HIDDEN void zkelect__log(struct zkelect *e, int level, const char *fmt, ...) ZKE_PRINTF(3, 4);
+/* For zookeeper_init2(): routes the ZooKeeper client's messages to the handle
+ * whose code runs on the calling thread. */
+ZKE_HIDDEN void zkelect__zk_log(const char *message);
+ZKE_HIDDEN void zkelect__set_log_owner(struct zkelect *e);
+ZKE_HIDDEN int zkelect__from_zk_error(int rc);
+
+/* ---------------------------------------------------------------- events.c */
+
+/* Queue an event for the dispatch thread. Lock held. */
+ZKE_HIDDEN void zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error,
+                                     const char *fmt, ...) ZKE_PRINTF(6, 7);
+ZKE_HIDDEN void zkelect__queue_item(struct zkelect *e, zke_item_t *item);
+ZKE_HIDDEN void zkelect__queue_free_all(struct zkelect *e);
+ZKE_HIDDEN void *zkelect__dispatch_main(void *arg);
+ZKE_HIDDEN bool zkelect__on_dispatch_thread(const struct zkelect *e);
+
+/* ---------------------------------------------------------------- election.c */
+
+/* Begin (again) from the current session's point of view: create our node or
+ * re-check an existing one. Lock held. */
+ZKE_HIDDEN void zkelect__restart(struct zkelect *e);
+/* Stop leading, if leading, and queue REVOKED. Lock held. */
+ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
+/* Forget our node (it is gone or being released). Lock held. */
+ZKE_HIDDEN void zkelect__forget_node(struct zkelect *e);
+/* Send the lease renewal (a read of our own node). Lock held. */
+ZKE_HIDDEN void zkelect__renew(struct zkelect *e);
+/* Delete a node of ours, now or once connected again. Lock held. */
+ZKE_HIDDEN void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const char *path);
+/* Retry the join after a backoff (errors that need no reconnect). Lock held. */
+ZKE_HIDDEN void zkelect__retry_later(struct zkelect *e);
+
+/* ---------------------------------------------------------------- ops.c */
+
+ZKE_HIDDEN zke_op_t *zkelect__op_new(struct zkelect *e, const char *path);
+/* Take op off the list; returns false if the handle is stopping or op is stale
+ * (the caller then only cleans up). Lock held. */
+ZKE_HIDDEN bool zkelect__op_finish(zke_op_t *op);
+ZKE_HIDDEN void zkelect__op_free(zke_op_t *op);
+/* Free the ops still pending on a closed handle. Lock held. */
+ZKE_HIDDEN void zkelect__ops_free_for(struct zkelect *e, zhandle_t *zh);
+
+/* ---------------------------------------------------------------- session.c */
+
+ZKE_HIDDEN void zkelect__session_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
+/* Open a new ZooKeeper handle for e (lock NOT held). */
+ZKE_HIDDEN int zkelect__session_open(struct zkelect *e);
+ZKE_HIDDEN void *zkelect__keeper_main(void *arg);
+/* The session is usable for requests. Lock held. */
+ZKE_HIDDEN bool zkelect__session_ready(const struct zkelect *e);
+
+/* ---------------------------------------------------------------- handle.c */
+
+ZKE_HIDDEN void zkelect__teardown(struct zkelect *e);
+ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
+ZKE_HIDDEN void zkelect__free(struct zkelect *e);
+
+#endif /* ZKELECT_INTERNAL_H */

@@ -1,0 +1,58 @@
+/* ops.c - bookkeeping for asynchronous ZooKeeper requests in flight. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+zke_op_t *zkelect__op_new(struct zkelect *e, const char *path)
+{
+    zke_op_t *op = calloc(1, sizeof *op);
+    if (!op)
+        return NULL;
+    if (path && !(op->path = strdup(path))) {
+        free(op);
+        return NULL;
+    }
+    op->e = e;
+    op->zh = e->zh;
+    op->gen = e->gen;
+    op->sent_ns = zkelect__now_ns();
+    op->next = &e->ops;
+    op->prev = e->ops.prev;
+    e->ops.prev->next = op;
+    e->ops.prev = op;
+    return op;
+}
+
+static void unlink_op(zke_op_t *op)
+{
+    op->prev->next = op->next;
+    op->next->prev = op->prev;
+    op->prev = op->next = op;
+}
+
+bool zkelect__op_finish(zke_op_t *op)
+{
+    struct zkelect *e = op->e;
+    unlink_op(op);
+    return !e->stopping && op->gen == e->gen && op->zh == e->zh;
+}
+
+void zkelect__op_free(zke_op_t *op)
+{
+    free(op->path);
+    free(op);
+}
+
+void zkelect__ops_free_for(struct zkelect *e, zhandle_t *zh)
+{
+    zke_op_t *op = e->ops.next;
+    while (op != &e->ops) {
+        zke_op_t *next = op->next;
+        if (op->zh == zh || !zh) {
+            unlink_op(op);
+            zkelect__op_free(op);
+        }
+        op = next;
+    }
+}

@@ -1,0 +1,256 @@
+/* session.c - the ZooKeeper session: opening it, following its states, and
+ * the keeper thread that renews the lease and replaces a dead session. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool zkelect__session_ready(const struct zkelect *e)
+{
+    return e->zh && e->connected && !e->stopping && e->phase != ZKE_FAILED;
+}
+
+int zkelect__session_open(struct zkelect *e)
+{
+    struct zkelect *previous_owner = e;
+    zkelect__set_log_owner(e);
+    /* The lock is held across zookeeper_init2() so that the watcher, which
+     * may run on the new handle's thread before init returns, finds e->zh set. */
+    pthread_mutex_lock(&e->lock);
+    errno = 0;
+    zhandle_t *zh = zookeeper_init2(e->hosts, zkelect__session_watcher, e->session_timeout_ms, NULL, e, 0,
+                                    zkelect__zk_log);
+    int saved_errno = errno;
+    if (zh) {
+        e->zh = zh;
+        e->connected = false;
+        e->gen++;
+    }
+    pthread_mutex_unlock(&e->lock);
+    zkelect__set_log_owner(previous_owner);
+    if (zh)
+        return ZKELECT_OK;
+    zkelect__log(e, ZKELECT_LOG_ERROR, "the ZooKeeper client refused to open a session for \"%s\": %s", e->hosts,
+                 strerror(saved_errno));
+    return saved_errno == ENOMEM ? ZKELECT_ENOMEM : ZKELECT_EZK;
+}
+
+static void on_connected(struct zkelect *e, zhandle_t *zh)
+{
+    const clientid_t *cid = zoo_client_id(zh);
+    int granted = zoo_recv_timeout(zh);
+    bool same_session = e->ever_connected && cid->client_id == e->session_id;
+    /* Another server may grant a different timeout; the lease must use the
+     * smallest one this session has had. */
+    if (!same_session || granted < e->timeout_ms)
+        e->timeout_ms = granted;
+    atomic_store(&e->granted_ms, e->timeout_ms);
+    e->session_id = cid->client_id;
+    e->connected = true;
+    e->ever_connected = true;
+    e->disconnected_since = 0;
+    zkelect__log(e, ZKELECT_LOG_INFO, "connected: session 0x%llx, timeout %d ms%s", (unsigned long long)e->session_id,
+                 e->timeout_ms, same_session ? " (same session)" : "");
+    pthread_cond_broadcast(&e->state_cond);
+    pthread_cond_signal(&e->keeper_cond);
+    char **orphans = e->orphans;
+    size_t n = e->n_orphans;
+    e->orphans = NULL;
+    e->n_orphans = 0;
+    for (size_t i = 0; i < n; i++) {
+        zkelect__delete_node(e, zh, orphans[i]);
+        free(orphans[i]);
+    }
+    free(orphans);
+    if (e->phase != ZKE_RELEASING)
+        zkelect__restart(e);
+}
+
+static void on_disconnected(struct zkelect *e)
+{
+    if (e->connected) {
+        e->connected = false;
+        e->disconnected_since = zkelect__now_ns();
+        zkelect__log(e, ZKELECT_LOG_WARN, "disconnected from ZooKeeper; reconnecting");
+    }
+    /* Replies to what is in flight will be lost or stale; whatever they would
+     * have told is learned again on reconnection. A create in flight may
+     * still have happened: its node is then looked up by token. */
+    if (e->phase == ZKE_CREATING)
+        e->create_unknown = true;
+    if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED)
+        e->phase = ZKE_WAITING;
+    e->gen++;
+    if (e->policy == ZKELECT_POLICY_STRICT)
+        zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
+    pthread_cond_signal(&e->keeper_cond);
+}
+
+static void on_expired(struct zkelect *e)
+{
+    zkelect__log(e, ZKELECT_LOG_WARN, "session 0x%llx expired; opening a new one", (unsigned long long)e->session_id);
+    e->connected = false;
+    zkelect__revoke(e, ZKELECT_REASON_EXPIRED);
+    /* The server deleted every ephemeral of the session: nothing to clean. */
+    zkelect__forget_node(e);
+    for (size_t i = 0; i < e->n_orphans; i++)
+        free(e->orphans[i]);
+    e->n_orphans = 0;
+    if (e->phase != ZKE_FAILED)
+        e->phase = ZKE_WAITING;
+    e->need_new_session = true;
+    e->gen++;
+    pthread_cond_signal(&e->keeper_cond);
+}
+
+static void on_auth_failed(struct zkelect *e)
+{
+    e->connected = false;
+    zkelect__revoke(e, ZKELECT_REASON_AUTH_FAILED);
+    e->phase = ZKE_FAILED;
+    e->gen++;
+    zkelect__log(e, ZKELECT_LOG_ERROR, "ZooKeeper refused the session's credentials; the participant stops");
+    zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, ZKELECT_EAUTH, ZAUTHFAILED,
+                         "authentication failed: the participant has stopped");
+}
+
+void zkelect__session_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)path;
+    struct zkelect *e = ctx;
+    zkelect__set_log_owner(e);
+    if (type != ZOO_SESSION_EVENT)
+        return;
+    pthread_mutex_lock(&e->lock);
+    if (zh == e->zh && !e->stopping) {
+        if (state == ZOO_CONNECTED_STATE)
+            on_connected(e, zh);
+        else if (state == ZOO_EXPIRED_SESSION_STATE)
+            on_expired(e);
+        else if (state == ZOO_AUTH_FAILED_STATE)
+            on_auth_failed(e);
+        else
+            on_disconnected(e);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* ------------------------------------------------------------ keeper thread */
+
+#define MS ((int64_t)1000000)
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+    if (a <= 0)
+        return b;
+    if (b <= 0)
+        return a;
+    return a < b ? a : b;
+}
+
+/* A session can be alive on the server while the client never reconnects to
+ * it (an ensemble rebuilt empty refuses a client that has seen a newer zxid),
+ * so after this long without a connection the handle is replaced. */
+static int64_t give_up_reconnecting_at(const struct zkelect *e)
+{
+    if (!e->ever_connected || e->connected || !e->disconnected_since)
+        return 0;
+    return e->disconnected_since + 2 * (int64_t)e->timeout_ms * MS;
+}
+
+static void replace_session(struct zkelect *e)
+{
+    zhandle_t *old = e->zh;
+    e->need_new_session = false;
+    e->zh = NULL;
+    e->connected = false;
+    e->disconnected_since = 0;
+    e->gen++;
+    pthread_mutex_unlock(&e->lock);
+    /* Synchronous queries hold zh_use for reading while they use the handle. */
+    pthread_rwlock_wrlock(&e->zh_use);
+    if (old)
+        zookeeper_close(old);
+    pthread_mutex_lock(&e->lock);
+    zkelect__ops_free_for(e, old);
+    bool stopping = e->stopping;
+    pthread_mutex_unlock(&e->lock);
+    int rc = stopping ? ZKELECT_OK : zkelect__session_open(e);
+    pthread_rwlock_unlock(&e->zh_use);
+    pthread_mutex_lock(&e->lock);
+    if (rc != ZKELECT_OK) {
+        zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, rc, 0,
+                             "could not open a new ZooKeeper session: %s; retrying", zkelect_strerror(rc));
+        e->need_new_session = true;
+        e->session_backoff_ms = e->session_backoff_ms ? e->session_backoff_ms * 2 : 500;
+        if (e->session_backoff_ms > 30000)
+            e->session_backoff_ms = 30000;
+        e->session_retry_at = zkelect__now_ns() + (int64_t)e->session_backoff_ms * MS;
+    } else {
+        e->session_backoff_ms = 0;
+        e->session_retry_at = 0;
+    }
+}
+
+static void check_lease(struct zkelect *e, int64_t now)
+{
+    if (!atomic_load(&e->leading))
+        return;
+    if (now >= atomic_load(&e->lease_deadline)) {
+        zkelect__log(e, ZKELECT_LOG_WARN, "lease deadline passed without a reply from ZooKeeper");
+        zkelect__revoke(e, ZKELECT_REASON_LEASE_EXPIRED);
+        /* Still first in line and the session alive? A fresh check says so,
+         * and leadership comes back with the same epoch. */
+        if (zkelect__session_ready(e))
+            zkelect__restart(e);
+        return;
+    }
+    if (now >= e->next_renew_ns && zkelect__session_ready(e)) {
+        zkelect__renew(e);
+        e->next_renew_ns = now + (int64_t)e->timeout_ms * MS / 4;
+    }
+}
+
+static int64_t next_wakeup(const struct zkelect *e)
+{
+    int64_t wake = e->retry_at;
+    if (atomic_load(&e->leading)) {
+        wake = earliest(wake, atomic_load(&e->lease_deadline));
+        wake = earliest(wake, e->next_renew_ns);
+    }
+    wake = earliest(wake, give_up_reconnecting_at(e));
+    if (e->need_new_session)
+        wake = earliest(wake, e->session_retry_at);
+    return wake > 0 ? wake : -1;
+}
+
+void *zkelect__keeper_main(void *arg)
+{
+    struct zkelect *e = arg;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    while (!e->stopping) {
+        int64_t now = zkelect__now_ns();
+        int64_t give_up = give_up_reconnecting_at(e);
+        if (give_up && now >= give_up) {
+            zkelect__log(e, ZKELECT_LOG_WARN, "no connection for twice the session timeout; opening a new session");
+            zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
+            zkelect__forget_node(e);
+            e->need_new_session = true;
+        }
+        if (e->need_new_session && now >= e->session_retry_at) {
+            replace_session(e);
+            continue;
+        }
+        check_lease(e, now);
+        if (e->retry_at && now >= e->retry_at && !e->need_new_session) {
+            e->retry_at = 0;
+            if (e->phase == ZKE_WAITING)
+                zkelect__restart(e);
+        }
+        zkelect__cond_wait_until(&e->keeper_cond, &e->lock, next_wakeup(e));
+    }
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}

@@ -1,0 +1,467 @@
+/* harness.c - see harness.h. */
+#include "harness.h"
+#include "internal.h"
+
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zookeeper/zookeeper.h>
+
+int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void poll_pause(void)
+{
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* -------------------------------------------------------------- server */
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || getsockname(fd, (struct sockaddr *)&a, &len)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* "ruok" -> "imok": the server is up and serving. */
+static bool server_answers(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = false;
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, "ruok", 4) == 4) {
+        char buf[8] = {0};
+        ok = read(fd, buf, 4) == 4 && memcmp(buf, "imok", 4) == 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static int write_config(zk_server_t *s, int tick_ms)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/zoo.cfg", s->dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f,
+            "tickTime=%d\n"
+            "dataDir=%s/data\n"
+            "clientPort=%d\n"
+            "clientPortAddress=127.0.0.1\n"
+            "minSessionTimeout=%d\n"
+            "maxSessionTimeout=600000\n"
+            "maxClientCnxns=0\n"
+            "admin.enableServer=false\n"
+            "4lw.commands.whitelist=*\n"
+            "jute.maxbuffer=1048575\n",
+            tick_ms, s->dir, s->port, 2 * tick_ms);
+    return fclose(f);
+}
+
+static void exec_server(const zk_server_t *s)
+{
+    char cfg[300], log[300];
+    snprintf(cfg, sizeof cfg, "%s/zoo.cfg", s->dir);
+    snprintf(log, sizeof log, "%s/server.log", s->dir);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+    }
+    const char *java = getenv("JAVA") ? getenv("JAVA") : "java";
+    execlp(java, java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dzookeeper.log.dir=/tmp",
+           "-cp", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar",
+           "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg, (char *)NULL);
+    _exit(127);
+}
+
+int zk_server_start(zk_server_t *s, int tick_ms)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "%s/zkelect-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(s->dir))
+        return -1;
+    s->port = free_port();
+    if (s->port < 0 || write_config(s, tick_ms))
+        return -1;
+    snprintf(s->hosts, sizeof s->hosts, "127.0.0.1:%d", s->port);
+    s->pid = fork();
+    if (s->pid < 0)
+        return -1;
+    if (s->pid == 0)
+        exec_server(s);
+    int64_t deadline = mono_ns() + 60 * (int64_t)1000000000;
+    while (mono_ns() < deadline) {
+        if (server_answers(s->port))
+            return 0;
+        if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+            fprintf(stderr, "zookeeper exited at start; see %s/server.log\n", s->dir);
+            s->pid = 0;
+            return -1;
+        }
+        poll_pause();
+    }
+    fprintf(stderr, "zookeeper did not answer within 60 s; see %s/server.log\n", s->dir);
+    zk_server_stop(s);
+    return -1;
+}
+
+void zk_server_pause(zk_server_t *s, bool paused)
+{
+    if (s->pid > 0)
+        kill(s->pid, paused ? SIGSTOP : SIGCONT);
+}
+
+void zk_server_stop(zk_server_t *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGCONT);
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+        s->pid = 0;
+    }
+    if (s->dir[0] && !getenv("ZKELECT_TEST_KEEP")) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", s->dir);
+        s->dir[0] = '\0';
+    }
+}
+
+/* ------------------------------------------------------------- recorder */
+
+void rec_init(recorder_t *r)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void rec_destroy(recorder_t *r)
+{
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->cond);
+}
+
+size_t rec_count(recorder_t *r)
+{
+    pthread_mutex_lock(&r->lock);
+    size_t n = r->n;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+rec_event_t rec_get(recorder_t *r, size_t i)
+{
+    pthread_mutex_lock(&r->lock);
+    rec_event_t ev = r->ev[i];
+    pthread_mutex_unlock(&r->lock);
+    return ev;
+}
+
+static void rec_add(recorder_t *r, int who, const zkelect_event_t *ev)
+{
+    pthread_mutex_lock(&r->lock);
+    if (r->n < REC_MAX) {
+        r->ev[r->n++] = (rec_event_t){.who = who, .type = ev->type, .reason = ev->reason, .epoch = ev->epoch,
+                                      .t_ns = mono_ns(), .thread = pthread_self()};
+    }
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static long find_event(recorder_t *r, int who, int type, size_t from)
+{
+    for (size_t i = from; i < r->n; i++) {
+        if (r->ev[i].type == type && (who < 0 || r->ev[i].who == who))
+            return (long)i;
+    }
+    return -1;
+}
+
+long rec_wait(recorder_t *r, int who, int type, size_t from, int timeout_ms)
+{
+    int64_t until = mono_ns() + (int64_t)timeout_ms * 1000000;
+    struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+    pthread_mutex_lock(&r->lock);
+    long found;
+    while ((found = find_event(r, who, type, from)) < 0) {
+        if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT) {
+            found = find_event(r, who, type, from);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    return found;
+}
+
+size_t rec_tally(recorder_t *r, int who, int type, size_t from)
+{
+    pthread_mutex_lock(&r->lock);
+    size_t n = 0;
+    for (size_t i = from; i < r->n; i++) {
+        if (r->ev[i].type == type && (who < 0 || r->ev[i].who == who))
+            n++;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+/* --------------------------------------------------------- participants */
+
+static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
+{
+    (void)e;
+    participant_t *p = userdata;
+    rec_add(p->rec, p->idx, ev);
+    if (p->hook)
+        p->hook(p, ev);
+}
+
+static void on_log(zkelect_t *e, int level, const char *message, void *userdata)
+{
+    (void)e;
+    participant_t *p = userdata;
+    if (level == ZKELECT_LOG_ERROR)
+        __atomic_add_fetch(&p->log_errors, 1, __ATOMIC_RELAXED);
+    if (getenv("ZKELECT_TEST_VERBOSE"))
+        fprintf(stderr, "[%s] %d %s\n", p->id, level, message);
+}
+
+int participant_new(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path)
+{
+    memset(p, 0, sizeof *p);
+    p->idx = idx;
+    p->rec = rec;
+    snprintf(p->id, sizeof p->id, "p%d", idx);
+    int rc = zkelect_new(&p->e, hosts, path, p->id);
+    if (rc)
+        return rc;
+    zkelect_set_callback(p->e, on_event, p);
+    zkelect_set_log(p->e, on_log, p);
+    zkelect_set_log_level(p->e, getenv("ZKELECT_TEST_VERBOSE") ? ZKELECT_LOG_DEBUG : ZKELECT_LOG_WARN);
+    zkelect_set_session_timeout(p->e, 4000);
+    return 0;
+}
+
+int participant_start(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path)
+{
+    int rc = participant_new(p, idx, rec, hosts, path);
+    return rc ? rc : zkelect_start(p->e);
+}
+
+void participant_destroy(participant_t *p)
+{
+    zkelect_destroy(p->e);
+    p->e = NULL;
+}
+
+int leader_count(participant_t *ps, int n)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++)
+        count += ps[i].e && zkelect_is_leader(ps[i].e);
+    return count;
+}
+
+int wait_single_leader(participant_t *ps, int n, int timeout_ms)
+{
+    int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+    do {
+        int leader = -1, count = 0;
+        for (int i = 0; i < n; i++) {
+            if (ps[i].e && zkelect_is_leader(ps[i].e))
+                leader = i, count++;
+        }
+        if (count == 1)
+            return leader;
+        poll_pause();
+    } while (mono_ns() < deadline);
+    return -1;
+}
+
+/* ------------------------------------------------------ ZooKeeper side */
+
+typedef struct conn_wait {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int state;
+} conn_wait_t;
+
+static void conn_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)zh, (void)path;
+    conn_wait_t *w = ctx;
+    if (type != ZOO_SESSION_EVENT || !w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->state = state;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void quiet_log(const char *message)
+{
+    (void)message;
+}
+
+static zhandle_t *connect_session(const char *hosts, const clientid_t *cid, conn_wait_t *w)
+{
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    w->state = 0;
+    zhandle_t *zh = zookeeper_init2(hosts, conn_watcher, 10000, cid, w, 0, quiet_log);
+    if (!zh)
+        return NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 15;
+    pthread_mutex_lock(&w->lock);
+    while (w->state != ZOO_CONNECTED_STATE && w->state != ZOO_EXPIRED_SESSION_STATE) {
+        if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
+            break;
+    }
+    int state = w->state;
+    pthread_mutex_unlock(&w->lock);
+    if (state != ZOO_CONNECTED_STATE) {
+        zookeeper_close(zh);
+        return NULL;
+    }
+    zoo_set_context(zh, NULL);
+    return zh;
+}
+
+/* The conn_wait lives as long as the handle: the watcher may still run. */
+typedef struct test_conn {
+    conn_wait_t w;
+} test_conn_t;
+
+void *zk_connect(const char *hosts)
+{
+    test_conn_t *c = calloc(1, sizeof *c);
+    zhandle_t *zh = connect_session(hosts, NULL, &c->w);
+    if (!zh) {
+        free(c);
+        return NULL;
+    }
+    zoo_set_context(zh, c);
+    return zh;
+}
+
+void zk_close(void *zh)
+{
+    if (!zh)
+        return;
+    test_conn_t *c = (test_conn_t *)zoo_get_context(zh);
+    zookeeper_close(zh);
+    free(c);
+}
+
+static int64_t session_of(zkelect_t *e, bool *connected)
+{
+    pthread_mutex_lock(&e->lock);
+    int64_t id = e->session_id;
+    *connected = e->zh && e->connected;
+    pthread_mutex_unlock(&e->lock);
+    return id;
+}
+
+/* The victim's client reconnects within milliseconds and can take the
+ * session back from the duplicate before the duplicate's close is sent (a
+ * close from a disconnected handle sends nothing), so try until the victim's
+ * session really changes. */
+int expire_session(zkelect_t *e, const char *hosts)
+{
+    bool connected;
+    int64_t victim = session_of(e, &connected);
+    if (!connected)
+        return -1;
+    for (int attempt = 0; attempt < 20; attempt++) {
+        clientid_t cid;
+        pthread_mutex_lock(&e->lock);
+        bool ok = e->zh && e->session_id == victim;
+        if (ok)
+            cid = *zoo_client_id(e->zh);
+        pthread_mutex_unlock(&e->lock);
+        if (!ok || cid.client_id != victim)
+            return 0;
+        conn_wait_t w;
+        zhandle_t *dup = connect_session(hosts, &cid, &w);
+        if (dup)
+            zookeeper_close(dup); /* closes the shared session on the server */
+        pthread_mutex_destroy(&w.lock);
+        pthread_cond_destroy(&w.cond);
+        int64_t deadline = mono_ns() + 2000 * (int64_t)1000000;
+        while (mono_ns() < deadline) {
+            pthread_mutex_lock(&e->lock);
+            bool gone = e->session_id != victim || e->need_new_session;
+            pthread_mutex_unlock(&e->lock);
+            if (gone)
+                return 0;
+            poll_pause();
+        }
+    }
+    return -1;
+}
+
+int zk_child_count(void *zh, const char *path)
+{
+    struct String_vector v;
+    if (zoo_get_children(zh, path, 0, &v) != ZOK)
+        return -1;
+    int n = v.count;
+    deallocate_String_vector(&v);
+    return n;
+}
+
+int zk_delete_recursive(void *zh, const char *path)
+{
+    struct String_vector v;
+    int rc = zoo_get_children(zh, path, 0, &v);
+    if (rc == ZNONODE)
+        return ZOK;
+    if (rc != ZOK)
+        return rc;
+    for (int i = 0; i < v.count; i++) {
+        char child[2048];
+        snprintf(child, sizeof child, "%s/%s", path, v.data[i]);
+        zk_delete_recursive(zh, child);
+    }
+    deallocate_String_vector(&v);
+    rc = zoo_delete(zh, path, -1);
+    return rc == ZNONODE ? ZOK : rc;
+}

@@ -1,0 +1,696 @@
+/* integration.c - the election against a real ZooKeeper server.
+ *
+ * One standalone server is started for the whole suite; every test has its
+ * own election path. All waits are on conditions with deadlines. */
+#include "harness.h"
+#include "internal.h"
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zookeeper/zookeeper.h>
+
+#define SEC 1000
+#define NS_PER_MS 1000000LL
+
+static zk_server_t server;
+static void *admin; /* a plain handle to look at the tree */
+static recorder_t rec;
+
+static int suite_init(void)
+{
+    if (zk_server_start(&server, 200) != 0)
+        return -1;
+    admin = zk_connect(server.hosts);
+    return admin ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    zk_close(admin);
+    zk_server_stop(&server);
+    return 0;
+}
+
+/* Each test: a fresh recorder and its own election path. */
+static char path[256];
+
+static const char *test_path(const char *name)
+{
+    snprintf(path, sizeof path, "/zkelect-tests/%s", name);
+    rec_destroy(&rec);
+    rec_init(&rec);
+    return path;
+}
+
+static void start_all(participant_t *ps, int n, const char *p)
+{
+    for (int i = 0; i < n; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_start(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
+        /* joining one after the other fixes the line order */
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+}
+
+static void destroy_all(participant_t *ps, int n)
+{
+    for (int i = 0; i < n; i++)
+        participant_destroy(&ps[i]);
+}
+
+/* ------------------------------------------------------------------ basics */
+
+static void test_single_participant_elected(void)
+{
+    const char *p = test_path("single");
+    participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 1);
+    CU_ASSERT(zkelect_epoch(a.e) > 0);
+    long joined = rec_wait(&rec, 0, ZKELECT_EV_JOINED, 0, SEC);
+    long elected = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 5 * SEC);
+    CU_ASSERT(joined >= 0 && elected > joined);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)elected).epoch, zkelect_epoch(a.e));
+
+    int64_t deadline;
+    CU_ASSERT_EQUAL(zkelect_lease_deadline(a.e, &deadline), ZKELECT_OK);
+    struct timespec now;
+    clock_gettime(CLOCK_BOOTTIME, &now);
+    int64_t now_ns = now.tv_sec * 1000000000LL + now.tv_nsec;
+    int timeout = zkelect_session_timeout(a.e);
+    CU_ASSERT(timeout >= 400);
+    CU_ASSERT(deadline > now_ns && deadline <= now_ns + (int64_t)timeout * NS_PER_MS);
+
+    char id[64];
+    CU_ASSERT_EQUAL(zkelect_get_leader(a.e, id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(id, "p0");
+    char node[512];
+    CU_ASSERT_EQUAL(zkelect_node_path(a.e, node, sizeof node), ZKELECT_OK);
+    CU_ASSERT(strncmp(node, p, strlen(p)) == 0);
+    participant_destroy(&a);
+    /* destroy deletes the node at once */
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+}
+
+static void test_five_participants_join_order(void)
+{
+    const char *p = test_path("five");
+    participant_t ps[5];
+    start_all(ps, 5, p);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 5, 10 * SEC), 0);
+    zkelect_participant_t *list;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(zkelect_participants(ps[3].e, &list, &n), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "p%zu", i);
+        CU_ASSERT_STRING_EQUAL(list[i].id, want);
+        CU_ASSERT_EQUAL(list[i].is_leader, i == 0);
+        CU_ASSERT_EQUAL(list[i].is_self, i == 3);
+        CU_ASSERT(list[i].session_id != 0);
+        if (i > 0) {
+            CU_ASSERT(list[i].czxid > list[i - 1].czxid);
+            CU_ASSERT(zkelect__seq_before(list[i - 1].sequence, list[i].sequence));
+        }
+    }
+    zkelect_participants_free(list, n);
+    CU_ASSERT_EQUAL(leader_count(ps, 5), 1);
+    destroy_all(ps, 5);
+}
+
+static void test_leader_leaves_next_elected(void)
+{
+    const char *p = test_path("leader-leaves");
+    participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    int64_t old_epoch = zkelect_epoch(ps[0].e);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    participant_destroy(&ps[0]);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, SEC);
+    long elected = rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 2 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0 && elected >= 0);
+    CU_ASSERT(revoked < elected);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
+    /* elected well before any session timeout could have played a part */
+    CU_ASSERT(rec_get(&rec, (size_t)elected).t_ns - t0 < 1000 * NS_PER_MS);
+    CU_ASSERT(rec_get(&rec, (size_t)elected).epoch > old_epoch);
+    CU_ASSERT_EQUAL(wait_single_leader(ps + 1, 2, SEC), 0);
+    destroy_all(ps + 1, 2);
+}
+
+/* Counts the log lines that say a predecessor watch fired. */
+static int watch_fires[8];
+
+static void count_watch_fires(zkelect_t *e, int level, const char *message, void *userdata)
+{
+    (void)e, (void)level;
+    participant_t *pt = userdata;
+    if (strstr(message, "predecessor") && strstr(message, "changed"))
+        __atomic_add_fetch(&watch_fires[pt->idx], 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_middle_leaves_only_successor_notified(void)
+{
+    const char *p = test_path("middle-leaves");
+    participant_t ps[5];
+    memset(watch_fires, 0, sizeof watch_fires);
+    for (int i = 0; i < 5; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
+        zkelect_set_log(ps[i].e, count_watch_fires, &ps[i]);
+        zkelect_set_log_level(ps[i].e, ZKELECT_LOG_DEBUG);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 5, 10 * SEC), 0);
+    /* every follower is watching its predecessor before anyone leaves */
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    bool all_watching;
+    do {
+        all_watching = true;
+        for (int i = 1; i < 5; i++) {
+            pthread_mutex_lock(&ps[i].e->lock);
+            all_watching &= ps[i].e->phase == ZKE_WATCHING;
+            pthread_mutex_unlock(&ps[i].e->lock);
+        }
+    } while (!all_watching && mono_ns() < deadline && (poll_pause(), 1));
+    CU_ASSERT_FATAL(all_watching);
+    int before[5];
+    for (int i = 0; i < 5; i++)
+        before[i] = __atomic_load_n(&watch_fires[i], __ATOMIC_SEQ_CST);
+    size_t mark = rec_count(&rec);
+    participant_destroy(&ps[2]);
+    deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (__atomic_load_n(&watch_fires[3], __ATOMIC_SEQ_CST) == before[3] && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(watch_fires[3], before[3] + 1);
+    /* p3 now watches p1: wait for that, then nobody else may have been woken */
+    deadline = mono_ns() + 5000 * NS_PER_MS;
+    bool settled = false;
+    while (!settled && mono_ns() < deadline) {
+        pthread_mutex_lock(&ps[3].e->lock);
+        settled = ps[3].e->phase == ZKE_WATCHING && ps[3].e->watched_path &&
+                  strcmp(ps[3].e->watched_path, ps[1].e->own_path) == 0;
+        pthread_mutex_unlock(&ps[3].e->lock);
+        if (!settled)
+            poll_pause();
+    }
+    CU_ASSERT(settled);
+    CU_ASSERT_EQUAL(watch_fires[0], before[0]);
+    CU_ASSERT_EQUAL(watch_fires[1], before[1]);
+    CU_ASSERT_EQUAL(watch_fires[4], before[4]);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, -1, ZKELECT_EV_ELECTED, mark), 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, mark), 0);
+    participant_destroy(&ps[0]);
+    participant_destroy(&ps[1]);
+    participant_destroy(&ps[3]);
+    participant_destroy(&ps[4]);
+}
+
+static void test_resign_goes_to_back_of_line(void)
+{
+    const char *p = test_path("resign");
+    participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    int64_t epoch0 = zkelect_epoch(ps[0].e);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_resign(ps[0].e), ZKELECT_OK);
+    /* is_leader is false as soon as resign returns */
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 0);
+    CU_ASSERT_EQUAL(zkelect_epoch(ps[0].e), -1);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, SEC);
+    long elected = rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 2 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0 && elected > revoked);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_RESIGNED);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).epoch, epoch0);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 2 * SEC) >= 0);
+    zkelect_participant_t *list;
+    size_t n;
+    /* wait until the old leader's new node is listed */
+    int64_t deadline = mono_ns() + 2000 * NS_PER_MS;
+    do {
+        CU_ASSERT_EQUAL_FATAL(zkelect_participants(ps[1].e, &list, &n), ZKELECT_OK);
+        if (n == 3)
+            break;
+        zkelect_participants_free(list, n);
+        poll_pause();
+    } while (mono_ns() < deadline);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT_STRING_EQUAL(list[0].id, "p1");
+    CU_ASSERT_STRING_EQUAL(list[1].id, "p2");
+    CU_ASSERT_STRING_EQUAL(list[2].id, "p0");
+    zkelect_participants_free(list, n);
+    CU_ASSERT_EQUAL(leader_count(ps, 3), 1);
+    /* resign of a follower: it moves to the back too, leader unchanged */
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_resign(ps[2].e), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 2, ZKELECT_EV_JOINED, mark, 2 * SEC) >= 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_REVOKED, mark), 0);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[1].e), 1);
+    destroy_all(ps, 3);
+}
+
+static void test_epochs_increase_over_failovers(void)
+{
+    const char *p = test_path("epochs");
+    participant_t ps[3];
+    start_all(ps, 3, p);
+    int leader = wait_single_leader(ps, 3, 10 * SEC);
+    CU_ASSERT_FATAL(leader >= 0);
+    int64_t last = zkelect_epoch(ps[leader].e);
+    for (int round = 0; round < 20; round++) {
+        if (round == 10) {
+            /* An operator wipes the election path: sequence numbers start
+             * over, the epoch (czxid) still only grows. The participants
+             * rejoin as soon as their nodes go, so the operator may have to
+             * try again before the path itself can be deleted. */
+            size_t mark = rec_count(&rec);
+            int rc = ZNOTEMPTY;
+            for (int attempt = 0; attempt < 100 && rc == ZNOTEMPTY; attempt++)
+                rc = zk_delete_recursive(admin, p);
+            CU_ASSERT_EQUAL(rc, ZOK);
+            for (int i = 0; i < 3; i++)
+                CU_ASSERT(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+            leader = wait_single_leader(ps, 3, 10 * SEC);
+            CU_ASSERT_FATAL(leader >= 0);
+            CU_ASSERT(zkelect_epoch(ps[leader].e) > last);
+            last = zkelect_epoch(ps[leader].e);
+        }
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL(zkelect_resign(ps[leader].e), ZKELECT_OK);
+        long elected = rec_wait(&rec, -1, ZKELECT_EV_ELECTED, mark, 5 * SEC);
+        CU_ASSERT_FATAL(elected >= 0);
+        rec_event_t ev = rec_get(&rec, (size_t)elected);
+        CU_ASSERT(ev.who != leader);
+        CU_ASSERT(ev.epoch > last);
+        last = ev.epoch;
+        leader = ev.who;
+        CU_ASSERT_EQUAL(wait_single_leader(ps, 3, 5 * SEC), leader);
+    }
+    destroy_all(ps, 3);
+}
+
+static void test_session_expiry_revokes_and_rejoins(void)
+{
+    const char *p = test_path("expiry");
+    participant_t ps[2];
+    start_all(ps, 2, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    int64_t epoch0 = zkelect_epoch(ps[0].e);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(expire_session(ps[0].e, server.hosts), 0);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 10 * SEC);
+    long elected = rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 10 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0 && elected >= 0);
+    rec_event_t r = rec_get(&rec, (size_t)revoked), el = rec_get(&rec, (size_t)elected);
+    CU_ASSERT(r.reason == ZKELECT_REASON_EXPIRED || r.reason == ZKELECT_REASON_SUSPENDED);
+    CU_ASSERT(el.epoch > epoch0);
+    /* the old leader rejoins by itself, at the back, on a new session */
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 5 * SEC), 1);
+    zkelect_participant_t *list;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(zkelect_participants(ps[0].e, &list, &n), ZKELECT_OK);
+    CU_ASSERT_EQUAL(n, 2);
+    if (n == 2) {
+        CU_ASSERT_STRING_EQUAL(list[0].id, "p1");
+        CU_ASSERT_STRING_EQUAL(list[1].id, "p0");
+        CU_ASSERT(list[1].is_self);
+    }
+    zkelect_participants_free(list, n);
+    destroy_all(ps, 2);
+}
+
+static void test_wait_leader_times_out(void)
+{
+    const char *p = test_path("wait-timeout");
+    participant_t ps[2];
+    start_all(ps, 2, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL(zkelect_wait_leader(ps[1].e, 300), ZKELECT_ETIMEDOUT);
+    int64_t waited = mono_ns() - t0;
+    CU_ASSERT(waited >= 290 * NS_PER_MS && waited < 2000 * NS_PER_MS);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(ps[1].e, 0), ZKELECT_ETIMEDOUT);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(ps[0].e, 0), ZKELECT_OK);
+    char id[64];
+    CU_ASSERT_EQUAL(zkelect_get_leader(ps[1].e, id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(id, "p0");
+    /* a buffer too small is ERANGE, and left empty */
+    char small[2] = "x";
+    CU_ASSERT_EQUAL(zkelect_get_leader(ps[1].e, small, sizeof small), ZKELECT_ERANGE);
+    CU_ASSERT_STRING_EQUAL(small, "");
+    destroy_all(ps, 2);
+}
+
+static void test_payload_and_participants(void)
+{
+    const char *p = test_path("payload");
+    participant_t ps[2];
+    for (int i = 0; i < 2; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
+        char data[32];
+        int len = snprintf(data, sizeof data, "10.0.0.%d:80%c!", i, '\0');
+        CU_ASSERT_EQUAL(zkelect_set_data(ps[i].e, data, (size_t)len), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    zkelect_participant_t *list;
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(zkelect_participants(ps[0].e, &list, &n), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        char want[32];
+        int len = snprintf(want, sizeof want, "10.0.0.%zu:80%c!", i, '\0');
+        CU_ASSERT_EQUAL(list[i].data_len, (size_t)len);
+        CU_ASSERT(list[i].data && memcmp(list[i].data, want, (size_t)len) == 0);
+        CU_ASSERT(list[i].ctime_ms > 0);
+    }
+    zkelect_participants_free(list, n);
+    destroy_all(ps, 2);
+    /* an empty election: OK with nobody, and no leader */
+    participant_t lone;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&lone, 9, &rec, server.hosts, "/zkelect-tests/payload-other"),
+                          ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_wait_connected(lone.e, 10 * SEC), ZKELECT_OK);
+    char id[64];
+    int rc;
+    /* its own node may or may not be there yet: poll for it */
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    while ((rc = zkelect_get_leader(lone.e, id, sizeof id)) == ZKELECT_ENOLEADER && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(rc, ZKELECT_OK);
+    participant_destroy(&lone);
+}
+
+static void test_foreign_and_malformed_children_ignored(void)
+{
+    const char *p = test_path("foreign");
+    char node[512];
+    CU_ASSERT_EQUAL(zoo_create(admin, "/zkelect-tests", NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0) == ZOK ||
+                        zoo_exists(admin, "/zkelect-tests", 0, NULL) == ZOK,
+                    1);
+    CU_ASSERT_EQUAL_FATAL(zoo_create(admin, p, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    const char *strangers[] = {"garbage", "zke_", "zke_xyz_0000000001", "zke_0123456789abcdef0123456789abcdef_12",
+                               "lock-0000000001"};
+    for (size_t i = 0; i < sizeof strangers / sizeof *strangers; i++) {
+        snprintf(node, sizeof node, "%s/%s", p, strangers[i]);
+        CU_ASSERT_EQUAL(zoo_create(admin, node, "x", 1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    }
+    /* an impostor: well-formed, lowest sequence, but persistent */
+    snprintf(node, sizeof node, "%s/zke_00000000000000000000000000000000_", p);
+    CU_ASSERT_EQUAL(zoo_create(admin, node, "evil", 4, &ZOO_OPEN_ACL_UNSAFE, ZOO_SEQUENCE, NULL, 0), ZOK);
+    participant_t ps[2];
+    start_all(ps, 2, p);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    char id[64];
+    CU_ASSERT_EQUAL(zkelect_get_leader(ps[1].e, id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(id, "p0");
+    zkelect_participant_t *list;
+    size_t n;
+    CU_ASSERT_EQUAL(zkelect_participants(ps[1].e, &list, &n), ZKELECT_OK);
+    CU_ASSERT_EQUAL(n, 2);
+    zkelect_participants_free(list, n);
+    /* failover still works past the strangers */
+    size_t mark = rec_count(&rec);
+    participant_destroy(&ps[0]);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    participant_destroy(&ps[1]);
+}
+
+/* ------------------------------------------------------ callbacks & threads */
+
+typedef struct slow_ctx {
+    pthread_t dispatch;
+} slow_ctx_t;
+
+static void slow_elected_hook(participant_t *pt, const zkelect_event_t *ev)
+{
+    if (ev->type != ZKELECT_EV_ELECTED)
+        return;
+    ((slow_ctx_t *)pt->hook_arg)->dispatch = pthread_self();
+    struct timespec one_second = {1, 0};
+    nanosleep(&one_second, NULL); /* the host's slow work, on purpose */
+}
+
+static void test_slow_callback_does_not_stall_zookeeper(void)
+{
+    const char *p = test_path("slow-callback");
+    participant_t a;
+    slow_ctx_t ctx = {0};
+    CU_ASSERT_EQUAL_FATAL(participant_new(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    a.hook = slow_elected_hook;
+    a.hook_arg = &ctx;
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 10 * SEC) >= 0);
+    /* the callback now blocks for a second; ZooKeeper work goes on */
+    int64_t t0 = mono_ns();
+    char id[64];
+    CU_ASSERT_EQUAL(zkelect_get_leader(a.e, id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 1);
+    CU_ASSERT(mono_ns() - t0 < 500 * NS_PER_MS);
+    /* callbacks run on the library's dispatch thread, not ours */
+    CU_ASSERT(!pthread_equal(rec_get(&rec, 0).thread, pthread_self()));
+    participant_destroy(&a);
+}
+
+static void resign_in_callback(participant_t *pt, const zkelect_event_t *ev)
+{
+    if (ev->type == ZKELECT_EV_ELECTED && pt->hook_arg == NULL) {
+        pt->hook_arg = (void *)1;
+        char id[64];
+        CU_ASSERT_EQUAL(zkelect_get_leader(pt->e, id, sizeof id), ZKELECT_OK);
+        CU_ASSERT_STRING_EQUAL(id, pt->id);
+        CU_ASSERT_EQUAL(zkelect_wait_leader(pt->e, 1000), ZKELECT_ESTATE);
+        CU_ASSERT_EQUAL(zkelect_resign(pt->e), ZKELECT_OK);
+        CU_ASSERT_EQUAL(zkelect_is_leader(pt->e), 0);
+    }
+}
+
+static void test_resign_and_queries_inside_callback(void)
+{
+    const char *p = test_path("resign-in-callback");
+    participant_t ps[2];
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
+    ps[0].hook = resign_in_callback;
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 10 * SEC) >= 0);
+    /* alone in line, it resigns and is elected again, with a larger epoch */
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, 0, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    long again = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, (size_t)revoked, 5 * SEC);
+    CU_ASSERT_FATAL(again >= 0);
+    CU_ASSERT(rec_get(&rec, (size_t)again).epoch > rec_get(&rec, (size_t)revoked).epoch);
+    participant_destroy(&ps[0]);
+}
+
+static void destroy_in_callback(participant_t *pt, const zkelect_event_t *ev)
+{
+    if (ev->type == ZKELECT_EV_ELECTED) {
+        zkelect_destroy(pt->e);
+        pt->hook_arg = (void *)1;
+    }
+}
+
+static void test_destroy_inside_callback(void)
+{
+    const char *p = test_path("destroy-in-callback");
+    participant_t ps[2];
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
+    ps[0].hook = destroy_in_callback;
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[1], 1, &rec, server.hosts, p), ZKELECT_OK);
+    /* p0 destroys itself inside ELECTED: REVOKED(closed) follows, then p1 leads */
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, 0, 10 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    participant_destroy(&ps[1]);
+}
+
+/* ---------------------------------------------------------------- the lease */
+
+static void lease_through_server_pause(int policy, const char *name)
+{
+    const char *p = test_path(name);
+    participant_t ps[2];
+    for (int i = 0; i < 2; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
+        zkelect_set_disconnect_policy(ps[i].e, policy);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    int64_t epoch = zkelect_epoch(ps[0].e);
+    int64_t deadline_ns;
+    CU_ASSERT_EQUAL(zkelect_lease_deadline(ps[0].e, &deadline_ns), ZKELECT_OK);
+    size_t mark = rec_count(&rec);
+    /* The whole server stops answering for less than T (4 s): the lease
+     * (2/3 T) lapses, the session does not expire. */
+    zk_server_pause(&server, true);
+    int64_t paused_at = mono_ns();
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 4 * SEC);
+    int64_t revoked_after = mono_ns() - paused_at;
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 0);
+    zk_server_pause(&server, false);
+    CU_ASSERT_FATAL(revoked >= 0);
+    /* never later than the lease: 2/3 of 4 s plus scheduling slack */
+    CU_ASSERT(revoked_after < 3200 * NS_PER_MS);
+    int reason = rec_get(&rec, (size_t)revoked).reason;
+    if (policy == ZKELECT_POLICY_LEASE) {
+        CU_ASSERT_EQUAL(reason, ZKELECT_REASON_LEASE_EXPIRED);
+    } else {
+        CU_ASSERT(reason == ZKELECT_REASON_LEASE_EXPIRED || reason == ZKELECT_REASON_SUSPENDED);
+    }
+    /* same session, same node: the same leader comes back with the same epoch */
+    long again = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, (size_t)revoked, 10 * SEC);
+    CU_ASSERT_FATAL(again >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)again).epoch, epoch);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 0);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 5 * SEC), 0);
+    destroy_all(ps, 2);
+}
+
+static void test_lease_lapses_when_server_pauses_strict(void)
+{
+    lease_through_server_pause(ZKELECT_POLICY_STRICT, "lease-strict");
+}
+
+static void test_lease_lapses_when_server_pauses_lease(void)
+{
+    lease_through_server_pause(ZKELECT_POLICY_LEASE, "lease-lease");
+}
+
+/* --------------------------------------------------------------- bad inputs */
+
+static void test_unreachable_server(void)
+{
+    zkelect_t *e;
+    /* a port nobody listens on */
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "127.0.0.1:1", "/zkelect-tests/unreachable", "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_start(e), ZKELECT_OK);
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL(zkelect_wait_connected(e, 300), ZKELECT_ETIMEDOUT);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(e, 200), ZKELECT_ETIMEDOUT);
+    char id[16];
+    CU_ASSERT_EQUAL(zkelect_get_leader(e, id, sizeof id), ZKELECT_ENOTCONN);
+    zkelect_participant_t *list;
+    size_t n;
+    CU_ASSERT_EQUAL(zkelect_participants(e, &list, &n), ZKELECT_ENOTCONN);
+    CU_ASSERT_EQUAL(zkelect_session_timeout(e), ZKELECT_ENOTCONN);
+    zkelect_destroy(e); /* no hang without a server */
+    CU_ASSERT(mono_ns() - t0 < 3000 * NS_PER_MS);
+    /* an unresolvable host name: start refuses or keeps trying; never hangs */
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "no-such-host.invalid:2181", "/zkelect-tests/unreachable", "x"),
+                          ZKELECT_OK);
+    int rc = zkelect_start(e);
+    CU_ASSERT(rc == ZKELECT_OK || rc == ZKELECT_EZK);
+    if (rc == ZKELECT_OK) {
+        CU_ASSERT_EQUAL(zkelect_wait_connected(e, 200), ZKELECT_ETIMEDOUT);
+    }
+    zkelect_destroy(e);
+}
+
+static void test_oversized_data_rejected(void)
+{
+    zkelect_t *e;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, server.hosts, "/zkelect-tests/big", "x"), ZKELECT_OK);
+    char *big = calloc(1, ZKELECT_DATA_MAX + 1);
+    CU_ASSERT_EQUAL(zkelect_set_data(e, big, ZKELECT_DATA_MAX + 1), ZKELECT_ETOOBIG);
+    CU_ASSERT_EQUAL(zkelect_set_data(e, NULL, 5), ZKELECT_EINVAL);
+    /* the largest accepted payload really goes through ZooKeeper */
+    CU_ASSERT_EQUAL(zkelect_set_data(e, big, ZKELECT_DATA_MAX), ZKELECT_OK);
+    free(big);
+    CU_ASSERT_EQUAL(zkelect_start(e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(e, 10 * SEC), ZKELECT_OK);
+    zkelect_participant_t *list;
+    size_t n;
+    CU_ASSERT_EQUAL(zkelect_participants(e, &list, &n), ZKELECT_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    if (n == 1) {
+        CU_ASSERT_EQUAL(list[0].data_len, ZKELECT_DATA_MAX);
+    }
+    zkelect_participants_free(list, n);
+    /* setters after start are refused */
+    CU_ASSERT_EQUAL(zkelect_set_data(e, "x", 1), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_set_session_timeout(e, 5000), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_start(e), ZKELECT_ESTATE);
+    zkelect_destroy(e);
+}
+
+static void test_many_cycles(void)
+{
+    const char *p = test_path("cycles");
+    int cycles = getenv("ZKELECT_TEST_CYCLES") ? atoi(getenv("ZKELECT_TEST_CYCLES")) : 200;
+    for (int i = 0; i < cycles; i++) {
+        zkelect_t *e;
+        CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, server.hosts, p, "cycler"), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(e), ZKELECT_OK);
+        /* every third one waits for leadership; the rest leave mid-join */
+        if (i % 3 == 0)
+            CU_ASSERT_EQUAL(zkelect_wait_leader(e, 10 * SEC), ZKELECT_OK);
+        zkelect_destroy(e);
+    }
+    /* no node is left behind, even by a create still in flight at destroy */
+    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
+    int left;
+    while ((left = zk_child_count(admin, p)) > 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(left, 0);
+}
+
+/* ZKELECT_TEST_ONLY=substring runs the matching tests only (debugging aid). */
+#define ADD(suite, fn)                                                                  \
+    do {                                                                                \
+        const char *only = getenv("ZKELECT_TEST_ONLY");                                 \
+        if (!only || strstr(#fn, only))                                                \
+            CU_add_test(suite, #fn, fn);                                                \
+    } while (0)
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    rec_init(&rec);
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("election on a real ZooKeeper", suite_init, suite_clean);
+    ADD(s, test_single_participant_elected);
+    ADD(s, test_five_participants_join_order);
+    ADD(s, test_leader_leaves_next_elected);
+    ADD(s, test_middle_leaves_only_successor_notified);
+    ADD(s, test_resign_goes_to_back_of_line);
+    ADD(s, test_epochs_increase_over_failovers);
+    ADD(s, test_session_expiry_revokes_and_rejoins);
+    ADD(s, test_wait_leader_times_out);
+    ADD(s, test_payload_and_participants);
+    ADD(s, test_foreign_and_malformed_children_ignored);
+    ADD(s, test_slow_callback_does_not_stall_zookeeper);
+    ADD(s, test_resign_and_queries_inside_callback);
+    ADD(s, test_destroy_inside_callback);
+    ADD(s, test_lease_lapses_when_server_pauses_strict);
+    ADD(s, test_lease_lapses_when_server_pauses_lease);
+    ADD(s, test_unreachable_server);
+    ADD(s, test_oversized_data_rejected);
+    ADD(s, test_many_cycles);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+    CU_cleanup_registry();
+    rec_destroy(&rec);
+    return failed ? 1 : 0;
+}
