@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# zk-local.sh - a throwaway standalone ZooKeeper on 127.0.0.1, for the demo.
+#   zk-local.sh start DIR   start it with its data in DIR; prints "127.0.0.1:PORT"
+#   zk-local.sh stop DIR    stop it (by the PID recorded in DIR) and remove DIR
+set -euo pipefail
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+        echo $((20000 + RANDOM % 20000))
+}
+
+answers() {
+    # "ruok" -> "imok" once the server serves
+    exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
+    printf 'ruok' >&3
+    local reply
+    read -r -t 2 -n 4 reply <&3 || true
+    exec 3>&-
+    [ "$reply" = imok ]
+}
+
+start() {
+    local dir=$1 port
+    mkdir -p "$dir/data"
+    port=$(free_port)
+    cat >"$dir/zoo.cfg" <<CFG
+tickTime=200
+dataDir=$dir/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=*
+CFG
+    java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dzookeeper.log.dir="$dir" \
+        -cp "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar" \
+        org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" >"$dir/server.log" 2>&1 &
+    echo $! >"$dir/zookeeper.pid"
+    local deadline=$((SECONDS + 60))
+    until answers "$port"; do
+        if ! kill -0 "$(cat "$dir/zookeeper.pid")" 2>/dev/null; then
+            echo "zookeeper exited at start; see $dir/server.log" >&2
+            return 1
+        fi
+        if [ $SECONDS -ge $deadline ]; then
+            echo "zookeeper did not answer within 60 s; see $dir/server.log" >&2
+            stop "$dir"
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "127.0.0.1:$port"
+}
+
+stop() {
+    local dir=$1
+    if [ -f "$dir/zookeeper.pid" ]; then
+        kill -9 "$(cat "$dir/zookeeper.pid")" 2>/dev/null || true
+        wait "$(cat "$dir/zookeeper.pid")" 2>/dev/null || true
+    fi
+    rm -rf "$dir"
+}
+
+case "${1:-}" in
+start) start "$2" ;;
+stop) stop "$2" ;;
+*)
+    echo "usage: $0 start|stop DIR" >&2
+    exit 2
+    ;;
+esac

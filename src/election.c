@@ -3,6 +3,7 @@
  * completions take it themselves. Nothing blocks and nothing sleeps. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,14 +22,8 @@ static bool transient(int rc)
 
 static char *child_path(const struct zkelect *e, const char *name)
 {
-    size_t len = strlen(e->path) + 1 + strlen(name) + 1;
-    char *path = malloc(len);
-    if (path) {
-        strcpy(path, e->path);
-        strcat(path, "/");
-        strcat(path, name);
-    }
-    return path;
+    char *path;
+    return asprintf(&path, "%s/%s", e->path, name) < 0 ? NULL : path;
 }
 
 /* A request that could not even be queued, or whose reply is an error that
@@ -629,15 +624,11 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
 
 static void create_node(struct zkelect *e)
 {
-    char *prefix_path = malloc(strlen(e->path) + sizeof(ZKE_NODE_PREFIX) + ZKE_TOKEN_LEN + 2);
-    if (!prefix_path) {
+    char *prefix_path;
+    if (asprintf(&prefix_path, "%s/" ZKE_NODE_PREFIX "%s_", e->path, e->token) < 0) {
         zkelect__retry_later(e);
         return;
     }
-    strcpy(prefix_path, e->path);
-    strcat(prefix_path, "/" ZKE_NODE_PREFIX);
-    strcat(prefix_path, e->token);
-    strcat(prefix_path, "_");
     zke_op_t *op = start_op(e, prefix_path);
     if (op) {
         e->phase = ZKE_CREATING;

@@ -12,9 +12,9 @@ static int default_id(char *buf, size_t len)
 {
     char host[256];
     if (gethostname(host, sizeof host) != 0)
-        strcpy(host, "localhost");
+        host[0] = '\0';
     host[sizeof host - 1] = '\0';
-    snprintf(buf, len, "%.200s:%ld", host, (long)getpid());
+    snprintf(buf, len, "%.200s:%ld", host[0] ? host : "localhost", (long)getpid());
     return ZKELECT_OK;
 }
 

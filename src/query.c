@@ -107,7 +107,7 @@ int zkelect_node_path(zkelect_t *e, char *buf, size_t len)
     else if (strlen(e->own_path) >= len)
         rc = ZKELECT_ERANGE;
     else
-        strcpy(buf, e->own_path);
+        memcpy(buf, e->own_path, strlen(e->own_path) + 1);
     pthread_mutex_unlock(&e->lock);
     return rc;
 }
@@ -214,11 +214,12 @@ int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len)
         rc = read_child(&r, r.order[i].name, data, &len, &stat);
         if (rc == ZKELECT_OK) {
             data[len < 0 ? 0 : len] = '\0';
-            if (strlen(data) >= id_len) {
-                zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_get_leader: the id needs %zu bytes", strlen(data) + 1);
+            size_t need = strlen(data) + 1;
+            if (need > id_len) {
+                zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_get_leader: the id needs %zu bytes", need);
                 rc = ZKELECT_ERANGE;
             } else {
-                strcpy(id_buf, data);
+                memcpy(id_buf, data, need);
             }
         }
     }

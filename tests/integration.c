@@ -4,6 +4,7 @@
  * own election path. All waits are on conditions with deadlines. */
 #include "harness.h"
 #include "internal.h"
+#include "proxy.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -69,7 +70,7 @@ static void destroy_all(participant_t *ps, int n)
 static void test_single_participant_elected(void)
 {
     const char *p = test_path("single");
-    participant_t a;
+    static participant_t a;
     CU_ASSERT_EQUAL_FATAL(participant_start(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 1);
@@ -102,7 +103,7 @@ static void test_single_participant_elected(void)
 static void test_five_participants_join_order(void)
 {
     const char *p = test_path("five");
-    participant_t ps[5];
+    static participant_t ps[5];
     start_all(ps, 5, p);
     CU_ASSERT_EQUAL(wait_single_leader(ps, 5, 10 * SEC), 0);
     zkelect_participant_t *list;
@@ -129,7 +130,7 @@ static void test_five_participants_join_order(void)
 static void test_leader_leaves_next_elected(void)
 {
     const char *p = test_path("leader-leaves");
-    participant_t ps[3];
+    static participant_t ps[3];
     start_all(ps, 3, p);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
     int64_t old_epoch = zkelect_epoch(ps[0].e);
@@ -162,7 +163,7 @@ static void count_watch_fires(zkelect_t *e, int level, const char *message, void
 static void test_middle_leaves_only_successor_notified(void)
 {
     const char *p = test_path("middle-leaves");
-    participant_t ps[5];
+    static participant_t ps[5];
     memset(watch_fires, 0, sizeof watch_fires);
     for (int i = 0; i < 5; i++) {
         size_t mark = rec_count(&rec);
@@ -173,6 +174,7 @@ static void test_middle_leaves_only_successor_notified(void)
         CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
     }
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 5, 10 * SEC), 0);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 5 * SEC) >= 0);
     /* every follower is watching its predecessor before anyone leaves */
     int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
     bool all_watching;
@@ -221,7 +223,7 @@ static void test_middle_leaves_only_successor_notified(void)
 static void test_resign_goes_to_back_of_line(void)
 {
     const char *p = test_path("resign");
-    participant_t ps[3];
+    static participant_t ps[3];
     start_all(ps, 3, p);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
     int64_t epoch0 = zkelect_epoch(ps[0].e);
@@ -265,7 +267,7 @@ static void test_resign_goes_to_back_of_line(void)
 static void test_epochs_increase_over_failovers(void)
 {
     const char *p = test_path("epochs");
-    participant_t ps[3];
+    static participant_t ps[3];
     start_all(ps, 3, p);
     int leader = wait_single_leader(ps, 3, 10 * SEC);
     CU_ASSERT_FATAL(leader >= 0);
@@ -290,7 +292,12 @@ static void test_epochs_increase_over_failovers(void)
         }
         size_t mark = rec_count(&rec);
         CU_ASSERT_EQUAL(zkelect_resign(ps[leader].e), ZKELECT_OK);
-        long elected = rec_wait(&rec, -1, ZKELECT_EV_ELECTED, mark, 5 * SEC);
+        /* The successor is elected only after the old leader's REVOKED
+         * returned; an ELECTED of the old leader may still be on its way
+         * before that REVOKED. */
+        long revoked = rec_wait(&rec, leader, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+        CU_ASSERT_FATAL(revoked >= 0);
+        long elected = rec_wait(&rec, -1, ZKELECT_EV_ELECTED, (size_t)revoked, 5 * SEC);
         CU_ASSERT_FATAL(elected >= 0);
         rec_event_t ev = rec_get(&rec, (size_t)elected);
         CU_ASSERT(ev.who != leader);
@@ -305,7 +312,7 @@ static void test_epochs_increase_over_failovers(void)
 static void test_session_expiry_revokes_and_rejoins(void)
 {
     const char *p = test_path("expiry");
-    participant_t ps[2];
+    static participant_t ps[2];
     start_all(ps, 2, p);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
     int64_t epoch0 = zkelect_epoch(ps[0].e);
@@ -336,7 +343,7 @@ static void test_session_expiry_revokes_and_rejoins(void)
 static void test_wait_leader_times_out(void)
 {
     const char *p = test_path("wait-timeout");
-    participant_t ps[2];
+    static participant_t ps[2];
     start_all(ps, 2, p);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
     int64_t t0 = mono_ns();
@@ -358,7 +365,7 @@ static void test_wait_leader_times_out(void)
 static void test_payload_and_participants(void)
 {
     const char *p = test_path("payload");
-    participant_t ps[2];
+    static participant_t ps[2];
     for (int i = 0; i < 2; i++) {
         size_t mark = rec_count(&rec);
         CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
@@ -382,7 +389,7 @@ static void test_payload_and_participants(void)
     zkelect_participants_free(list, n);
     destroy_all(ps, 2);
     /* an empty election: OK with nobody, and no leader */
-    participant_t lone;
+    static participant_t lone;
     CU_ASSERT_EQUAL_FATAL(participant_start(&lone, 9, &rec, server.hosts, "/zkelect-tests/payload-other"),
                           ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_wait_connected(lone.e, 10 * SEC), ZKELECT_OK);
@@ -413,7 +420,7 @@ static void test_foreign_and_malformed_children_ignored(void)
     /* an impostor: well-formed, lowest sequence, but persistent */
     snprintf(node, sizeof node, "%s/zke_00000000000000000000000000000000_", p);
     CU_ASSERT_EQUAL(zoo_create(admin, node, "evil", 4, &ZOO_OPEN_ACL_UNSAFE, ZOO_SEQUENCE, NULL, 0), ZOK);
-    participant_t ps[2];
+    static participant_t ps[2];
     start_all(ps, 2, p);
     CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 10 * SEC), 0);
     char id[64];
@@ -449,7 +456,7 @@ static void slow_elected_hook(participant_t *pt, const zkelect_event_t *ev)
 static void test_slow_callback_does_not_stall_zookeeper(void)
 {
     const char *p = test_path("slow-callback");
-    participant_t a;
+    static participant_t a;
     slow_ctx_t ctx = {0};
     CU_ASSERT_EQUAL_FATAL(participant_new(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
     a.hook = slow_elected_hook;
@@ -483,7 +490,7 @@ static void resign_in_callback(participant_t *pt, const zkelect_event_t *ev)
 static void test_resign_and_queries_inside_callback(void)
 {
     const char *p = test_path("resign-in-callback");
-    participant_t ps[2];
+    static participant_t ps[2];
     CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
     ps[0].hook = resign_in_callback;
     CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
@@ -508,16 +515,22 @@ static void destroy_in_callback(participant_t *pt, const zkelect_event_t *ev)
 static void test_destroy_inside_callback(void)
 {
     const char *p = test_path("destroy-in-callback");
-    participant_t ps[2];
+    static participant_t ps[2];
     CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
     ps[0].hook = destroy_in_callback;
     CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
-    size_t mark = rec_count(&rec);
-    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[1], 1, &rec, server.hosts, p), ZKELECT_OK);
-    /* p0 destroys itself inside ELECTED: REVOKED(closed) follows, then p1 leads */
+    /* p0 destroys itself inside ELECTED: REVOKED(closed) follows, its node goes */
     long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, 0, 10 * SEC);
     CU_ASSERT_FATAL(revoked >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_ELECTED, 0), 1);
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (zk_child_count(admin, p) != 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+    /* and the election goes on for the others */
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[1], 1, &rec, server.hosts, p), ZKELECT_OK);
     CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
     participant_destroy(&ps[1]);
 }
@@ -527,7 +540,7 @@ static void test_destroy_inside_callback(void)
 static void lease_through_server_pause(int policy, const char *name)
 {
     const char *p = test_path(name);
-    participant_t ps[2];
+    static participant_t ps[2];
     for (int i = 0; i < 2; i++) {
         size_t mark = rec_count(&rec);
         CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
@@ -574,6 +587,92 @@ static void test_lease_lapses_when_server_pauses_strict(void)
 static void test_lease_lapses_when_server_pauses_lease(void)
 {
     lease_through_server_pause(ZKELECT_POLICY_LEASE, "lease-lease");
+}
+
+
+/* ------------------------------------------------------- network failures */
+
+static void test_lost_create_reply_adopts_node(void)
+{
+    const char *p = test_path("lost-create");
+    /* the path exists, so that the first create is the participant's own */
+    zoo_create(admin, "/zkelect-tests", NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+    CU_ASSERT_EQUAL_FATAL(zoo_create(admin, p, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    proxy_set_mode(proxy, PROXY_LOSE_CREATE);
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&a, 0, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
+    /* the create happened, its reply was lost, the connection dropped; on
+     * reconnection the node is found by its token and adopted */
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 15 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL(proxy_creates_lost(proxy), 1);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_JOINED, 0), 1);
+    char node[512];
+    CU_ASSERT_EQUAL(zkelect_node_path(a.e, node, sizeof node), ZKELECT_OK);
+    CU_ASSERT(zkelect_epoch(a.e) > 0);
+    participant_destroy(&a);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+    proxy_stop(proxy);
+}
+
+static void test_partitioned_leader_revokes_before_successor(void)
+{
+    const char *p = test_path("partition");
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    static participant_t ps[2];
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[0], 0, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[1], 1, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    int64_t epoch0 = zkelect_epoch(ps[0].e);
+    mark = rec_count(&rec);
+    /* silence, no reset: the leader must stop by its lease deadline, before
+     * the server can expire its session and elect p1 */
+    int64_t cut = mono_ns();
+    proxy_set_mode(proxy, PROXY_BLACKHOLE);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 10 * SEC);
+    long elected = rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 15 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0 && elected >= 0);
+    rec_event_t r = rec_get(&rec, (size_t)revoked), el = rec_get(&rec, (size_t)elected);
+    int t_ms = zkelect_session_timeout(ps[1].e);
+    printf("\n    cut -> revoked %lld ms, cut -> successor elected %lld ms (T = %d ms) ",
+           (long long)((r.t_ns - cut) / NS_PER_MS), (long long)((el.t_ns - cut) / NS_PER_MS), t_ms);
+    CU_ASSERT(r.t_ns < el.t_ns);
+    CU_ASSERT(r.t_ns - cut <= (int64_t)t_ms * 2 / 3 * NS_PER_MS + 300 * NS_PER_MS);
+    CU_ASSERT(el.epoch > epoch0);
+    CU_ASSERT_EQUAL(leader_count(ps, 2), 1);
+    /* heal: the old leader learns its session expired and rejoins behind */
+    mark = rec_count(&rec);
+    proxy_set_mode(proxy, PROXY_PASS);
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 15 * SEC) >= 0);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[1].e), 1);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_ELECTED, mark), 0);
+    destroy_all(ps, 2);
+    proxy_stop(proxy);
+}
+
+static void test_resign_while_joining_leaves_one_node(void)
+{
+    const char *p = test_path("resign-joining");
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    /* resign at once, possibly with a create in flight: that node, if it is
+     * created, is deleted, and one candidacy remains */
+    CU_ASSERT_EQUAL(zkelect_resign(a.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_resign(a.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (zk_child_count(admin, p) != 1 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    participant_destroy(&a);
 }
 
 /* --------------------------------------------------------------- bad inputs */
@@ -654,12 +753,27 @@ static void test_many_cycles(void)
     CU_ASSERT_EQUAL(left, 0);
 }
 
-/* ZKELECT_TEST_ONLY=substring runs the matching tests only (debugging aid). */
-#define ADD(suite, fn)                                                                  \
-    do {                                                                                \
-        const char *only = getenv("ZKELECT_TEST_ONLY");                                 \
-        if (!only || strstr(#fn, only))                                                \
-            CU_add_test(suite, #fn, fn);                                                \
+/* ZKELECT_TEST_ONLY=a,b,c runs only the tests whose names contain one of
+ * the comma-separated words (used by the valgrind run, and for debugging). */
+static bool selected(const char *name)
+{
+    const char *only = getenv("ZKELECT_TEST_ONLY");
+    if (!only)
+        return true;
+    char words[512];
+    snprintf(words, sizeof words, "%s", only);
+    char *save = NULL;
+    for (char *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (strstr(name, w))
+            return true;
+    }
+    return false;
+}
+
+#define ADD(suite, fn)                   \
+    do {                                 \
+        if (selected(#fn))               \
+            CU_add_test(suite, #fn, fn); \
     } while (0)
 
 int main(void)
@@ -684,6 +798,9 @@ int main(void)
     ADD(s, test_destroy_inside_callback);
     ADD(s, test_lease_lapses_when_server_pauses_strict);
     ADD(s, test_lease_lapses_when_server_pauses_lease);
+    ADD(s, test_lost_create_reply_adopts_node);
+    ADD(s, test_partitioned_leader_revokes_before_successor);
+    ADD(s, test_resign_while_joining_leaves_one_node);
     ADD(s, test_unreachable_server);
     ADD(s, test_oversized_data_rejected);
     ADD(s, test_many_cycles);

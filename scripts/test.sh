@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# test.sh - the README's test command, and all that CI runs: installs what is
+# missing, builds, and runs the whole suite in every configuration:
+#   gcc (make check), clang (make check), AddressSanitizer+UBSan (make check),
+#   valgrind memcheck (unit and integration tests), cppcheck and clang-tidy on src/, make distcheck.
+# Every step runs; the last line says how many passed and failed.
+set -uo pipefail
+. "$(dirname "$0")/setup.sh"
+set -e
+need_packages "${ZKELECT_BUILD_PACKAGES[@]}" "${ZKELECT_TEST_PACKAGES[@]}"
+bootstrap
+set +e
+
+passed=0
+failed=0
+failures=()
+step() {
+    local name=$1
+    shift
+    echo
+    echo "==> $name"
+    local t0=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "==> $name: ok ($((SECONDS - t0)) s)"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        echo "==> $name: FAILED ($((SECONDS - t0)) s)"
+    fi
+}
+
+check_in() {
+    local dir=$1
+    shift
+    build_in "$dir" "$@" && make -C "$ZKELECT_ROOT/$dir" -s check || {
+        cat "$ZKELECT_ROOT/$dir"/tests/*.log 2>/dev/null | tail -n 80
+        return 1
+    }
+}
+
+valgrind_suite() {
+    local vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+              --show-leak-kinds=definite,indirect --suppressions="$ZKELECT_ROOT/tests/valgrind.supp")
+    make -C "$ZKELECT_ROOT/build" -s tests/unit tests/integration || return 1
+    "${vg[@]}" "$ZKELECT_ROOT/build/tests/unit" >"$ZKELECT_ROOT/build/valgrind-unit.log" 2>&1 || {
+        cat "$ZKELECT_ROOT/build/valgrind-unit.log"
+        return 1
+    }
+    "${vg[@]}" "$ZKELECT_ROOT/build/tests/integration" >"$ZKELECT_ROOT/build/valgrind-integration.log" 2>&1
+    local rc=$?
+    grep -aE 'Test:|tests |asserts|FAIL|^ +[0-9]+\. |==[0-9]+==' "$ZKELECT_ROOT/build/valgrind-integration.log"
+    # a run in which no test ran is a failure too
+    grep -aqE '^ +tests +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +0 ' "$ZKELECT_ROOT/build/valgrind-integration.log" || rc=1
+    return $rc
+}
+
+lint() {
+    local cpp=(-I"$ZKELECT_ROOT/include" -I"$ZKELECT_ROOT/src" -I"$ZKELECT_ROOT/build" -DTHREADED -D_GNU_SOURCE)
+    cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 --inline-suppr \
+        --suppress=missingIncludeSystem "${cpp[@]}" "$ZKELECT_ROOT/src" || return 1
+    clang-tidy --quiet --warnings-as-errors='*' "$ZKELECT_ROOT"/src/*.c -- -std=c11 "${cpp[@]}" 2>/dev/null
+}
+
+distcheck() {
+    make -C "$ZKELECT_ROOT/build" -s distcheck >"$ZKELECT_ROOT/build/distcheck.log" 2>&1 || {
+        tail -n 60 "$ZKELECT_ROOT/build/distcheck.log"
+        return 1
+    }
+    grep -a -A1 'archives ready for distribution' "$ZKELECT_ROOT/build/distcheck.log"
+}
+
+step "gcc: make check" check_in build
+step "clang: make check" check_in build-clang CC=clang
+export LSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+step "AddressSanitizer + UndefinedBehaviorSanitizer: make check" check_in build-asan --enable-sanitizers --disable-shared
+step "valgrind memcheck" valgrind_suite
+step "cppcheck and clang-tidy on src/" lint
+step "make distcheck" distcheck
+
+echo
+if [ $failed -gt 0 ]; then
+    printf 'failed steps:\n'
+    printf -- '- %s\n' "${failures[@]}"
+fi
+echo "zkelect: $passed passed, $failed failed"
+[ $failed -eq 0 ]

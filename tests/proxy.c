@@ -1,0 +1,298 @@
+/* proxy.c - see proxy.h. One thread polls the listener and every
+ * connection pair. */
+#include "proxy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_PAIRS 16
+#define ZOO_CREATE2_OP 15
+
+typedef struct pair {
+    int client, server;
+    bool seen_connect;  /* the first client frame is the headerless connect request */
+    unsigned char frame[4 + 1024 * 1024 + 64];
+    size_t have;        /* bytes of the client frame being assembled */
+    int32_t lost_xid;   /* waiting for the reply to this create, to swallow it */
+    bool losing;
+} pair_t;
+
+struct proxy {
+    int listener;
+    int upstream_port;
+    char hosts[32];
+    pthread_t thread;
+    int wake[2];
+    pthread_mutex_t lock;
+    proxy_mode_t mode;
+    int creates_lost;
+    bool stop;
+    pair_t *pairs[MAX_PAIRS];
+};
+
+static int listen_loopback(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 16) ||
+        getsockname(fd, (struct sockaddr *)&a, &len)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static int connect_upstream(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+static void close_pair(proxy_t *p, int i)
+{
+    close(p->pairs[i]->client);
+    close(p->pairs[i]->server);
+    free(p->pairs[i]);
+    p->pairs[i] = NULL;
+}
+
+static bool send_all(int fd, const void *buf, size_t len)
+{
+    const char *b = buf;
+    while (len > 0) {
+        ssize_t n = send(fd, b, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        b += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static uint32_t be32(const unsigned char *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Client to server: whole frames, so that a create can be recognised. */
+static bool from_client(proxy_t *p, pair_t *c, proxy_mode_t mode)
+{
+    ssize_t n = recv(c->client, c->frame + c->have, sizeof c->frame - c->have, 0);
+    if (n <= 0)
+        return false;
+    c->have += (size_t)n;
+    while (c->have >= 4) {
+        size_t len = be32(c->frame);
+        if (len > sizeof c->frame - 4)
+            return false;
+        if (c->have < 4 + len)
+            break;
+        if (c->seen_connect && len >= 8 && mode == PROXY_LOSE_CREATE && !c->losing &&
+            (int32_t)be32(c->frame + 8) == ZOO_CREATE2_OP) {
+            c->losing = true;
+            c->lost_xid = (int32_t)be32(c->frame + 4);
+        }
+        c->seen_connect = true;
+        if (!send_all(c->server, c->frame, 4 + len))
+            return false;
+        memmove(c->frame, c->frame + 4 + len, c->have - 4 - len);
+        c->have -= 4 + len;
+    }
+    (void)p;
+    return true;
+}
+
+/* Server to client: raw, unless the reply to a create is to be lost. Then the
+ * stream is read frame by frame until that reply, which is dropped, and the
+ * connection closed: the create happened, the client never hears of it. */
+static bool from_server(proxy_t *p, pair_t *c)
+{
+    unsigned char buf[65536];
+    ssize_t n = recv(c->server, buf, sizeof buf, 0);
+    if (n <= 0)
+        return false;
+    if (!c->losing)
+        return send_all(c->client, buf, (size_t)n);
+    /* Replies are small here (pings, the create): scan the frames in buf. */
+    size_t off = 0;
+    while (off + 8 <= (size_t)n) {
+        size_t len = be32(buf + off);
+        int32_t xid = (int32_t)be32(buf + off + 4);
+        if (xid == c->lost_xid) {
+            pthread_mutex_lock(&p->lock);
+            p->creates_lost++;
+            p->mode = PROXY_PASS;
+            pthread_mutex_unlock(&p->lock);
+            return false; /* close both ends */
+        }
+        if (off + 4 + len > (size_t)n || !send_all(c->client, buf + off, 4 + len))
+            return false;
+        off += 4 + len;
+    }
+    return off == (size_t)n;
+}
+
+static void accept_client(proxy_t *p, proxy_mode_t mode)
+{
+    int fd = accept(p->listener, NULL, NULL);
+    if (fd < 0)
+        return;
+    int up = mode == PROXY_REFUSE ? -1 : connect_upstream(p->upstream_port);
+    int slot = -1;
+    for (int i = 0; i < MAX_PAIRS && slot < 0; i++) {
+        if (!p->pairs[i])
+            slot = i;
+    }
+    pair_t *c = up >= 0 && slot >= 0 ? calloc(1, sizeof *c) : NULL;
+    if (!c) {
+        close(fd);
+        if (up >= 0)
+            close(up);
+        return;
+    }
+    c->client = fd;
+    c->server = up;
+    p->pairs[slot] = c;
+}
+
+static void *proxy_main(void *arg)
+{
+    proxy_t *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        proxy_mode_t mode = p->mode;
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->lock);
+        if (stop)
+            break;
+        if (mode == PROXY_REFUSE) {
+            for (int i = 0; i < MAX_PAIRS; i++) {
+                if (p->pairs[i])
+                    close_pair(p, i);
+            }
+        }
+        struct pollfd fds[2 + 2 * MAX_PAIRS];
+        int idx[2 + 2 * MAX_PAIRS];
+        int n = 0;
+        fds[n++] = (struct pollfd){.fd = p->wake[0], .events = POLLIN};
+        fds[n++] = (struct pollfd){.fd = p->listener, .events = POLLIN};
+        for (int i = 0; i < MAX_PAIRS; i++) {
+            /* In blackhole mode nothing is read, so nothing is forwarded and
+             * the sockets stay open: the peers see silence, not a reset. */
+            if (!p->pairs[i] || mode == PROXY_BLACKHOLE)
+                continue;
+            idx[n] = i;
+            fds[n++] = (struct pollfd){.fd = p->pairs[i]->client, .events = POLLIN};
+            idx[n] = i;
+            fds[n++] = (struct pollfd){.fd = p->pairs[i]->server, .events = POLLIN};
+        }
+        if (poll(fds, (nfds_t)n, 1000) <= 0)
+            continue;
+        if (fds[0].revents) {
+            char drain[16];
+            if (read(p->wake[0], drain, sizeof drain) < 0)
+                continue;
+        }
+        if (fds[1].revents & POLLIN)
+            accept_client(p, mode);
+        for (int k = 2; k < n; k++) {
+            int i = idx[k];
+            if (!fds[k].revents || !p->pairs[i])
+                continue;
+            pair_t *c = p->pairs[i];
+            bool ok = fds[k].fd == c->client ? from_client(p, c, mode) : from_server(p, c);
+            if (!ok)
+                close_pair(p, i);
+        }
+    }
+    for (int i = 0; i < MAX_PAIRS; i++) {
+        if (p->pairs[i])
+            close_pair(p, i);
+    }
+    return NULL;
+}
+
+proxy_t *proxy_start(int upstream_port)
+{
+    proxy_t *p = calloc(1, sizeof *p);
+    int port;
+    if (!p)
+        return NULL;
+    p->upstream_port = upstream_port;
+    p->listener = listen_loopback(&port);
+    if (p->listener < 0 || pipe(p->wake)) {
+        free(p);
+        return NULL;
+    }
+    snprintf(p->hosts, sizeof p->hosts, "127.0.0.1:%d", port);
+    pthread_mutex_init(&p->lock, NULL);
+    if (pthread_create(&p->thread, NULL, proxy_main, p)) {
+        close(p->listener);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void wake(proxy_t *p)
+{
+    if (write(p->wake[1], "x", 1) < 0)
+        perror("proxy wake");
+}
+
+void proxy_set_mode(proxy_t *p, proxy_mode_t mode)
+{
+    pthread_mutex_lock(&p->lock);
+    p->mode = mode;
+    pthread_mutex_unlock(&p->lock);
+    wake(p);
+}
+
+int proxy_creates_lost(proxy_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int n = p->creates_lost;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+const char *proxy_hosts(const proxy_t *p)
+{
+    return p->hosts;
+}
+
+void proxy_stop(proxy_t *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = true;
+    pthread_mutex_unlock(&p->lock);
+    wake(p);
+    pthread_join(p->thread, NULL);
+    close(p->listener);
+    close(p->wake[0]);
+    close(p->wake[1]);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}

@@ -1,0 +1,30 @@
+/* proxy.h - a TCP proxy between one participant and ZooKeeper, on 127.0.0.1,
+ * that a test can switch to cut that participant off in the ways networks
+ * fail. It understands just enough of ZooKeeper's framing (a 4-byte
+ * big-endian length; after the connect request, xid and op code) to lose
+ * the reply to one create. */
+#ifndef ZKELECT_TEST_PROXY_H
+#define ZKELECT_TEST_PROXY_H
+
+#include <stdbool.h>
+
+typedef enum proxy_mode {
+    PROXY_PASS,        /* forward everything */
+    PROXY_BLACKHOLE,   /* keep the sockets open, forward nothing: a silent partition */
+    PROXY_REFUSE,      /* close every connection at once, and new ones too */
+    PROXY_LOSE_CREATE  /* forward the next create, swallow its reply, then close
+                        * the connection; back to PASS afterwards */
+} proxy_mode_t;
+
+typedef struct proxy proxy_t;
+
+/* Listen on a free 127.0.0.1 port and forward to upstream_port. */
+proxy_t *proxy_start(int upstream_port);
+void proxy_stop(proxy_t *p);
+/* "127.0.0.1:PORT" of the listening side. */
+const char *proxy_hosts(const proxy_t *p);
+void proxy_set_mode(proxy_t *p, proxy_mode_t mode);
+/* How many creates were swallowed in PROXY_LOSE_CREATE mode. */
+int proxy_creates_lost(proxy_t *p);
+
+#endif
