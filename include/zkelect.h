@@ -173,8 +173,11 @@ ZKELECT_EXPORT int zkelect_resign(zkelect_t *e);
  * leading at once and REVOKED (reason ZKELECT_REASON_CLOSED) is delivered;
  * then the znode is deleted and the session closed, so that a successor is
  * elected at once rather than after the session timeout. A create still in
- * flight is cleaned up: no znode is left behind. If the server is unreachable,
- * the destroy does not wait for it: the znode then goes with the session.
+ * flight is cleaned up: no znode is left behind. The destroy waits for the
+ * server's answers only briefly: when the connection has gone silent it
+ * returns within about 2 s (up to 0.5 s for replies to requests in flight,
+ * then the ZooKeeper client's own 1.5 s wait for the close), and the znode
+ * goes with the session when the server expires it.
  *
  * Waits for a callback running on another thread to return. Called from
  * inside a callback it returns at once and the teardown happens after that

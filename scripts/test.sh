@@ -74,6 +74,7 @@ step "gcc: make check" check_in build
 step "clang: make check" check_in build-clang CC=clang
 export LSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0:detect_leaks=1"
 step "AddressSanitizer + UndefinedBehaviorSanitizer: make check" check_in build-asan --enable-sanitizers --disable-shared
 step "valgrind memcheck" valgrind_suite
 step "cppcheck and clang-tidy on src/" lint

@@ -35,6 +35,8 @@ bool zkelect__op_finish(zke_op_t *op)
 {
     struct zkelect *e = op->e;
     unlink_op(op);
+    if (e->stopping && e->ops.next == &e->ops)
+        pthread_cond_broadcast(&e->state_cond); /* see drain_requests() */
     return !e->stopping && op->gen == e->gen && op->zh == e->zh;
 }
 

@@ -658,6 +658,57 @@ static void test_partitioned_leader_revokes_before_successor(void)
     proxy_stop(proxy);
 }
 
+
+static void test_leader_node_deleted_by_operator(void)
+{
+    const char *p = test_path("node-deleted");
+    static participant_t ps[2];
+    start_all(ps, 2, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    int64_t epoch0 = zkelect_epoch(ps[0].e);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zoo_delete(admin, node, -1), ZOK);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_NODE_DELETED);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    /* it rejoins by itself, behind the new leader, with a new node */
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 5 * SEC), 1);
+    CU_ASSERT(zkelect_epoch(ps[1].e) > epoch0);
+    char again[512];
+    CU_ASSERT_EQUAL(zkelect_node_path(ps[0].e, again, sizeof again), ZKELECT_OK);
+    CU_ASSERT(strcmp(node, again) != 0);
+    destroy_all(ps, 2);
+}
+
+static void test_destroy_while_partitioned_does_not_hang(void)
+{
+    const char *p = test_path("destroy-partitioned");
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&a, 0, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
+    proxy_set_mode(proxy, PROXY_BLACKHOLE);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    participant_destroy(&a);
+    int64_t took = mono_ns() - t0;
+    printf("\n    destroy while partitioned took %lld ms ", (long long)(took / NS_PER_MS));
+    /* bounded by the client's own wait for the close to be sent */
+    CU_ASSERT(took < 5000 * NS_PER_MS);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, mark), 1);
+    proxy_stop(proxy);
+    /* the node goes with the session, T after the partition began */
+    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
+    while (zk_child_count(admin, p) > 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+}
+
 static void test_resign_while_joining_leaves_one_node(void)
 {
     const char *p = test_path("resign-joining");
@@ -801,6 +852,8 @@ int main(void)
     ADD(s, test_lost_create_reply_adopts_node);
     ADD(s, test_partitioned_leader_revokes_before_successor);
     ADD(s, test_resign_while_joining_leaves_one_node);
+    ADD(s, test_leader_node_deleted_by_operator);
+    ADD(s, test_destroy_while_partitioned_does_not_hang);
     ADD(s, test_unreachable_server);
     ADD(s, test_oversized_data_rejected);
     ADD(s, test_many_cycles);
