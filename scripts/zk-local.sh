@@ -11,7 +11,7 @@ free_port() {
 
 answers() {
     # "ruok" -> "imok" once the server serves
-    exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
+    { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
     printf 'ruok' >&3
     local reply
     read -r -t 2 -n 4 reply <&3 || true
