@@ -2,6 +2,7 @@
 # test.sh - the README's test command, and all that CI runs: installs what is
 # missing, builds, and runs the whole suite in every configuration:
 #   gcc (make check), clang (make check), AddressSanitizer+UBSan (make check),
+#   ThreadSanitizer (make check),
 #   valgrind memcheck (unit and integration tests), cppcheck and clang-tidy on src/, make distcheck.
 # Every step runs; the last line says how many passed and failed.
 set -uo pipefail
@@ -76,6 +77,8 @@ export LSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/lsan.supp:print_suppressio
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="fast_unwind_on_malloc=0:detect_leaks=1"
 step "AddressSanitizer + UndefinedBehaviorSanitizer: make check" check_in build-asan --enable-sanitizers --disable-shared
+export TSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
+step "ThreadSanitizer: make check" check_in build-tsan CC=clang --enable-sanitizers=thread --disable-shared
 step "valgrind memcheck" valgrind_suite
 step "cppcheck and clang-tidy on src/" lint
 step "make distcheck" distcheck
