@@ -72,6 +72,15 @@ void zkelect__retry_later(struct zkelect *e)
     pthread_cond_signal(&e->keeper_cond);
 }
 
+static void forget_ahead(struct zkelect *e)
+{
+    for (size_t i = 0; i < e->n_ahead; i++)
+        free(e->ahead[i]);
+    free(e->ahead);
+    e->ahead = NULL;
+    e->n_ahead = 0;
+}
+
 /* -------------------------------------------------------------- leadership */
 
 void zkelect__revoke(struct zkelect *e, int reason)
@@ -122,6 +131,7 @@ static void become_leader(struct zkelect *e, int64_t a)
 
 void zkelect__forget_node(struct zkelect *e)
 {
+    forget_ahead(e);
     free(e->own_path);
     free(e->own_name);
     free(e->watched_path);
@@ -302,30 +312,84 @@ void zkelect__renew(struct zkelect *e)
 
 /* ----------------------------------------------------------- the predecessor */
 
-static bool is_ignored(const struct zkelect *e, const char *name)
-{
-    for (size_t i = 0; i < e->n_ignored; i++) {
-        if (strcmp(e->ignored[i], name) == 0)
-            return true;
-    }
-    return false;
-}
-
 static void ignore_impostor(struct zkelect *e, const char *name)
 {
-    zkelect__log(e, ZKELECT_LOG_WARN,
-                 "%s/%s is a persistent node named like a contender: it is not one, and is skipped", e->path,
-                 name);
-    char **grown = realloc(e->ignored, (e->n_ignored + 1) * sizeof *grown);
-    char *copy = strdup(name);
-    if (!grown || !copy) {
-        free(copy);
-        if (grown)
-            e->ignored = grown;
+    if (zkelect__strset_add(&e->impostors, name) < 0)
+        zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory remembering an impostor");
+    if (e->impostors.count <= 16)
+        zkelect__log(e, ZKELECT_LOG_WARN,
+                     "%s/%s is a persistent node named like a contender: it is not one, and is skipped", e->path,
+                     name);
+    else if (e->impostors.count == 17)
+        zkelect__log(e, ZKELECT_LOG_WARN, "more persistent impostors in %s; no longer naming each", e->path);
+}
+
+static void watch_predecessor(struct zkelect *e, const char *name);
+
+/* Watch the nearest contender ahead that is not known to be an impostor; with
+ * none left, we are first. */
+static void watch_nearest_ahead(struct zkelect *e)
+{
+    while (e->n_ahead > 0 && zkelect__strset_has(&e->impostors, e->ahead[e->n_ahead - 1]))
+        free(e->ahead[--e->n_ahead]);
+    if (e->n_ahead == 0) {
+        become_leader(e, e->checked_ns < e->listed_ns ? e->checked_ns : e->listed_ns);
         return;
     }
-    e->ignored = grown;
-    e->ignored[e->n_ignored++] = copy;
+    watch_predecessor(e, e->ahead[e->n_ahead - 1]);
+}
+
+static void probe_done(int rc, const struct Stat *stat, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = op->e;
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
+    if (zkelect__op_finish(op)) {
+        if (rc == ZOK && stat->ephemeralOwner == 0)
+            ignore_impostor(e, strrchr(op->path, '/') + 1);
+        else if (rc != ZOK && rc != ZNONODE)
+            e->probe_failed = rc;
+        if (--e->probes_pending == 0) {
+            if (e->probe_failed)
+                fail(e, "checking the contenders ahead", e->probe_failed);
+            else
+                watch_nearest_ahead(e);
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Where one impostor stood there may be thousands (anyone with CREATE on the
+ * parent can make them): the nearest contenders ahead are checked a batch at
+ * a time, all requests in flight at once, rather than one round trip each. */
+#define PROBE_BATCH 128
+
+static void probe_ahead(struct zkelect *e)
+{
+    e->probes_pending = 0;
+    e->probe_failed = 0;
+    size_t sent = 0;
+    for (size_t i = e->n_ahead; i > 0 && sent < PROBE_BATCH; i--) {
+        const char *name = e->ahead[i - 1];
+        if (zkelect__strset_has(&e->impostors, name))
+            continue;
+        char *full = child_path(e, name);
+        zke_op_t *op = full ? start_op(e, full) : NULL;
+        free(full);
+        if (!op)
+            break;
+        int rc = zoo_aexists(e->zh, op->path, 0, probe_done, op);
+        if (rc != ZOK) {
+            abandon(e, op, "checking the contenders ahead", rc);
+            return;
+        }
+        e->probes_pending++;
+        sent++;
+    }
+    if (sent == 0)
+        watch_nearest_ahead(e);
 }
 
 static void predecessor_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
@@ -337,9 +401,8 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
     pthread_mutex_lock(&e->lock);
     if (zkelect__op_finish(op)) {
         if (rc == ZOK && stat->ephemeralOwner == 0) {
-            const char *name = strrchr(op->path, '/') + 1;
-            ignore_impostor(e, name);
-            list_children(e, false);
+            ignore_impostor(e, strrchr(op->path, '/') + 1);
+            probe_ahead(e);
         } else if (rc == ZNONODE) {
             /* Gone between our listing and the watch: look again at once. */
             list_children(e, false);
@@ -372,25 +435,17 @@ static void watch_predecessor(struct zkelect *e, const char *name)
 
 /* ------------------------------------------------------------ the listing */
 
-static void log_bad_name(struct zkelect *e, const char *name)
+static void note_stranger(struct zkelect *e, const char *name)
 {
-    for (size_t i = 0; i < e->n_bad_names; i++) {
-        if (strcmp(e->bad_names[i], name) == 0)
-            return;
-    }
-    zkelect__log(e, ZKELECT_LOG_WARN, "ignoring %s/%s: not a zkelect contender", e->path, name);
-    if (e->n_bad_names >= 1024)
-        return; /* enough remembered; later strangers are logged each time */
-    char **grown = realloc(e->bad_names, (e->n_bad_names + 1) * sizeof *grown);
-    char *copy = strdup(name);
-    if (!grown || !copy) {
-        free(copy);
-        if (grown)
-            e->bad_names = grown;
+    if (e->strangers_capped || zkelect__strset_has(&e->strangers, name))
+        return;
+    if (e->strangers.count >= 1024) {
+        e->strangers_capped = true;
+        zkelect__log(e, ZKELECT_LOG_WARN, "more than 1024 foreign children in %s; no longer naming each", e->path);
         return;
     }
-    e->bad_names = grown;
-    e->bad_names[e->n_bad_names++] = copy;
+    zkelect__log(e, ZKELECT_LOG_WARN, "ignoring %s/%s: not a zkelect contender", e->path, name);
+    zkelect__strset_add(&e->strangers, name);
 }
 
 static void evaluate(struct zkelect *e, const struct String_vector *names, int64_t listed_ns)
@@ -405,8 +460,8 @@ static void evaluate(struct zkelect *e, const struct String_vector *names, int64
         const char *name = names->data[i];
         int32_t seq;
         if (!zkelect__parse_name(name, &seq, NULL, NULL))
-            log_bad_name(e, name);
-        else if (!is_ignored(e, name))
+            note_stranger(e, name);
+        else if (!zkelect__strset_has(&e->impostors, name))
             children[n++] = (zke_child_t){.name = name, .seq = seq};
     }
     zkelect__order_children(children, n);
@@ -422,15 +477,26 @@ static void evaluate(struct zkelect *e, const struct String_vector *names, int64
         lose_node(e, "missing from the listing");
         return;
     }
-    if (self == 0) {
-        int64_t a = e->checked_ns < listed_ns ? e->checked_ns : listed_ns;
-        become_leader(e, a);
-    } else {
-        if (atomic_load(&e->leading))
-            zkelect__revoke(e, ZKELECT_REASON_PREEMPTED);
-        watch_predecessor(e, children[self - 1].name);
+    forget_ahead(e);
+    e->listed_ns = listed_ns;
+    if (self > 0 && atomic_load(&e->leading))
+        zkelect__revoke(e, ZKELECT_REASON_PREEMPTED);
+    if (self > 0 && !(e->ahead = malloc(self * sizeof *e->ahead))) {
+        free(children);
+        zkelect__retry_later(e);
+        return;
+    }
+    for (size_t i = 0; i < self; i++) {
+        if (!(e->ahead[e->n_ahead] = strdup(children[i].name)))
+            break;
+        e->n_ahead++;
     }
     free(children);
+    if (e->n_ahead < self) {
+        zkelect__retry_later(e);
+        return;
+    }
+    watch_nearest_ahead(e);
 }
 
 /* After a create whose reply was lost: our node may exist, named with our
@@ -647,6 +713,7 @@ void zkelect__restart(struct zkelect *e)
     if (e->stopping || e->phase == ZKE_FAILED || e->phase == ZKE_RELEASING)
         return;
     e->gen++;
+    forget_ahead(e);
     free(e->watched_path);
     e->watched_path = NULL;
     if (!zkelect__session_ready(e)) {

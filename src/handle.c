@@ -402,14 +402,10 @@ void zkelect__teardown(struct zkelect *e)
 void zkelect__free(struct zkelect *e)
 {
     zkelect__forget_node(e);
-    for (size_t i = 0; i < e->n_ignored; i++)
-        free(e->ignored[i]);
-    for (size_t i = 0; i < e->n_bad_names; i++)
-        free(e->bad_names[i]);
+    zkelect__strset_free(&e->impostors);
+    zkelect__strset_free(&e->strangers);
     for (size_t i = 0; i < e->n_orphans; i++)
         free(e->orphans[i]);
-    free(e->ignored);
-    free(e->bad_names);
     free(e->orphans);
     pthread_rwlock_destroy(&e->zh_use);
     pthread_cond_destroy(&e->queue_cond);

@@ -50,6 +50,18 @@ ZKE_HIDDEN bool zkelect__seq_before(int32_t a, int32_t b);
  * one after the widest gap; this stays right when the counter wraps. */
 ZKE_HIDDEN void zkelect__order_children(zke_child_t *children, size_t count);
 
+/* ------------------------------------------------------------------ strset.c */
+
+typedef struct zke_strset {
+    char **items; /* sorted */
+    size_t count, cap;
+} zke_strset_t;
+
+ZKE_HIDDEN bool zkelect__strset_has(const zke_strset_t *set, const char *name);
+/* 1 if added, 0 if already there, -1 without memory. */
+ZKE_HIDDEN int zkelect__strset_add(zke_strset_t *set, const char *name);
+ZKE_HIDDEN void zkelect__strset_free(zke_strset_t *set);
+
 /* ---------------------------------------------------------------- validate.c */
 
 ZKE_HIDDEN int zkelect__validate_hosts(const char *hosts, const char **why);
@@ -154,11 +166,15 @@ struct zkelect {
     int32_t own_seq;
     int64_t own_czxid;          /* -1 until known */
     int64_t checked_ns;         /* send time of the last proof that our node is ours */
+    int64_t listed_ns;          /* send time of the listing behind `ahead` */
     char *watched_path;         /* predecessor being watched */
-    char **ignored;             /* names of persistent impostors seen */
-    size_t n_ignored;
-    char **bad_names;           /* unparseable names already logged */
-    size_t n_bad_names;
+    zke_strset_t impostors;     /* persistent nodes named like contenders */
+    zke_strset_t strangers;     /* children not in our format, already logged */
+    bool strangers_capped;      /* too many strangers to remember each */
+    char **ahead;               /* the contenders ahead of us at the last listing, nearest last */
+    size_t n_ahead;
+    int probes_pending;         /* checks of contenders ahead in flight */
+    int probe_failed;           /* a ZooKeeper error among them, or 0 */
     int64_t retry_at;           /* keeper restarts the join then (0: none) */
     int retry_backoff_ms;
     char **orphans;             /* our nodes to delete once connected */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,22 +49,44 @@ static int free_port(void)
 }
 
 /* "ruok" -> "imok": the server is up and serving. */
-static bool server_answers(int port)
+/* Send a four-letter word, return the answer (NUL-terminated) or "". */
+static void four_letter(int port, const char *word, char *out, size_t len)
 {
+    out[0] = '\0';
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bool ok = false;
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, "ruok", 4) == 4) {
-        char buf[8] = {0};
-        ok = read(fd, buf, 4) == 4 && memcmp(buf, "imok", 4) == 0;
+    /* a server that is starting may answer without closing: never wait long */
+    struct timeval limit = {.tv_sec = 1};
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, word, 4) == 4) {
+        size_t have = 0;
+        ssize_t n;
+        while (have + 1 < len && (n = read(fd, out + have, len - 1 - have)) > 0)
+            have += (size_t)n;
+        out[have] = '\0';
     }
     if (fd >= 0)
         close(fd);
-    return ok;
 }
 
-static int write_config(zk_server_t *s, int tick_ms)
+/* Serving clients: "srvr" names a mode (standalone, leader, follower). */
+static bool serving(int port)
+{
+    char answer[1024];
+    four_letter(port, "srvr", answer, sizeof answer);
+    return strstr(answer, "Mode: ") != NULL;
+}
+
+bool zk_server_is_leader(const zk_server_t *s)
+{
+    char answer[1024];
+    four_letter(s->port, "srvr", answer, sizeof answer);
+    return strstr(answer, "Mode: leader") != NULL || strstr(answer, "Mode: standalone") != NULL;
+}
+
+static int write_config(zk_server_t *s, int tick_ms, const char *extra)
 {
     char path[300];
     snprintf(path, sizeof path, "%s/zoo.cfg", s->dir);
@@ -72,6 +95,8 @@ static int write_config(zk_server_t *s, int tick_ms)
         return -1;
     fprintf(f,
             "tickTime=%d\n"
+            "initLimit=10\n"
+            "syncLimit=5\n"
             "dataDir=%s/data\n"
             "clientPort=%d\n"
             "clientPortAddress=127.0.0.1\n"
@@ -80,8 +105,9 @@ static int write_config(zk_server_t *s, int tick_ms)
             "maxClientCnxns=0\n"
             "admin.enableServer=false\n"
             "4lw.commands.whitelist=*\n"
-            "jute.maxbuffer=1048575\n",
-            tick_ms, s->dir, s->port, 2 * tick_ms);
+            "jute.maxbuffer=1048575\n"
+            "%s",
+            tick_ms, s->dir, s->port, 2 * tick_ms, extra ? extra : "");
     return fclose(f);
 }
 
@@ -91,7 +117,7 @@ static void exec_server(const zk_server_t *s)
     snprintf(cfg, sizeof cfg, "%s/zoo.cfg", s->dir);
     snprintf(log, sizeof log, "%s/server.log", s->dir);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
         dup2(fd, 1);
         dup2(fd, 2);
@@ -104,24 +130,21 @@ static void exec_server(const zk_server_t *s)
     _exit(127);
 }
 
-int zk_server_start(zk_server_t *s, int tick_ms)
+static int spawn(zk_server_t *s)
 {
-    memset(s, 0, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "%s/zkelect-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s->dir))
-        return -1;
-    s->port = free_port();
-    if (s->port < 0 || write_config(s, tick_ms))
-        return -1;
-    snprintf(s->hosts, sizeof s->hosts, "127.0.0.1:%d", s->port);
     s->pid = fork();
     if (s->pid < 0)
         return -1;
     if (s->pid == 0)
         exec_server(s);
-    int64_t deadline = mono_ns() + 60 * (int64_t)1000000000;
+    return 0;
+}
+
+static int wait_serving(zk_server_t *s, int timeout_s)
+{
+    int64_t deadline = mono_ns() + timeout_s * (int64_t)1000000000;
     while (mono_ns() < deadline) {
-        if (server_answers(s->port))
+        if (serving(s->port))
             return 0;
         if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
             fprintf(stderr, "zookeeper exited at start; see %s/server.log\n", s->dir);
@@ -130,8 +153,118 @@ int zk_server_start(zk_server_t *s, int tick_ms)
         }
         poll_pause();
     }
-    fprintf(stderr, "zookeeper did not answer within 60 s; see %s/server.log\n", s->dir);
-    zk_server_stop(s);
+    fprintf(stderr, "zookeeper did not serve within %d s; see %s/server.log\n", timeout_s, s->dir);
+    return -1;
+}
+
+static int prepare(zk_server_t *s, int port)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "%s/zkelect-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(s->dir))
+        return -1;
+    s->port = port > 0 ? port : free_port();
+    snprintf(s->hosts, sizeof s->hosts, "127.0.0.1:%d", s->port);
+    char data[300];
+    snprintf(data, sizeof data, "%s/data", s->dir);
+    return s->port < 0 || mkdir(data, 0755) ? -1 : 0;
+}
+
+int zk_server_start_on(zk_server_t *s, int tick_ms, int port)
+{
+    if (prepare(s, port) || write_config(s, tick_ms, NULL) || spawn(s))
+        return -1;
+    if (wait_serving(s, 60)) {
+        zk_server_stop(s);
+        return -1;
+    }
+    return 0;
+}
+
+int zk_server_start(zk_server_t *s, int tick_ms)
+{
+    return zk_server_start_on(s, tick_ms, 0);
+}
+
+int zk_free_port(void)
+{
+    return free_port();
+}
+
+void zk_server_kill(zk_server_t *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGCONT);
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, NULL, 0);
+        s->pid = 0;
+    }
+}
+
+int zk_server_restart(zk_server_t *s, bool wait)
+{
+    zk_server_kill(s);
+    if (spawn(s))
+        return -1;
+    return wait ? wait_serving(s, 60) : 0;
+}
+
+int zk_server_wait_serving(zk_server_t *s)
+{
+    return wait_serving(s, 60);
+}
+
+int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms)
+{
+    memset(ens, 0, sizeof *ens);
+    int peer[ZK_ENSEMBLE], election[ZK_ENSEMBLE];
+    char servers[512] = "";
+    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+        if (prepare(&ens->member[i], 0))
+            return -1;
+        peer[i] = free_port();
+        election[i] = free_port();
+    }
+    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+        size_t used = strlen(servers);
+        snprintf(servers + used, sizeof servers - used, "server.%d=127.0.0.1:%d:%d\n", i + 1, peer[i],
+                 election[i]);
+    }
+    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+        zk_server_t *s = &ens->member[i];
+        char myid[300];
+        snprintf(myid, sizeof myid, "%s/data/myid", s->dir);
+        FILE *f = fopen(myid, "w");
+        if (!f)
+            return -1;
+        fprintf(f, "%d\n", i + 1);
+        fclose(f);
+        if (write_config(s, tick_ms, servers) || spawn(s))
+            return -1;
+        size_t used = strlen(ens->hosts);
+        snprintf(ens->hosts + used, sizeof ens->hosts - used, "%s%s", i ? "," : "", s->hosts);
+    }
+    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+        if (wait_serving(&ens->member[i], 90)) {
+            zk_ensemble_stop(ens);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void zk_ensemble_stop(zk_ensemble_t *ens)
+{
+    for (int i = 0; i < ZK_ENSEMBLE; i++)
+        zk_server_stop(&ens->member[i]);
+}
+
+int zk_ensemble_leader(zk_ensemble_t *ens)
+{
+    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+        if (ens->member[i].pid > 0 && zk_server_is_leader(&ens->member[i]))
+            return i;
+    }
     return -1;
 }
 
@@ -143,12 +276,7 @@ void zk_server_pause(zk_server_t *s, bool paused)
 
 void zk_server_stop(zk_server_t *s)
 {
-    if (s->pid > 0) {
-        kill(s->pid, SIGCONT);
-        kill(s->pid, SIGKILL);
-        waitpid(s->pid, NULL, 0);
-        s->pid = 0;
-    }
+    zk_server_kill(s);
     if (s->dir[0] && !getenv("ZKELECT_TEST_KEEP")) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
@@ -464,4 +592,52 @@ int zk_delete_recursive(void *zh, const char *path)
     deallocate_String_vector(&v);
     rc = zoo_delete(zh, path, -1);
     return rc == ZNONODE ? ZOK : rc;
+}
+
+/* ------------------------------------------------------------- checker */
+
+int check_no_two_leaders(recorder_t *r, char *why, size_t len)
+{
+    enum { MAX_WHO = 1024 };
+    static bool holding[MAX_WHO];
+    memset(holding, 0, sizeof holding);
+    int current = -1, last_leader = -1;
+    int64_t last_epoch = -1;
+    int violations = 0;
+    why[0] = '\0';
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->n; i++) {
+        const rec_event_t *ev = &r->ev[i];
+        if (ev->who < 0 || ev->who >= MAX_WHO)
+            continue;
+        if (ev->type == ZKELECT_EV_ELECTED) {
+            if (holding[ev->who] || (current >= 0 && current != ev->who)) {
+                snprintf(why, len, "event %zu: p%d ELECTED while p%d leads", i, ev->who, current);
+                violations++;
+                for (size_t j = i > 12 ? i - 12 : 0; j <= i; j++)
+                    fprintf(stderr, "      #%zu +%lld ms p%d %s %s epoch %lld\n", j,
+                            (long long)((r->ev[j].t_ns - r->ev[0].t_ns) / 1000000), r->ev[j].who,
+                            zkelect_event_name(r->ev[j].type), zkelect_reason_name(r->ev[j].reason),
+                            (long long)r->ev[j].epoch);
+            } else if (ev->epoch < last_epoch || (ev->epoch == last_epoch && ev->who != last_leader)) {
+                snprintf(why, len, "event %zu: p%d ELECTED with epoch %lld after epoch %lld of p%d", i, ev->who,
+                         (long long)ev->epoch, (long long)last_epoch, last_leader);
+                violations++;
+            }
+            holding[ev->who] = true;
+            current = ev->who;
+            last_epoch = ev->epoch;
+            last_leader = ev->who;
+        } else if (ev->type == ZKELECT_EV_REVOKED) {
+            if (!holding[ev->who]) {
+                snprintf(why, len, "event %zu: p%d REVOKED without ELECTED", i, ev->who);
+                violations++;
+            }
+            holding[ev->who] = false;
+            if (current == ev->who)
+                current = -1;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    return violations;
 }

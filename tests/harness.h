@@ -20,10 +20,32 @@ typedef struct zk_server {
 } zk_server_t;
 
 /* Start a standalone ZooKeeper on a free loopback port, in a temp dir, and
- * wait until it answers. 0 on success. The server is killed if the test
+ * wait until it serves. 0 on success. The server is killed if the test
  * process dies (PR_SET_PDEATHSIG) and by zk_server_stop(). */
 int zk_server_start(zk_server_t *s, int tick_ms);
+/* The same on a given port. */
+int zk_server_start_on(zk_server_t *s, int tick_ms, int port);
+int zk_free_port(void);
+/* Stop and remove its directory. */
 void zk_server_stop(zk_server_t *s);
+/* SIGKILL, keeping its data; then start it again on the same port and data. */
+void zk_server_kill(zk_server_t *s);
+int zk_server_restart(zk_server_t *s, bool wait);
+int zk_server_wait_serving(zk_server_t *s);
+/* The ensemble's leader (or a standalone server). */
+bool zk_server_is_leader(const zk_server_t *s);
+
+/* A 3-server ensemble on loopback. */
+#define ZK_ENSEMBLE 3
+typedef struct zk_ensemble {
+    zk_server_t member[ZK_ENSEMBLE];
+    char hosts[256];
+} zk_ensemble_t;
+
+int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms);
+void zk_ensemble_stop(zk_ensemble_t *ens);
+/* Index of the member that leads the ensemble, or -1. */
+int zk_ensemble_leader(zk_ensemble_t *ens);
 /* SIGSTOP / SIGCONT the server JVM. */
 void zk_server_pause(zk_server_t *s, bool paused);
 
@@ -100,4 +122,11 @@ int64_t mono_ns(void);
 /* Sleep a little in a polling loop: only ever used together with a deadline. */
 void poll_pause(void);
 
+
+
+/* The event log checker: leadership intervals (ELECTED..REVOKED, in the
+ * order the callbacks ran) never overlap, REVOKED only follows ELECTED, and
+ * epochs never go back (a participant re-elected after a lapse may keep its
+ * epoch). Returns the number of violations; why describes the last one. */
+int check_no_two_leaders(recorder_t *r, char *why, size_t len);
 #endif

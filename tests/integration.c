@@ -285,6 +285,12 @@ static void test_epochs_increase_over_failovers(void)
             CU_ASSERT_EQUAL(rc, ZOK);
             for (int i = 0; i < 3; i++)
                 CU_ASSERT(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+            /* the deletes above may have caught early rejoins: wait until
+             * all three are back in line for good */
+            int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
+            while (zk_child_count(admin, p) != 3 && mono_ns() < deadline)
+                poll_pause();
+            CU_ASSERT_EQUAL_FATAL(zk_child_count(admin, p), 3);
             leader = wait_single_leader(ps, 3, 10 * SEC);
             CU_ASSERT_FATAL(leader >= 0);
             CU_ASSERT(zkelect_epoch(ps[leader].e) > last);
