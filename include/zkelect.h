@@ -223,6 +223,22 @@ ZKELECT_EXPORT int zkelect_set_disconnect_policy(zkelect_t *e, int policy);
  * rate error). */
 ZKELECT_EXPORT int zkelect_set_lease_fraction(zkelect_t *e, double fraction);
 
+/* Credentials for ZooKeeper, sent on every (re)connection (zoo_add_auth), e.g.
+ * scheme "digest" with credential "user:password". With credentials, every
+ * node the library creates (missing parents of the election path and the
+ * participant's own node) gets the ACL "the creator may do everything, the
+ * world may read": a client without them can neither delete nor overwrite
+ * participants' nodes, nor, under a parent created that way, add children.
+ * Without credentials nodes are created with the open ACL. Refused
+ * credentials surface as ZKELECT_EV_ERROR with ZKELECT_EAUTH: an unknown
+ * scheme at connection (the participant stops: REVOKED with reason
+ * ZKELECT_REASON_AUTH_FAILED if it led), a digest with the wrong password as
+ * soon as the server refuses a create (ZooKeeper accepts any digest and only
+ * refuses what that identity may not do); such a join is retried with a
+ * backoff growing to 30 s, not in a loop. NULL or empty scheme, NULL
+ * credential or len 0: ZKELECT_EINVAL. */
+ZKELECT_EXPORT int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, size_t len);
+
 /* =================================================================== Logging */
 
 typedef enum zkelect_log_level {

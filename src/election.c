@@ -643,7 +643,7 @@ static void ensure_path(struct zkelect *e)
         zke_op_t *op = start_op(e, prefix);
         if (!op)
             break;
-        int rc = zoo_acreate(e->zh, prefix, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, ensure_done, op);
+        int rc = zoo_acreate(e->zh, prefix, NULL, -1, &e->acl, 0, ensure_done, op);
         if (rc != ZOK) {
             abandon(e, op, "creating the election path", rc);
             break;
@@ -698,7 +698,7 @@ static void create_node(struct zkelect *e)
     zke_op_t *op = start_op(e, prefix_path);
     if (op) {
         e->phase = ZKE_CREATING;
-        int rc = zoo_acreate2(e->zh, prefix_path, e->payload, (int)e->payload_len, &ZOO_OPEN_ACL_UNSAFE,
+        int rc = zoo_acreate2(e->zh, prefix_path, e->payload, (int)e->payload_len, &e->acl,
                               ZOO_EPHEMERAL | ZOO_SEQUENCE, create_done, op);
         if (rc != ZOK)
             abandon(e, op, "creating our node", rc);

@@ -101,6 +101,7 @@ int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path
     e->own_seq = -1;
     e->own_czxid = -1;
     e->ops.next = e->ops.prev = &e->ops;
+    e->acl = ZOO_OPEN_ACL_UNSAFE;
     atomic_init(&e->leading, false);
     atomic_init(&e->lease_deadline, 0);
     atomic_init(&e->epoch, -1);
@@ -191,6 +192,36 @@ int zkelect_set_lease_fraction(zkelect_t *e, double fraction)
         return ZKELECT_EINVAL;
     }
     e->lease_fraction = fraction;
+    return ZKELECT_OK;
+}
+
+int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, size_t len)
+{
+    int rc = configurable(e, "zkelect_set_auth");
+    if (rc)
+        return rc;
+    if (!scheme || !scheme[0] || !credential || len == 0 || len > 65536) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_auth: scheme and credential must be set (credential 1..65536 bytes)");
+        return ZKELECT_EINVAL;
+    }
+    char *scheme_copy = strdup(scheme);
+    char *credential_copy = malloc(len);
+    if (!scheme_copy || !credential_copy) {
+        free(scheme_copy);
+        free(credential_copy);
+        return ZKELECT_ENOMEM;
+    }
+    memcpy(credential_copy, credential, len);
+    free(e->auth_scheme);
+    free(e->auth_credential);
+    e->auth_scheme = scheme_copy;
+    e->auth_credential = credential_copy;
+    e->auth_len = len;
+    /* The creator (whoever these credentials make us) may do everything,
+     * the world may only read. */
+    e->acl_entries[0] = (struct ACL){.perms = ZOO_PERM_ALL, .id = ZOO_AUTH_IDS};
+    e->acl_entries[1] = (struct ACL){.perms = ZOO_PERM_READ, .id = ZOO_ANYONE_ID_UNSAFE};
+    e->acl = (struct ACL_vector){.count = 2, .data = e->acl_entries};
     return ZKELECT_OK;
 }
 
@@ -412,6 +443,8 @@ void zkelect__free(struct zkelect *e)
     pthread_cond_destroy(&e->keeper_cond);
     pthread_cond_destroy(&e->state_cond);
     pthread_mutex_destroy(&e->lock);
+    free(e->auth_scheme);
+    free(e->auth_credential);
     free(e->hosts);
     free(e->path);
     free(e->id);

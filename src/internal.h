@@ -138,6 +138,11 @@ struct zkelect {
     zkelect_log_fn log_fn;
     void *log_userdata;
     int log_level;
+    char *auth_scheme;          /* NULL: no credentials */
+    char *auth_credential;
+    size_t auth_len;
+    struct ACL acl_entries[2];
+    struct ACL_vector acl;      /* for every node the library creates */
 
     pthread_mutex_t lock;
     pthread_cond_t state_cond;  /* leadership or connection changed */

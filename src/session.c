@@ -11,6 +11,16 @@ bool zkelect__session_ready(const struct zkelect *e)
     return e->zh && e->connected && !e->stopping && e->phase != ZKE_FAILED;
 }
 
+/* Only an unknown scheme is refused here (the session then dies: see
+ * on_auth_failed()); a digest with a wrong password is accepted. */
+static void auth_answered(int rc, const void *data)
+{
+    struct zkelect *e = (struct zkelect *)data;
+    zkelect__set_log_owner(e);
+    if (rc != ZOK)
+        zkelect__log(e, ZKELECT_LOG_ERROR, "ZooKeeper refused the credentials: %s", zerror(rc));
+}
+
 int zkelect__session_open(struct zkelect *e)
 {
     struct zkelect *previous_owner = e;
@@ -26,6 +36,10 @@ int zkelect__session_open(struct zkelect *e)
         e->zh = zh;
         e->connected = false;
         e->gen++;
+        /* Sent before anything else on every connection of this handle. */
+        if (e->auth_scheme &&
+            zoo_add_auth(zh, e->auth_scheme, e->auth_credential, (int)e->auth_len, auth_answered, e) != ZOK)
+            zkelect__log(e, ZKELECT_LOG_ERROR, "could not queue the credentials for scheme \"%s\"", e->auth_scheme);
     }
     pthread_mutex_unlock(&e->lock);
     zkelect__set_log_owner(previous_owner);

@@ -732,6 +732,127 @@ static void test_resign_while_joining_leaves_one_node(void)
     participant_destroy(&a);
 }
 
+
+/* ------------------------------------------------------------- security */
+
+static void test_credentials_protect_nodes(void)
+{
+    /* its own top level: every level the library creates gets the ACL */
+    test_path("acl");
+    const char *p = "/zkelect-acl/election";
+    static participant_t ps[3];
+    /* p0 has the credentials and creates the path (parents included) */
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_auth(ps[0].e, "digest", "alice:secret", 12), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
+    /* a client without them can read, but neither delete, overwrite nor
+     * add a fake low-numbered contender */
+    void *stranger = zk_connect(server.hosts);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stranger);
+    char buf[64];
+    int len = sizeof buf;
+    CU_ASSERT_EQUAL(zoo_get(stranger, node, 0, buf, &len, NULL), ZOK);
+    CU_ASSERT_EQUAL(zoo_delete(stranger, node, -1), ZNOAUTH);
+    CU_ASSERT_EQUAL(zoo_set(stranger, node, "x", 1, -1), ZNOAUTH);
+    char fake[300];
+    snprintf(fake, sizeof fake, "%s/zke_00000000000000000000000000000000_", p);
+    CU_ASSERT_EQUAL(zoo_create(stranger, fake, "x", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_SEQUENCE, NULL, 0), ZNOAUTH);
+    /* the wrong password is another identity: ZooKeeper accepts it, and
+     * refuses the create; so does no password at all */
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[1], 1, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_auth(ps[1].e, "digest", "alice:wrong", 11), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[1].e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[2], 2, &rec, server.hosts, p), ZKELECT_OK);
+    for (int i = 1; i <= 2; i++) {
+        long err = rec_wait(&rec, i, ZKELECT_EV_ERROR, mark, 5 * SEC);
+        CU_ASSERT_FATAL(err >= 0);
+        CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).reason, ZKELECT_REASON_NONE);
+    }
+    /* no retry storm: the join is retried with a growing backoff */
+    int64_t t0 = mono_ns();
+    while (mono_ns() - t0 < 1500 * NS_PER_MS)
+        poll_pause();
+    CU_ASSERT(rec_tally(&rec, 1, ZKELECT_EV_ERROR, mark) <= 4);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_JOINED, mark), 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_JOINED, mark), 0);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
+    /* the right password joins behind */
+    static participant_t bob;
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_new(&bob, 3, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_auth(bob.e, "digest", "alice:secret", 12), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(bob.e), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 3, ZKELECT_EV_JOINED, mark, 5 * SEC) >= 0);
+    participant_destroy(&ps[0]);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(bob.e, 5 * SEC), ZKELECT_OK);
+    participant_destroy(&bob);
+    participant_destroy(&ps[1]);
+    participant_destroy(&ps[2]);
+    zk_close(stranger);
+}
+
+static void test_unknown_auth_scheme_stops_participant(void)
+{
+    const char *p = test_path("bad-scheme");
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_auth(a.e, "nosuchscheme", "x", 1), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    long err = rec_wait(&rec, 0, ZKELECT_EV_ERROR, 0, 10 * SEC);
+    CU_ASSERT_FATAL(err >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).reason, ZKELECT_REASON_NONE);
+    int64_t t0 = mono_ns();
+    while (mono_ns() - t0 < 1000 * NS_PER_MS)
+        poll_pause();
+    /* one error, no reconnection loop, no node */
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_ERROR, 0), 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_JOINED, 0), 0);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 100), ZKELECT_ETIMEDOUT);
+    participant_destroy(&a);
+    /* bad arguments */
+    zkelect_t *e;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, server.hosts, p, "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_auth(e, NULL, "x", 1), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_auth(e, "", "x", 1), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_auth(e, "digest", NULL, 1), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_auth(e, "digest", "x", 0), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_auth(NULL, "digest", "x", 1), ZKELECT_EINVAL);
+    zkelect_destroy(e);
+}
+
+static void test_chroot_in_host_string(void)
+{
+    test_path("chroot");
+    zoo_create(admin, "/zkelect-tests", NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+    CU_ASSERT_EQUAL_FATAL(zoo_create(admin, "/zkelect-tests/chroot", NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    char hosts[128];
+    snprintf(hosts, sizeof hosts, "%s/zkelect-tests/chroot", server.hosts);
+    static participant_t ps[2];
+    for (int i = 0; i < 2; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_start(&ps[i], i, &rec, hosts, "/app/leader"), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    /* the nodes live under the chroot; the library's paths do not show it */
+    CU_ASSERT_EQUAL(zk_child_count(admin, "/zkelect-tests/chroot/app/leader"), 2);
+    char node[512];
+    CU_ASSERT_EQUAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
+    CU_ASSERT(strncmp(node, "/app/leader/zke_", 16) == 0);
+    char id[64];
+    CU_ASSERT_EQUAL(zkelect_get_leader(ps[1].e, id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(id, "p0");
+    size_t mark = rec_count(&rec);
+    participant_destroy(&ps[0]);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    participant_destroy(&ps[1]);
+}
+
 /* --------------------------------------------------------------- bad inputs */
 
 static void test_unreachable_server(void)
@@ -860,6 +981,9 @@ int main(void)
     ADD(s, test_resign_while_joining_leaves_one_node);
     ADD(s, test_leader_node_deleted_by_operator);
     ADD(s, test_destroy_while_partitioned_does_not_hang);
+    ADD(s, test_credentials_protect_nodes);
+    ADD(s, test_unknown_auth_scheme_stops_participant);
+    ADD(s, test_chroot_in_host_string);
     ADD(s, test_unreachable_server);
     ADD(s, test_oversized_data_rejected);
     ADD(s, test_many_cycles);
