@@ -3,7 +3,8 @@
 # missing, builds, and runs the whole suite in every configuration:
 #   gcc (make check), clang (make check), AddressSanitizer+UBSan (make check),
 #   ThreadSanitizer (make check),
-#   valgrind memcheck (unit and integration tests), cppcheck and clang-tidy on src/, make distcheck.
+#   valgrind memcheck (unit and integration tests), libFuzzer (30 s), cppcheck and
+#   clang-tidy on src/, make distcheck.
 # Every step runs; the last line says how many passed and failed.
 set -uo pipefail
 . "$(dirname "$0")/setup.sh"
@@ -63,6 +64,21 @@ lint() {
     clang-tidy --quiet --warnings-as-errors='*' "$ZKELECT_ROOT"/src/*.c -- -std=c11 "${cpp[@]}" 2>/dev/null
 }
 
+# libFuzzer on names, line order and input validation; new finds go to a temp
+# dir, the seeds in tests/fuzz-corpus/ are read only.
+fuzz() {
+    local out="$ZKELECT_ROOT/build/fuzz"
+    mkdir -p "$out/corpus"
+    clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -DTHREADED -D_GNU_SOURCE \
+        -I"$ZKELECT_ROOT/include" -I"$ZKELECT_ROOT/src" -I"$ZKELECT_ROOT/build" \
+        "$ZKELECT_ROOT/tests/fuzz.c" "$ZKELECT_ROOT/src/naming.c" "$ZKELECT_ROOT/src/validate.c" -o "$out/fuzz" || return 1
+    (cd "$out" && ./fuzz -max_total_time="${ZKELECT_FUZZ_SECONDS:-30}" -print_final_stats=1 corpus \
+        "$ZKELECT_ROOT/tests/fuzz-corpus" >fuzz.log 2>&1)
+    local rc=$?
+    grep -aE 'stat::number_of_executed_units|Done [0-9]+ runs|ERROR|crash-' "$out/fuzz.log"
+    return $rc
+}
+
 distcheck() {
     make -C "$ZKELECT_ROOT/build" -s distcheck >"$ZKELECT_ROOT/build/distcheck.log" 2>&1 || {
         tail -n 60 "$ZKELECT_ROOT/build/distcheck.log"
@@ -80,6 +96,7 @@ step "AddressSanitizer + UndefinedBehaviorSanitizer: make check" check_in build-
 export TSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
 step "ThreadSanitizer: make check" check_in build-tsan CC=clang --enable-sanitizers=thread --disable-shared
 step "valgrind memcheck" valgrind_suite
+step "libFuzzer: names, order, validation" fuzz
 step "cppcheck and clang-tidy on src/" lint
 step "make distcheck" distcheck
 

@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -44,6 +45,11 @@ static bool parse_seq(const char *text, int32_t *seq)
     if (negative)
         value = -value;
     if (value < INT32_MIN || value > INT32_MAX)
+        return false;
+    /* Only the server's own spelling counts ("-0147483647" is not one). */
+    char canonical[16];
+    snprintf(canonical, sizeof canonical, "%010d", (int)value);
+    if (strcmp(canonical, text) != 0)
         return false;
     *seq = (int32_t)value;
     return true;

@@ -220,15 +220,19 @@ static void check_lease(struct zkelect *e, int64_t now)
             zkelect__restart(e);
         return;
     }
-    if (now >= e->next_renew_ns && zkelect__session_ready(e)) {
-        zkelect__renew(e);
+    if (now >= e->next_renew_ns) {
+        /* Without a connection there is nothing to send; the reconnection
+         * re-checks the node anyway. Either way the next renewal is T/4 on. */
+        if (zkelect__session_ready(e))
+            zkelect__renew(e);
         e->next_renew_ns = now + (int64_t)e->timeout_ms * MS / 4;
     }
 }
 
-static int64_t next_wakeup(const struct zkelect *e)
+static int64_t next_wakeup(const struct zkelect *e, int64_t now)
 {
-    int64_t wake = e->retry_at;
+    /* A join retry waits for the new session when one is due. */
+    int64_t wake = e->need_new_session ? 0 : e->retry_at;
     if (atomic_load(&e->leading)) {
         wake = earliest(wake, atomic_load(&e->lease_deadline));
         wake = earliest(wake, e->next_renew_ns);
@@ -236,7 +240,12 @@ static int64_t next_wakeup(const struct zkelect *e)
     wake = earliest(wake, give_up_reconnecting_at(e));
     if (e->need_new_session)
         wake = earliest(wake, e->session_retry_at);
-    return wake > 0 ? wake : -1;
+    if (wake <= 0)
+        return -1;
+    /* A deadline already past must never make this loop spin with the lock
+     * held: whatever it was for has been handled above, or is waiting for
+     * an event that signals keeper_cond. */
+    return wake > now ? wake : now + MS;
 }
 
 void *zkelect__keeper_main(void *arg)
@@ -263,7 +272,7 @@ void *zkelect__keeper_main(void *arg)
             if (e->phase == ZKE_WAITING)
                 zkelect__restart(e);
         }
-        zkelect__cond_wait_until(&e->keeper_cond, &e->lock, next_wakeup(e));
+        zkelect__cond_wait_until(&e->keeper_cond, &e->lock, next_wakeup(e, zkelect__now_ns()));
     }
     pthread_mutex_unlock(&e->lock);
     return NULL;

@@ -447,6 +447,42 @@ static void test_blocked_host_still_loses_lease(void)
     sem_destroy(&unblock);
 }
 
+
+/* A leader under the lease policy keeps leading while disconnected, until its
+ * deadline. Meanwhile the library must stay idle and responsive: no renewal
+ * can be sent, and a renewal that falls due must not turn into a busy loop
+ * (it once did, starving every other call of the handle's lock). */
+static void test_lease_leader_disconnected_stays_idle(void)
+{
+    const char *p = fresh("lease-disconnected");
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(start_with(&a, 0, proxy_hosts(proxy), p, 9000, ZKELECT_POLICY_LEASE), 0);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
+    proxy_set_mode(proxy, PROXY_REFUSE); /* disconnected at once; the lease runs 6 s */
+    double cpu0 = cpu_seconds();
+    int64_t t0 = mono_ns(), slowest = 0;
+    while (ms_since(t0) < 4000) {
+        int64_t c0 = mono_ns();
+        char node[512];
+        CU_ASSERT_EQUAL(zkelect_node_path(a.e, node, sizeof node), ZKELECT_OK);
+        if (mono_ns() - c0 > slowest)
+            slowest = mono_ns() - c0;
+        CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 1);
+        poll_pause();
+    }
+    double busy = (cpu_seconds() - cpu0) / 4.0;
+    printf("\n    disconnected lease leader: %.1f%% CPU, slowest call %lld us ", busy * 100,
+           (long long)(slowest / 1000));
+    CU_ASSERT(busy < 0.2);
+    CU_ASSERT(slowest < 50 * NS_PER_MS);
+    proxy_set_mode(proxy, PROXY_PASS);
+    assert_checker();
+    participant_destroy(&a);
+    proxy_stop(proxy);
+}
+
 /* ------------------------------------------------------------- ensemble */
 
 static int ensemble_init(void)
@@ -586,6 +622,7 @@ int main(void)
     ADD(s, test_leader_connection_reset);
     ADD(s, test_blips_under_lease_policy);
     ADD(s, test_blocked_host_still_loses_lease);
+    ADD(s, test_lease_leader_disconnected_stays_idle);
     CU_pSuite q = CU_add_suite("faults, 3-server ensemble", ensemble_init, ensemble_clean);
     ADD(q, test_ensemble_member_killed);
     ADD(q, test_ensemble_quorum_lost);

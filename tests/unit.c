@@ -40,6 +40,8 @@ static void test_parse_names(void)
         "zke_0123456789abcdef0123456789abcdef0_000000042",
         "_c_0123-latch-0000000042",
         "zke_0123456789abcdef0123456789abcdef_+000000042",
+        "zke_0123456789abcdef0123456789abcdef_-0147483647", /* found by the fuzzer */
+        "zke_0123456789abcdef0123456789abcdef_-00000000005",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         if (zkelect__parse_name(bad[i], &seq, NULL, NULL))
