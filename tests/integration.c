@@ -715,6 +715,59 @@ static void test_destroy_while_partitioned_does_not_hang(void)
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
 }
 
+
+static void test_ephemeral_parent_reported(void)
+{
+    const char *p = test_path("ephemeral-parent");
+    zoo_create(admin, "/zkelect-tests", NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+    /* an ephemeral election path cannot have children (B19) */
+    CU_ASSERT_EQUAL_FATAL(zoo_create(admin, p, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0), ZOK);
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    long err = rec_wait(&rec, 0, ZKELECT_EV_ERROR, 0, 5 * SEC);
+    CU_ASSERT_FATAL(err >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).reason, ZKELECT_REASON_NONE);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 200), ZKELECT_ETIMEDOUT);
+    participant_destroy(&a);
+}
+
+/* F22: the predecessor leaves while its successor is cut off; on
+ * reconnection within the session the successor learns it and leads, once. */
+static void test_predecessor_left_while_disconnected(void)
+{
+    const char *p = test_path("left-while-away");
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    static participant_t ps[2];
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[1], 1, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
+    zkelect_set_session_timeout(ps[1].e, 8000);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[1].e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    mark = rec_count(&rec);
+    proxy_set_mode(proxy, PROXY_REFUSE);
+    participant_destroy(&ps[0]);
+    /* while cut off, p1 cannot know */
+    int64_t t0 = mono_ns();
+    while (mono_ns() - t0 < 1000 * NS_PER_MS) {
+        CU_ASSERT_EQUAL(zkelect_is_leader(ps[1].e), 0);
+        poll_pause();
+    }
+    proxy_set_mode(proxy, PROXY_PASS);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 10 * SEC) >= 0);
+    t0 = mono_ns();
+    while (mono_ns() - t0 < 500 * NS_PER_MS)
+        poll_pause();
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_JOINED, mark), 0); /* same session, same node */
+    participant_destroy(&ps[1]);
+    proxy_stop(proxy);
+}
+
 static void test_resign_while_joining_leaves_one_node(void)
 {
     const char *p = test_path("resign-joining");
@@ -979,6 +1032,8 @@ int main(void)
     ADD(s, test_lost_create_reply_adopts_node);
     ADD(s, test_partitioned_leader_revokes_before_successor);
     ADD(s, test_resign_while_joining_leaves_one_node);
+    ADD(s, test_ephemeral_parent_reported);
+    ADD(s, test_predecessor_left_while_disconnected);
     ADD(s, test_leader_node_deleted_by_operator);
     ADD(s, test_destroy_while_partitioned_does_not_hang);
     ADD(s, test_credentials_protect_nodes);
