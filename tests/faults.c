@@ -483,6 +483,129 @@ static void test_lease_leader_disconnected_stays_idle(void)
     proxy_stop(proxy);
 }
 
+
+/* F16: latency. A moderate one keeps leadership without flapping; one
+ * longer than the lease can cover makes the leader stop, and it does not
+ * claim leadership again while replies come too late to grant a lease. */
+static void test_high_latency(void)
+{
+    const char *p = fresh("latency");
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    proxy_set_delay(proxy, 40);
+    proxy_set_mode(proxy, PROXY_DELAY);
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(start_with(&a, 0, proxy_hosts(proxy), p, 3000, ZKELECT_POLICY_LEASE), 0);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    while (ms_since(t0) < 3000) {
+        CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 1);
+        poll_pause();
+    }
+    CU_ASSERT_EQUAL(rec_count(&rec), mark); /* 80 ms round trips: no flapping */
+    /* 2.6 s round trips against a 2 s lease */
+    proxy_set_delay(proxy, 1300);
+    t0 = mono_ns();
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT(ms_since(t0) <= 2000 + 1300 + 300);
+    size_t after = rec_count(&rec);
+    t0 = mono_ns();
+    while (ms_since(t0) < 4000) {
+        CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 0);
+        poll_pause();
+    }
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_ELECTED, after), 0);
+    proxy_set_mode(proxy, PROXY_PASS);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 15 * SEC), ZKELECT_OK);
+    assert_checker();
+    participant_destroy(&a);
+    proxy_stop(proxy);
+}
+
+/* F15: the leader's requests reach the server, the replies never come back.
+ * The server keeps its session alive, so nobody else may lead; the leader
+ * itself stops at its deadline. */
+static void test_replies_dropped(void)
+{
+    const char *p = fresh("replies-dropped");
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    static participant_t ps[2];
+    CU_ASSERT_EQUAL_FATAL(start_with(&ps[0], 0, proxy_hosts(proxy), p, 3000, ZKELECT_POLICY_LEASE), 0);
+    CU_ASSERT_EQUAL_FATAL(start_with(&ps[1], 1, server.hosts, p, 3000, ZKELECT_POLICY_LEASE), 0);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    proxy_set_mode(proxy, PROXY_DROP_REPLIES);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT(ms_since(t0) <= 2000 + 300);
+    printf("\n    replies dropped: leader revoked after %lld ms ", (long long)ms_since(t0));
+    proxy_set_mode(proxy, PROXY_PASS);
+    CU_ASSERT(wait_single_leader(ps, 2, 15 * SEC) >= 0);
+    assert_checker();
+    destroy_all(ps, 2);
+    proxy_stop(proxy);
+}
+
+/* F18: a create whose reply was lost, and the session expires before the
+ * client gets back: the node found later belongs to a dead session and is
+ * gone with it; the participant joins anew, with exactly one node. */
+static void test_lost_create_then_expiry(void)
+{
+    const char *p = fresh("lost-create-expired");
+    zoo_create(admin, "/zkelect-faults", NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+    CU_ASSERT_EQUAL_FATAL(zoo_create(admin, p, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    proxy_set_mode(proxy, PROXY_LOSE_CREATE_THEN_REFUSE);
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&a, 0, &rec, proxy_hosts(proxy), p), 0);
+    zkelect_set_session_timeout(a.e, 2000);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
+    while (proxy_creates_lost(proxy) == 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL_FATAL(proxy_creates_lost(proxy), 1);
+    /* the orphan exists until the server expires the session */
+    deadline = mono_ns() + 10000 * NS_PER_MS;
+    while (zk_child_count(admin, p) != 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+    proxy_set_mode(proxy, PROXY_PASS);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 15 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    assert_checker();
+    participant_destroy(&a);
+    proxy_stop(proxy);
+}
+
+/* F11: the server is rebuilt empty. It refuses clients that have seen a
+ * newer state, so they are never told their session expired: after 2T
+ * without a connection the participants open new sessions and rejoin. */
+static void test_server_rebuilt_empty(void)
+{
+    const char *p = fresh("rebuilt");
+    static zk_server_t own;
+    CU_ASSERT_EQUAL_FATAL(zk_server_start(&own, 200), 0);
+    static participant_t ps[2];
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL_FATAL(start_with(&ps[i], i, own.hosts, p, 2000, ZKELECT_POLICY_STRICT), 0);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL_FATAL(zk_server_rebuild_empty(&own), 0);
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 20 * SEC) >= 0);
+    CU_ASSERT(wait_single_leader(ps, 2, 10 * SEC) >= 0);
+    printf("\n    rebuilt empty: one leader again after %lld ms ", (long long)ms_since(t0));
+    assert_checker();
+    destroy_all(ps, 2);
+    zk_server_stop(&own);
+}
+
 /* ------------------------------------------------------------- ensemble */
 
 static int ensemble_init(void)
@@ -623,6 +746,10 @@ int main(void)
     ADD(s, test_blips_under_lease_policy);
     ADD(s, test_blocked_host_still_loses_lease);
     ADD(s, test_lease_leader_disconnected_stays_idle);
+    ADD(s, test_high_latency);
+    ADD(s, test_replies_dropped);
+    ADD(s, test_lost_create_then_expiry);
+    ADD(s, test_server_rebuilt_empty);
     CU_pSuite q = CU_add_suite("faults, 3-server ensemble", ensemble_init, ensemble_clean);
     ADD(q, test_ensemble_member_killed);
     ADD(q, test_ensemble_quorum_lost);

@@ -209,6 +209,18 @@ int zk_server_restart(zk_server_t *s, bool wait)
     return wait ? wait_serving(s, 60) : 0;
 }
 
+int zk_server_rebuild_empty(zk_server_t *s)
+{
+    zk_server_kill(s);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/data/version-2'", s->dir);
+    if (system(cmd) != 0)
+        return -1;
+    if (spawn(s))
+        return -1;
+    return wait_serving(s, 60);
+}
+
 int zk_server_wait_serving(zk_server_t *s)
 {
     return wait_serving(s, 60);

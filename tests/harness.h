@@ -32,6 +32,8 @@ void zk_server_stop(zk_server_t *s);
 void zk_server_kill(zk_server_t *s);
 int zk_server_restart(zk_server_t *s, bool wait);
 int zk_server_wait_serving(zk_server_t *s);
+/* Kill it, erase its data (sessions and tree), start it again empty. */
+int zk_server_rebuild_empty(zk_server_t *s);
 /* The ensemble's leader (or a standalone server). */
 bool zk_server_is_leader(const zk_server_t *s);
 

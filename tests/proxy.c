@@ -12,13 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PAIRS 16
 #define ZOO_CREATE2_OP 15
 
+/* A chunk waiting out its delay. */
+typedef struct chunk {
+    struct chunk *next;
+    int64_t due_ns;
+    size_t len;
+    unsigned char data[];
+} chunk_t;
+
 typedef struct pair {
     int client, server;
+    chunk_t *to_server, *to_client; /* delayed chunks, oldest first */
     bool seen_connect;  /* the first client frame is the headerless connect request */
     unsigned char frame[4 + 1024 * 1024 + 64];
     size_t have;        /* bytes of the client frame being assembled */
@@ -34,6 +44,8 @@ struct proxy {
     int wake[2];
     pthread_mutex_t lock;
     proxy_mode_t mode;
+    int delay_ms;     /* set by the test, under lock */
+    int active_delay; /* the proxy thread's copy */
     int creates_lost;
     bool stop;
     pair_t *pairs[MAX_PAIRS];
@@ -66,8 +78,26 @@ static int connect_upstream(int port)
     return -1;
 }
 
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void free_chunks(chunk_t *c)
+{
+    while (c) {
+        chunk_t *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
 static void close_pair(proxy_t *p, int i)
 {
+    free_chunks(p->pairs[i]->to_server);
+    free_chunks(p->pairs[i]->to_client);
     close(p->pairs[i]->client);
     close(p->pairs[i]->server);
     free(p->pairs[i]);
@@ -85,6 +115,34 @@ static bool send_all(int fd, const void *buf, size_t len)
             return false;
         b += n;
         len -= (size_t)n;
+    }
+    return true;
+}
+
+static bool delay_chunk(chunk_t **queue, const void *buf, size_t len, int delay_ms)
+{
+    chunk_t *c = malloc(sizeof *c + len);
+    if (!c)
+        return false;
+    c->next = NULL;
+    c->due_ns = now_ns() + (int64_t)delay_ms * 1000000;
+    c->len = len;
+    memcpy(c->data, buf, len);
+    while (*queue)
+        queue = &(*queue)->next;
+    *queue = c;
+    return true;
+}
+
+/* Send what is due; false if the peer is gone. */
+static bool flush_due(chunk_t **queue, int fd)
+{
+    while (*queue && (*queue)->due_ns <= now_ns()) {
+        chunk_t *c = *queue;
+        if (!send_all(fd, c->data, c->len))
+            return false;
+        *queue = c->next;
+        free(c);
     }
     return true;
 }
@@ -107,30 +165,36 @@ static bool from_client(proxy_t *p, pair_t *c, proxy_mode_t mode)
             return false;
         if (c->have < 4 + len)
             break;
-        if (c->seen_connect && len >= 8 && mode == PROXY_LOSE_CREATE && !c->losing &&
+        if (c->seen_connect && len >= 8 && (mode == PROXY_LOSE_CREATE || mode == PROXY_LOSE_CREATE_THEN_REFUSE) &&
+            !c->losing &&
             (int32_t)be32(c->frame + 8) == ZOO_CREATE2_OP) {
             c->losing = true;
             c->lost_xid = (int32_t)be32(c->frame + 4);
         }
         c->seen_connect = true;
-        if (!send_all(c->server, c->frame, 4 + len))
+        bool sent = mode == PROXY_DELAY ? delay_chunk(&c->to_server, c->frame, 4 + len, p->active_delay)
+                                        : send_all(c->server, c->frame, 4 + len);
+        if (!sent)
             return false;
         memmove(c->frame, c->frame + 4 + len, c->have - 4 - len);
         c->have -= 4 + len;
     }
-    (void)p;
     return true;
 }
 
 /* Server to client: raw, unless the reply to a create is to be lost. Then the
  * stream is read frame by frame until that reply, which is dropped, and the
  * connection closed: the create happened, the client never hears of it. */
-static bool from_server(proxy_t *p, pair_t *c)
+static bool from_server(proxy_t *p, pair_t *c, proxy_mode_t mode)
 {
     unsigned char buf[65536];
     ssize_t n = recv(c->server, buf, sizeof buf, 0);
     if (n <= 0)
         return false;
+    if (mode == PROXY_DROP_REPLIES)
+        return true;
+    if (mode == PROXY_DELAY)
+        return delay_chunk(&c->to_client, buf, (size_t)n, p->active_delay);
     if (!c->losing)
         return send_all(c->client, buf, (size_t)n);
     /* Replies are small here (pings, the create): scan the frames in buf. */
@@ -141,7 +205,7 @@ static bool from_server(proxy_t *p, pair_t *c)
         if (xid == c->lost_xid) {
             pthread_mutex_lock(&p->lock);
             p->creates_lost++;
-            p->mode = PROXY_PASS;
+            p->mode = p->mode == PROXY_LOSE_CREATE_THEN_REFUSE ? PROXY_REFUSE : PROXY_PASS;
             pthread_mutex_unlock(&p->lock);
             return false; /* close both ends */
         }
@@ -181,6 +245,7 @@ static void *proxy_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&p->lock);
         proxy_mode_t mode = p->mode;
+        p->active_delay = p->delay_ms;
         bool stop = p->stop;
         pthread_mutex_unlock(&p->lock);
         if (stop)
@@ -206,7 +271,19 @@ static void *proxy_main(void *arg)
             idx[n] = i;
             fds[n++] = (struct pollfd){.fd = p->pairs[i]->server, .events = POLLIN};
         }
-        if (poll(fds, (nfds_t)n, 1000) <= 0)
+        int timeout = 1000;
+        for (int i = 0; i < MAX_PAIRS; i++) {
+            pair_t *c = p->pairs[i];
+            if (!c)
+                continue;
+            if (!flush_due(&c->to_server, c->server) || !flush_due(&c->to_client, c->client)) {
+                close_pair(p, i);
+                continue;
+            }
+            if (c->to_server || c->to_client)
+                timeout = 1; /* chunks waiting: look again soon */
+        }
+        if (poll(fds, (nfds_t)n, timeout) <= 0)
             continue;
         if (fds[0].revents) {
             char drain[16];
@@ -220,7 +297,7 @@ static void *proxy_main(void *arg)
             if (!fds[k].revents || !p->pairs[i])
                 continue;
             pair_t *c = p->pairs[i];
-            bool ok = fds[k].fd == c->client ? from_client(p, c, mode) : from_server(p, c);
+            bool ok = fds[k].fd == c->client ? from_client(p, c, mode) : from_server(p, c, mode);
             if (!ok)
                 close_pair(p, i);
         }
@@ -266,6 +343,13 @@ void proxy_set_mode(proxy_t *p, proxy_mode_t mode)
     p->mode = mode;
     pthread_mutex_unlock(&p->lock);
     wake(p);
+}
+
+void proxy_set_delay(proxy_t *p, int delay_ms)
+{
+    pthread_mutex_lock(&p->lock);
+    p->delay_ms = delay_ms;
+    pthread_mutex_unlock(&p->lock);
 }
 
 int proxy_creates_lost(proxy_t *p)

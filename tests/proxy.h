@@ -12,8 +12,11 @@ typedef enum proxy_mode {
     PROXY_PASS,        /* forward everything */
     PROXY_BLACKHOLE,   /* keep the sockets open, forward nothing: a silent partition */
     PROXY_REFUSE,      /* close every connection at once, and new ones too */
-    PROXY_LOSE_CREATE  /* forward the next create, swallow its reply, then close
+    PROXY_LOSE_CREATE, /* forward the next create, swallow its reply, then close
                         * the connection; back to PASS afterwards */
+    PROXY_LOSE_CREATE_THEN_REFUSE, /* the same, then PROXY_REFUSE */
+    PROXY_DROP_REPLIES,/* forward the client's bytes, drop the server's: asymmetric */
+    PROXY_DELAY        /* forward both ways, each chunk proxy_set_delay() ms late */
 } proxy_mode_t;
 
 typedef struct proxy proxy_t;
@@ -24,6 +27,8 @@ void proxy_stop(proxy_t *p);
 /* "127.0.0.1:PORT" of the listening side. */
 const char *proxy_hosts(const proxy_t *p);
 void proxy_set_mode(proxy_t *p, proxy_mode_t mode);
+/* One-way delay for PROXY_DELAY, in ms. */
+void proxy_set_delay(proxy_t *p, int delay_ms);
 /* How many creates were swallowed in PROXY_LOSE_CREATE mode. */
 int proxy_creates_lost(proxy_t *p);
 
