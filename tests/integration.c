@@ -612,6 +612,7 @@ static void test_lost_create_reply_adopts_node(void)
     /* the create happened, its reply was lost, the connection dropped; on
      * reconnection the node is found by its token and adopted */
     CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 15 * SEC), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 5 * SEC) >= 0); /* callbacks delivered */
     CU_ASSERT_EQUAL(proxy_creates_lost(proxy), 1);
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_JOINED, 0), 1);
