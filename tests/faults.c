@@ -740,28 +740,6 @@ static void test_ensemble_quorum_lost(void)
     destroy_all(ps, 3);
 }
 
-/* ZKELECT_TEST_ONLY=a,b,c runs only the tests whose names contain one of the words. */
-static bool selected(const char *name)
-{
-    const char *only = getenv("ZKELECT_TEST_ONLY");
-    if (!only)
-        return true;
-    char words[512];
-    snprintf(words, sizeof words, "%s", only);
-    char *save = NULL;
-    for (char *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        if (strstr(name, w))
-            return true;
-    }
-    return false;
-}
-
-#define ADD(suite, fn)                   \
-    do {                                 \
-        if (selected(#fn))               \
-            CU_add_test(suite, #fn, fn); \
-    } while (0)
-
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -769,27 +747,24 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("faults, standalone server", standalone_init, standalone_clean);
-    ADD(s, test_server_paused_longer_than_session);
-    ADD(s, test_server_restart_within_session);
-    ADD(s, test_unreachable_then_started);
-    ADD(s, test_many_foreign_children);
-    ADD(s, test_churn_soak);
-    ADD(s, test_leader_connection_reset);
-    ADD(s, test_blips_under_lease_policy);
-    ADD(s, test_blocked_host_still_loses_lease);
-    ADD(s, test_lease_leader_disconnected_stays_idle);
-    ADD(s, test_high_latency);
-    ADD(s, test_replies_dropped);
-    ADD(s, test_lost_create_then_expiry);
-    ADD(s, test_server_rebuilt_empty);
+    ADD_TEST(s, test_server_paused_longer_than_session);
+    ADD_TEST(s, test_server_restart_within_session);
+    ADD_TEST(s, test_unreachable_then_started);
+    ADD_TEST(s, test_many_foreign_children);
+    ADD_TEST(s, test_churn_soak);
+    ADD_TEST(s, test_leader_connection_reset);
+    ADD_TEST(s, test_blips_under_lease_policy);
+    ADD_TEST(s, test_blocked_host_still_loses_lease);
+    ADD_TEST(s, test_lease_leader_disconnected_stays_idle);
+    ADD_TEST(s, test_high_latency);
+    ADD_TEST(s, test_replies_dropped);
+    ADD_TEST(s, test_lost_create_then_expiry);
+    ADD_TEST(s, test_server_rebuilt_empty);
     CU_pSuite q = CU_add_suite("faults, 3-server ensemble", ensemble_init, ensemble_clean);
-    ADD(q, test_ensemble_member_killed_strict);
-    ADD(q, test_ensemble_member_killed_lease);
-    ADD(q, test_ensemble_quorum_lost);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
+    ADD_TEST(q, test_ensemble_member_killed_strict);
+    ADD_TEST(q, test_ensemble_member_killed_lease);
+    ADD_TEST(q, test_ensemble_quorum_lost);
+    int failed = run_registered_tests();
     rec_destroy(&rec);
     return failed ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 #include "harness.h"
 #include "internal.h"
 
+#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -604,6 +605,32 @@ int zk_delete_recursive(void *zh, const char *path)
     deallocate_String_vector(&v);
     rc = zoo_delete(zh, path, -1);
     return rc == ZNONODE ? ZOK : rc;
+}
+
+/* -------------------------------------------------------------- running */
+
+bool test_selected(const char *name)
+{
+    const char *only = getenv("ZKELECT_TEST_ONLY");
+    if (!only)
+        return true;
+    char words[512];
+    snprintf(words, sizeof words, "%s", only);
+    char *save = NULL;
+    for (char *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (strstr(name, w))
+            return true;
+    }
+    return false;
+}
+
+int run_registered_tests(void)
+{
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    int failed = (int)(CU_get_number_of_failures() + CU_get_number_of_suites_failed());
+    CU_cleanup_registry();
+    return failed;
 }
 
 /* ------------------------------------------------------------- checker */

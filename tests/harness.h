@@ -118,6 +118,20 @@ int zk_child_count(void *zh, const char *path);
 /* Delete path and everything below it. */
 int zk_delete_recursive(void *zh, const char *path);
 
+/* ------------------------------------------------------------ running */
+
+/* ZKELECT_TEST_ONLY=a,b,c selects the tests whose names contain one of the
+ * comma-separated words (used by the valgrind run, and for debugging). */
+bool test_selected(const char *name);
+#define ADD_TEST(suite, fn)              \
+    do {                                 \
+        if (test_selected(#fn))          \
+            CU_add_test(suite, #fn, fn); \
+    } while (0)
+/* Run what is registered, verbosely; clean the registry up. Returns the
+ * number of failed assertions and suites. */
+int run_registered_tests(void);
+
 /* ---------------------------------------------------------------- time */
 
 int64_t mono_ns(void);

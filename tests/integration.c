@@ -985,29 +985,6 @@ static void test_many_cycles(void)
     CU_ASSERT_EQUAL(left, 0);
 }
 
-/* ZKELECT_TEST_ONLY=a,b,c runs only the tests whose names contain one of
- * the comma-separated words (used by the valgrind run, and for debugging). */
-static bool selected(const char *name)
-{
-    const char *only = getenv("ZKELECT_TEST_ONLY");
-    if (!only)
-        return true;
-    char words[512];
-    snprintf(words, sizeof words, "%s", only);
-    char *save = NULL;
-    for (char *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        if (strstr(name, w))
-            return true;
-    }
-    return false;
-}
-
-#define ADD(suite, fn)                   \
-    do {                                 \
-        if (selected(#fn))               \
-            CU_add_test(suite, #fn, fn); \
-    } while (0)
-
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -1015,38 +992,35 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("election on a real ZooKeeper", suite_init, suite_clean);
-    ADD(s, test_single_participant_elected);
-    ADD(s, test_five_participants_join_order);
-    ADD(s, test_leader_leaves_next_elected);
-    ADD(s, test_middle_leaves_only_successor_notified);
-    ADD(s, test_resign_goes_to_back_of_line);
-    ADD(s, test_epochs_increase_over_failovers);
-    ADD(s, test_session_expiry_revokes_and_rejoins);
-    ADD(s, test_wait_leader_times_out);
-    ADD(s, test_payload_and_participants);
-    ADD(s, test_foreign_and_malformed_children_ignored);
-    ADD(s, test_slow_callback_does_not_stall_zookeeper);
-    ADD(s, test_resign_and_queries_inside_callback);
-    ADD(s, test_destroy_inside_callback);
-    ADD(s, test_lease_lapses_when_server_pauses_strict);
-    ADD(s, test_lease_lapses_when_server_pauses_lease);
-    ADD(s, test_lost_create_reply_adopts_node);
-    ADD(s, test_partitioned_leader_revokes_before_successor);
-    ADD(s, test_resign_while_joining_leaves_one_node);
-    ADD(s, test_ephemeral_parent_reported);
-    ADD(s, test_predecessor_left_while_disconnected);
-    ADD(s, test_leader_node_deleted_by_operator);
-    ADD(s, test_destroy_while_partitioned_does_not_hang);
-    ADD(s, test_credentials_protect_nodes);
-    ADD(s, test_unknown_auth_scheme_stops_participant);
-    ADD(s, test_chroot_in_host_string);
-    ADD(s, test_unreachable_server);
-    ADD(s, test_oversized_data_rejected);
-    ADD(s, test_many_cycles);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
+    ADD_TEST(s, test_single_participant_elected);
+    ADD_TEST(s, test_five_participants_join_order);
+    ADD_TEST(s, test_leader_leaves_next_elected);
+    ADD_TEST(s, test_middle_leaves_only_successor_notified);
+    ADD_TEST(s, test_resign_goes_to_back_of_line);
+    ADD_TEST(s, test_epochs_increase_over_failovers);
+    ADD_TEST(s, test_session_expiry_revokes_and_rejoins);
+    ADD_TEST(s, test_wait_leader_times_out);
+    ADD_TEST(s, test_payload_and_participants);
+    ADD_TEST(s, test_foreign_and_malformed_children_ignored);
+    ADD_TEST(s, test_slow_callback_does_not_stall_zookeeper);
+    ADD_TEST(s, test_resign_and_queries_inside_callback);
+    ADD_TEST(s, test_destroy_inside_callback);
+    ADD_TEST(s, test_lease_lapses_when_server_pauses_strict);
+    ADD_TEST(s, test_lease_lapses_when_server_pauses_lease);
+    ADD_TEST(s, test_lost_create_reply_adopts_node);
+    ADD_TEST(s, test_partitioned_leader_revokes_before_successor);
+    ADD_TEST(s, test_resign_while_joining_leaves_one_node);
+    ADD_TEST(s, test_ephemeral_parent_reported);
+    ADD_TEST(s, test_predecessor_left_while_disconnected);
+    ADD_TEST(s, test_leader_node_deleted_by_operator);
+    ADD_TEST(s, test_destroy_while_partitioned_does_not_hang);
+    ADD_TEST(s, test_credentials_protect_nodes);
+    ADD_TEST(s, test_unknown_auth_scheme_stops_participant);
+    ADD_TEST(s, test_chroot_in_host_string);
+    ADD_TEST(s, test_unreachable_server);
+    ADD_TEST(s, test_oversized_data_rejected);
+    ADD_TEST(s, test_many_cycles);
+    int failed = run_registered_tests();
     rec_destroy(&rec);
     return failed ? 1 : 0;
 }
