@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
@@ -608,6 +609,75 @@ static void test_server_rebuilt_empty(void)
     zk_server_stop(&own);
 }
 
+
+/* Lines of a child participant's output (examples/failover) that contain word. */
+static int count_lines(const char *file, const char *word)
+{
+    FILE *in = fopen(file, "r");
+    if (!in)
+        return 0;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, in))
+        n += strstr(line, word) != NULL;
+    fclose(in);
+    return n;
+}
+
+static bool wait_lines(const char *file, const char *word, int count, int timeout_ms)
+{
+    int64_t deadline = mono_ns() + (int64_t)timeout_ms * NS_PER_MS;
+    while (count_lines(file, word) < count && mono_ns() < deadline)
+        poll_pause();
+    return count_lines(file, word) >= count;
+}
+
+/* F5: the leader's whole process is paused (SIGSTOP, like a long GC pause)
+ * for longer than the session timeout. The successor is elected once the
+ * server expires the session; the resumed process finds its leadership
+ * already gone (REVOKED first thing), then rejoins behind. */
+static void test_leader_process_paused(void)
+{
+    const char *p = fresh("process-paused");
+    const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
+    char program[512], out[300];
+    snprintf(program, sizeof program, "%s/examples/failover", top);
+    snprintf(out, sizeof out, "%s/paused-leader.log", server.dir);
+    pid_t child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0) {
+        FILE *log = freopen(out, "w", stdout);
+        (void)log;
+        execl(program, program, server.hosts, p, "child", "3000", (char *)NULL);
+        _exit(127);
+    }
+    CU_ASSERT_FATAL(wait_lines(out, "ELECTED", 1, 15 * SEC));
+    static participant_t b;
+    CU_ASSERT_EQUAL_FATAL(start_with(&b, 1, server.hosts, p, 3000, ZKELECT_POLICY_STRICT), 0);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    kill(child, SIGSTOP);
+    long elected = rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 10 * SEC);
+    int64_t elected_ms = ms_since(t0);
+    CU_ASSERT(elected >= 0);
+    /* Not before the server expired the paused session: T = 3 s after the
+     * child last reached it, and idle clients ping every T/3. */
+    CU_ASSERT(elected_ms >= 3000 * 2 / 3 - 100);
+    while (ms_since(t0) < 6000)
+        poll_pause();
+    kill(child, SIGCONT);
+    CU_ASSERT(wait_lines(out, "REVOKED", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(out, "JOINED", 2, 10 * SEC)); /* rejoined on a new session */
+    CU_ASSERT_EQUAL(count_lines(out, "ELECTED"), 1);
+    CU_ASSERT_EQUAL(zkelect_is_leader(b.e), 1);
+    printf("\n    leader process stopped: successor elected after %lld ms (T = 3000 ms) ", (long long)elected_ms);
+    kill(child, SIGTERM);
+    int status;
+    waitpid(child, &status, 0);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    participant_destroy(&b);
+}
+
 /* ------------------------------------------------------------- ensemble */
 
 static int ensemble_init(void)
@@ -760,6 +830,7 @@ int main(void)
     ADD_TEST(s, test_replies_dropped);
     ADD_TEST(s, test_lost_create_then_expiry);
     ADD_TEST(s, test_server_rebuilt_empty);
+    ADD_TEST(s, test_leader_process_paused);
     CU_pSuite q = CU_add_suite("faults, 3-server ensemble", ensemble_init, ensemble_clean);
     ADD_TEST(q, test_ensemble_member_killed_strict);
     ADD_TEST(q, test_ensemble_member_killed_lease);
