@@ -116,11 +116,16 @@ static void test_server_paused_longer_than_session(void)
     zk_server_pause(&server, false);
     CU_ASSERT_FATAL(revoked >= 0);
     CU_ASSERT(revoked_ms <= 2000 + 500);
-    for (int i = 0; i < 3; i++)
-        CU_ASSERT(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 15 * SEC) >= 0);
+    /* Most sessions expire on resume; one whose reconnection reaches the
+     * server before its expiry is processed survives, with its node. Either
+     * way everyone ends up in line, under one leader. */
+    int64_t deadline = mono_ns() + 15000 * NS_PER_MS;
+    while (zk_child_count(admin, p) != 3 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 3);
     int leader = wait_single_leader(ps, 3, 15 * SEC);
     CU_ASSERT_FATAL(leader >= 0);
-    CU_ASSERT(zkelect_epoch(ps[leader].e) > epoch);
+    CU_ASSERT(zkelect_epoch(ps[leader].e) >= epoch);
     printf("\n    revoked %lld ms after the pause; one leader %lld ms after resume ", (long long)revoked_ms,
            (long long)(ms_since(t0) - 4500));
     assert_checker();
