@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MS ((int64_t)1000000)
 
 static void check_own(struct zkelect *e);
 static void list_children(struct zkelect *e, bool finding);
@@ -65,7 +64,7 @@ void zkelect__retry_later(struct zkelect *e)
 {
     int backoff = e->retry_backoff_ms ? e->retry_backoff_ms * 2 : 250;
     e->retry_backoff_ms = backoff > 30000 ? 30000 : backoff;
-    e->retry_at = zkelect__now_ns() + (int64_t)e->retry_backoff_ms * MS;
+    e->retry_at = zkelect__now_ns() + (int64_t)e->retry_backoff_ms * ZKE_MS;
     if (e->phase != ZKE_FAILED && e->phase != ZKE_RELEASING)
         e->phase = ZKE_WAITING;
     e->gen++;
@@ -104,7 +103,7 @@ void zkelect__revoke(struct zkelect *e, int reason)
 static void become_leader(struct zkelect *e, int64_t a)
 {
     int64_t now = zkelect__now_ns();
-    int64_t deadline = a + (int64_t)(e->lease_fraction * e->timeout_ms * MS);
+    int64_t deadline = a + (int64_t)(e->lease_fraction * e->timeout_ms * ZKE_MS);
     if (now >= deadline) {
         zkelect__log(e, ZKELECT_LOG_WARN, "first in line, but the server answered too late to grant a lease");
         zkelect__retry_later(e);
@@ -118,9 +117,9 @@ static void become_leader(struct zkelect *e, int64_t a)
     if (atomic_load(&e->leading))
         return;
     atomic_store(&e->leading, true);
-    e->next_renew_ns = now + (int64_t)e->timeout_ms * MS / 4;
+    e->next_renew_ns = now + (int64_t)e->timeout_ms * ZKE_MS / 4;
     zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch 0x%llx, lease %lld ms", e->own_name,
-                 (unsigned long long)e->own_czxid, (long long)((deadline - now) / MS));
+                 (unsigned long long)e->own_czxid, (long long)((deadline - now) / ZKE_MS));
     zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "elected with node %s",
                          e->own_name);
     pthread_cond_broadcast(&e->state_cond);
@@ -283,7 +282,7 @@ static void renew_done(int rc, const char *value, int len, const struct Stat *st
         if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
             if (op->sent_ns > e->lease_sent_ns) {
                 e->lease_sent_ns = op->sent_ns;
-                atomic_store(&e->lease_deadline, op->sent_ns + (int64_t)(e->lease_fraction * e->timeout_ms * MS));
+                atomic_store(&e->lease_deadline, op->sent_ns + (int64_t)(e->lease_fraction * e->timeout_ms * ZKE_MS));
             }
         } else if (rc == ZOK || rc == ZNONODE) {
             lose_node(e, rc == ZOK ? "owned by another session" : "not found on renewal");

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MS ((int64_t)1000000)
 
 static int default_id(char *buf, size_t len)
 {

@@ -21,6 +21,9 @@
 #define ZKE_HIDDEN __attribute__((visibility("hidden")))
 #define ZKE_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
+/* Nanoseconds in a millisecond: every time inside the library is in ns. */
+#define ZKE_MS ((int64_t)1000000)
+
 /* ------------------------------------------------------------------ naming.c */
 
 /* A znode name is "<prefix><token>_<seq>": prefix "zke_", token 32 lowercase

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MS ((int64_t)1000000)
 
 static bool holds_lease(const struct zkelect *e)
 {
@@ -60,7 +59,7 @@ static int wait_for(struct zkelect *e, condition_fn done, int timeout_ms, const 
         zkelect__log(e, ZKELECT_LOG_ERROR, "%s: not allowed from a callback", what);
         return ZKELECT_ESTATE;
     }
-    int64_t deadline = timeout_ms < 0 ? -1 : zkelect__now_ns() + (int64_t)timeout_ms * MS;
+    int64_t deadline = timeout_ms < 0 ? -1 : zkelect__now_ns() + (int64_t)timeout_ms * ZKE_MS;
     while (!done(e)) {
         if (e->stopping)
             return ZKELECT_ESTATE;

@@ -152,7 +152,6 @@ void zkelect__session_watcher(zhandle_t *zh, int type, int state, const char *pa
 
 /* ------------------------------------------------------------ keeper thread */
 
-#define MS ((int64_t)1000000)
 
 static int64_t earliest(int64_t a, int64_t b)
 {
@@ -170,7 +169,7 @@ static int64_t give_up_reconnecting_at(const struct zkelect *e)
 {
     if (!e->ever_connected || e->connected || !e->disconnected_since)
         return 0;
-    return e->disconnected_since + 2 * (int64_t)e->timeout_ms * MS;
+    return e->disconnected_since + 2 * (int64_t)e->timeout_ms * ZKE_MS;
 }
 
 static void replace_session(struct zkelect *e)
@@ -200,7 +199,7 @@ static void replace_session(struct zkelect *e)
         e->session_backoff_ms = e->session_backoff_ms ? e->session_backoff_ms * 2 : 500;
         if (e->session_backoff_ms > 30000)
             e->session_backoff_ms = 30000;
-        e->session_retry_at = zkelect__now_ns() + (int64_t)e->session_backoff_ms * MS;
+        e->session_retry_at = zkelect__now_ns() + (int64_t)e->session_backoff_ms * ZKE_MS;
     } else {
         e->session_backoff_ms = 0;
         e->session_retry_at = 0;
@@ -225,7 +224,7 @@ static void check_lease(struct zkelect *e, int64_t now)
          * re-checks the node anyway. Either way the next renewal is T/4 on. */
         if (zkelect__session_ready(e))
             zkelect__renew(e);
-        e->next_renew_ns = now + (int64_t)e->timeout_ms * MS / 4;
+        e->next_renew_ns = now + (int64_t)e->timeout_ms * ZKE_MS / 4;
     }
 }
 
@@ -245,7 +244,7 @@ static int64_t next_wakeup(const struct zkelect *e, int64_t now)
     /* A deadline already past must never make this loop spin with the lock
      * held: whatever it was for has been handled above, or is waiting for
      * an event that signals keeper_cond. */
-    return wake > now ? wake : now + MS;
+    return wake > now ? wake : now + ZKE_MS;
 }
 
 void *zkelect__keeper_main(void *arg)
