@@ -274,7 +274,14 @@ typedef enum zkelect_event_type {
     ZKELECT_EV_ERROR = 3,
     /* The participant's znode exists: it is in line (ev->sequence is its
      * sequence number, ev->epoch its czxid). Delivered at every (re)join. */
-    ZKELECT_EV_JOINED = 4
+    ZKELECT_EV_JOINED = 4,
+    /* Observers only (zkelect_set_observer()): who leads has changed.
+     * ev->leader_id, ev->leader_data and ev->leader_data_len describe the new
+     * leader, ev->epoch is its fencing token and ev->sequence its sequence
+     * number; ev->leader_id is NULL (and ev->epoch -1) when nobody leads.
+     * Delivered once when the observer first reads the election, then at
+     * every change it sees. */
+    ZKELECT_EV_LEADER = 5
 } zkelect_event_type_t;
 
 typedef enum zkelect_revoke_reason {
@@ -308,9 +315,39 @@ typedef struct zkelect_event {
     int zk_error;        /* ZooKeeper's return code behind an ERROR, else 0 */
     int32_t sequence;    /* the znode's sequence number (JOINED, ELECTED, REVOKED) */
     const char *message; /* human-readable details; never NULL */
+    /*
+     * REVOKED only: the earliest moment, in ns of CLOCK_BOOTTIME, at which a
+     * successor can be elected: a + T (see "Guarantees"), as the server
+     * cannot expire this session sooner. A host that runs work on behalf of
+     * its leadership (a child process, say) and has it stopped before then
+     * knows it never overlaps with the next leader's. 0 when there is no such
+     * bound: the term ended because the node is gone (EXPIRED, NODE_DELETED,
+     * PREEMPTED), and a successor may lead already; or because the host
+     * resigned or closed (RESIGNED, CLOSED), and the node is deleted only
+     * when this callback returns.
+     */
+    int64_t successor_not_before_ns;
+    /* LEADER only (observers): the leader's id (NUL-terminated) and payload,
+     * or NULL, NULL and 0 when nobody leads. */
+    const char *leader_id;
+    const void *leader_data;
+    size_t leader_data_len;
 } zkelect_event_t;
 
 typedef void (*zkelect_callback_fn)(zkelect_t *e, const zkelect_event_t *ev, void *userdata);
+
+/*
+ * Make the handle an observer (observer != 0) before zkelect_start(): it
+ * follows the election without taking part. It creates no znode, never leads
+ * (zkelect_resign() and zkelect_wait_leader() return ZKELECT_ESTATE) and
+ * delivers ZKELECT_EV_LEADER each time the leader changes. It watches only the
+ * leader's znode (and the election path while nobody is in line), so the
+ * participants pay nothing for it: they still get one notification per
+ * leader change. zkelect_get_leader() and zkelect_participants() work as for
+ * a participant. A leader change that happens while the observer is
+ * disconnected is reported once it is connected again.
+ */
+ZKELECT_EXPORT int zkelect_set_observer(zkelect_t *e, int observer);
 
 /* Set the callback (NULL: no callback). Before zkelect_start() only. */
 ZKELECT_EXPORT int zkelect_set_callback(zkelect_t *e, zkelect_callback_fn cb, void *userdata);

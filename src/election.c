@@ -93,8 +93,14 @@ void zkelect__revoke(struct zkelect *e, int reason)
         e->phase = ZKE_WAITING;
     zkelect__log(e, ZKELECT_LOG_INFO, "leadership revoked (%s), epoch 0x%llx", zkelect_reason_name(reason),
                  (unsigned long long)e->own_czxid);
-    zkelect__queue_event(e, ZKELECT_EV_REVOKED, reason, ZKELECT_OK, 0, "leadership revoked: %s",
-                         zkelect_reason_name(reason));
+    zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_REVOKED, reason, ZKELECT_OK, 0, "leadership revoked: %s",
+                                            zkelect_reason_name(reason));
+    /* Our node still stands for these: nobody can be elected before the
+     * server expires the session, which it cannot do before a + T. */
+    bool node_stands =
+        reason == ZKELECT_REASON_SUSPENDED || reason == ZKELECT_REASON_LEASE_EXPIRED || reason == ZKELECT_REASON_AUTH_FAILED;
+    if (item && node_stands)
+        item->ev.successor_not_before_ns = e->lease_sent_ns + (int64_t)e->timeout_ms * ZKE_MS;
     pthread_cond_broadcast(&e->state_cond);
 }
 
@@ -719,7 +725,9 @@ void zkelect__restart(struct zkelect *e)
         e->phase = ZKE_WAITING;
         return;
     }
-    if (e->own_path)
+    if (e->observer)
+        zkelect__observe(e);
+    else if (e->own_path)
         check_own(e);
     else if (e->create_unknown)
         list_children(e, true);

@@ -25,6 +25,8 @@ const char *zkelect_event_name(int type)
         return "ERROR";
     case ZKELECT_EV_JOINED:
         return "JOINED";
+    case ZKELECT_EV_LEADER:
+        return "LEADER";
     default:
         return "UNKNOWN";
     }

@@ -17,8 +17,8 @@ void zkelect__queue_item(struct zkelect *e, zke_item_t *item)
     pthread_cond_signal(&e->queue_cond);
 }
 
-void zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error, const char *fmt,
-                          ...)
+zke_item_t *zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error,
+                                 const char *fmt, ...)
 {
     zke_item_t *item = calloc(1, sizeof *item);
     char text[512];
@@ -29,7 +29,7 @@ void zkelect__queue_event(struct zkelect *e, int type, int reason, int error, in
     if (!item || !(item->text = strdup(text))) {
         free(item);
         zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory: %s event lost (%s)", zkelect_event_name(type), text);
-        return;
+        return NULL;
     }
     item->kind = ZKE_ITEM_EVENT;
     item->ev.type = type;
@@ -42,11 +42,42 @@ void zkelect__queue_event(struct zkelect *e, int type, int reason, int error, in
     if (type == ZKELECT_EV_ELECTED || type == ZKELECT_EV_REVOKED || type == ZKELECT_EV_JOINED)
         item->ev.epoch = e->own_czxid;
     zkelect__queue_item(e, item);
+    return item;
+}
+
+void zkelect__queue_leader(struct zkelect *e, const char *data, int len, int64_t czxid, int32_t seq)
+{
+    size_t n = data && len > 0 ? (size_t)len : 0;
+    size_t id_len = strnlen(data ? data : "", n);
+    zke_item_t *item =
+        data ? zkelect__queue_event(e, ZKELECT_EV_LEADER, ZKELECT_REASON_NONE, ZKELECT_OK, 0,
+                                    "leader: %.*s, epoch 0x%llx", (int)id_len, data, (unsigned long long)czxid)
+             : zkelect__queue_event(e, ZKELECT_EV_LEADER, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "nobody leads");
+    if (!item)
+        return;
+    item->ev.epoch = data ? czxid : -1;
+    item->ev.sequence = data ? seq : -1;
+    if (!data)
+        return;
+    /* One copy holds both: the id, a NUL the id may lack, the payload. */
+    item->leader = malloc(n + 1);
+    if (!item->leader) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory: the LEADER event goes without the leader's id");
+        return;
+    }
+    memcpy(item->leader, data, id_len);
+    item->leader[id_len] = '\0';
+    if (id_len < n)
+        memcpy(item->leader + id_len + 1, data + id_len + 1, n - id_len - 1);
+    item->ev.leader_id = item->leader;
+    item->ev.leader_data = id_len + 1 < n ? item->leader + id_len + 1 : NULL;
+    item->ev.leader_data_len = id_len + 1 < n ? n - id_len - 1 : 0;
 }
 
 static void free_item(zke_item_t *item)
 {
     free(item->text);
+    free(item->leader);
     free(item->path);
     free(item);
 }

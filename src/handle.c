@@ -99,6 +99,7 @@ int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path
     e->phase = ZKE_IDLE;
     e->own_seq = -1;
     e->own_czxid = -1;
+    e->leader_czxid = -1;
     e->ops.next = e->ops.prev = &e->ops;
     e->acl = ZOO_OPEN_ACL_UNSAFE;
     atomic_init(&e->leading, false);
@@ -166,6 +167,15 @@ int zkelect_set_data(zkelect_t *e, const void *data, size_t len)
         return ZKELECT_ETOOBIG;
     }
     return set_payload(e, data, len);
+}
+
+int zkelect_set_observer(zkelect_t *e, int observer)
+{
+    int rc = configurable(e, "zkelect_set_observer");
+    if (rc)
+        return rc;
+    e->observer = observer != 0;
+    return ZKELECT_OK;
 }
 
 int zkelect_set_disconnect_policy(zkelect_t *e, int policy)
@@ -325,6 +335,11 @@ int zkelect_resign(zkelect_t *e)
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: not started");
         return ZKELECT_ESTATE;
     }
+    if (e->observer) {
+        pthread_mutex_unlock(&e->lock);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: an observer takes no part in the election");
+        return ZKELECT_ESTATE;
+    }
     if (e->phase == ZKE_RELEASING || e->phase == ZKE_FAILED) {
         pthread_mutex_unlock(&e->lock);
         return ZKELECT_OK;
@@ -432,6 +447,7 @@ void zkelect__teardown(struct zkelect *e)
 void zkelect__free(struct zkelect *e)
 {
     zkelect__forget_node(e);
+    zkelect__observer_forget(e);
     zkelect__strset_free(&e->impostors);
     zkelect__strset_free(&e->strangers);
     for (size_t i = 0; i < e->n_orphans; i++)

@@ -95,6 +95,7 @@ typedef struct zke_item {
     zke_item_kind_t kind;
     zkelect_event_t ev;
     char *text;     /* owned copy behind ev.message */
+    char *leader;   /* LEADER: owned copy behind ev.leader_id and ev.leader_data */
     char *path;     /* RELEASE: the node to delete */
     zhandle_t *zh;  /* RELEASE: the handle the node belongs to */
 } zke_item_t;
@@ -141,6 +142,7 @@ struct zkelect {
     zkelect_log_fn log_fn;
     void *log_userdata;
     int log_level;
+    bool observer;              /* follows the election without a node */
     char *auth_scheme;          /* NULL: no credentials */
     char *auth_credential;
     size_t auth_len;
@@ -188,6 +190,13 @@ struct zkelect {
     char **orphans;             /* our nodes to delete once connected */
     size_t n_orphans;
 
+    /* observer state (observer.c) */
+    char **line;                /* contenders at the last listing, in line order */
+    size_t n_line, line_pos;    /* line[line_pos] is being read */
+    bool line_watched;          /* the last listing set a child watch */
+    bool leader_reported;       /* a LEADER event went out on this handle */
+    int64_t leader_czxid;       /* the reported leader's czxid, -1 for nobody */
+
     /* leadership: read lock-free by the queries */
     atomic_bool leading;
     atomic_llong lease_deadline; /* CLOCK_BOOTTIME ns */
@@ -219,10 +228,13 @@ ZKE_HIDDEN int zkelect__from_zk_error(int rc);
 
 /* ---------------------------------------------------------------- events.c */
 
-/* Queue an event for the dispatch thread. Lock held. */
-ZKE_HIDDEN void zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error,
+/* Queue an event for the dispatch thread; the item, or NULL without memory
+ * (the event is then logged as lost). Lock held. */
+ZKE_HIDDEN zke_item_t *zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error,
                                      const char *fmt, ...) ZKE_PRINTF(6, 7);
 ZKE_HIDDEN void zkelect__queue_item(struct zkelect *e, zke_item_t *item);
+/* Queue LEADER: id NULL for nobody, else the leader's node data (id, NUL, payload). */
+ZKE_HIDDEN void zkelect__queue_leader(struct zkelect *e, const char *data, int len, int64_t czxid, int32_t seq);
 ZKE_HIDDEN void zkelect__queue_free_all(struct zkelect *e);
 ZKE_HIDDEN void *zkelect__dispatch_main(void *arg);
 ZKE_HIDDEN bool zkelect__on_dispatch_thread(const struct zkelect *e);
@@ -242,6 +254,13 @@ ZKE_HIDDEN void zkelect__renew(struct zkelect *e);
 ZKE_HIDDEN void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const char *path);
 /* Retry the join after a backoff (errors that need no reconnect). Lock held. */
 ZKE_HIDDEN void zkelect__retry_later(struct zkelect *e);
+
+/* ---------------------------------------------------------------- observer.c */
+
+/* Read the election again and report its leader if it changed. Lock held;
+ * the session is ready. */
+ZKE_HIDDEN void zkelect__observe(struct zkelect *e);
+ZKE_HIDDEN void zkelect__observer_forget(struct zkelect *e);
 
 /* ---------------------------------------------------------------- ops.c */
 

@@ -80,6 +80,11 @@ int zkelect_wait_leader(zkelect_t *e, int timeout_ms)
     if (!e)
         return ZKELECT_EINVAL;
     pthread_mutex_lock(&e->lock);
+    if (e->observer) {
+        pthread_mutex_unlock(&e->lock);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_wait_leader: an observer never leads");
+        return ZKELECT_ESTATE;
+    }
     int rc = wait_for(e, holds_lease, timeout_ms, "zkelect_wait_leader");
     pthread_mutex_unlock(&e->lock);
     return rc;

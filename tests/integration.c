@@ -624,6 +624,131 @@ static void test_lost_create_reply_adopts_node(void)
     proxy_stop(proxy);
 }
 
+static int64_t boot_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* What the leader's REVOKED said of its successor, and when the successor
+ * was elected, on the lease clock. */
+typedef struct successor_bound {
+    int64_t not_before_ns, revoked_ns, elected_ns;
+} successor_bound_t;
+
+static void bound_hook(participant_t *pt, const zkelect_event_t *ev)
+{
+    successor_bound_t *b = pt->hook_arg;
+    if (ev->type == ZKELECT_EV_REVOKED && b->revoked_ns == 0) {
+        b->revoked_ns = boot_ns();
+        b->not_before_ns = ev->successor_not_before_ns;
+    } else if (ev->type == ZKELECT_EV_ELECTED && pt->idx == 1 && b->elected_ns == 0) {
+        b->elected_ns = boot_ns();
+    }
+}
+
+/* ---------------------------------------------------------------- observers */
+
+typedef struct leader_log {
+    char text[1024]; /* "id/epoch " per LEADER event, "-" for nobody */
+    int events;
+} leader_log_t;
+
+static void leader_hook(participant_t *pt, const zkelect_event_t *ev)
+{
+    leader_log_t *log = pt->hook_arg;
+    if (ev->type != ZKELECT_EV_LEADER)
+        return;
+    size_t used = strlen(log->text);
+    if (ev->leader_id)
+        snprintf(log->text + used, sizeof log->text - used, "%s/%lld ", ev->leader_id, (long long)ev->epoch);
+    else
+        snprintf(log->text + used, sizeof log->text - used, "- ");
+    log->events++;
+}
+
+static void test_observer_follows_leader_changes(void)
+{
+    const char *p = test_path("observer");
+    static participant_t obs, ps[3];
+    static leader_log_t log;
+    memset(&log, 0, sizeof log);
+    CU_ASSERT_EQUAL_FATAL(participant_new(&obs, 9, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_observer(obs.e, 1), ZKELECT_OK);
+    obs.hook = leader_hook;
+    obs.hook_arg = &log;
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(obs.e), ZKELECT_OK);
+    /* Nobody yet, not even the path: one "nobody leads". */
+    CU_ASSERT_FATAL(rec_wait(&rec, 9, ZKELECT_EV_LEADER, 0, 10 * SEC) >= 0);
+    CU_ASSERT_EQUAL(zkelect_set_observer(obs.e, 0), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_resign(obs.e), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(obs.e, 0), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_is_leader(obs.e), 0);
+    char node[512];
+    CU_ASSERT_EQUAL(zkelect_node_path(obs.e, node, sizeof node), ZKELECT_ESTATE);
+
+    size_t mark = rec_count(&rec);
+    start_all(ps, 3, p);
+    CU_ASSERT(rec_wait(&rec, 9, ZKELECT_EV_LEADER, mark, 10 * SEC) >= 0);
+    /* The observer has no node: three contenders, three children. */
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 3);
+    char id[64];
+    CU_ASSERT_EQUAL(zkelect_get_leader(obs.e, id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(id, "p0");
+    int64_t epochs[3];
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(zkelect_wait_leader(ps[i].e, 0), i == 0 ? ZKELECT_OK : ZKELECT_ETIMEDOUT);
+        long j = rec_wait(&rec, i, ZKELECT_EV_JOINED, 0, SEC);
+        epochs[i] = j >= 0 ? rec_get(&rec, (size_t)j).epoch : -1;
+    }
+    /* A follower leaving changes nothing for the observer. */
+    participant_destroy(&ps[1]);
+    for (int i = 0; i < 3; i += 2) {
+        mark = rec_count(&rec);
+        participant_destroy(&ps[i]);
+        CU_ASSERT(rec_wait(&rec, 9, ZKELECT_EV_LEADER, mark, 10 * SEC) >= 0);
+    }
+    char expect[256];
+    snprintf(expect, sizeof expect, "- p0/%lld p2/%lld - ", (long long)epochs[0], (long long)epochs[2]);
+    CU_ASSERT_STRING_EQUAL(log.text, expect);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 9, ZKELECT_EV_ELECTED, 0), 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 9, ZKELECT_EV_JOINED, 0), 0);
+    participant_destroy(&obs);
+}
+
+/* The leader's data and payload reach the observer, and an observer that
+ * starts while someone leads reports that leader at once. */
+static void data_hook(participant_t *pt, const zkelect_event_t *ev)
+{
+    leader_log_t *log = pt->hook_arg;
+    if (ev->type == ZKELECT_EV_LEADER && ev->leader_id)
+        snprintf(log->text, sizeof log->text, "%s=%.*s", ev->leader_id, (int)ev->leader_data_len,
+                 (const char *)ev->leader_data);
+}
+
+static void test_observer_sees_leader_data(void)
+{
+    const char *p = test_path("observer-data");
+    static participant_t leader, obs;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&leader, 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_data(leader.e, "10.1.2.3:80", 11), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(leader.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(leader.e, 10 * SEC), ZKELECT_OK);
+    static leader_log_t log;
+    memset(&log, 0, sizeof log);
+    CU_ASSERT_EQUAL_FATAL(participant_new(&obs, 1, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_observer(obs.e, 1), ZKELECT_OK);
+    obs.hook = data_hook;
+    obs.hook_arg = &log;
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(obs.e), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_LEADER, mark, 10 * SEC) >= 0);
+    CU_ASSERT_STRING_EQUAL(log.text, "p0=10.1.2.3:80");
+    participant_destroy(&obs);
+    participant_destroy(&leader);
+}
+
 static void test_partitioned_leader_revokes_before_successor(void)
 {
     const char *p = test_path("partition");
@@ -638,6 +763,10 @@ static void test_partitioned_leader_revokes_before_successor(void)
     CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
     int64_t epoch0 = zkelect_epoch(ps[0].e);
+    static successor_bound_t bound;
+    memset(&bound, 0, sizeof bound);
+    ps[0].hook_arg = ps[1].hook_arg = &bound;
+    ps[0].hook = ps[1].hook = bound_hook;
     mark = rec_count(&rec);
     /* silence, no reset: the leader must stop by its lease deadline, before
      * the server can expire its session and elect p1 */
@@ -652,6 +781,14 @@ static void test_partitioned_leader_revokes_before_successor(void)
            (long long)((r.t_ns - cut) / NS_PER_MS), (long long)((el.t_ns - cut) / NS_PER_MS), t_ms);
     CU_ASSERT(r.t_ns < el.t_ns);
     CU_ASSERT(r.t_ns - cut <= (int64_t)t_ms * 2 / 3 * NS_PER_MS + 300 * NS_PER_MS);
+    /* The bound REVOKED announced held: in the future when delivered, at
+     * most T away, and the successor came after it. */
+    printf("successor bound %lld ms after the revoke, successor %lld ms after the bound ",
+           (long long)((bound.not_before_ns - bound.revoked_ns) / NS_PER_MS),
+           (long long)((bound.elected_ns - bound.not_before_ns) / NS_PER_MS));
+    CU_ASSERT(bound.not_before_ns > bound.revoked_ns);
+    CU_ASSERT(bound.not_before_ns - bound.revoked_ns <= (int64_t)t_ms * NS_PER_MS);
+    CU_ASSERT(bound.elected_ns >= bound.not_before_ns);
     CU_ASSERT(el.epoch > epoch0);
     CU_ASSERT_EQUAL(leader_count(ps, 2), 1);
     /* heal: the old leader learns its session expired and rejoins behind */
@@ -1020,6 +1157,8 @@ int main(void)
     ADD_TEST(s, test_unreachable_server);
     ADD_TEST(s, test_oversized_data_rejected);
     ADD_TEST(s, test_many_cycles);
+    ADD_TEST(s, test_observer_follows_leader_changes);
+    ADD_TEST(s, test_observer_sees_leader_data);
     int failed = run_registered_tests();
     rec_destroy(&rec);
     return failed ? 1 : 0;
