@@ -1,0 +1,72 @@
+/* cli.h - the zkelect command: what its parts share. The command uses only
+ * the public header: it is the library's first customer. */
+#ifndef ZKELECT_CLI_H
+#define ZKELECT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <zkelect.h>
+
+/* Exit codes, documented in zkelect(1). `run --on-exit exit` exits with the
+ * command's own status instead. */
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAILURE = 1,  /* a runtime error (ZooKeeper refused, out of memory, ...) */
+    CLI_EXIT_USAGE = 2,    /* bad command line */
+    CLI_EXIT_NO_ZK = 3,    /* no session within --connect-timeout */
+    CLI_EXIT_NO_EXEC = 127 /* run: the command could not be started */
+};
+
+enum cli_policy_choice { CLI_POLICY_STRICT, CLI_POLICY_LEASE };
+enum cli_on_exit { CLI_ON_EXIT_RESIGN, CLI_ON_EXIT_EXIT };
+
+typedef struct cli_options {
+    const char *zk;
+    const char *path;
+    const char *id;
+    const char *data;
+    int session_timeout_ms;
+    double grace_s;
+    bool grace_given;
+    int policy;
+    int on_exit;
+    double connect_timeout_s;
+    bool json;
+    long count;      /* watch: stop after this many lines (0: never) */
+    int verbosity;   /* -v count */
+    char **command;  /* run: what follows "--" */
+} cli_options_t;
+
+/* options.c: parse argv for one subcommand (argv[0] is the subcommand).
+ * Returns CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why; *done is set
+ * when --help was answered. */
+int cli_parse(const char *subcommand, int argc, char **argv, cli_options_t *opt, bool *done);
+void cli_usage(const char *subcommand, bool to_stdout);
+
+/* output.c */
+void cli_set_verbosity(int verbosity);
+/* Timestamped line on stderr: level 0 always, 1 with -v, 2 with -vv. */
+void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The library's log function: routes its messages through cli_log. */
+void cli_library_log(zkelect_t *e, int level, const char *message, void *userdata);
+/* "2026-11-26T23:59:01.123Z" (UTC), into buf of at least 32 bytes. */
+void cli_timestamp(char *buf, size_t len);
+/* Print s (len bytes) as a JSON string: "..." with escapes, or null. */
+void cli_json_string(const char *s, size_t len);
+/* True if the bytes are valid UTF-8 with no NUL. */
+bool cli_is_text(const void *data, size_t len);
+
+/* connect.c: a handle configured from the options (observer or
+ * participant), started, with a session within --connect-timeout. Returns
+ * an exit code; on success *out is the handle. */
+int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out);
+
+/* clock.c */
+int64_t cli_now_ns(void); /* CLOCK_BOOTTIME, the library's lease clock */
+
+/* The subcommands. */
+int cli_run(const cli_options_t *opt);
+int cli_status(const cli_options_t *opt);
+int cli_watch(const cli_options_t *opt);
+
+#endif

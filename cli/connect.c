@@ -1,0 +1,77 @@
+/* connect.c - one handle, configured from the command line and connected,
+ * for every subcommand; errors become exit codes with a message that says
+ * what to fix. */
+#include "cli.h"
+#include "supervise.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int configure(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t *e)
+{
+    int rc = zkelect_set_log(e, cli_library_log, NULL);
+    if (rc == ZKELECT_OK)
+        rc = zkelect_set_log_level(e, opt->verbosity >= 2 ? ZKELECT_LOG_DEBUG : ZKELECT_LOG_INFO);
+    if (rc == ZKELECT_OK)
+        rc = zkelect_set_observer(e, observer);
+    if (rc == ZKELECT_OK)
+        rc = zkelect_set_callback(e, cb, userdata);
+    if (rc == ZKELECT_OK)
+        rc = zkelect_set_session_timeout(e, opt->session_timeout_ms);
+    if (rc == ZKELECT_OK && !observer)
+        rc = zkelect_set_lease_fraction(e, CLI_LEASE_FRACTION);
+    if (rc == ZKELECT_OK && !observer)
+        rc = zkelect_set_disconnect_policy(e, opt->policy == CLI_POLICY_LEASE ? ZKELECT_POLICY_LEASE
+                                                                              : ZKELECT_POLICY_STRICT);
+    if (rc == ZKELECT_OK && opt->data)
+        rc = zkelect_set_data(e, opt->data, strlen(opt->data));
+    return rc;
+}
+
+/* zkelect_new() cannot log why it refused an argument: find out which. */
+static const char *rejected_argument(const cli_options_t *opt)
+{
+    zkelect_t *probe = NULL;
+    const char *what = opt->id ? "--id" : "an argument";
+    if (zkelect_new(&probe, opt->zk, "/zkelect-probe", NULL) != ZKELECT_OK) {
+        what = "--zk";
+    } else {
+        zkelect_destroy(probe);
+        if (zkelect_new(&probe, "127.0.0.1:2181", opt->path, NULL) != ZKELECT_OK)
+            what = "--path";
+    }
+    zkelect_destroy(probe);
+    return what;
+}
+
+static int explain_new_failure(const cli_options_t *opt, int rc)
+{
+    fprintf(stderr, "zkelect: invalid %s: %s\n", rejected_argument(opt), zkelect_strerror(rc));
+    return rc == ZKELECT_ENOMEM || rc == ZKELECT_ESYS ? CLI_EXIT_FAILURE : CLI_EXIT_USAGE;
+}
+
+int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)
+{
+    zkelect_t *e;
+    *out = NULL;
+    int rc = zkelect_new(&e, opt->zk, opt->path, opt->id);
+    if (rc != ZKELECT_OK)
+        return explain_new_failure(opt, rc);
+    rc = configure(opt, observer, cb, userdata, e);
+    if (rc == ZKELECT_OK)
+        rc = zkelect_start(e);
+    if (rc != ZKELECT_OK) {
+        cli_log(0, "cannot start: %s", zkelect_strerror(rc));
+        zkelect_destroy(e);
+        return rc == ZKELECT_EINVAL || rc == ZKELECT_ETOOBIG ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+    }
+    rc = zkelect_wait_connected(e, (int)(opt->connect_timeout_s * 1000));
+    if (rc != ZKELECT_OK) {
+        cli_log(0, "cannot reach ZooKeeper at %s within %g s", opt->zk, opt->connect_timeout_s);
+        zkelect_destroy(e);
+        return CLI_EXIT_NO_ZK;
+    }
+    cli_log(1, "connected to %s, session timeout %d ms", opt->zk, zkelect_session_timeout(e));
+    *out = e;
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,247 @@
+/* options.c - the command line of each subcommand, checked before anything
+ * connects: a bad flag is a usage error (exit 2) with a message that says
+ * which flag and why. */
+#include "cli.h"
+#include "supervise.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_ZK = 256, OPT_PATH, OPT_ID, OPT_DATA, OPT_TIMEOUT, OPT_GRACE, OPT_POLICY, OPT_ON_EXIT, OPT_CONNECT,
+       OPT_JSON, OPT_COUNT };
+
+static const struct option long_options[] = {
+    {"zk", required_argument, NULL, OPT_ZK},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"id", required_argument, NULL, OPT_ID},
+    {"data", required_argument, NULL, OPT_DATA},
+    {"session-timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"on-exit", required_argument, NULL, OPT_ON_EXIT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+void cli_usage(const char *subcommand, bool to_stdout)
+{
+    FILE *out = to_stdout ? stdout : stderr;
+    const char *common = "  --zk HOSTS               ZooKeeper, \"host:port[,host:port...][/chroot]\"\n"
+                         "  --path PATH              the election's znode path, e.g. /services/billing/leader\n"
+                         "  --connect-timeout SEC    give up if no session within SEC seconds (default 10)\n"
+                         "  -v, --verbose            more log lines on stderr (twice: debug)\n"
+                         "  -h, --help               this help\n";
+    if (strcmp(subcommand, "run") == 0) {
+        fprintf(out, "usage: zkelect run --zk HOSTS --path PATH [options] -- CMD [ARGS...]\n"
+                     "Run CMD only while this process leads the election; stop it when leadership ends.\n\n%s"
+                     "  --id ID                  participant id (default: HOSTNAME:PID)\n"
+                     "  --data STR               payload stored with the participant (e.g. host:port)\n"
+                     "  --session-timeout MS     ZooKeeper session timeout T (default 10000)\n"
+                     "  --grace SEC              SIGTERM to SIGKILL delay (default 3, at most 0.4 T)\n"
+                     "  --policy strict|lease    on disconnection: stop at once (strict, default) or\n"
+                     "                           keep leading until the lease ends (lease)\n"
+                     "  --on-exit resign|exit    when CMD exits by itself: rejoin the line (resign,\n"
+                     "                           default) or leave and exit with CMD's status (exit)\n",
+                common);
+    } else if (strcmp(subcommand, "status") == 0) {
+        fprintf(out, "usage: zkelect status --zk HOSTS --path PATH [--json]\n"
+                     "Print the contenders in line order; the first one leads.\n\n%s"
+                     "  --json                   one JSON document (see zkelect(1))\n",
+                common);
+    } else if (strcmp(subcommand, "watch") == 0) {
+        fprintf(out, "usage: zkelect watch --zk HOSTS --path PATH [--json] [--count N]\n"
+                     "Print a line each time the leader changes, without taking part.\n\n%s"
+                     "  --json                   one JSON object per line\n"
+                     "  --count N                exit after N lines\n",
+                common);
+    } else {
+        fprintf(out, "usage: zkelect COMMAND [options]\n"
+                     "Leader election on Apache ZooKeeper.\n\n"
+                     "commands:\n"
+                     "  run      run a command only while leader:  zkelect run --zk H --path P -- CMD...\n"
+                     "  status   show the contenders and the leader\n"
+                     "  watch    follow leader changes\n\n"
+                     "zkelect COMMAND --help shows a command's options; zkelect --version its version.\n"
+                     "See zkelect(1).\n");
+    }
+}
+
+static const char *option_name(int opt)
+{
+    for (const struct option *o = long_options; o->name; o++)
+        if (o->val == opt)
+            return o->name;
+    return "?";
+}
+
+static bool allowed(const char *subcommand, int opt)
+{
+    bool run = strcmp(subcommand, "run") == 0;
+    switch (opt) {
+    case OPT_ID: case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT:
+        return run;
+    case OPT_JSON:
+        return !run;
+    case OPT_COUNT:
+        return strcmp(subcommand, "watch") == 0;
+    default:
+        return true;
+    }
+}
+
+static bool parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+__attribute__((format(printf, 2, 3))) static int bad(const char *subcommand, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "zkelect %s: %s\nTry 'zkelect %s --help'.\n", subcommand, text, subcommand);
+    return CLI_EXIT_USAGE;
+}
+
+static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
+{
+    long n;
+    switch (opt) {
+    case OPT_ZK: o->zk = arg; break;
+    case OPT_PATH: o->path = arg; break;
+    case OPT_ID: o->id = arg; break;
+    case OPT_DATA: o->data = arg; break;
+    case OPT_JSON: o->json = true; break;
+    case 'v': o->verbosity++; break;
+    case OPT_TIMEOUT:
+        if (!parse_long(arg, 100, 3600000, &n))
+            return bad(sub, "--session-timeout '%s': expected milliseconds, 100 to 3600000", arg);
+        o->session_timeout_ms = (int)n;
+        break;
+    case OPT_GRACE:
+        if (!parse_double(arg, 0, 3600, &o->grace_s))
+            return bad(sub, "--grace '%s': expected seconds, 0 to 3600", arg);
+        o->grace_given = true;
+        break;
+    case OPT_CONNECT:
+        if (!parse_double(arg, 0.1, 86400, &o->connect_timeout_s))
+            return bad(sub, "--connect-timeout '%s': expected seconds, 0.1 to 86400", arg);
+        break;
+    case OPT_COUNT:
+        if (!parse_long(arg, 1, 1000000000L, &o->count))
+            return bad(sub, "--count '%s': expected a positive number", arg);
+        break;
+    case OPT_POLICY:
+        if (strcmp(arg, "strict") && strcmp(arg, "lease"))
+            return bad(sub, "--policy '%s': expected strict or lease", arg);
+        o->policy = strcmp(arg, "strict") == 0 ? CLI_POLICY_STRICT : CLI_POLICY_LEASE;
+        break;
+    case OPT_ON_EXIT:
+        if (strcmp(arg, "resign") && strcmp(arg, "exit"))
+            return bad(sub, "--on-exit '%s': expected resign or exit", arg);
+        o->on_exit = strcmp(arg, "resign") == 0 ? CLI_ON_EXIT_RESIGN : CLI_ON_EXIT_EXIT;
+        break;
+    default:
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The grace period must end before a successor can be elected; see
+ * supervise.h for the bound. */
+static int check_grace(cli_options_t *o)
+{
+    double max_s = cli_max_grace_ms(o->session_timeout_ms) / 1000.0;
+    if (!o->grace_given) {
+        o->grace_s = CLI_DEFAULT_GRACE_S < max_s ? CLI_DEFAULT_GRACE_S : max_s;
+        return CLI_EXIT_OK;
+    }
+    if (o->grace_s > max_s) {
+        fprintf(stderr,
+                "zkelect run: --grace %g s is too long for a %d ms session timeout: the command must be dead\n"
+                "before a successor can be elected, so the grace period can be at most %.2f s (0.4 x the\n"
+                "session timeout). Lower --grace or raise --session-timeout.\n",
+                o->grace_s, o->session_timeout_ms, max_s);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int check_required(const char *sub, cli_options_t *o, int argc, char **argv)
+{
+    if (!o->zk)
+        return bad(sub, "%s", "--zk HOSTS is required");
+    if (!o->path)
+        return bad(sub, "%s", "--path PATH is required");
+    bool run = strcmp(sub, "run") == 0;
+    if (run && optind >= argc)
+        return bad(sub, "%s", "no command to run: add -- CMD [ARGS...]");
+    if (!run && optind < argc)
+        return bad(sub, "unexpected argument '%s'", argv[optind]);
+    if (run) {
+        o->command = argv + optind;
+        return check_grace(o);
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_parse(const char *sub, int argc, char **argv, cli_options_t *o, bool *done)
+{
+    memset(o, 0, sizeof *o);
+    o->session_timeout_ms = 10000;
+    o->connect_timeout_s = 10;
+    o->policy = CLI_POLICY_STRICT;
+    o->on_exit = CLI_ON_EXIT_RESIGN;
+    *done = false;
+    optind = 1;
+    opterr = 0;
+    /* '+': stop at the first non-option, so that the command's own flags
+     * are never taken for ours even without "--". */
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+vh", long_options, NULL)) != -1) {
+        if (opt == 'h') {
+            cli_usage(sub, true);
+            *done = true;
+            return CLI_EXIT_OK;
+        }
+        if (opt == '?' || opt == ':') {
+            char flag[3] = {'-', (char)optopt, '\0'};
+            const char *what = optopt > 0 && optopt < 256 ? flag : argv[optind - 1];
+            return bad(sub, "unknown option or missing value: '%s'", what);
+        }
+        if (!allowed(sub, opt))
+            return bad(sub, "'--%s' does not apply to this command", option_name(opt));
+        int rc = take(sub, opt, optarg, o);
+        if (rc)
+            return rc;
+    }
+    return check_required(sub, o, argc, argv);
+}

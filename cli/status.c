@@ -1,0 +1,94 @@
+/* status.c - `zkelect status`: the contenders in line order, as a table or
+ * as one JSON document (format in zkelect(1)). */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+static int64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void print_data_json(const zkelect_participant_t *p)
+{
+    fputs("\"data\":", stdout);
+    if (p->data_len == 0 || cli_is_text(p->data, p->data_len)) {
+        cli_json_string(p->data_len ? p->data : "", p->data_len);
+        return;
+    }
+    /* Binary payloads go as hex, in their own field. */
+    fputs("null,\"data_hex\":\"", stdout);
+    for (size_t i = 0; i < p->data_len; i++)
+        printf("%02x", ((const unsigned char *)p->data)[i]);
+    putchar('"');
+}
+
+static void print_json(const cli_options_t *opt, const zkelect_participant_t *list, size_t count)
+{
+    int64_t now = wall_ms();
+    fputs("{\"path\":", stdout);
+    cli_json_string(opt->path, strlen(opt->path));
+    fputs(",\"leader\":", stdout);
+    cli_json_string(count ? list[0].id : NULL, count ? strlen(list[0].id) : 0);
+    printf(",\"epoch\":%" PRId64 ",\"participants\":[", count ? list[0].czxid : (int64_t)-1);
+    for (size_t i = 0; i < count; i++) {
+        const zkelect_participant_t *p = &list[i];
+        printf("%s{\"position\":%zu,\"id\":", i ? "," : "", i + 1);
+        cli_json_string(p->id, strlen(p->id));
+        putchar(',');
+        print_data_json(p);
+        printf(",\"node\":\"%s\",\"sequence\":%" PRId32 ",\"session_id\":\"0x%" PRIx64 "\",\"epoch\":%" PRId64
+               ",\"age_ms\":%" PRId64 ",\"leader\":%s}",
+               p->node, p->sequence, (uint64_t)p->session_id, p->czxid, now - p->ctime_ms,
+               p->is_leader ? "true" : "false");
+    }
+    puts("]}");
+}
+
+static void print_table(const cli_options_t *opt, const zkelect_participant_t *list, size_t count)
+{
+    if (count == 0) {
+        printf("%s: no contenders, nobody leads\n", opt->path);
+        return;
+    }
+    printf("%s: %zu contender%s, leader %s (epoch %" PRId64 ")\n", opt->path, count, count == 1 ? "" : "s",
+           list[0].id, list[0].czxid);
+    printf("%-3s %-24s %-11s %-18s %-12s %9s  %s\n", "POS", "ID", "SEQUENCE", "SESSION", "EPOCH", "AGE", "DATA");
+    int64_t now = wall_ms();
+    for (size_t i = 0; i < count; i++) {
+        const zkelect_participant_t *p = &list[i];
+        bool text = cli_is_text(p->data, p->data_len);
+        printf("%-3zu %-24s %-11" PRId32 " 0x%-16" PRIx64 " %-12" PRId64 " %8.1fs  %.*s\n", i + 1, p->id,
+               p->sequence, (uint64_t)p->session_id, p->czxid, (double)(now - p->ctime_ms) / 1000.0,
+               text ? (int)p->data_len : 8, text && p->data ? (const char *)p->data : text ? "" : "(binary)");
+    }
+}
+
+int cli_status(const cli_options_t *opt)
+{
+    zkelect_t *e;
+    int rc = cli_connect(opt, true, NULL, NULL, &e);
+    if (rc)
+        return rc;
+    zkelect_participant_t *list;
+    size_t count;
+    int zrc = zkelect_participants(e, &list, &count);
+    if (zrc != ZKELECT_OK) {
+        cli_log(0, "cannot read %s: %s", opt->path, zkelect_strerror(zrc));
+        zkelect_destroy(e);
+        return zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
+    }
+    if (opt->json)
+        print_json(opt, list, count);
+    else
+        print_table(opt, list, count);
+    fflush(stdout);
+    zkelect_participants_free(list, count);
+    zkelect_destroy(e);
+    return CLI_EXIT_OK;
+}

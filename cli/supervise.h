@@ -1,0 +1,59 @@
+/* supervise.h - the child process that `zkelect run` keeps alive only while
+ * it leads, and the bound on how long it may outlive its leadership. */
+#ifndef ZKELECT_CLI_SUPERVISE_H
+#define ZKELECT_CLI_SUPERVISE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * The timing rule. Leadership is a lease D = a + f*T (zkelect.h); the server
+ * cannot elect a successor before a + T. `run` uses f = 0.5, so a lease that
+ * runs out leaves (1 - f) * T = 0.5 T before a successor is possible, and it
+ * keeps T / 10 of that as a margin for the kill to take effect and for clock
+ * rate differences. Hence SIGTERM when leadership ends (or is in doubt) and
+ * SIGKILL no later than a + T - T/10: a grace period of at most 0.4 T is
+ * always honoured; a longer one is refused.
+ */
+#define CLI_LEASE_FRACTION 0.5
+#define CLI_DEFAULT_GRACE_S 3.0
+static inline int cli_max_grace_ms(int session_timeout_ms)
+{
+    return session_timeout_ms * 2 / 5;
+}
+static inline int64_t cli_kill_margin_ns(int session_timeout_ms)
+{
+    return (int64_t)session_timeout_ms * 100000; /* T / 10, in ns */
+}
+
+typedef struct cli_child {
+    pid_t pid;          /* 0: no child */
+    int64_t started_ns;
+    int64_t kill_at_ns; /* SIGKILL due then; 0: none scheduled */
+    bool terminating;   /* SIGTERM sent */
+    bool killed;        /* SIGKILL sent */
+} cli_child_t;
+
+/* Start argv[0] (searched in PATH) in its own process group with the given
+ * environment additions ("NAME=value", NULL-terminated) and the signal mask
+ * the zkelect process started with. Returns 0 or an errno value (the exec's
+ * own error, e.g. ENOENT, is reported here too). */
+int cli_child_start(cli_child_t *c, char *const argv[], char *const extra_env[], const sigset_t *mask);
+/* 0 if name can be run (found in PATH, executable), else an errno value:
+ * checked before joining, so that a typo does not take the leadership. */
+int cli_child_check(const char *name);
+/* SIGTERM the child's group (once) and make sure SIGKILL follows by
+ * kill_at_ns at the latest. */
+void cli_child_terminate(cli_child_t *c, int64_t kill_at_ns);
+/* SIGKILL the child's group now. */
+void cli_child_kill(cli_child_t *c);
+/* Forward a signal to the child's group. */
+void cli_child_signal(const cli_child_t *c, int sig);
+/* Collect the child if it has exited: true and its status (exit code, or
+ * 128 + signal number), and whatever is left of its process group is
+ * killed. */
+bool cli_child_reap(cli_child_t *c, int *status);
+
+#endif
