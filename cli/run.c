@@ -59,10 +59,8 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
 static void start_command(run_state_t *r)
 {
     char epoch[64], id[ZKELECT_ID_MAX + 32], path[ZKELECT_PATH_MAX + 32], hosts[4096];
-    char leader_id[ZKELECT_ID_MAX + 1] = "";
-    zkelect_get_leader(r->e, leader_id, sizeof leader_id);
     snprintf(epoch, sizeof epoch, "ZKELECT_EPOCH=%" PRId64, r->epoch);
-    snprintf(id, sizeof id, "ZKELECT_ID=%s", r->opt->id ? r->opt->id : leader_id);
+    snprintf(id, sizeof id, "ZKELECT_ID=%s", r->opt->id);
     snprintf(path, sizeof path, "ZKELECT_PATH=%s", r->opt->path);
     snprintf(hosts, sizeof hosts, "ZKELECT_ZK=%s", r->opt->zk);
     char *env[] = {epoch, id, path, hosts, NULL};
@@ -263,8 +261,20 @@ static void warn_if_grace_too_long(const run_state_t *r)
                 granted, cli_max_grace_ms(granted) / 1000.0);
 }
 
-int cli_run(const cli_options_t *opt)
+int cli_run(const cli_options_t *given)
 {
+    /* The id is needed for the command's environment: make the library's
+     * default ("hostname:pid") explicit. */
+    cli_options_t with_id = *given;
+    char default_id[ZKELECT_ID_MAX + 1];
+    if (!with_id.id) {
+        char host[200] = "localhost";
+        gethostname(host, sizeof host - 1);
+        host[sizeof host - 1] = '\0';
+        snprintf(default_id, sizeof default_id, "%s:%d", host, (int)getpid());
+        with_id.id = default_id;
+    }
+    const cli_options_t *opt = &with_id;
     run_state_t r = {.opt = opt, .epoch = -1, .signal_fd = -1, .event_pipe = {-1, -1}};
     int err = cli_child_check(opt->command[0]);
     if (err) {

@@ -1,5 +1,5 @@
 /* failover.c - one participant in its own process, printing each event with
- * a timestamp: the demo (scripts/demo.sh) runs several and kills the leader.
+ * a timestamp: the fault tests run several and kill the leader.
  * Usage: failover HOSTS PATH ID [SESSION_TIMEOUT_MS] */
 #include <signal.h>
 #include <stdio.h>

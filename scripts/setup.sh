@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# setup.sh - shared by demo.sh and test.sh: install what a fresh Debian
+# setup.sh - shared by examples/worker-pool/demo and test.sh: install what a fresh Debian
 # machine lacks, bootstrap the autotools, configure and build out of tree.
 # Source it; it defines functions and changes nothing by itself.
 

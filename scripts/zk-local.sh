@@ -10,13 +10,14 @@ free_port() {
 }
 
 answers() {
-    # "ruok" -> "imok" once the server serves
+    # "srvr" reports a Mode once the server serves sessions ("ruok" answers
+    # earlier, while it still turns connections away)
     { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-    printf 'ruok' >&3
+    printf 'srvr' >&3
     local reply
-    read -r -t 2 -n 4 reply <&3 || true
+    reply=$(timeout 2 cat <&3 || true)
     exec 3>&-
-    [ "$reply" = imok ]
+    [[ $reply == *"Mode: standalone"* ]]
 }
 
 start() {
