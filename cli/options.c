@@ -160,12 +160,12 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
             return bad(sub, "--count '%s': expected a positive number", arg);
         break;
     case OPT_POLICY:
-        if (strcmp(arg, "strict") && strcmp(arg, "lease"))
+        if (strcmp(arg, "strict") != 0 && strcmp(arg, "lease") != 0)
             return bad(sub, "--policy '%s': expected strict or lease", arg);
         o->policy = strcmp(arg, "strict") == 0 ? CLI_POLICY_STRICT : CLI_POLICY_LEASE;
         break;
     case OPT_ON_EXIT:
-        if (strcmp(arg, "resign") && strcmp(arg, "exit"))
+        if (strcmp(arg, "resign") != 0 && strcmp(arg, "exit") != 0)
             return bad(sub, "--on-exit '%s': expected resign or exit", arg);
         o->on_exit = strcmp(arg, "resign") == 0 ? CLI_ON_EXIT_RESIGN : CLI_ON_EXIT_EXIT;
         break;
