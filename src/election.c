@@ -228,7 +228,7 @@ void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const char *path)
     zke_op_t *op = zkelect__op_new(e, path);
     if (!op)
         return;
-    int rc = zoo_adelete(zh, path, -1, delete_done, op);
+    int rc = zkelect__zk_adelete(zh, path, delete_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);
@@ -307,7 +307,7 @@ void zkelect__renew(struct zkelect *e)
     zke_op_t *op = zkelect__op_new(e, e->own_path);
     if (!op)
         return;
-    int rc = zoo_awget(e->zh, e->own_path, own_watcher, e, renew_done, op);
+    int rc = zkelect__zk_awget(e->zh, e->own_path, own_watcher, e, renew_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);
@@ -385,7 +385,7 @@ static void probe_ahead(struct zkelect *e)
         free(full);
         if (!op)
             break;
-        int rc = zoo_aexists(e->zh, op->path, 0, probe_done, op);
+        int rc = zkelect__zk_aexists(e->zh, op->path, NULL, NULL, probe_done, op);
         if (rc != ZOK) {
             abandon(e, op, "checking the contenders ahead", rc);
             return;
@@ -433,7 +433,7 @@ static void watch_predecessor(struct zkelect *e, const char *name)
     e->phase = ZKE_WATCHING;
     /* A get, not an exists: an exists watch on a node that is already gone
      * would stay behind as a creation watch. */
-    int rc = zoo_awget(e->zh, e->watched_path, predecessor_watcher, e, predecessor_done, op);
+    int rc = zkelect__zk_awget(e->zh, e->watched_path, predecessor_watcher, e, predecessor_done, op);
     if (rc != ZOK)
         abandon(e, op, "watching the predecessor", rc);
 }
@@ -558,7 +558,7 @@ static void list_children(struct zkelect *e, bool finding)
         return;
     op->finding = finding;
     e->phase = ZKE_CHECKING;
-    int rc = zoo_aget_children2(e->zh, e->path, 0, list_done, op);
+    int rc = zkelect__zk_alist(e->zh, e->path, NULL, NULL, list_done, op);
     if (rc != ZOK)
         abandon(e, op, "listing the election", rc);
 }
@@ -605,7 +605,7 @@ static void check_own(struct zkelect *e)
         return;
     e->phase = ZKE_CHECKING;
     /* The same read arms the watch that tells us if someone deletes our node. */
-    int rc = zoo_awget(e->zh, e->own_path, own_watcher, e, check_own_done, op);
+    int rc = zkelect__zk_awget(e->zh, e->own_path, own_watcher, e, check_own_done, op);
     if (rc != ZOK)
         abandon(e, op, "checking our node", rc);
 }
@@ -614,8 +614,9 @@ static void check_own(struct zkelect *e)
 
 static void create_node(struct zkelect *e);
 
-static void ensure_done(int rc, const char *name, const void *data)
+static void ensure_done(int rc, const char *name, const struct Stat *stat, const void *data)
 {
+    (void)stat;
     (void)name;
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
@@ -648,7 +649,7 @@ static void ensure_path(struct zkelect *e)
         zke_op_t *op = start_op(e, prefix);
         if (!op)
             break;
-        int rc = zoo_acreate(e->zh, prefix, NULL, -1, &e->acl, 0, ensure_done, op);
+        int rc = zkelect__zk_acreate(e->zh, prefix, NULL, -1, &e->acl, 0, ensure_done, op);
         if (rc != ZOK) {
             abandon(e, op, "creating the election path", rc);
             break;
@@ -703,8 +704,8 @@ static void create_node(struct zkelect *e)
     zke_op_t *op = start_op(e, prefix_path);
     if (op) {
         e->phase = ZKE_CREATING;
-        int rc = zoo_acreate2(e->zh, prefix_path, e->payload, (int)e->payload_len, &e->acl,
-                              ZOO_EPHEMERAL | ZOO_SEQUENCE, create_done, op);
+        int rc = zkelect__zk_acreate(e->zh, prefix_path, e->payload, (int)e->payload_len, &e->acl,
+                                     ZOO_EPHEMERAL | ZOO_SEQUENCE, create_done, op);
         if (rc != ZOK)
             abandon(e, op, "creating our node", rc);
     }

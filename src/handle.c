@@ -392,7 +392,7 @@ static void teardown_node(struct zkelect *e)
      * connection nothing can be sent, and the node goes with the session. */
     if (e->zh && e->connected && e->own_path) {
         zke_op_t *op = zkelect__op_new(e, e->own_path);
-        if (op && zoo_adelete(e->zh, e->own_path, -1, zkelect__ignore_void, op) != ZOK) {
+        if (op && zkelect__zk_adelete(e->zh, e->own_path, zkelect__ignore_void, op) != ZOK) {
             zkelect__op_finish(op);
             zkelect__op_free(op);
         }

@@ -271,6 +271,20 @@ ZKE_HIDDEN bool zkelect__op_finish(zke_op_t *op);
 ZKE_HIDDEN void zkelect__op_free(zke_op_t *op);
 /* Free the ops still pending on a closed handle. Lock held. */
 ZKE_HIDDEN void zkelect__ops_free_for(struct zkelect *e, zhandle_t *zh);
+/* Every asynchronous request is sent through one of these (see ops.c for
+ * why); watcher NULL sets no watch. */
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_awget(zhandle_t *zh, const char *path, watcher_fn watcher,
+                                                          void *ctx, data_completion_t done, const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aexists(zhandle_t *zh, const char *path, watcher_fn watcher,
+                                                            void *ctx, stat_completion_t done, const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_alist(zhandle_t *zh, const char *path, watcher_fn watcher,
+                                                          void *ctx, strings_stat_completion_t done,
+                                                          const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_acreate(zhandle_t *zh, const char *path, const char *value,
+                                                            int len, const struct ACL_vector *acl, int flags,
+                                                            string_stat_completion_t done, const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_adelete(zhandle_t *zh, const char *path,
+                                                            void_completion_t done, const void *data);
 
 /* ---------------------------------------------------------------- session.c */
 

@@ -113,7 +113,7 @@ static void read_candidate(struct zkelect *e)
         zkelect__retry_later(e);
         return;
     }
-    int rc = zoo_awget(e->zh, op->path, watcher, e, candidate_done, op);
+    int rc = zkelect__zk_awget(e->zh, op->path, watcher, e, candidate_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);
@@ -167,7 +167,7 @@ static void watch_for_path(struct zkelect *e)
         zkelect__retry_later(e);
         return;
     }
-    int rc = zoo_awexists(e->zh, e->path, watcher, e, exists_done, op);
+    int rc = zkelect__zk_aexists(e->zh, e->path, watcher, e, exists_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);
@@ -211,8 +211,7 @@ static void list_line(struct zkelect *e, bool watch_children)
     }
     e->line_watched = watch_children;
     e->phase = ZKE_CHECKING;
-    int rc = watch_children ? zoo_awget_children2(e->zh, e->path, watcher, e, list_done, op)
-                            : zoo_aget_children2(e->zh, e->path, 0, list_done, op);
+    int rc = zkelect__zk_alist(e->zh, e->path, watch_children ? watcher : NULL, e, list_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);

@@ -9,6 +9,7 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,17 +635,26 @@ static int64_t boot_ns(void)
 /* What the leader's REVOKED said of its successor, and when the successor
  * was elected, on the lease clock. */
 typedef struct successor_bound {
-    int64_t not_before_ns, revoked_ns, elected_ns;
+    atomic_llong not_before_ns, revoked_ns, elected_ns;
 } successor_bound_t;
+
+/* The hook runs after the recorder saw the event: wait for it too. */
+static int64_t wait_set(atomic_llong *v)
+{
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (atomic_load(v) == 0 && mono_ns() < deadline)
+        poll_pause();
+    return atomic_load(v);
+}
 
 static void bound_hook(participant_t *pt, const zkelect_event_t *ev)
 {
     successor_bound_t *b = pt->hook_arg;
-    if (ev->type == ZKELECT_EV_REVOKED && b->revoked_ns == 0) {
-        b->revoked_ns = boot_ns();
-        b->not_before_ns = ev->successor_not_before_ns;
-    } else if (ev->type == ZKELECT_EV_ELECTED && pt->idx == 1 && b->elected_ns == 0) {
-        b->elected_ns = boot_ns();
+    if (ev->type == ZKELECT_EV_REVOKED && atomic_load(&b->revoked_ns) == 0) {
+        atomic_store(&b->not_before_ns, ev->successor_not_before_ns);
+        atomic_store(&b->revoked_ns, boot_ns());
+    } else if (ev->type == ZKELECT_EV_ELECTED && pt->idx == 1 && atomic_load(&b->elected_ns) == 0) {
+        atomic_store(&b->elected_ns, boot_ns());
     }
 }
 
@@ -652,8 +662,17 @@ static void bound_hook(participant_t *pt, const zkelect_event_t *ev)
 
 typedef struct leader_log {
     char text[1024]; /* "id/epoch " per LEADER event, "-" for nobody */
-    int events;
+    atomic_int events; /* counted after the text is written */
 } leader_log_t;
+
+/* The hook runs after the recorder saw the event: wait for it too. */
+static bool wait_hooked(leader_log_t *log, int events)
+{
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (atomic_load(&log->events) < events && mono_ns() < deadline)
+        poll_pause();
+    return atomic_load(&log->events) >= events;
+}
 
 static void leader_hook(participant_t *pt, const zkelect_event_t *ev)
 {
@@ -665,7 +684,7 @@ static void leader_hook(participant_t *pt, const zkelect_event_t *ev)
         snprintf(log->text + used, sizeof log->text - used, "%s/%lld ", ev->leader_id, (long long)ev->epoch);
     else
         snprintf(log->text + used, sizeof log->text - used, "- ");
-    log->events++;
+    atomic_fetch_add(&log->events, 1);
 }
 
 static void test_observer_follows_leader_changes(void)
@@ -673,7 +692,8 @@ static void test_observer_follows_leader_changes(void)
     const char *p = test_path("observer");
     static participant_t obs, ps[3];
     static leader_log_t log;
-    memset(&log, 0, sizeof log);
+    memset(log.text, 0, sizeof log.text);
+    atomic_store(&log.events, 0);
     CU_ASSERT_EQUAL_FATAL(participant_new(&obs, 9, &rec, server.hosts, p), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_observer(obs.e, 1), ZKELECT_OK);
     obs.hook = leader_hook;
@@ -711,6 +731,7 @@ static void test_observer_follows_leader_changes(void)
     }
     char expect[256];
     snprintf(expect, sizeof expect, "- p0/%lld p2/%lld - ", (long long)epochs[0], (long long)epochs[2]);
+    CU_ASSERT(wait_hooked(&log, 4));
     CU_ASSERT_STRING_EQUAL(log.text, expect);
     CU_ASSERT_EQUAL(rec_tally(&rec, 9, ZKELECT_EV_ELECTED, 0), 0);
     CU_ASSERT_EQUAL(rec_tally(&rec, 9, ZKELECT_EV_JOINED, 0), 0);
@@ -723,8 +744,11 @@ static void data_hook(participant_t *pt, const zkelect_event_t *ev)
 {
     leader_log_t *log = pt->hook_arg;
     if (ev->type == ZKELECT_EV_LEADER && ev->leader_id)
+    {
         snprintf(log->text, sizeof log->text, "%s=%.*s", ev->leader_id, (int)ev->leader_data_len,
                  (const char *)ev->leader_data);
+        atomic_fetch_add(&log->events, 1);
+    }
 }
 
 static void test_observer_sees_leader_data(void)
@@ -736,7 +760,8 @@ static void test_observer_sees_leader_data(void)
     CU_ASSERT_EQUAL_FATAL(zkelect_start(leader.e), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(leader.e, 10 * SEC), ZKELECT_OK);
     static leader_log_t log;
-    memset(&log, 0, sizeof log);
+    memset(log.text, 0, sizeof log.text);
+    atomic_store(&log.events, 0);
     CU_ASSERT_EQUAL_FATAL(participant_new(&obs, 1, &rec, server.hosts, p), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_observer(obs.e, 1), ZKELECT_OK);
     obs.hook = data_hook;
@@ -744,6 +769,7 @@ static void test_observer_sees_leader_data(void)
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL_FATAL(zkelect_start(obs.e), ZKELECT_OK);
     CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_LEADER, mark, 10 * SEC) >= 0);
+    CU_ASSERT(wait_hooked(&log, 1));
     CU_ASSERT_STRING_EQUAL(log.text, "p0=10.1.2.3:80");
     participant_destroy(&obs);
     participant_destroy(&leader);
@@ -764,7 +790,9 @@ static void test_partitioned_leader_revokes_before_successor(void)
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
     int64_t epoch0 = zkelect_epoch(ps[0].e);
     static successor_bound_t bound;
-    memset(&bound, 0, sizeof bound);
+    atomic_store(&bound.not_before_ns, 0);
+    atomic_store(&bound.revoked_ns, 0);
+    atomic_store(&bound.elected_ns, 0);
     ps[0].hook_arg = ps[1].hook_arg = &bound;
     ps[0].hook = ps[1].hook = bound_hook;
     mark = rec_count(&rec);
@@ -783,12 +811,14 @@ static void test_partitioned_leader_revokes_before_successor(void)
     CU_ASSERT(r.t_ns - cut <= (int64_t)t_ms * 2 / 3 * NS_PER_MS + 300 * NS_PER_MS);
     /* The bound REVOKED announced held: in the future when delivered, at
      * most T away, and the successor came after it. */
+    int64_t revoked_ns = wait_set(&bound.revoked_ns), elected_ns = wait_set(&bound.elected_ns);
+    int64_t not_before_ns = atomic_load(&bound.not_before_ns);
     printf("successor bound %lld ms after the revoke, successor %lld ms after the bound ",
-           (long long)((bound.not_before_ns - bound.revoked_ns) / NS_PER_MS),
-           (long long)((bound.elected_ns - bound.not_before_ns) / NS_PER_MS));
-    CU_ASSERT(bound.not_before_ns > bound.revoked_ns);
-    CU_ASSERT(bound.not_before_ns - bound.revoked_ns <= (int64_t)t_ms * NS_PER_MS);
-    CU_ASSERT(bound.elected_ns >= bound.not_before_ns);
+           (long long)((not_before_ns - revoked_ns) / NS_PER_MS), (long long)((elected_ns - not_before_ns) / NS_PER_MS));
+    CU_ASSERT(revoked_ns > 0 && elected_ns > 0);
+    CU_ASSERT(not_before_ns > revoked_ns);
+    CU_ASSERT(not_before_ns - revoked_ns <= (int64_t)t_ms * NS_PER_MS);
+    CU_ASSERT(elected_ns >= not_before_ns);
     CU_ASSERT(el.epoch > epoch0);
     CU_ASSERT_EQUAL(leader_count(ps, 2), 1);
     /* heal: the old leader learns its session expired and rejoins behind */
