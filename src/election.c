@@ -60,6 +60,19 @@ static void abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc)
     fail(e, what, rc);
 }
 
+/* A reply from the server (not a local error) to a request of the current
+ * session: the session cannot expire before its send time + T. */
+static void note_answer(struct zkelect *e, const zke_op_t *op, int rc)
+{
+    if (!transient(rc) && op->sent_ns > e->answered_ns)
+        e->answered_ns = op->sent_ns;
+}
+
+static bool owned_on_this_session(const struct zkelect *e)
+{
+    return e->own_path && e->own_czxid >= 0 && e->owned_session == e->session_id;
+}
+
 void zkelect__retry_later(struct zkelect *e)
 {
     int backoff = e->retry_backoff_ms ? e->retry_backoff_ms * 2 : 250;
@@ -123,7 +136,8 @@ static void become_leader(struct zkelect *e, int64_t a)
     if (atomic_load(&e->leading))
         return;
     atomic_store(&e->leading, true);
-    e->next_renew_ns = now + (int64_t)e->timeout_ms * ZKE_MS / 4;
+    /* Renewals keep the lease T/4 apart from a, which may be older than now. */
+    e->next_renew_ns = a + (int64_t)e->timeout_ms * ZKE_MS / 4;
     zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch 0x%llx, lease %lld ms", e->own_name,
                  (unsigned long long)e->own_czxid, (long long)((deadline - now) / ZKE_MS));
     zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "elected with node %s",
@@ -143,6 +157,9 @@ void zkelect__forget_node(struct zkelect *e)
     e->own_path = e->own_name = e->watched_path = NULL;
     e->own_seq = -1;
     e->own_czxid = -1;
+    e->owned_session = 0;
+    e->own_watched = false;
+    e->own_watch_armed = false;
     e->create_unknown = false;
     /* Each candidacy has its own token, so that a node of an earlier one can
      * never be mistaken for the current one. */
@@ -207,6 +224,18 @@ static void delete_done(int rc, const void *data)
 
 /* Deletes are guaranteed: one that cannot be sent now is remembered and sent
  * again once connected, for as long as the session lives. */
+void zkelect__unwatch_node(struct zkelect *e, zhandle_t *zh, const char *path)
+{
+    /* The request goes out just before the delete, on the same connection:
+     * no round trip is added. Without a watch the client answers at once
+     * (ZNOWATCHER) and sends nothing. */
+    zke_op_t *op = zkelect__op_new(e, path);
+    if (op && zkelect__zk_aunwatch(zh, path, zkelect__ignore_void, op) != ZOK) {
+        zkelect__op_finish(op);
+        zkelect__op_free(op);
+    }
+}
+
 void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const char *path)
 {
     if (!zh || zh != e->zh)
@@ -247,6 +276,8 @@ static void own_watcher(zhandle_t *zh, int type, int state, const char *path, vo
     if (type == ZOO_SESSION_EVENT)
         return;
     pthread_mutex_lock(&e->lock);
+    if (zh == e->zh && e->own_path && path && strcmp(path, e->own_path) == 0)
+        e->own_watched = e->own_watch_armed = false;
     if (!e->stopping && zh == e->zh && e->own_path && path && strcmp(path, e->own_path) == 0 &&
         e->phase != ZKE_RELEASING) {
         if (type == ZOO_DELETED_EVENT)
@@ -255,6 +286,40 @@ static void own_watcher(zhandle_t *zh, int type, int state, const char *path, vo
             zkelect__restart(e); /* changed: check it again, which also re-arms the watch */
     }
     pthread_mutex_unlock(&e->lock);
+}
+
+/* The predecessor is gone. Sequence numbers only grow, so the contenders
+ * ahead of us can only have become fewer since our last listing: if it was
+ * the only one then, we are first now, and a recent answer on this session
+ * (the standby renewals keep one, see session.c) grants the lease at once,
+ * without a round trip. Otherwise one listing says where we stand: our node
+ * was created or checked on this session, so no ownership read is needed. */
+static void predecessor_gone(struct zkelect *e)
+{
+    bool only_one_ahead = e->n_ahead == 1;
+    e->gen++;
+    forget_ahead(e);
+    free(e->watched_path);
+    e->watched_path = NULL;
+    int64_t lease = (int64_t)(e->lease_fraction * e->timeout_ms * ZKE_MS);
+    int64_t room = e->answered_ns + lease - zkelect__now_ns();
+    if (only_one_ahead && e->own_watched && room > (int64_t)e->timeout_ms * ZKE_MS / 8) {
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "the only contender ahead is gone: first in line");
+        e->quick_takeovers++;
+        become_leader(e, e->answered_ns);
+        /* Its job is done; as leader it would only notify us when we
+         * leave. Sent after the election: no round trip is waited for. */
+        if (atomic_load(&e->leading)) {
+            zkelect__unwatch_node(e, e->zh, e->own_path);
+            e->own_watched = e->own_watch_armed = false;
+        }
+        return;
+    }
+    if (!zkelect__session_ready(e)) {
+        e->phase = ZKE_WAITING;
+        return;
+    }
+    list_children(e, false);
 }
 
 static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
@@ -269,7 +334,10 @@ static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *
      * server) fires here too: only the current predecessor counts. */
     if (!e->stopping && zh == e->zh && e->watched_path && path && strcmp(path, e->watched_path) == 0) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "predecessor %s changed (event %d)", path, type);
-        zkelect__restart(e);
+        if (type == ZOO_DELETED_EVENT && e->phase == ZKE_WATCHING && owned_on_this_session(e))
+            predecessor_gone(e);
+        else
+            zkelect__restart(e);
     }
     pthread_mutex_unlock(&e->lock);
 }
@@ -284,7 +352,13 @@ static void renew_done(int rc, const char *value, int len, const struct Stat *st
     zkelect__set_log_owner(e);
     pthread_mutex_lock(&e->lock);
     bool current = zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0;
-    if (current && atomic_load(&e->leading)) {
+    if (current)
+        note_answer(e, op, rc);
+    if (current && rc == ZOK && stat->ephemeralOwner == e->session_id && e->own_watch_armed)
+        e->own_watched = true;
+    if (current && !atomic_load(&e->leading) && (rc == ZNONODE || (rc == ZOK && stat->ephemeralOwner != e->session_id)))
+        lose_node(e, rc == ZOK ? "owned by another session" : "not found on renewal");
+    else if (current && atomic_load(&e->leading)) {
         if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
             if (op->sent_ns > e->lease_sent_ns) {
                 e->lease_sent_ns = op->sent_ns;
@@ -307,7 +381,13 @@ void zkelect__renew(struct zkelect *e)
     zke_op_t *op = zkelect__op_new(e, e->own_path);
     if (!op)
         return;
-    int rc = zkelect__zk_awget(e->zh, e->own_path, own_watcher, e, renew_done, op);
+    e->reads_sent++;
+    /* A leader's renewals set no watch: a watch on its own node would
+     * notify it, a second notification, when it deletes the node. The
+     * renewals notice a deletion by someone else within T/4. */
+    bool watch = !atomic_load(&e->leading);
+    e->own_watch_armed |= watch;
+    int rc = zkelect__zk_awget(e->zh, e->own_path, watch ? own_watcher : NULL, watch ? e : NULL, renew_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);
@@ -338,7 +418,9 @@ static void watch_nearest_ahead(struct zkelect *e)
     while (e->n_ahead > 0 && zkelect__strset_has(&e->impostors, e->ahead[e->n_ahead - 1]))
         free(e->ahead[--e->n_ahead]);
     if (e->n_ahead == 0) {
-        become_leader(e, e->checked_ns < e->listed_ns ? e->checked_ns : e->listed_ns);
+        /* The listing was answered on the session that owns the node: the
+         * session cannot expire before its send time + T. */
+        become_leader(e, e->listed_ns);
         return;
     }
     watch_predecessor(e, e->ahead[e->n_ahead - 1]);
@@ -385,6 +467,7 @@ static void probe_ahead(struct zkelect *e)
         free(full);
         if (!op)
             break;
+        e->reads_sent++;
         int rc = zkelect__zk_aexists(e->zh, op->path, NULL, NULL, probe_done, op);
         if (rc != ZOK) {
             abandon(e, op, "checking the contenders ahead", rc);
@@ -405,6 +488,7 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
     zkelect__set_log_owner(e);
     pthread_mutex_lock(&e->lock);
     if (zkelect__op_finish(op)) {
+        note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == 0) {
             ignore_impostor(e, strrchr(op->path, '/') + 1);
             probe_ahead(e);
@@ -431,8 +515,17 @@ static void watch_predecessor(struct zkelect *e, const char *name)
     if (!op)
         return;
     e->phase = ZKE_WATCHING;
+    if (e->n_ahead == 1) {
+        /* Next in line: keep a recent answer at hand (see predecessor_gone),
+         * and a watch on our own node, so that its deletion is known before
+         * the predecessor's could make us leader. */
+        int64_t due = e->answered_ns + (int64_t)e->timeout_ms * ZKE_MS / 4;
+        e->next_renew_ns = e->own_watched ? due : 0;
+        pthread_cond_signal(&e->keeper_cond);
+    }
     /* A get, not an exists: an exists watch on a node that is already gone
      * would stay behind as a creation watch. */
+    e->reads_sent++;
     int rc = zkelect__zk_awget(e->zh, e->watched_path, predecessor_watcher, e, predecessor_done, op);
     if (rc != ZOK)
         abandon(e, op, "watching the predecessor", rc);
@@ -536,6 +629,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
     zkelect__set_log_owner(e);
     pthread_mutex_lock(&e->lock);
     if (zkelect__op_finish(op)) {
+        note_answer(e, op, rc);
         if (rc == ZOK && op->finding)
             find_own(e, names);
         else if (rc == ZOK && e->own_path)
@@ -558,6 +652,8 @@ static void list_children(struct zkelect *e, bool finding)
         return;
     op->finding = finding;
     e->phase = ZKE_CHECKING;
+    e->reads_sent++;
+    e->lists_sent++;
     int rc = zkelect__zk_alist(e->zh, e->path, NULL, NULL, list_done, op);
     if (rc != ZOK)
         abandon(e, op, "listing the election", rc);
@@ -573,12 +669,15 @@ static void check_own_done(int rc, const char *value, int len, const struct Stat
     zkelect__set_log_owner(e);
     pthread_mutex_lock(&e->lock);
     if (zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0) {
+        note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
             /* The check that closes CURATOR-696: a node of ours, but of an
              * earlier session, must never make us leader. */
             bool announce = e->own_czxid < 0;
             e->own_czxid = stat->czxid;
             e->checked_ns = op->sent_ns;
+            e->owned_session = e->session_id;
+            e->own_watched = true;
             if (announce)
                 announce_join(e);
             list_children(e, false);
@@ -604,6 +703,8 @@ static void check_own(struct zkelect *e)
     if (!op)
         return;
     e->phase = ZKE_CHECKING;
+    e->reads_sent++;
+    e->own_watch_armed = true;
     /* The same read arms the watch that tells us if someone deletes our node. */
     int rc = zkelect__zk_awget(e->zh, e->own_path, own_watcher, e, check_own_done, op);
     if (rc != ZOK)
@@ -675,8 +776,10 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
             zkelect__delete_node(e, op->zh, name);
     } else if (rc == ZOK) {
         e->retry_backoff_ms = 0;
+        note_answer(e, op, rc);
         if (adopt_node(e, name, stat->czxid)) {
             e->checked_ns = op->sent_ns;
+            e->owned_session = e->session_id;
             list_children(e, false);
         } else {
             zkelect__delete_node(e, op->zh, name);

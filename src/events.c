@@ -118,6 +118,8 @@ static void release(struct zkelect *e, zke_item_t *item)
 {
     if (e->stopping)
         return;
+    if (item->unwatch && item->zh == e->zh && e->connected)
+        zkelect__unwatch_node(e, item->zh, item->path);
     zkelect__delete_node(e, item->zh, item->path);
     e->phase = ZKE_WAITING;
     zkelect__restart(e);

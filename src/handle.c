@@ -353,6 +353,7 @@ int zkelect_resign(zkelect_t *e)
             item->kind = ZKE_ITEM_RELEASE;
             item->path = e->own_path;
             item->zh = e->zh;
+            item->unwatch = e->own_watch_armed;
             e->own_path = NULL;
             zkelect__forget_node(e);
             e->phase = ZKE_RELEASING;
@@ -391,6 +392,8 @@ static void teardown_node(struct zkelect *e)
      * answers in order, so the close follows the delete. Without a
      * connection nothing can be sent, and the node goes with the session. */
     if (e->zh && e->connected && e->own_path) {
+        if (e->own_watch_armed)
+            zkelect__unwatch_node(e, e->zh, e->own_path);
         zke_op_t *op = zkelect__op_new(e, e->own_path);
         if (op && zkelect__zk_adelete(e->zh, e->own_path, zkelect__ignore_void, op) != ZOK) {
             zkelect__op_finish(op);
@@ -420,13 +423,14 @@ void zkelect__teardown(struct zkelect *e)
     pthread_mutex_lock(&e->lock);
     e->stopping = true;
     pthread_cond_signal(&e->keeper_cond);
+    /* The delete goes out first: the successor waits for nothing else. */
+    teardown_node(e);
     pthread_mutex_unlock(&e->lock);
     if (e->keeper_running) {
         pthread_join(e->keeper_thread, NULL);
         e->keeper_running = false;
     }
     pthread_mutex_lock(&e->lock);
-    teardown_node(e);
     drain_requests(e);
     zhandle_t *zh = e->zh;
     e->zh = NULL;

@@ -97,6 +97,7 @@ typedef struct zke_item {
     char *text;     /* owned copy behind ev.message */
     char *leader;   /* LEADER: owned copy behind ev.leader_id and ev.leader_data */
     char *path;     /* RELEASE: the node to delete */
+    bool unwatch;   /* RELEASE: take our watch off it first */
     zhandle_t *zh;  /* RELEASE: the handle the node belongs to */
 } zke_item_t;
 
@@ -176,6 +177,10 @@ struct zkelect {
     int32_t own_seq;
     int64_t own_czxid;          /* -1 until known */
     int64_t checked_ns;         /* send time of the last proof that our node is ours */
+    int64_t owned_session;      /* the session on which our node was created or checked, 0 if none */
+    int64_t answered_ns;        /* send time of the latest request the server answered on this session */
+    bool own_watched;           /* a watch on our node is set, as an answer confirmed */
+    bool own_watch_armed;       /* a watch on our node may be set: asked for, not yet fired or removed */
     int64_t listed_ns;          /* send time of the listing behind `ahead` */
     char *watched_path;         /* predecessor being watched */
     zke_strset_t impostors;     /* persistent nodes named like contenders */
@@ -206,6 +211,11 @@ struct zkelect {
     int64_t next_renew_ns;
 
     zke_op_t ops; /* sentinel of the list of outstanding ops */
+
+    /* requests sent, for the tests and the benchmark (lock held) */
+    uint64_t reads_sent;  /* gets, exists and listings */
+    uint64_t lists_sent;  /* listings of the election */
+    uint64_t quick_takeovers; /* elections without a round trip (predecessor_gone) */
 
     /* threads */
     bool started;
@@ -252,6 +262,9 @@ ZKE_HIDDEN void zkelect__forget_node(struct zkelect *e);
 ZKE_HIDDEN void zkelect__renew(struct zkelect *e);
 /* Delete a node of ours, now or once connected again. Lock held. */
 ZKE_HIDDEN void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const char *path);
+/* Take our watch off a node of ours about to be deleted, so that the delete
+ * notifies the successor only, not us as well. Lock held, connected. */
+ZKE_HIDDEN void zkelect__unwatch_node(struct zkelect *e, zhandle_t *zh, const char *path);
 /* Retry the join after a backoff (errors that need no reconnect). Lock held. */
 ZKE_HIDDEN void zkelect__retry_later(struct zkelect *e);
 
@@ -285,6 +298,9 @@ ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_acreate(zhandle_t *zh, cons
                                                             string_stat_completion_t done, const void *data);
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_adelete(zhandle_t *zh, const char *path,
                                                             void_completion_t done, const void *data);
+/* Remove, on the server too, the data watches this session has on path. */
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aunwatch(zhandle_t *zh, const char *path,
+                                                             void_completion_t done, const void *data);
 
 /* ---------------------------------------------------------------- session.c */
 

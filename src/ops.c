@@ -107,3 +107,12 @@ int zkelect__zk_adelete(zhandle_t *zh, const char *path, void_completion_t done,
     ZKE_KEEP_FRAME();
     return rc;
 }
+
+int zkelect__zk_aunwatch(zhandle_t *zh, const char *path, void_completion_t done, const void *data)
+{
+    /* The client's prototype says "void_completion_t *" but uses the value
+     * as the completion itself. */
+    int rc = zoo_aremove_all_watches(zh, path, ZWATCHTYPE_DATA, 0, (void_completion_t *)done, data);
+    ZKE_KEEP_FRAME();
+    return rc;
+}

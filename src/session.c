@@ -59,6 +59,10 @@ static void on_connected(struct zkelect *e, zhandle_t *zh)
      * smallest one this session has had. */
     if (!same_session || granted < e->timeout_ms)
         e->timeout_ms = granted;
+    if (!same_session) {
+        e->answered_ns = 0; /* answers on another session prove nothing here */
+        e->own_watched = e->own_watch_armed = false;
+    }
     atomic_store(&e->granted_ms, e->timeout_ms);
     e->session_id = cid->client_id;
     e->connected = true;
@@ -206,10 +210,22 @@ static void replace_session(struct zkelect *e)
     }
 }
 
+/* Next in line: renewals keep a recent answer at hand, so that the
+ * predecessor's departure can be taken over without a round trip. */
+static bool on_standby(const struct zkelect *e)
+{
+    return !atomic_load(&e->leading) && e->phase == ZKE_WATCHING && e->n_ahead == 1;
+}
+
 static void check_lease(struct zkelect *e, int64_t now)
 {
-    if (!atomic_load(&e->leading))
+    if (!atomic_load(&e->leading)) {
+        if (on_standby(e) && now >= e->next_renew_ns) {
+            zkelect__renew(e);
+            e->next_renew_ns = now + (int64_t)e->timeout_ms * ZKE_MS / 4;
+        }
         return;
+    }
     if (now >= atomic_load(&e->lease_deadline)) {
         zkelect__log(e, ZKELECT_LOG_WARN, "lease deadline passed without a reply from ZooKeeper");
         zkelect__revoke(e, ZKELECT_REASON_LEASE_EXPIRED);
@@ -234,6 +250,8 @@ static int64_t next_wakeup(const struct zkelect *e, int64_t now)
     int64_t wake = e->need_new_session ? 0 : e->retry_at;
     if (atomic_load(&e->leading)) {
         wake = earliest(wake, atomic_load(&e->lease_deadline));
+        wake = earliest(wake, e->next_renew_ns);
+    } else if (on_standby(e)) {
         wake = earliest(wake, e->next_renew_ns);
     }
     wake = earliest(wake, give_up_reconnecting_at(e));

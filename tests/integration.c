@@ -658,6 +658,143 @@ static void bound_hook(participant_t *pt, const zkelect_event_t *ev)
     }
 }
 
+/* ------------------------------------------------------------ the fast path */
+
+typedef struct request_counts {
+    uint64_t reads, lists, quick;
+} request_counts_t;
+
+static request_counts_t counts(zkelect_t *e)
+{
+    pthread_mutex_lock(&e->lock);
+    request_counts_t c = {e->reads_sent, e->lists_sent, e->quick_takeovers};
+    pthread_mutex_unlock(&e->lock);
+    return c;
+}
+
+/* Next in line, with its own node watched and the predecessor watched:
+ * ready to take over without a round trip. */
+static bool on_standby(zkelect_t *e)
+{
+    pthread_mutex_lock(&e->lock);
+    bool ready = e->phase == ZKE_WATCHING && e->n_ahead == 1 && e->own_watched;
+    pthread_mutex_unlock(&e->lock);
+    return ready;
+}
+
+static bool watching(zkelect_t *e)
+{
+    pthread_mutex_lock(&e->lock);
+    bool yes = e->phase == ZKE_WATCHING;
+    pthread_mutex_unlock(&e->lock);
+    return yes;
+}
+
+static bool wait_watching(zkelect_t *e)
+{
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (!watching(e) && mono_ns() < deadline)
+        poll_pause();
+    return watching(e);
+}
+
+static bool wait_standby(zkelect_t *e)
+{
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (!on_standby(e) && mono_ns() < deadline)
+        poll_pause();
+    return on_standby(e);
+}
+
+static void test_second_in_line_takes_over_without_listing(void)
+{
+    const char *p = test_path("quick-takeover");
+    static participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    request_counts_t before = counts(ps[1].e), third = counts(ps[2].e);
+    size_t mark = rec_count(&rec);
+    participant_destroy(&ps[0]);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    request_counts_t after = counts(ps[1].e);
+    /* One notification, no listing, no ownership read: elected by the
+     * notification alone. */
+    CU_ASSERT_EQUAL(after.quick, before.quick + 1);
+    CU_ASSERT_EQUAL(after.lists, before.lists);
+    CU_ASSERT_EQUAL(leader_count(ps + 1, 2), 1);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[1].e), 1);
+    /* The third was not woken and sent nothing. */
+    CU_ASSERT_EQUAL(counts(ps[2].e).reads, third.reads);
+    participant_destroy(&ps[1]);
+    participant_destroy(&ps[2]);
+}
+
+static void test_further_back_relists_and_rewatches(void)
+{
+    const char *p = test_path("relist");
+    static participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    /* p2 waits behind p1 with two contenders ahead: when p1 leaves it must
+     * list again (p0 may still be there, and is) and watch p0. */
+    request_counts_t before = counts(ps[2].e);
+    participant_destroy(&ps[1]);
+    CU_ASSERT_FATAL(wait_standby(ps[2].e));
+    request_counts_t after = counts(ps[2].e);
+    CU_ASSERT_EQUAL(after.lists, before.lists + 1);
+    CU_ASSERT_EQUAL(after.quick, before.quick);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[2].e), 0);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
+    pthread_mutex_lock(&ps[2].e->lock);
+    CU_ASSERT(ps[2].e->watched_path && strcmp(ps[2].e->watched_path, ps[0].e->own_path) == 0);
+    pthread_mutex_unlock(&ps[2].e->lock);
+    /* Now second in line: the next departure is taken over at once. */
+    before = counts(ps[2].e);
+    size_t mark = rec_count(&rec);
+    participant_destroy(&ps[0]);
+    CU_ASSERT_FATAL(rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    after = counts(ps[2].e);
+    CU_ASSERT_EQUAL(after.quick, before.quick + 1);
+    CU_ASSERT_EQUAL(after.lists, before.lists);
+    participant_destroy(&ps[2]);
+}
+
+/* Someone deletes the standby's node and the leader's in one transaction,
+ * the standby's first: the standby hears of its own node first and must not
+ * take over with it; the third one leads. */
+static void test_standby_node_deleted_with_leader(void)
+{
+    const char *p = test_path("standby-deleted");
+    static participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    char standby[512], leader[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[1].e, standby, sizeof standby), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, leader, sizeof leader), ZKELECT_OK);
+    request_counts_t before = counts(ps[1].e);
+    size_t mark = rec_count(&rec);
+    zoo_op_t ops[2];
+    zoo_op_result_t results[2];
+    zoo_delete_op_init(&ops[0], standby, -1);
+    zoo_delete_op_init(&ops[1], leader, -1);
+    CU_ASSERT_EQUAL_FATAL(zoo_multi(admin, 2, ops, results), ZOK);
+    /* p2 leads; p0 and p1 rejoin behind it. */
+    CU_ASSERT(rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 10 * SEC) >= 0);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    CU_ASSERT_EQUAL(counts(ps[1].e).quick, before.quick);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 0);
+    /* The leader's node was deleted under it (no lease covers that: the
+     * operator broke assumption A5), so it is only told, not fenced. */
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 10 * SEC) >= 0);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 3, 5 * SEC), 2);
+    destroy_all(ps, 3);
+}
+
 /* ---------------------------------------------------------------- observers */
 
 typedef struct leader_log {
@@ -781,20 +918,23 @@ static void test_partitioned_leader_revokes_before_successor(void)
     proxy_t *proxy = proxy_start(server.port);
     CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
     static participant_t ps[2];
-    size_t mark = rec_count(&rec);
-    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[0], 0, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
-    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
-    mark = rec_count(&rec);
-    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[1], 1, &rec, server.hosts, p), ZKELECT_OK);
-    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
-    int64_t epoch0 = zkelect_epoch(ps[0].e);
+    /* The hooks are set before the start: the dispatch thread reads them. */
     static successor_bound_t bound;
     atomic_store(&bound.not_before_ns, 0);
     atomic_store(&bound.revoked_ns, 0);
     atomic_store(&bound.elected_ns, 0);
-    ps[0].hook_arg = ps[1].hook_arg = &bound;
-    ps[0].hook = ps[1].hook = bound_hook;
+    const char *hosts[2] = {proxy_hosts(proxy), server.hosts};
+    for (int i = 0; i < 2; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, hosts[i], p), ZKELECT_OK);
+        ps[i].hook_arg = &bound;
+        ps[i].hook = bound_hook;
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    int64_t epoch0 = zkelect_epoch(ps[0].e);
+    size_t mark;
     mark = rec_count(&rec);
     /* silence, no reset: the leader must stop by its lease deadline, before
      * the server can expire its session and elect p1 */
@@ -1163,6 +1303,9 @@ int main(void)
     ADD_TEST(s, test_five_participants_join_order);
     ADD_TEST(s, test_leader_leaves_next_elected);
     ADD_TEST(s, test_middle_leaves_only_successor_notified);
+    ADD_TEST(s, test_second_in_line_takes_over_without_listing);
+    ADD_TEST(s, test_further_back_relists_and_rewatches);
+    ADD_TEST(s, test_standby_node_deleted_with_leader);
     ADD_TEST(s, test_resign_goes_to_back_of_line);
     ADD_TEST(s, test_epochs_increase_over_failovers);
     ADD_TEST(s, test_session_expiry_revokes_and_rejoins);
