@@ -169,6 +169,22 @@ ZKELECT_EXPORT int zkelect_start(zkelect_t *e);
 ZKELECT_EXPORT int zkelect_resign(zkelect_t *e);
 
 /*
+ * Leave the election for good but keep the session: like zkelect_resign()
+ * (REVOKED, reason ZKELECT_REASON_LEFT, is delivered before the znode is
+ * deleted, and a successor is elected at once), except that the participant
+ * does not rejoin. The handle stays connected, its queries keep working,
+ * until zkelect_destroy(). Use it to step down and stay down, or to hand
+ * over first and close the session afterwards. A create whose reply was lost
+ * at that very moment leaves its node to the session: it goes at
+ * zkelect_destroy(). Allowed from inside a callback; calling it again does
+ * nothing.
+ *
+ * Returns ZKELECT_OK, ZKELECT_EINVAL (NULL), ZKELECT_ESTATE (not started,
+ * or an observer).
+ */
+ZKELECT_EXPORT int zkelect_leave(zkelect_t *e);
+
+/*
  * Leave the election and free the handle. If leading, the participant stops
  * leading at once and REVOKED (reason ZKELECT_REASON_CLOSED) is delivered;
  * then the znode is deleted and the session closed, so that a successor is
@@ -302,7 +318,9 @@ typedef enum zkelect_revoke_reason {
     ZKELECT_REASON_AUTH_FAILED = 7,
     /* A contender appeared ahead in line (a foreign client created a node with
      * a lower sequence number than ours); the participant waits its turn. */
-    ZKELECT_REASON_PREEMPTED = 8
+    ZKELECT_REASON_PREEMPTED = 8,
+    /* zkelect_leave() was called. */
+    ZKELECT_REASON_LEFT = 9
 } zkelect_revoke_reason_t;
 
 /* Owned by the library and valid only during the callback. Fields may be
@@ -323,8 +341,8 @@ typedef struct zkelect_event {
      * knows it never overlaps with the next leader's. 0 when there is no such
      * bound: the term ended because the node is gone (EXPIRED, NODE_DELETED,
      * PREEMPTED), and a successor may lead already; or because the host
-     * resigned or closed (RESIGNED, CLOSED), and the node is deleted only
-     * when this callback returns.
+     * resigned, left or closed (RESIGNED, LEFT, CLOSED), and the node is
+     * deleted only when this callback returns.
      */
     int64_t successor_not_before_ns;
     /* LEADER only (observers): the leader's id (NUL-terminated) and payload,

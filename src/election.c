@@ -819,7 +819,7 @@ static void create_node(struct zkelect *e)
 
 void zkelect__restart(struct zkelect *e)
 {
-    if (e->stopping || e->phase == ZKE_FAILED || e->phase == ZKE_RELEASING)
+    if (e->stopping || e->left || e->phase == ZKE_FAILED || e->phase == ZKE_RELEASING)
         return;
     e->gen++;
     forget_ahead(e);

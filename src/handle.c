@@ -325,27 +325,12 @@ int zkelect_start(zkelect_t *e)
 
 /* ------------------------------------------------------------ resign, destroy */
 
-int zkelect_resign(zkelect_t *e)
+/* Stop leading and give up our place: REVOKED first, the delete after its
+ * delivery (see release() in events.c), then a new candidacy at the back
+ * unless the participant has left. Lock held. */
+static void give_up_place(struct zkelect *e, int reason)
 {
-    if (!e)
-        return ZKELECT_EINVAL;
-    pthread_mutex_lock(&e->lock);
-    if (!e->started || e->stopping) {
-        pthread_mutex_unlock(&e->lock);
-        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: not started");
-        return ZKELECT_ESTATE;
-    }
-    if (e->observer) {
-        pthread_mutex_unlock(&e->lock);
-        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: an observer takes no part in the election");
-        return ZKELECT_ESTATE;
-    }
-    if (e->phase == ZKE_RELEASING || e->phase == ZKE_FAILED) {
-        pthread_mutex_unlock(&e->lock);
-        return ZKELECT_OK;
-    }
-    zkelect__log(e, ZKELECT_LOG_INFO, "resigning: rejoining at the back of the line");
-    zkelect__revoke(e, ZKELECT_REASON_RESIGNED);
+    zkelect__revoke(e, reason);
     if (e->own_path) {
         zke_item_t *item = calloc(1, sizeof *item);
         if (item) {
@@ -368,8 +353,64 @@ int zkelect_resign(zkelect_t *e)
         }
     } else if (!e->create_unknown) {
         /* A create in flight becomes stale: its completion deletes the node. */
+        e->gen++;
         zkelect__forget_node(e);
         zkelect__restart(e);
+    }
+}
+
+/* Resign and leave share their checks. Returns ZKELECT_OK with the lock
+ * held if the call can proceed; otherwise the lock is released. */
+static int may_give_up(struct zkelect *e, const char *what)
+{
+    pthread_mutex_lock(&e->lock);
+    int rc = ZKELECT_OK;
+    const char *why = NULL;
+    if (!e->started || e->stopping) {
+        rc = ZKELECT_ESTATE;
+        why = "not started";
+    } else if (e->observer) {
+        rc = ZKELECT_ESTATE;
+        why = "an observer takes no part in the election";
+    }
+    if (rc != ZKELECT_OK) {
+        pthread_mutex_unlock(&e->lock);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, why);
+    }
+    return rc;
+}
+
+int zkelect_resign(zkelect_t *e)
+{
+    if (!e)
+        return ZKELECT_EINVAL;
+    int rc = may_give_up(e, "zkelect_resign");
+    if (rc != ZKELECT_OK)
+        return rc;
+    if (e->left) {
+        pthread_mutex_unlock(&e->lock);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: the participant has left the election");
+        return ZKELECT_ESTATE;
+    }
+    if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED) {
+        zkelect__log(e, ZKELECT_LOG_INFO, "resigning: rejoining at the back of the line");
+        give_up_place(e, ZKELECT_REASON_RESIGNED);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return ZKELECT_OK;
+}
+
+int zkelect_leave(zkelect_t *e)
+{
+    if (!e)
+        return ZKELECT_EINVAL;
+    int rc = may_give_up(e, "zkelect_leave");
+    if (rc != ZKELECT_OK)
+        return rc;
+    if (!e->left) {
+        zkelect__log(e, ZKELECT_LOG_INFO, "leaving the election; the session stays open");
+        e->left = true;
+        give_up_place(e, ZKELECT_REASON_LEFT);
     }
     pthread_mutex_unlock(&e->lock);
     return ZKELECT_OK;

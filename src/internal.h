@@ -144,6 +144,7 @@ struct zkelect {
     void *log_userdata;
     int log_level;
     bool observer;              /* follows the election without a node */
+    bool left;                  /* zkelect_leave(): never join again */
     char *auth_scheme;          /* NULL: no credentials */
     char *auth_credential;
     size_t auth_len;

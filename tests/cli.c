@@ -582,6 +582,113 @@ static void test_unreachable_server_times_out(void)
     CU_ASSERT_EQUAL(code, 3);
 }
 
+/* ------------------------------------------------------ zkelect-bench */
+
+static char bench_bin[1024];
+
+/* The runner protocol (bench-protocol.md) as a harness speaks it. */
+static void test_bench_runner_protocol(void)
+{
+    const char *builddir = getenv("top_builddir");
+    snprintf(bench_bin, sizeof bench_bin, "%s/bench/zkelect-bench", builddir ? builddir : ".");
+    int to_runner[2], from_runner[2];
+    CU_ASSERT_FATAL(pipe(to_runner) == 0 && pipe(from_runner) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(to_runner[0], 0);
+        dup2(from_runner[1], 1);
+        close(to_runner[1]);
+        close(from_runner[0]);
+        execl(bench_bin, bench_bin, "--runner-mode", "--zk", server.hosts, "--path", "/zkelect-cli/runner",
+              "--participants", "3", "--session-timeout", "4000", (char *)NULL);
+        _exit(127);
+    }
+    close(to_runner[0]);
+    close(from_runner[1]);
+    FILE *in = fdopen(from_runner[0], "r");
+    FILE *out = fdopen(to_runner[1], "w");
+    CU_ASSERT_FATAL(in && out);
+    /* Reads lines until one starts with want (skipping "#" comments);
+     * fills words. */
+    char line[256];
+    long long t_prev = 0;
+    bool in_order = true;
+#define EXPECT(want)                                                                                         \
+    do {                                                                                                     \
+        line[0] = '\0';                                                                                      \
+        while (fgets(line, sizeof line, in) && line[0] == '#')                                              \
+            continue;                                                                                        \
+        if (strncmp(line, want, strlen(want)) != 0)                                                          \
+            printf("\n    expected '%s', got '%s'", want, line);                                             \
+        CU_ASSERT(strncmp(line, want, strlen(want)) == 0);                                                   \
+        long long t_;                                                                                        \
+        if (sscanf(strrchr(line, ' ') ? strrchr(line, ' ') + 1 : "", "%lld", &t_) == 1) {                   \
+            in_order &= t_ >= t_prev;                                                                        \
+            t_prev = t_;                                                                                     \
+        }                                                                                                    \
+    } while (0)
+    EXPECT("JOINING ");
+    EXPECT("JOINED 0 ");
+    /* The first participant leads as soon as it joins. */
+    EXPECT("ELECTED 0 ");
+    EXPECT("JOINED 1 ");
+    EXPECT("JOINED 2 ");
+    EXPECT("READY");
+    fputs("close\n", out);
+    fflush(out);
+    EXPECT("CLOSING 0 ");
+    EXPECT("ELECTED 1 ");
+    EXPECT("CLOSED 0 ");
+    fputs("rejoin\n", out);
+    fflush(out);
+    EXPECT("JOINED 3 ");
+    fputs("close\n", out);
+    fflush(out);
+    EXPECT("CLOSING 1 ");
+    EXPECT("ELECTED 2 ");
+    EXPECT("CLOSED 1 ");
+    fputs("quit\n", out);
+    fflush(out);
+    EXPECT("BYE");
+#undef EXPECT
+    CU_ASSERT(in_order);
+    CU_ASSERT_EQUAL(wait_exit(pid, 10 * SEC), 0);
+    fclose(in);
+    fclose(out);
+    CU_ASSERT(wait_contenders("/zkelect-cli/runner", 0, 2 * SEC));
+    /* Options outside the protocol are refused with status 2. */
+    char text[1024];
+    CU_ASSERT_EQUAL(capture(text, sizeof text, "'%s' --runner-mode --zk %s --participants 1 --naive 2>&1", bench_bin,
+                            server.hosts),
+                    2);
+}
+
+/* The server's own counters: one watch notification per failover (the
+ * successor's), and at most one read, at N = 10. */
+static void test_bench_one_notification_per_failover(void)
+{
+    char json[4096];
+    CU_ASSERT_EQUAL_FATAL(capture(json, sizeof json,
+                                  "'%s' --zk %s --path /zkelect-cli/bench -n 10 -k 10 --warmup 2 --quiet --json > %s",
+                                  bench_bin, server.hosts, file("bench.json")),
+                          0);
+    CU_ASSERT_EQUAL(capture(json, sizeof json,
+                            "jq -r '[.server_counters, .per_failover.notifications, .per_failover.reads <= 1.5, "
+                            ".failover_ms.count // .failovers] | @tsv' %s",
+                            file("bench.json")),
+                    0);
+    CU_ASSERT_STRING_EQUAL(json, "true\t1\ttrue\t10\n");
+    /* The naive comparator wakes everyone: each participant's watch on the
+     * children fires, the closing leader's too (N in all). */
+    CU_ASSERT_EQUAL(capture(json, sizeof json,
+                            "'%s' --zk %s --path /zkelect-cli/naive -n 10 -k 5 --warmup 1 --quiet --naive --json | "
+                            "jq -r '.per_failover.notifications'",
+                            bench_bin, server.hosts),
+                    0);
+    CU_ASSERT(atof(json) >= 9);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -600,5 +707,7 @@ int main(void)
     ADD_TEST(s, test_status_json_matches_the_contenders);
     ADD_TEST(s, test_status_binary_data_as_hex);
     ADD_TEST(s, test_watch_prints_each_change_once);
+    ADD_TEST(s, test_bench_runner_protocol);
+    ADD_TEST(s, test_bench_one_notification_per_failover);
     return run_registered_tests() ? 1 : 0;
 }

@@ -658,6 +658,47 @@ static void bound_hook(participant_t *pt, const zkelect_event_t *ev)
     }
 }
 
+/* ------------------------------------------------------------------- leave */
+
+static void test_leave_hands_over_and_stays_out(void)
+{
+    const char *p = test_path("leave");
+    static participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 5 * SEC) >= 0);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 0);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_LEFT);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) > revoked);
+    /* It does not come back, yet its session and queries still work. */
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 2);
+    char id[64];
+    CU_ASSERT_EQUAL(zkelect_get_leader(ps[0].e, id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(id, "p1");
+    char node[512];
+    CU_ASSERT_EQUAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[0].e), ZKELECT_OK);      /* again: nothing */
+    CU_ASSERT_EQUAL(zkelect_resign(ps[0].e), ZKELECT_ESTATE); /* left for good */
+    CU_ASSERT_EQUAL(zkelect_wait_leader(ps[0].e, 300), ZKELECT_ETIMEDOUT);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_JOINED, mark), 0);
+    /* A follower that leaves: its node goes, the leader is untouched. */
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[2].e), ZKELECT_OK);
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (zk_child_count(admin, p) != 1 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[1].e), 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_REVOKED, mark), 0);
+    CU_ASSERT_EQUAL(zkelect_leave(NULL), ZKELECT_EINVAL);
+    destroy_all(ps, 3);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+}
+
 /* ------------------------------------------------------------ the fast path */
 
 typedef struct request_counts {
@@ -1303,6 +1344,7 @@ int main(void)
     ADD_TEST(s, test_five_participants_join_order);
     ADD_TEST(s, test_leader_leaves_next_elected);
     ADD_TEST(s, test_middle_leaves_only_successor_notified);
+    ADD_TEST(s, test_leave_hands_over_and_stays_out);
     ADD_TEST(s, test_second_in_line_takes_over_without_listing);
     ADD_TEST(s, test_further_back_relists_and_rewatches);
     ADD_TEST(s, test_standby_node_deleted_with_leader);

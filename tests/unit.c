@@ -249,6 +249,13 @@ static void test_strerror(void)
     CU_ASSERT_STRING_EQUAL(zkelect_event_name(ZKELECT_EV_ELECTED), "ELECTED");
     CU_ASSERT_STRING_EQUAL(zkelect_event_name(0), "UNKNOWN");
     CU_ASSERT_STRING_EQUAL(zkelect_reason_name(ZKELECT_REASON_RESIGNED), "resigned");
+    CU_ASSERT_STRING_EQUAL(zkelect_reason_name(ZKELECT_REASON_LEFT), "left");
+    CU_ASSERT_STRING_EQUAL(zkelect_event_name(ZKELECT_EV_LEADER), "LEADER");
+    /* every reason and event has a name of its own */
+    for (int r = ZKELECT_REASON_NONE; r <= ZKELECT_REASON_LEFT; r++)
+        CU_ASSERT_STRING_NOT_EQUAL(zkelect_reason_name(r), "unknown");
+    for (int t = ZKELECT_EV_ELECTED; t <= ZKELECT_EV_LEADER; t++)
+        CU_ASSERT_STRING_NOT_EQUAL(zkelect_event_name(t), "UNKNOWN");
     CU_ASSERT_STRING_EQUAL(zkelect_reason_name(99), "unknown");
     CU_ASSERT_EQUAL(zkelect__from_zk_error(ZNOAUTH), ZKELECT_EAUTH);
     CU_ASSERT_EQUAL(zkelect__from_zk_error(ZCONNECTIONLOSS), ZKELECT_ENOTCONN);
@@ -325,6 +332,7 @@ static void test_calls_before_start(void)
     CU_ASSERT_EQUAL(zkelect_set_data(e, "x", ZKELECT_DATA_MAX + 1), ZKELECT_ETOOBIG);
     CU_ASSERT_EQUAL(zkelect_set_data(e, NULL, 0), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_resign(e), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_leave(e), ZKELECT_ESTATE);
     CU_ASSERT_EQUAL(zkelect_wait_leader(e, 10), ZKELECT_ESTATE);
     CU_ASSERT_EQUAL(zkelect_wait_connected(e, 10), ZKELECT_ESTATE);
     char buf[64];
@@ -351,6 +359,8 @@ static void test_null_handle(void)
 {
     CU_ASSERT_EQUAL(zkelect_start(NULL), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_resign(NULL), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_leave(NULL), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_observer(NULL, 1), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_callback(NULL, NULL, NULL), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_session_timeout(NULL, 1000), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_data(NULL, "x", 1), ZKELECT_EINVAL);
