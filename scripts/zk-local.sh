@@ -2,6 +2,8 @@
 # zk-local.sh - a throwaway standalone ZooKeeper on 127.0.0.1, for the demo.
 #   zk-local.sh start DIR   start it with its data in DIR; prints "127.0.0.1:PORT"
 #   zk-local.sh stop DIR    stop it (by the PID recorded in DIR) and remove DIR
+# tickTime 200 ms; ZK_MAX_SESSION_TIMEOUT (ms, default 4000 = 20 ticks) raises
+# the longest session the server grants.
 set -euo pipefail
 
 free_port() {
@@ -30,6 +32,7 @@ dataDir=$dir/data
 clientPort=$port
 clientPortAddress=127.0.0.1
 maxClientCnxns=0
+maxSessionTimeout=${ZK_MAX_SESSION_TIMEOUT:-4000}
 admin.enableServer=false
 4lw.commands.whitelist=*
 CFG

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# render.sh RESULTS.jsonl OUTDIR - BENCHMARKS.md and OUTDIR/failover.svg from
+# zkelect-bench's JSON lines (run.sh full calls it): no figure is typed by
+# hand. Needs jq and gnuplot.
+set -euo pipefail
+results=$1 out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+doc=${BENCHMARKS_MD:-$here/../BENCHMARKS.md}
+
+graceful() { jq -c "select(.mode == null and .idle == null and .implementation == \"$1\")" "$results"; }
+row() {
+    jq -r '"| \(.implementation) | \(.participants) | \(.failover_ms.min) | \(.failover_ms.p50) | \(.failover_ms.p90) | \(.failover_ms.p99) | \(.failover_ms.max) | \(.per_failover.notifications) | \(.per_failover.reads) | \(.per_failover.writes) | \(.join_ms / 1000 * 100 | round / 100) s | \(.rss_bytes_per_participant / 1024 | round) KiB |"'
+}
+
+{ graceful zkelect; graceful naive; } | jq -r '[.implementation, .participants, .failover_ms.p50, .failover_ms.p99, .per_failover.notifications] | @tsv' >"$out/plot.tsv"
+gnuplot <<GNUPLOT
+set terminal svg size 900,380 font "sans,11" background "white"
+set output "$out/failover.svg"
+set multiplot layout 1,2
+set logscale xy
+set xlabel "participants (N)"
+set key top left
+set grid
+set title "graceful failover, p50 (ms)"
+plot "< grep ^zkelect $out/plot.tsv" using 2:3 with linespoints lw 2 title "zkelect", \
+     "< grep ^naive $out/plot.tsv" using 2:3 with linespoints lw 2 title "naive (all watch the children)"
+set title "watch notifications per failover"
+plot "< grep ^zkelect $out/plot.tsv" using 2:(\$5 > 0 ? \$5 : 0.5) with linespoints lw 2 title "zkelect", \
+     "< grep ^naive $out/plot.tsv" using 2:5 with linespoints lw 2 title "naive"
+unset multiplot
+GNUPLOT
+
+idle=$(jq -c 'select(.idle != null)' "$results" | head -1)
+crash=$(jq -c 'select(.mode == "crash")' "$results" | head -1)
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+zk=$(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo unknown)
+cat >"$doc" <<DOC
+# Benchmarks
+
+Produced by \`make bench-full\` (\`bench/run.sh full\`, which runs
+\`zkelect-bench\` and renders this file and \`bench/failover.svg\` from its JSON
+output with \`bench/render.sh\`) on $(date -u +%Y-%m-%d):
+
+- machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);
+- ZooKeeper $zk (Debian), standalone, on 127.0.0.1, \`tickTime\` 200 ms, fsync on,
+  started by \`scripts/zk-local.sh\`; every participant has its own session
+  (session timeout requested 10 s, granted 4 s: the server's default maximum
+  of 20 ticks);
+- graceful failover: the leader leaves (\`zkelect_destroy()\`: its node is
+  deleted, then its session closed); latency from the start of the close to
+  the successor's ELECTED callback; a new participant joins at the back after
+  each failover so the election stays at N; 5 warm-up failovers first;
+- server cost from ZooKeeper's \`mntr\` counters around each failover, once
+  the server is quiet: watch notifications (sum of
+  \`zk_sum_node_*_watch_count\`), reads (\`zk_cnt_readlatency\`), writes
+  (\`zk_cnt_updatelatency\`; the close's delete and closeSession are 2);
+- "naive" is the comparator built into \`zkelect-bench --naive\`: every
+  participant watches the election's children and re-lists on every change.
+
+## Graceful failover
+
+| implementation | N | min ms | p50 ms | p90 ms | p99 ms | max ms | notifications / failover | reads / failover | writes / failover | join of N | memory / participant |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+$({ graceful zkelect; graceful naive; } | row)
+
+![failover latency and notifications against N](bench/failover.svg)
+
+## Crash failover
+
+SIGKILL of the leader's process (\`zkelect-bench --crash\`, $(jq -r '.processes' <<<"$crash") processes, one
+participant each, session timeout $(jq -r '.session_timeout_ms' <<<"$crash") ms), from the kill to the
+successor's ELECTED: min $(jq -r '.failover_ms.min' <<<"$crash") ms, p50 $(jq -r '.failover_ms.p50' <<<"$crash") ms, max $(jq -r '.failover_ms.max' <<<"$crash") ms over
+$(jq -r '.failovers' <<<"$crash") crashes. The server must expire the dead session first: the floor is the
+session timeout, plus up to one tick.
+
+## Idle cost
+
+$(jq -r '.participants' <<<"$idle") participants (1 leader, the rest following) idle for $(jq -r '.idle.seconds' <<<"$idle") s: $(jq -r '.idle.cpu_percent_of_one_core' <<<"$idle")% of one core
+for the whole process (lease renewals and ZooKeeper's pings included), and
+$(jq -r '.idle.server_packets_per_s' <<<"$idle") packets/s received by the server (pings every T/3 per session,
+the leader's renewal every T/4, the next in line's every T/4).
+
+## Reproducing
+
+\`\`\`sh
+./configure && make && make bench          # a few minutes' sample
+make bench-full                             # this file (needs gnuplot and jq)
+zkelect-bench --zk HOST:PORT -n 100 -k 200  # against your own ensemble (see zkelect-bench(1))
+\`\`\`
+DOC
+echo "wrote $doc and $out/failover.svg" >&2

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# run.sh - run zkelect-bench against a throwaway local ZooKeeper (standalone,
+# tickTime 200 ms, fsync on, 127.0.0.1), the settings BENCHMARKS.md reports.
+#   run.sh quick           a few minutes' sample (make bench)
+#   run.sh full OUTDIR     the whole matrix as JSON lines in OUTDIR/results.jsonl,
+#                          then BENCHMARKS.md's tables and OUTDIR/failover.svg
+#                          (make bench-full; needs gnuplot)
+# BENCH (the zkelect-bench binary) and ZK_LOCAL (scripts/zk-local.sh) come
+# from make.
+set -euo pipefail
+mode=${1:-quick}
+here=$(cd "$(dirname "$0")" && pwd)
+bench=${BENCH:-zkelect-bench}
+zk_local=${ZK_LOCAL:-$here/../scripts/zk-local.sh}
+work=$(mktemp -d /tmp/zkelect-bench.XXXXXX)
+cleanup() { "$zk_local" stop "$work/zk" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# Long sessions, so that idle participants do not ping while a failover is
+# measured (the bench protocol asks for 600 s too).
+hosts=$(ZK_MAX_SESSION_TIMEOUT=600000 "$zk_local" start "$work/zk")
+echo "==> ZooKeeper at $hosts (standalone, tickTime 200 ms)" >&2
+run=0
+one() { run=$((run + 1)); "$bench" --zk "$hosts" --path "/zkelect-bench/run-$run" "$@"; }
+
+if [ "$mode" = quick ]; then
+    for n in 2 10 100; do one -n "$n" -k 50; done
+    one -n 10 -k 20 --naive
+    one --crash -k 3
+    exit 0
+fi
+
+out=${2:?usage: run.sh full OUTDIR}
+mkdir -p "$out"
+results=$out/results.jsonl
+: >"$results"
+for n in 2 10 100 1000; do one -n "$n" -k 200 --json >>"$results"; done
+for n in 2 10 100 500; do one -n "$n" -k 50 --naive --json >>"$results"; done
+one -n 100 -k 20 --idle 60 --json >>"$results"
+one --crash -k 10 --json >>"$results"
+"$here/render.sh" "$results" "$out"
