@@ -5,6 +5,7 @@
 #include "bench.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,7 +29,9 @@ typedef struct proc {
 static int spawn(proc_t *p, const bench_options_t *opt, const char *self)
 {
     int out[2], in[2];
-    if (pipe(out) < 0 || pipe(in) < 0)
+    /* Close-on-exec: a later runner must not inherit this one's stdin, or
+     * closing it would never reach this one as EOF. */
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0)
         return -1;
     pid_t pid = fork();
     if (pid == 0) {

@@ -66,6 +66,12 @@ int bench_floor(const bench_options_t *opt)
         fprintf(stderr, "zkelect-bench: cannot connect to %s\n", opt->zk);
         goto out;
     }
+    /* mkdir -p for the node's parent */
+    for (char *slash = strchr(node + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        zoo_create(owner, node, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+        *slash = '/';
+    }
     for (int k = 0; k < opt->warmup + opt->failovers; k++) {
         struct Stat stat;
         if (zoo_create(owner, node, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0) != ZOK ||

@@ -63,6 +63,10 @@ output with \`bench/render.sh\`) on $(date -u +%Y-%m-%d):
 |---|---|---|---|---|---|---|---|---|---|---|---|
 $({ graceful zkelect; graceful naive; } | row)
 
+The floor under any ZooKeeper election (\`zkelect-bench --floor\`: one session
+deletes a node, another is notified by its watch; raw C client, no election)
+was p50 $(jq -r 'select(.implementation == "floor") | .failover_ms.p50' "$results") ms, p99 $(jq -r 'select(.implementation == "floor") | .failover_ms.p99' "$results") ms in the same run.
+
 ![failover latency and notifications against N](bench/failover.svg)
 
 ## Crash failover

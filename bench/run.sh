@@ -24,6 +24,7 @@ run=0
 one() { run=$((run + 1)); "$bench" --zk "$hosts" --path "/zkelect-bench/run-$run" "$@"; }
 
 if [ "$mode" = quick ]; then
+    one --floor -k 100
     for n in 2 10 100; do one -n "$n" -k 50; done
     one -n 10 -k 20 --naive
     one --crash -k 3
@@ -34,8 +35,10 @@ out=${2:?usage: run.sh full OUTDIR}
 mkdir -p "$out"
 results=$out/results.jsonl
 : >"$results"
+one --floor -k 200 --json >>"$results"
 for n in 2 10 100 1000; do one -n "$n" -k 200 --json >>"$results"; done
 for n in 2 10 100 500; do one -n "$n" -k 50 --naive --json >>"$results"; done
-one -n 100 -k 20 --idle 60 --json >>"$results"
+# Idle cost at a production-like session timeout (pings every T/3).
+one -n 100 -k 20 --idle 60 --session-timeout 10000 --json >>"$results"
 one --crash -k 10 --json >>"$results"
 "$here/render.sh" "$results" "$out"

@@ -24,15 +24,16 @@
  *   deadline is enforced even while a callback blocks.
  * - Allowed from inside a callback: every query (zkelect_is_leader,
  *   zkelect_epoch, zkelect_lease_deadline, zkelect_get_leader,
- *   zkelect_participants, ...), zkelect_resign() and zkelect_destroy().
+ *   zkelect_participants, ...), zkelect_resign(), zkelect_leave() and
+ *   zkelect_destroy().
  *   A destroy called from a callback is deferred: it returns at once and the
  *   handle is torn down right after the callback returns; the handle must not
  *   be used after the destroy call. zkelect_wait_leader() and
  *   zkelect_wait_connected() from a callback return ZKELECT_ESTATE at once
  *   (they would wait for an event that only this thread can deliver).
- * - Queries and zkelect_resign() may be called from any thread at any time
- *   between zkelect_new() and zkelect_destroy(). Setters (zkelect_set_*) are
- *   allowed only before zkelect_start(). zkelect_destroy() must not run
+ * - Queries, zkelect_resign() and zkelect_leave() may be called from any
+ *   thread at any time between zkelect_new() and zkelect_destroy(). Setters
+ *   (zkelect_set_*) are allowed only before zkelect_start(). zkelect_destroy() must not run
  *   concurrently with any other call on the same handle.
  * - The log function may be called from any thread, including ZooKeeper's, and
  *   possibly while the library holds internal locks: it must be quick and must
