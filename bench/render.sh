@@ -12,7 +12,9 @@ row() {
     jq -r '"| \(.implementation) | \(.participants) | \(.failover_ms.min) | \(.failover_ms.p50) | \(.failover_ms.p90) | \(.failover_ms.p99) | \(.failover_ms.max) | \(.per_failover.notifications) | \(.per_failover.reads) | \(.per_failover.writes) | \(.join_ms / 1000 * 100 | round / 100) s | \(.rss_bytes_per_participant / 1024 | round) KiB |"'
 }
 
-{ graceful zkelect; graceful naive; } | jq -r '[.implementation, .participants, .failover_ms.p50, .failover_ms.p99, .per_failover.notifications] | @tsv' >"$out/plot.tsv"
+plot=$(mktemp)
+trap 'rm -f "$plot"' EXIT
+{ graceful zkelect; graceful naive; } | jq -r '[.implementation, .participants, .failover_ms.p50, .failover_ms.p99, .per_failover.notifications] | @tsv' >"$plot"
 gnuplot <<GNUPLOT
 set terminal svg size 900,380 font "sans,11" background "white"
 set output "$out/failover.svg"
@@ -22,11 +24,11 @@ set xlabel "participants (N)"
 set key top left
 set grid
 set title "graceful failover, p50 (ms)"
-plot "< grep ^zkelect $out/plot.tsv" using 2:3 with linespoints lw 2 title "zkelect", \
-     "< grep ^naive $out/plot.tsv" using 2:3 with linespoints lw 2 title "naive (all watch the children)"
+plot "< grep ^zkelect $plot" using 2:3 with linespoints lw 2 title "zkelect", \
+     "< grep ^naive $plot" using 2:3 with linespoints lw 2 title "naive (all watch the children)"
 set title "watch notifications per failover"
-plot "< grep ^zkelect $out/plot.tsv" using 2:(\$5 > 0 ? \$5 : 0.5) with linespoints lw 2 title "zkelect", \
-     "< grep ^naive $out/plot.tsv" using 2:5 with linespoints lw 2 title "naive"
+plot "< grep ^zkelect $plot" using 2:(\$5 > 0 ? \$5 : 0.5) with linespoints lw 2 title "zkelect", \
+     "< grep ^naive $plot" using 2:5 with linespoints lw 2 title "naive"
 unset multiplot
 GNUPLOT
 
@@ -43,17 +45,19 @@ output with \`bench/render.sh\`) on $(date -u +%Y-%m-%d):
 
 - machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);
 - ZooKeeper $zk (Debian), standalone, on 127.0.0.1, \`tickTime\` 200 ms, fsync on,
-  started by \`scripts/zk-local.sh\`; every participant has its own session
-  (session timeout requested 10 s, granted 4 s: the server's default maximum
-  of 20 ticks);
-- graceful failover: the leader leaves (\`zkelect_destroy()\`: its node is
-  deleted, then its session closed); latency from the start of the close to
-  the successor's ELECTED callback; a new participant joins at the back after
+  \`maxSessionTimeout\` 600 s, started by \`scripts/zk-local.sh\`; every
+  participant has its own session, of 600 s for the graceful runs (as the
+  runner protocol asks: idle sessions then do not ping while a failover is
+  measured) and 10 s for the idle run;
+- graceful failover: the leader leaves (\`zkelect_leave()\`: its node is
+  deleted, the session kept) and closes its session once the successor leads
+  (\`zkelect_destroy()\`); latency from the start of the leave to the
+  successor's ELECTED callback; a new participant joins at the back after
   each failover so the election stays at N; 5 warm-up failovers first;
 - server cost from ZooKeeper's \`mntr\` counters around each failover, once
   the server is quiet: watch notifications (sum of
   \`zk_sum_node_*_watch_count\`), reads (\`zk_cnt_readlatency\`), writes
-  (\`zk_cnt_updatelatency\`; the close's delete and closeSession are 2);
+  (\`zk_cnt_updatelatency\`: the leaver's delete and its closeSession);
 - "naive" is the comparator built into \`zkelect-bench --naive\`: every
   participant watches the election's children and re-lists on every change.
 
