@@ -680,10 +680,13 @@ static void test_bench_one_notification_per_failover(void)
                     0);
     CU_ASSERT_STRING_EQUAL(json, "true\t1\ttrue\t10\n");
     /* The naive comparator wakes everyone: each participant's watch on the
-     * children fires, the closing leader's too (N in all). */
+     * children fires, the closing leader's too (N in all). It is raw
+     * ZooKeeper client code with watch events still queued when it closes,
+     * which the client leaks (tests/lsan.supp cannot name its unsymbolized
+     * frames): leak checking is off for it alone. */
     CU_ASSERT_EQUAL(capture(json, sizeof json,
-                            "'%s' --zk %s --path /zkelect-cli/naive -n 10 -k 5 --warmup 1 --quiet --naive --json | "
-                            "jq -r '.per_failover.notifications'",
+                            "ASAN_OPTIONS=\"$ASAN_OPTIONS:detect_leaks=0\" '%s' --zk %s --path /zkelect-cli/naive -n 10 "
+                            "-k 5 --warmup 1 --quiet --naive --json | jq -r '.per_failover.notifications'",
                             bench_bin, server.hosts),
                     0);
     CU_ASSERT(atof(json) >= 9);
