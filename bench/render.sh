@@ -32,7 +32,8 @@ plot "< grep ^zkelect $plot" using 2:(\$5 > 0 ? \$5 : 0.5) with linespoints lw 2
 unset multiplot
 GNUPLOT
 
-idle=$(jq -c 'select(.idle != null)' "$results" | head -1)
+idle=$(jq -c 'select(.idle != null and .implementation == "zkelect")' "$results" | head -1)
+bare=$(jq -c 'select(.idle != null and .implementation == "naive")' "$results" | head -1)
 crash=$(jq -c 'select(.mode == "crash")' "$results" | head -1)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 zk=$(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo unknown)
@@ -86,7 +87,9 @@ session timeout, plus up to one tick.
 $(jq -r '.participants' <<<"$idle") participants (1 leader, the rest following) idle for $(jq -r '.idle.seconds' <<<"$idle") s: $(jq -r '.idle.cpu_percent_of_one_core' <<<"$idle")% of one core
 for the whole process (lease renewals and ZooKeeper's pings included), and
 $(jq -r '.idle.server_packets_per_s' <<<"$idle") packets/s received by the server (pings every T/3 per session,
-the leader's renewal every T/4, the next in line's every T/4).
+the leader's renewal every T/4, the next in line's every T/4). The same number
+of bare ZooKeeper sessions, which only ping: $(jq -r '.idle.cpu_percent_of_one_core' <<<"$bare")% of one core,
+$(jq -r '.idle.server_packets_per_s' <<<"$bare") packets/s.
 
 ## Reproducing
 

@@ -40,5 +40,8 @@ for n in 2 10 100 1000; do one -n "$n" -k 200 --json >>"$results"; done
 for n in 2 10 100 500; do one -n "$n" -k 50 --naive --json >>"$results"; done
 # Idle cost at a production-like session timeout (pings every T/3).
 one -n 100 -k 20 --idle 60 --session-timeout 10000 --json >>"$results"
+# The same number of bare sessions (the comparator, which renews nothing):
+# what ZooKeeper's own pings cost.
+one -n 100 -k 5 --idle 60 --session-timeout 10000 --naive --json >>"$results"
 one --crash -k 10 --json >>"$results"
 "$here/render.sh" "$results" "$out"
