@@ -4,7 +4,8 @@
 #   gcc (make check), clang (unit and integration tests), AddressSanitizer+UBSan (make check),
 #   ThreadSanitizer (make check),
 #   valgrind memcheck (unit and integration tests), libFuzzer (30 s), cppcheck and
-#   clang-tidy on src/ and cli/, make distcheck (the quick tests: the others ran three times by then).
+#   clang-tidy on src/ and cli/, make distcheck (the quick tests: the others ran three times by then),
+#   the Debian and RPM packages with lintian and the ABI check (scripts/packaging.sh).
 # Every step runs; the last line says how many passed and failed.
 set -uo pipefail
 . "$(dirname "$0")/setup.sh"
@@ -81,6 +82,18 @@ fuzz() {
     return $rc
 }
 
+# From the distcheck tarball, as a distribution would: the three Debian
+# packages (no lintian errors), the RPM, the ABI against abi/libzkelect.abi,
+# and examples/minimal.c built with nothing but pkg-config against the
+# unpacked packages.
+packaging() {
+    "$ZKELECT_ROOT/scripts/packaging.sh" "$ZKELECT_ROOT/build" >"$ZKELECT_ROOT/build/packaging.log" 2>&1
+    local rc=$?
+    grep -aE '^(ok|FAIL|==>)' "$ZKELECT_ROOT/build/packaging.log"
+    [ $rc -eq 0 ] || tail -n 40 "$ZKELECT_ROOT/build/packaging.log"
+    return $rc
+}
+
 distcheck() {
     # The tarball must build and pass the tests that use what it ships
     # (scripts, the demo); the long server tests ran in three builds already.
@@ -108,6 +121,7 @@ step "valgrind memcheck" valgrind_suite
 step "libFuzzer: names, order, validation" fuzz
 step "cppcheck and clang-tidy on src/ and cli/" lint
 step "make distcheck" distcheck
+step "packages: Debian (lintian), RPM, ABI, an example built against them" packaging
 
 echo
 if [ $failed -gt 0 ]; then
