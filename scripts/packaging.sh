@@ -58,6 +58,15 @@ else
     cat "$work/cc.log"
     fail "examples/minimal.c against the packages"
 fi
+# Statically: libzkelect.a plus what Libs.private says it needs.
+static_libs=$(pkg-config --static --libs zkelect | sed 's/-lzkelect\b//')
+if cc -std=c11 "$root/examples/minimal.c" $(pkg-config --cflags zkelect) "$work/root/usr/lib/$multiarch/libzkelect.a" \
+    $static_libs -o "$work/minimal-static" 2>"$work/cc-static.log" && ! readelf -d "$work/minimal-static" | grep -q libzkelect; then
+    ok "examples/minimal.c linked with libzkelect.a and pkg-config --static ($static_libs)"
+else
+    cat "$work/cc-static.log"
+    fail "static link with pkg-config --static"
+fi
 LD_LIBRARY_PATH="$work/root/usr/lib/$multiarch" "$work/root/usr/bin/zkelect" --version >/dev/null &&
     ok "the packaged zkelect runs" || fail "the packaged zkelect does not run"
 unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
