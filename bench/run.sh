@@ -32,6 +32,9 @@ if [ "$mode" = quick ]; then
 fi
 
 out=${2:?usage: run.sh full OUTDIR}
+# The plot needs gnuplot, the tables jq: installed if missing.
+. "$here/../scripts/setup.sh"
+need_packages gnuplot-nox jq
 mkdir -p "$out"
 results=$out/results.jsonl
 : >"$results"
