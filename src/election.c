@@ -27,7 +27,7 @@ static char *child_path(const struct zkelect *e, const char *name)
 
 /* A request that could not even be queued, or whose reply is an error that
  * a reconnection does not cure, is reported and the join tried again later. */
-static void fail(struct zkelect *e, const char *what, int rc)
+void zkelect__fail(struct zkelect *e, const char *what, int rc)
 {
     if (transient(rc)) {
         /* The session watcher restarts the join once connected again. */
@@ -42,7 +42,7 @@ static void fail(struct zkelect *e, const char *what, int rc)
     zkelect__retry_later(e);
 }
 
-static zke_op_t *start_op(struct zkelect *e, const char *path)
+zke_op_t *zkelect__start_op(struct zkelect *e, const char *path)
 {
     zke_op_t *op = zkelect__op_new(e, path);
     if (!op) {
@@ -53,11 +53,11 @@ static zke_op_t *start_op(struct zkelect *e, const char *path)
 }
 
 /* Queue-time failure of an asynchronous call: the completion will not run. */
-static void abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc)
+void zkelect__abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc)
 {
     zkelect__op_finish(op);
     zkelect__op_free(op);
-    fail(e, what, rc);
+    zkelect__fail(e, what, rc);
 }
 
 /* A reply from the server (not a local error) to a request of the current
@@ -439,7 +439,7 @@ static void probe_done(int rc, const struct Stat *stat, const void *data)
             e->probe_failed = rc;
         if (--e->probes_pending == 0) {
             if (e->probe_failed)
-                fail(e, "checking the contenders ahead", e->probe_failed);
+                zkelect__fail(e, "checking the contenders ahead", e->probe_failed);
             else
                 watch_nearest_ahead(e);
         }
@@ -463,14 +463,14 @@ static void probe_ahead(struct zkelect *e)
         if (zkelect__strset_has(&e->impostors, name))
             continue;
         char *full = child_path(e, name);
-        zke_op_t *op = full ? start_op(e, full) : NULL;
+        zke_op_t *op = full ? zkelect__start_op(e, full) : NULL;
         free(full);
         if (!op)
             break;
         e->reads_sent++;
         int rc = zkelect__zk_aexists(e->zh, op->path, NULL, NULL, probe_done, op);
         if (rc != ZOK) {
-            abandon(e, op, "checking the contenders ahead", rc);
+            zkelect__abandon(e, op, "checking the contenders ahead", rc);
             return;
         }
         e->probes_pending++;
@@ -496,7 +496,7 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
             /* Gone between our listing and the watch: look again at once. */
             list_children(e, false);
         } else if (rc != ZOK) {
-            fail(e, "watching the predecessor", rc);
+            zkelect__fail(e, "watching the predecessor", rc);
         }
     }
     zkelect__op_free(op);
@@ -511,7 +511,7 @@ static void watch_predecessor(struct zkelect *e, const char *name)
         zkelect__retry_later(e);
         return;
     }
-    zke_op_t *op = start_op(e, e->watched_path);
+    zke_op_t *op = zkelect__start_op(e, e->watched_path);
     if (!op)
         return;
     e->phase = ZKE_WATCHING;
@@ -528,7 +528,7 @@ static void watch_predecessor(struct zkelect *e, const char *name)
     e->reads_sent++;
     int rc = zkelect__zk_awget(e->zh, e->watched_path, predecessor_watcher, e, predecessor_done, op);
     if (rc != ZOK)
-        abandon(e, op, "watching the predecessor", rc);
+        zkelect__abandon(e, op, "watching the predecessor", rc);
 }
 
 /* ------------------------------------------------------------ the listing */
@@ -639,7 +639,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
              * reaped container), and our node with it. */
             lose_node(e, "the election path was deleted");
         else
-            fail(e, "listing the election", rc);
+            zkelect__fail(e, "listing the election", rc);
     }
     zkelect__op_free(op);
     pthread_mutex_unlock(&e->lock);
@@ -647,7 +647,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
 
 static void list_children(struct zkelect *e, bool finding)
 {
-    zke_op_t *op = start_op(e, NULL);
+    zke_op_t *op = zkelect__start_op(e, NULL);
     if (!op)
         return;
     op->finding = finding;
@@ -656,7 +656,7 @@ static void list_children(struct zkelect *e, bool finding)
     e->lists_sent++;
     int rc = zkelect__zk_alist(e->zh, e->path, NULL, NULL, list_done, op);
     if (rc != ZOK)
-        abandon(e, op, "listing the election", rc);
+        zkelect__abandon(e, op, "listing the election", rc);
 }
 
 /* ----------------------------------------------------- checking our own node */
@@ -690,7 +690,7 @@ static void check_own_done(int rc, const char *value, int len, const struct Stat
         } else if (rc == ZNONODE) {
             lose_node(e, "not found");
         } else {
-            fail(e, "checking our node", rc);
+            zkelect__fail(e, "checking our node", rc);
         }
     }
     zkelect__op_free(op);
@@ -699,7 +699,7 @@ static void check_own_done(int rc, const char *value, int len, const struct Stat
 
 static void check_own(struct zkelect *e)
 {
-    zke_op_t *op = start_op(e, e->own_path);
+    zke_op_t *op = zkelect__start_op(e, e->own_path);
     if (!op)
         return;
     e->phase = ZKE_CHECKING;
@@ -708,7 +708,7 @@ static void check_own(struct zkelect *e)
     /* The same read arms the watch that tells us if someone deletes our node. */
     int rc = zkelect__zk_awget(e->zh, e->own_path, own_watcher, e, check_own_done, op);
     if (rc != ZOK)
-        abandon(e, op, "checking our node", rc);
+        zkelect__abandon(e, op, "checking our node", rc);
 }
 
 /* ------------------------------------------------------------ creating it */
@@ -725,7 +725,7 @@ static void ensure_done(int rc, const char *name, const struct Stat *stat, const
     pthread_mutex_lock(&e->lock);
     if (zkelect__op_finish(op)) {
         if (rc != ZOK && rc != ZNODEEXISTS)
-            fail(e, "creating the election path", rc);
+            zkelect__fail(e, "creating the election path", rc);
         else if (strcmp(op->path, e->path) == 0)
             create_node(e);
     }
@@ -747,12 +747,12 @@ static void ensure_path(struct zkelect *e)
     for (char *slash = strchr(prefix + 1, '/');; slash = strchr(slash + 1, '/')) {
         if (slash)
             *slash = '\0';
-        zke_op_t *op = start_op(e, prefix);
+        zke_op_t *op = zkelect__start_op(e, prefix);
         if (!op)
             break;
         int rc = zkelect__zk_acreate(e->zh, prefix, NULL, -1, &e->acl, 0, ensure_done, op);
         if (rc != ZOK) {
-            abandon(e, op, "creating the election path", rc);
+            zkelect__abandon(e, op, "creating the election path", rc);
             break;
         }
         if (!slash)
@@ -789,9 +789,9 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
         ensure_path(e);
     } else if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT) {
         e->create_unknown = true;
-        fail(e, "creating our node", rc);
+        zkelect__fail(e, "creating our node", rc);
     } else {
-        fail(e, "creating our node", rc);
+        zkelect__fail(e, "creating our node", rc);
     }
     zkelect__op_free(op);
     pthread_mutex_unlock(&e->lock);
@@ -804,13 +804,13 @@ static void create_node(struct zkelect *e)
         zkelect__retry_later(e);
         return;
     }
-    zke_op_t *op = start_op(e, prefix_path);
+    zke_op_t *op = zkelect__start_op(e, prefix_path);
     if (op) {
         e->phase = ZKE_CREATING;
         int rc = zkelect__zk_acreate(e->zh, prefix_path, e->payload, (int)e->payload_len, &e->acl,
                                      ZOO_EPHEMERAL | ZOO_SEQUENCE, create_done, op);
         if (rc != ZOK)
-            abandon(e, op, "creating our node", rc);
+            zkelect__abandon(e, op, "creating our node", rc);
     }
     free(prefix_path);
 }

@@ -268,6 +268,14 @@ ZKE_HIDDEN void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const cha
 ZKE_HIDDEN void zkelect__unwatch_node(struct zkelect *e, zhandle_t *zh, const char *path);
 /* Retry the join after a backoff (errors that need no reconnect). Lock held. */
 ZKE_HIDDEN void zkelect__retry_later(struct zkelect *e);
+/* A request that failed: wait for the reconnection if the connection is the
+ * cause, else report ERROR and retry later. Lock held. */
+ZKE_HIDDEN void zkelect__fail(struct zkelect *e, const char *what, int rc);
+/* The op for a request about to be sent; NULL (and a retry later) without
+ * memory. Lock held. */
+ZKE_HIDDEN zke_op_t *zkelect__start_op(struct zkelect *e, const char *path);
+/* The client refused to queue op's request: its completion will not run. */
+ZKE_HIDDEN void zkelect__abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc);
 
 /* ---------------------------------------------------------------- observer.c */
 

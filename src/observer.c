@@ -22,20 +22,6 @@ void zkelect__observer_forget(struct zkelect *e)
     e->line_pos = 0;
 }
 
-static void give_up(struct zkelect *e, const char *what, int rc)
-{
-    if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED || rc == ZINVALIDSTATE ||
-        rc == ZCLOSING || rc == ZSESSIONMOVED) {
-        /* The session watcher starts over once connected again. */
-        e->phase = ZKE_WAITING;
-        return;
-    }
-    zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s (%d)", what, zerror(rc), rc);
-    zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, zkelect__from_zk_error(rc), rc, "%s: %s", what,
-                         zerror(rc));
-    zkelect__retry_later(e);
-}
-
 static void report(struct zkelect *e, const char *data, int len, const struct Stat *stat)
 {
     int64_t czxid = data ? stat->czxid : -1;
@@ -84,7 +70,7 @@ static void candidate_done(int rc, const char *value, int len, const struct Stat
             e->line_pos++;
             read_candidate(e);
         } else {
-            give_up(e, "reading the leader's node", rc);
+            zkelect__fail(e, "reading the leader's node", rc);
         }
     }
     zkelect__op_free(op);
@@ -107,18 +93,13 @@ static void read_candidate(struct zkelect *e)
         zkelect__retry_later(e);
         return;
     }
-    zke_op_t *op = zkelect__op_new(e, path);
+    zke_op_t *op = zkelect__start_op(e, path);
     free(path);
-    if (!op) {
-        zkelect__retry_later(e);
+    if (!op)
         return;
-    }
     int rc = zkelect__zk_awget(e->zh, op->path, watcher, e, candidate_done, op);
-    if (rc != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
-        give_up(e, "reading the leader's node", rc);
-    }
+    if (rc != ZOK)
+        zkelect__abandon(e, op, "reading the leader's node", rc);
 }
 
 static bool keep_line(struct zkelect *e, const struct String_vector *names)
@@ -154,7 +135,7 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
         else if (rc == ZOK)
             zkelect__restart(e); /* created meanwhile */
         else
-            give_up(e, "watching for the election path", rc);
+            zkelect__fail(e, "watching for the election path", rc);
     }
     zkelect__op_free(op);
     pthread_mutex_unlock(&e->lock);
@@ -162,17 +143,12 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
 
 static void watch_for_path(struct zkelect *e)
 {
-    zke_op_t *op = zkelect__op_new(e, NULL);
-    if (!op) {
-        zkelect__retry_later(e);
+    zke_op_t *op = zkelect__start_op(e, NULL);
+    if (!op)
         return;
-    }
     int rc = zkelect__zk_aexists(e->zh, e->path, watcher, e, exists_done, op);
-    if (rc != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
-        give_up(e, "watching for the election path", rc);
-    }
+    if (rc != ZOK)
+        zkelect__abandon(e, op, "watching for the election path", rc);
 }
 
 static void list_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
@@ -187,7 +163,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
         if (rc == ZNONODE) {
             watch_for_path(e);
         } else if (rc != ZOK) {
-            give_up(e, "listing the election", rc);
+            zkelect__fail(e, "listing the election", rc);
         } else if (!keep_line(e, names)) {
             zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; observing again later");
             zkelect__retry_later(e);
@@ -204,19 +180,14 @@ static void list_done(int rc, const struct String_vector *names, const struct St
  * watch would wake the observer at every join. */
 static void list_line(struct zkelect *e, bool watch_children)
 {
-    zke_op_t *op = zkelect__op_new(e, NULL);
-    if (!op) {
-        zkelect__retry_later(e);
+    zke_op_t *op = zkelect__start_op(e, NULL);
+    if (!op)
         return;
-    }
     e->line_watched = watch_children;
     e->phase = ZKE_CHECKING;
     int rc = zkelect__zk_alist(e->zh, e->path, watch_children ? watcher : NULL, e, list_done, op);
-    if (rc != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
-        give_up(e, "listing the election", rc);
-    }
+    if (rc != ZOK)
+        zkelect__abandon(e, op, "listing the election", rc);
 }
 
 void zkelect__observe(struct zkelect *e)

@@ -781,6 +781,7 @@ static void test_further_back_relists_and_rewatches(void)
     CU_ASSERT_FATAL(wait_standby(ps[1].e));
     /* p2 waits behind p1 with two contenders ahead: when p1 leaves it must
      * list again (p0 may still be there, and is) and watch p0. */
+    CU_ASSERT_FATAL(wait_watching(ps[2].e));
     request_counts_t before = counts(ps[2].e);
     participant_destroy(&ps[1]);
     CU_ASSERT_FATAL(wait_standby(ps[2].e));
