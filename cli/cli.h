@@ -35,6 +35,7 @@ typedef struct cli_options {
     long count;      /* watch: stop after this many lines (0: never) */
     int verbosity;   /* -v count */
     char **command;  /* run: what follows "--" */
+    char auth[1024]; /* --auth-file's first line, "SCHEME:CREDENTIAL", or "" */
 } cli_options_t;
 
 /* options.c: parse argv for one subcommand (argv[0] is the subcommand).

@@ -25,6 +25,14 @@ static int configure(const cli_options_t *opt, bool observer, zkelect_callback_f
                                                                               : ZKELECT_POLICY_STRICT);
     if (rc == ZKELECT_OK && opt->data)
         rc = zkelect_set_data(e, opt->data, strlen(opt->data));
+    if (rc == ZKELECT_OK && opt->auth[0]) {
+        /* "digest:user:password": the scheme ends at the first colon. */
+        char scheme[64];
+        size_t len = strcspn(opt->auth, ":");
+        snprintf(scheme, sizeof scheme, "%.*s", (int)len, opt->auth);
+        const char *credential = opt->auth + len + 1;
+        rc = zkelect_set_auth(e, scheme, credential, strlen(credential));
+    }
     return rc;
 }
 

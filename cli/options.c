@@ -8,12 +8,13 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_ID, OPT_DATA, OPT_TIMEOUT, OPT_GRACE, OPT_POLICY, OPT_ON_EXIT, OPT_CONNECT,
-       OPT_JSON, OPT_COUNT };
+       OPT_JSON, OPT_COUNT, OPT_AUTH_FILE };
 
 static const struct option long_options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -27,6 +28,7 @@ static const struct option long_options[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT},
     {"json", no_argument, NULL, OPT_JSON},
     {"count", required_argument, NULL, OPT_COUNT},
+    {"auth-file", required_argument, NULL, OPT_AUTH_FILE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -38,6 +40,8 @@ void cli_usage(const char *subcommand, bool to_stdout)
     const char *common = "  --zk HOSTS               ZooKeeper, \"host:port[,host:port...][/chroot]\"\n"
                          "  --path PATH              the election's znode path, e.g. /services/billing/leader\n"
                          "  --connect-timeout SEC    give up if no session within SEC seconds (default 10)\n"
+                         "  --auth-file FILE         credentials, \"SCHEME:CREDENTIAL\" on its first line\n"
+                         "                           (e.g. digest:user:password); kept out of the process list\n"
                          "  -v, --verbose            more log lines on stderr (twice: debug)\n"
                          "  -h, --help               this help\n";
     if (strcmp(subcommand, "run") == 0) {
@@ -131,6 +135,27 @@ __attribute__((format(printf, 2, 3))) static int bad(const char *subcommand, con
     return CLI_EXIT_USAGE;
 }
 
+/* Credentials come from a file, never from the command line, which any
+ * local user can read in the process list. */
+static int read_auth_file(const char *sub, const char *path, cli_options_t *o)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return bad(sub, "--auth-file '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+        fprintf(stderr, "zkelect %s: warning: --auth-file '%s' can be read by other users (chmod 600)\n", sub, path);
+    bool read = fgets(o->auth, sizeof o->auth, f) != NULL;
+    fclose(f);
+    o->auth[read ? strcspn(o->auth, "\r\n") : 0] = '\0';
+    const char *colon = strchr(o->auth, ':');
+    if (!colon || colon == o->auth || colon - o->auth >= 64 || colon[1] == '\0') {
+        o->auth[0] = '\0';
+        return bad(sub, "--auth-file '%s': expected SCHEME:CREDENTIAL on its first line", path);
+    }
+    return CLI_EXIT_OK;
+}
+
 static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
 {
     long n;
@@ -140,6 +165,7 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
     case OPT_ID: o->id = arg; break;
     case OPT_DATA: o->data = arg; break;
     case OPT_JSON: o->json = true; break;
+    case OPT_AUTH_FILE: return read_auth_file(sub, arg, o);
     case 'v': o->verbosity++; break;
     case OPT_TIMEOUT:
         if (!parse_long(arg, 100, 3600000, &n))

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zookeeper/zookeeper.h>
 
 #define SEC 1000
 
@@ -582,6 +583,66 @@ static void test_unreachable_server_times_out(void)
     CU_ASSERT_EQUAL(code, 3);
 }
 
+/* ---------------------------------------------------------- credentials */
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    chmod(path, mode);
+}
+
+static void test_auth_file_bad_input(void)
+{
+    const char *malformed = file("auth-malformed");
+    write_file(malformed, "no-colon-here\n", 0600);
+    const char *empty = file("auth-empty");
+    write_file(empty, "", 0600);
+    struct {
+        const char *path;
+        const char *message;
+    } cases[] = {
+        {"/nonexistent/auth", "No such file or directory"},
+        {malformed, "expected SCHEME:CREDENTIAL"},
+        {empty, "expected SCHEME:CREDENTIAL"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[1024];
+        int code = capture(out, sizeof out, "'%s' status --zk %s --path /x --auth-file '%s' 2>&1", bin, server.hosts,
+                           cases[i].path);
+        CU_ASSERT_EQUAL(code, 2);
+        CU_ASSERT(strstr(out, cases[i].message) != NULL);
+    }
+}
+
+/* With credentials, the node run creates can be deleted by its owner only;
+ * a file others can read gets a warning. */
+static void test_run_with_credentials(void)
+{
+    const char *path = "/zkelect-cli/auth";
+    const char *auth = file("auth-ok");
+    write_file(auth, "digest:ops:s3cret\n", 0644);
+    const char *extra[] = {"--auth-file", auth, NULL};
+    pid_t runner = start_runner("auth", "a", path, "exec sleep 1000", extra);
+    CU_ASSERT_FATAL(wait_lines(file("auth-a.log"), "started /bin/sh", 1, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(file("auth-a.log"), "can be read by other users"), 1);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(capture(node, sizeof node, "'%s' status --zk %s --path %s --json | jq -j '.participants[0].node'",
+                                  bin, server.hosts, path),
+                          0);
+    char full[1024];
+    snprintf(full, sizeof full, "%s/%s", path, node);
+    void *anonymous = zk_connect(server.hosts);
+    CU_ASSERT_FATAL(anonymous != NULL);
+    CU_ASSERT_EQUAL(zoo_delete(anonymous, full, -1), ZNOAUTH);
+    zk_close(anonymous);
+    stop(runner);
+    CU_ASSERT(wait_contenders(path, 0, 5 * SEC));
+}
+
 /* ------------------------------------------------------ zkelect-bench */
 
 static char bench_bin[1024];
@@ -710,6 +771,8 @@ int main(void)
     ADD_TEST(s, test_status_json_matches_the_contenders);
     ADD_TEST(s, test_status_binary_data_as_hex);
     ADD_TEST(s, test_watch_prints_each_change_once);
+    ADD_TEST(s, test_auth_file_bad_input);
+    ADD_TEST(s, test_run_with_credentials);
     ADD_TEST(s, test_bench_runner_protocol);
     ADD_TEST(s, test_bench_one_notification_per_failover);
     return run_registered_tests() ? 1 : 0;
