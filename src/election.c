@@ -122,7 +122,7 @@ void zkelect__revoke(struct zkelect *e, int reason)
 static void become_leader(struct zkelect *e, int64_t a)
 {
     int64_t now = zkelect__now_ns();
-    int64_t deadline = a + (int64_t)(e->lease_fraction * e->timeout_ms * ZKE_MS);
+    int64_t deadline = a + zkelect__lease_ns(e);
     if (now >= deadline) {
         zkelect__log(e, ZKELECT_LOG_WARN, "first in line, but the server answered too late to grant a lease");
         zkelect__retry_later(e);
@@ -137,7 +137,7 @@ static void become_leader(struct zkelect *e, int64_t a)
         return;
     atomic_store(&e->leading, true);
     /* Renewals keep the lease T/4 apart from a, which may be older than now. */
-    e->next_renew_ns = a + (int64_t)e->timeout_ms * ZKE_MS / 4;
+    e->next_renew_ns = a + zkelect__renew_interval_ns(e);
     zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch 0x%llx, lease %lld ms", e->own_name,
                  (unsigned long long)e->own_czxid, (long long)((deadline - now) / ZKE_MS));
     zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "elected with node %s",
@@ -301,7 +301,7 @@ static void predecessor_gone(struct zkelect *e)
     forget_ahead(e);
     free(e->watched_path);
     e->watched_path = NULL;
-    int64_t lease = (int64_t)(e->lease_fraction * e->timeout_ms * ZKE_MS);
+    int64_t lease = zkelect__lease_ns(e);
     int64_t room = e->answered_ns + lease - zkelect__now_ns();
     if (only_one_ahead && e->own_watched && room > (int64_t)e->timeout_ms * ZKE_MS / 8) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "the only contender ahead is gone: first in line");
@@ -362,7 +362,7 @@ static void renew_done(int rc, const char *value, int len, const struct Stat *st
         if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
             if (op->sent_ns > e->lease_sent_ns) {
                 e->lease_sent_ns = op->sent_ns;
-                atomic_store(&e->lease_deadline, op->sent_ns + (int64_t)(e->lease_fraction * e->timeout_ms * ZKE_MS));
+                atomic_store(&e->lease_deadline, op->sent_ns + zkelect__lease_ns(e));
             }
         } else if (rc == ZOK || rc == ZNONODE) {
             lose_node(e, rc == ZOK ? "owned by another session" : "not found on renewal");
@@ -519,7 +519,7 @@ static void watch_predecessor(struct zkelect *e, const char *name)
         /* Next in line: keep a recent answer at hand (see predecessor_gone),
          * and a watch on our own node, so that its deletion is known before
          * the predecessor's could make us leader. */
-        int64_t due = e->answered_ns + (int64_t)e->timeout_ms * ZKE_MS / 4;
+        int64_t due = e->answered_ns + zkelect__renew_interval_ns(e);
         e->next_renew_ns = e->own_watched ? due : 0;
         pthread_cond_signal(&e->keeper_cond);
     }

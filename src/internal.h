@@ -228,6 +228,17 @@ struct zkelect {
     zke_item_t *queue_head, *queue_tail;
 };
 
+/* The lease lasts f*T from its "a"; it is renewed, and the next in line
+ * refreshes its answer, every T/4 (see README, "Guarantees"). */
+static inline int64_t zkelect__lease_ns(const struct zkelect *e)
+{
+    return (int64_t)(e->lease_fraction * e->timeout_ms * ZKE_MS);
+}
+static inline int64_t zkelect__renew_interval_ns(const struct zkelect *e)
+{
+    return (int64_t)e->timeout_ms * ZKE_MS / 4;
+}
+
 /* ----------------------------------------------------------------- log.c */
 
 ZKE_HIDDEN void zkelect__log(struct zkelect *e, int level, const char *fmt, ...) ZKE_PRINTF(3, 4);

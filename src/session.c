@@ -222,7 +222,7 @@ static void check_lease(struct zkelect *e, int64_t now)
     if (!atomic_load(&e->leading)) {
         if (on_standby(e) && now >= e->next_renew_ns) {
             zkelect__renew(e);
-            e->next_renew_ns = now + (int64_t)e->timeout_ms * ZKE_MS / 4;
+            e->next_renew_ns = now + zkelect__renew_interval_ns(e);
         }
         return;
     }
@@ -240,7 +240,7 @@ static void check_lease(struct zkelect *e, int64_t now)
          * re-checks the node anyway. Either way the next renewal is T/4 on. */
         if (zkelect__session_ready(e))
             zkelect__renew(e);
-        e->next_renew_ns = now + (int64_t)e->timeout_ms * ZKE_MS / 4;
+        e->next_renew_ns = now + zkelect__renew_interval_ns(e);
     }
 }
 
