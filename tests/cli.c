@@ -205,11 +205,26 @@ static pid_t read_pid(const char *path)
     return pid;
 }
 
+/* Gone, or a zombie: an orphan is reaped by whatever adopted it, which may
+ * take its time, but it runs no more. */
+static bool is_dead(pid_t pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;
+    bool read = fgets(stat, sizeof stat, f) != NULL;
+    fclose(f);
+    const char *state = read ? strrchr(stat, ')') : NULL;
+    return !read || (state && (state[2] == 'Z' || state[2] == 'X'));
+}
+
 static bool wait_dead(pid_t pid, int timeout_ms)
 {
     int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
     do {
-        if (kill(pid, 0) < 0 && errno == ESRCH)
+        if (is_dead(pid))
             return true;
         poll_pause();
     } while (mono_ns() < deadline);
