@@ -40,6 +40,14 @@
  *   not call zkelect functions on the same handle.
  * - Handles share nothing: no global state, no init function. Different
  *   handles may be used from different threads freely.
+ * - Manual dispatch (zkelect_set_dispatch_mode(), ZKELECT_DISPATCH_MANUAL)
+ *   removes the dispatch thread: callbacks then run only inside
+ *   zkelect_dispatch() and zkelect_destroy(), on the thread that calls them,
+ *   for hosts with their own event loop. The rules above hold with "the
+ *   dispatch thread" read as "the thread inside zkelect_dispatch()". The
+ *   keeper thread still enforces the lease, so zkelect_is_leader() turns 0 at
+ *   the deadline even if the loop never dispatches. The log function is not
+ *   an event callback: it may still be called from any thread.
  *
  * ================================================================== Guarantees
  *
@@ -370,6 +378,54 @@ ZKELECT_EXPORT int zkelect_set_observer(zkelect_t *e, int observer);
 
 /* Set the callback (NULL: no callback). Before zkelect_start() only. */
 ZKELECT_EXPORT int zkelect_set_callback(zkelect_t *e, zkelect_callback_fn cb, void *userdata);
+
+/* ============================================================ Dispatch modes */
+
+typedef enum zkelect_dispatch_mode {
+    /* Default: callbacks run on the handle's own dispatch thread. */
+    ZKELECT_DISPATCH_THREAD = 0,
+    /* No dispatch thread: events wait in the handle's queue until the host
+     * calls zkelect_dispatch(), and zkelect_fd() becomes readable while any
+     * wait there. For hosts with an event loop (poll, epoll, libevent, libuv). */
+    ZKELECT_DISPATCH_MANUAL = 1
+} zkelect_dispatch_mode_t;
+
+/*
+ * Choose where callbacks run, before zkelect_start(). In manual mode:
+ * - Events keep their order; none is lost, duplicated or merged.
+ * - A resign or leave deletes the node only after zkelect_dispatch() has run
+ *   its REVOKED callback (as the thread mode deletes it only once the
+ *   callback returned), so a loop must keep dispatching for a resigned
+ *   leader's successor to be elected.
+ * - zkelect_destroy() called outside a callback runs what is still queued,
+ *   REVOKED(closed) last if leading, on the calling thread before it returns.
+ *   Called from a callback it returns at once, and the zkelect_dispatch()
+ *   running that callback delivers the rest, frees the handle and returns.
+ * Returns ZKELECT_OK, ZKELECT_EINVAL (NULL handle, unknown mode),
+ * ZKELECT_ESTATE (started), ZKELECT_ESYS (no eventfd could be created).
+ */
+ZKELECT_EXPORT int zkelect_set_dispatch_mode(zkelect_t *e, int mode);
+
+/*
+ * The file descriptor to watch for readability in manual mode: readable
+ * exactly while events are waiting for zkelect_dispatch(), level-triggered,
+ * and quiet otherwise (lease renewals and other internal work never wake it).
+ * Owned by the handle: do not read, write or close it; it stays the same from
+ * zkelect_set_dispatch_mode() until zkelect_destroy(). Returns ZKELECT_OK,
+ * ZKELECT_EINVAL (NULL), ZKELECT_ESTATE (not in manual mode; *fd is -1).
+ */
+ZKELECT_EXPORT int zkelect_fd(zkelect_t *e, int *fd);
+
+/*
+ * Manual mode: run, on the calling thread, the callbacks of the events that
+ * were waiting when it was called, in order, and return. Events queued by
+ * those callbacks (a resign, say) wait for the next call, and make the fd
+ * readable again. Never blocks on ZooKeeper. *dispatched (may be NULL) gets
+ * the number of callbacks run. Returns ZKELECT_OK, ZKELECT_EINVAL (NULL
+ * handle), ZKELECT_ESTATE (not in manual mode, or called from a callback or
+ * while another thread is dispatching the same handle).
+ */
+ZKELECT_EXPORT int zkelect_dispatch(zkelect_t *e, unsigned *dispatched);
 
 /* Names for logs: "ELECTED", "resigned", ... Never NULL. */
 ZKELECT_EXPORT const char *zkelect_event_name(int type);

@@ -1,10 +1,28 @@
 /* events.c - the event queue and the dispatch thread, the one path by which
- * user callbacks run. */
+ * user callbacks run (manual dispatch, dispatch.c, drains the same queue). */
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Manual dispatch: the event fd is readable exactly while the queue holds
+ * something, so a host loop wakes only when there is work. Lock held. */
+static void event_fd_raise(struct zkelect *e)
+{
+    uint64_t one = 1;
+    if (e->event_fd >= 0 && write(e->event_fd, &one, sizeof one) != (ssize_t)sizeof one)
+        zkelect__log(e, ZKELECT_LOG_ERROR, "could not signal the event fd: the next event wakes the loop");
+}
+
+static void event_fd_clear(struct zkelect *e)
+{
+    uint64_t count;
+    /* EAGAIN only means it was not raised: nothing to clear. */
+    if (e->event_fd >= 0)
+        (void)!read(e->event_fd, &count, sizeof count);
+}
 
 void zkelect__queue_item(struct zkelect *e, zke_item_t *item)
 {
@@ -14,7 +32,23 @@ void zkelect__queue_item(struct zkelect *e, zke_item_t *item)
     else
         e->queue_head = item;
     e->queue_tail = item;
+    if (e->queue_len++ == 0)
+        event_fd_raise(e);
     pthread_cond_signal(&e->queue_cond);
+}
+
+zke_item_t *zkelect__queue_take(struct zkelect *e)
+{
+    zke_item_t *item = e->queue_head;
+    if (!item)
+        return NULL;
+    e->queue_head = item->next;
+    e->queue_len--;
+    if (!e->queue_head) {
+        e->queue_tail = NULL;
+        event_fd_clear(e);
+    }
+    return item;
 }
 
 zke_item_t *zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error,
@@ -74,7 +108,7 @@ void zkelect__queue_leader(struct zkelect *e, const char *data, int len, int64_t
     item->ev.leader_data_len = id_len + 1 < n ? n - id_len - 1 : 0;
 }
 
-static void free_item(zke_item_t *item)
+void zkelect__item_free(zke_item_t *item)
 {
     free(item->text);
     free(item->leader);
@@ -84,16 +118,15 @@ static void free_item(zke_item_t *item)
 
 void zkelect__queue_free_all(struct zkelect *e)
 {
-    while (e->queue_head) {
-        zke_item_t *item = e->queue_head;
-        e->queue_head = item->next;
-        free_item(item);
-    }
-    e->queue_tail = NULL;
+    zke_item_t *item;
+    while ((item = zkelect__queue_take(e)))
+        zkelect__item_free(item);
 }
 
 bool zkelect__on_dispatch_thread(const struct zkelect *e)
 {
+    if (e->manual_dispatch)
+        return e->dispatching && pthread_equal(pthread_self(), e->dispatcher);
     return e->started && pthread_equal(pthread_self(), e->dispatch_thread);
 }
 
@@ -105,16 +138,12 @@ static zke_item_t *pop(struct zkelect *e)
             return NULL;
         pthread_cond_wait(&e->queue_cond, &e->lock);
     }
-    zke_item_t *item = e->queue_head;
-    e->queue_head = item->next;
-    if (!e->queue_head)
-        e->queue_tail = NULL;
-    return item;
+    return zkelect__queue_take(e);
 }
 
 /* The node of a resigned term is deleted only now, after its REVOKED callback
  * returned: the host has stopped before any successor can be elected. */
-static void release(struct zkelect *e, zke_item_t *item)
+void zkelect__release(struct zkelect *e, const zke_item_t *item)
 {
     if (e->stopping)
         return;
@@ -134,22 +163,31 @@ void *zkelect__dispatch_main(void *arg)
         zke_item_t *item = pop(e);
         if (!item || item->kind == ZKE_ITEM_TEARDOWN) {
             if (item)
-                free_item(item);
+                zkelect__item_free(item);
             pthread_mutex_unlock(&e->lock);
-            zkelect__teardown(e);
+            if (zkelect__teardown(e)) {
+                /* Destroyed from a callback: nobody waits to join us. */
+                pthread_detach(pthread_self());
+                zkelect__free(e);
+            }
             return NULL;
         }
         if (item->kind == ZKE_ITEM_RELEASE) {
-            release(e, item);
-            free_item(item);
+            zkelect__release(e, item);
+            zkelect__item_free(item);
             continue;
         }
-        zkelect_callback_fn cb = e->cb;
-        pthread_mutex_unlock(&e->lock);
-        if (cb)
-            cb(e, &item->ev, e->cb_userdata);
-        zkelect__set_log_owner(e);
-        free_item(item);
-        pthread_mutex_lock(&e->lock);
+        zkelect__deliver(e, item);
+        zkelect__item_free(item);
     }
+}
+
+void zkelect__deliver(struct zkelect *e, const zke_item_t *item)
+{
+    zkelect_callback_fn cb = e->cb;
+    pthread_mutex_unlock(&e->lock);
+    if (cb)
+        cb(e, &item->ev, e->cb_userdata);
+    zkelect__set_log_owner(e);
+    pthread_mutex_lock(&e->lock);
 }

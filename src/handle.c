@@ -100,6 +100,7 @@ int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path
     e->own_seq = -1;
     e->own_czxid = -1;
     e->leader_czxid = -1;
+    e->event_fd = -1;
     e->ops.next = e->ops.prev = &e->ops;
     e->acl = ZOO_OPEN_ACL_UNSAFE;
     atomic_init(&e->leading, false);
@@ -275,6 +276,10 @@ static void queue_teardown(struct zkelect *e, zke_item_t *item)
 
 static void finish_dispatch(struct zkelect *e)
 {
+    if (e->manual_dispatch) {
+        zkelect__teardown(e);
+        return;
+    }
     zke_item_t *item = calloc(1, sizeof *item);
     pthread_mutex_lock(&e->lock);
     queue_teardown(e, item);
@@ -297,7 +302,7 @@ int zkelect_start(zkelect_t *e)
     pthread_mutex_unlock(&e->lock);
 
     int rc;
-    if (pthread_create(&e->dispatch_thread, NULL, zkelect__dispatch_main, e) != 0) {
+    if (!e->manual_dispatch && pthread_create(&e->dispatch_thread, NULL, zkelect__dispatch_main, e) != 0) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the dispatch thread");
         pthread_mutex_lock(&e->lock);
         e->started = false;
@@ -459,7 +464,7 @@ static void drain_requests(struct zkelect *e)
     }
 }
 
-void zkelect__teardown(struct zkelect *e)
+bool zkelect__teardown(struct zkelect *e)
 {
     pthread_mutex_lock(&e->lock);
     e->stopping = true;
@@ -483,10 +488,7 @@ void zkelect__teardown(struct zkelect *e)
     zkelect__queue_free_all(e);
     bool deferred = e->destroy_deferred;
     pthread_mutex_unlock(&e->lock);
-    if (deferred) {
-        pthread_detach(pthread_self());
-        zkelect__free(e);
-    }
+    return deferred;
 }
 
 void zkelect__free(struct zkelect *e)
@@ -503,6 +505,8 @@ void zkelect__free(struct zkelect *e)
     pthread_cond_destroy(&e->keeper_cond);
     pthread_cond_destroy(&e->state_cond);
     pthread_mutex_destroy(&e->lock);
+    if (e->event_fd >= 0)
+        close(e->event_fd);
     free(e->auth_scheme);
     free(e->auth_credential);
     free(e->hosts);
@@ -537,6 +541,14 @@ void zkelect_destroy(zkelect_t *e)
     pthread_cond_broadcast(&e->state_cond);
     pthread_cond_signal(&e->keeper_cond);
     e->destroy_deferred = zkelect__on_dispatch_thread(e);
+    if (e->manual_dispatch) {
+        free(item);
+        if (e->destroy_deferred)
+            pthread_mutex_unlock(&e->lock); /* zkelect_dispatch() finishes it */
+        else
+            (void)zkelect__manual_destroy(e);
+        return;
+    }
     queue_teardown(e, item);
     bool deferred = e->destroy_deferred;
     pthread_mutex_unlock(&e->lock);

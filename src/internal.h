@@ -226,6 +226,13 @@ struct zkelect {
     pthread_t dispatch_thread;
     pthread_t keeper_thread;
     zke_item_t *queue_head, *queue_tail;
+    size_t queue_len;
+
+    /* manual dispatch (dispatch.c) */
+    bool manual_dispatch;       /* no dispatch thread: the host calls zkelect_dispatch() */
+    int event_fd;               /* eventfd, readable while the queue holds items; -1 in thread mode */
+    bool dispatching;           /* a thread is inside zkelect_dispatch() or a manual destroy */
+    pthread_t dispatcher;       /* that thread */
 };
 
 /* The lease lasts f*T from its "a"; it is renewed, and the next in line
@@ -258,8 +265,25 @@ ZKE_HIDDEN void zkelect__queue_item(struct zkelect *e, zke_item_t *item);
 /* Queue LEADER: id NULL for nobody, else the leader's node data (id, NUL, payload). */
 ZKE_HIDDEN void zkelect__queue_leader(struct zkelect *e, const char *data, int len, int64_t czxid, int32_t seq);
 ZKE_HIDDEN void zkelect__queue_free_all(struct zkelect *e);
+/* The first item, or NULL; clears the event fd when the queue empties. Lock held. */
+ZKE_HIDDEN zke_item_t *zkelect__queue_take(struct zkelect *e);
+ZKE_HIDDEN void zkelect__item_free(zke_item_t *item);
+/* Run the callback for an EVENT item: lock held on entry and on return,
+ * released while the callback runs. */
+ZKE_HIDDEN void zkelect__deliver(struct zkelect *e, const zke_item_t *item);
+/* A RELEASE item: delete the resigned node and rejoin. Lock held. */
+ZKE_HIDDEN void zkelect__release(struct zkelect *e, const zke_item_t *item);
 ZKE_HIDDEN void *zkelect__dispatch_main(void *arg);
+/* The calling thread is the one that runs this handle's callbacks now. Lock held. */
 ZKE_HIDDEN bool zkelect__on_dispatch_thread(const struct zkelect *e);
+
+/* -------------------------------------------------------------- dispatch.c */
+
+/* Manual dispatch: run every queued item on the calling thread, then tear the
+ * handle down and free it (zkelect_destroy() outside a callback, or after
+ * the callback that called it). Lock held on entry, released on return.
+ * Returns the number of callbacks run. */
+ZKE_HIDDEN unsigned zkelect__manual_destroy(struct zkelect *e);
 
 /* ---------------------------------------------------------------- election.c */
 
@@ -333,7 +357,8 @@ ZKE_HIDDEN bool zkelect__session_ready(const struct zkelect *e);
 
 /* ---------------------------------------------------------------- handle.c */
 
-ZKE_HIDDEN void zkelect__teardown(struct zkelect *e);
+/* Returns true if the destroy was called from a callback (deferred). */
+ZKE_HIDDEN bool zkelect__teardown(struct zkelect *e);
 ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
 ZKE_HIDDEN void zkelect__free(struct zkelect *e);
 
