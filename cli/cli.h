@@ -29,6 +29,7 @@ typedef struct cli_options {
     double grace_s;
     bool grace_given;
     int policy;
+    int format;      /* ZKELECT_FORMAT_* */
     int on_exit;
     double connect_timeout_s;
     bool json;

@@ -23,6 +23,8 @@ static int configure(const cli_options_t *opt, bool observer, zkelect_callback_f
     if (rc == ZKELECT_OK && !observer)
         rc = zkelect_set_disconnect_policy(e, opt->policy == CLI_POLICY_LEASE ? ZKELECT_POLICY_LEASE
                                                                               : ZKELECT_POLICY_STRICT);
+    if (rc == ZKELECT_OK)
+        rc = zkelect_set_format(e, opt->format);
     if (rc == ZKELECT_OK && opt->data)
         rc = zkelect_set_data(e, opt->data, strlen(opt->data));
     if (rc == ZKELECT_OK && opt->auth[0]) {

@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_ID, OPT_DATA, OPT_TIMEOUT, OPT_GRACE, OPT_POLICY, OPT_ON_EXIT, OPT_CONNECT,
-       OPT_JSON, OPT_COUNT, OPT_AUTH_FILE };
+       OPT_JSON, OPT_COUNT, OPT_AUTH_FILE, OPT_FORMAT };
 
 static const struct option long_options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -29,6 +29,7 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"count", required_argument, NULL, OPT_COUNT},
     {"auth-file", required_argument, NULL, OPT_AUTH_FILE},
+    {"format", required_argument, NULL, OPT_FORMAT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -42,6 +43,9 @@ void cli_usage(const char *subcommand, bool to_stdout)
                          "  --connect-timeout SEC    give up if no session within SEC seconds (default 10)\n"
                          "  --auth-file FILE         credentials, \"SCHEME:CREDENTIAL\" on its first line\n"
                          "                           (e.g. digest:user:password); kept out of the process list\n"
+                         "  --format native|curator|kazoo\n"
+                         "                           node format: zkelect's (default), Curator LeaderLatch's\n"
+                         "                           or kazoo Election's, to share the election with them\n"
                          "  -v, --verbose            more log lines on stderr (twice: debug)\n"
                          "  -h, --help               this help\n";
     if (strcmp(subcommand, "run") == 0) {
@@ -190,6 +194,16 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
             return bad(sub, "--policy '%s': expected strict or lease", arg);
         o->policy = strcmp(arg, "strict") == 0 ? CLI_POLICY_STRICT : CLI_POLICY_LEASE;
         break;
+    case OPT_FORMAT:
+        if (strcmp(arg, "native") == 0)
+            o->format = ZKELECT_FORMAT_NATIVE;
+        else if (strcmp(arg, "curator") == 0)
+            o->format = ZKELECT_FORMAT_CURATOR;
+        else if (strcmp(arg, "kazoo") == 0)
+            o->format = ZKELECT_FORMAT_KAZOO;
+        else
+            return bad(sub, "--format '%s': expected native, curator or kazoo", arg);
+        break;
     case OPT_ON_EXIT:
         if (strcmp(arg, "resign") != 0 && strcmp(arg, "exit") != 0)
             return bad(sub, "--on-exit '%s': expected resign or exit", arg);
@@ -228,6 +242,8 @@ static int check_required(const char *sub, cli_options_t *o, int argc, char **ar
     if (!o->path)
         return bad(sub, "%s", "--path PATH is required");
     bool run = strcmp(sub, "run") == 0;
+    if (o->data && o->format != ZKELECT_FORMAT_NATIVE)
+        return bad(sub, "%s", "--data cannot be used with --format curator or kazoo: their nodes hold only the id");
     if (run && optind >= argc)
         return bad(sub, "%s", "no command to run: add -- CMD [ARGS...]");
     if (!run && optind < argc)

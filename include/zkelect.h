@@ -376,6 +376,39 @@ typedef void (*zkelect_callback_fn)(zkelect_t *e, const zkelect_event_t *ev, voi
  */
 ZKELECT_EXPORT int zkelect_set_observer(zkelect_t *e, int observer);
 
+/* How the participant's znode is named and ordered, and what it holds. */
+typedef enum zkelect_format {
+    /* Default: "zke_<32 hex token>_<seq>", data "<id>" or "<id>\0<data>";
+     * only such nodes count; line order by sequence number, right across the
+     * wrap of the server's 32-bit counter. */
+    ZKELECT_FORMAT_NATIVE = 0,
+    /* Apache Curator's LeaderLatch (5.x): "_c_<uuid>-latch-<seq>", data the
+     * id alone; nodes ending in "latch-<seq>" count, ordered as Curator
+     * orders them (the sequence text compared as a string). */
+    ZKELECT_FORMAT_CURATOR = 1,
+    /* kazoo's Election and Lock (Python): "<32 hex>__lock__<seq>", data the id
+     * alone; nodes ending in "__lock__<seq>" count, ordered as kazoo orders
+     * them. */
+    ZKELECT_FORMAT_KAZOO = 2
+} zkelect_format_t;
+
+/*
+ * Share an election with another client library, before zkelect_start():
+ * with ZKELECT_FORMAT_CURATOR the participant is a normal contender to
+ * Curator's LeaderLatch on the same path (LeaderLatch.getParticipants() and
+ * getLeader() list it by its id), and with ZKELECT_FORMAT_KAZOO to kazoo's
+ * Election (contenders() lists it). The line order, the predecessor watch,
+ * the lease, the epochs and every event work as in the native format. Every
+ * zkelect participant, observer and `zkelect` command on that path must use
+ * the same format; Curator and kazoo cannot share one path (each orders the
+ * other's nodes wrongly). These formats keep only the id in the node, so a
+ * payload (zkelect_set_data()) is refused with ZKELECT_EINVAL, and so is a
+ * format other than native after a payload was set. See docs/FORMATS.md.
+ * Returns ZKELECT_OK, ZKELECT_EINVAL (NULL, unknown format, payload set),
+ * ZKELECT_ESTATE (started).
+ */
+ZKELECT_EXPORT int zkelect_set_format(zkelect_t *e, int format);
+
 /* Set the callback (NULL: no callback). Before zkelect_start() only. */
 ZKELECT_EXPORT int zkelect_set_callback(zkelect_t *e, zkelect_callback_fn cb, void *userdata);
 

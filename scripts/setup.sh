@@ -9,7 +9,7 @@ ZKELECT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # (a Java program); nothing is downloaded from anywhere else.
 ZKELECT_BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config autoconf-archive
                         libzookeeper-mt-dev zookeeper default-jre-headless procps)
-ZKELECT_TEST_PACKAGES=(libcunit1-dev libevent-dev jq clang libclang-rt-14-dev valgrind cppcheck clang-tidy
+ZKELECT_TEST_PACKAGES=(libcunit1-dev libevent-dev libcurator-recipes-java default-jdk-headless python3-kazoo jq clang libclang-rt-14-dev valgrind cppcheck clang-tidy
                        debhelper lintian abigail-tools rpm)
 
 as_root() {

@@ -181,7 +181,7 @@ static bool adopt_node(struct zkelect *e, const char *path, int64_t czxid)
     name = name ? name + 1 : path;
     char *own_path = child_path(e, name);
     char *own_name = strdup(name);
-    if (!own_path || !own_name || !zkelect__parse_name(name, &e->own_seq, NULL, NULL)) {
+    if (!own_path || !own_name || !zkelect__parse_child(e->format, name, &e->own_seq)) {
         free(own_path);
         free(own_name);
         return false;
@@ -542,7 +542,13 @@ static void note_stranger(struct zkelect *e, const char *name)
         zkelect__log(e, ZKELECT_LOG_WARN, "more than 1024 foreign children in %s; no longer naming each", e->path);
         return;
     }
-    zkelect__log(e, ZKELECT_LOG_WARN, "ignoring %s/%s: not a zkelect contender", e->path, name);
+    if (e->format == ZKELECT_FORMAT_CURATOR)
+        zkelect__log(e, ZKELECT_LOG_WARN,
+                     "ignoring %s/%s: not a LeaderLatch node (Curator counts every child: it may disagree about the leader)",
+                     e->path, name);
+    else
+        zkelect__log(e, ZKELECT_LOG_WARN, "ignoring %s/%s: not a contender in the %s format", e->path, name,
+                     zkelect__format_name(e->format));
     zkelect__strset_add(&e->strangers, name);
 }
 
@@ -557,12 +563,12 @@ static void evaluate(struct zkelect *e, const struct String_vector *names, int64
     for (int i = 0; i < names->count; i++) {
         const char *name = names->data[i];
         int32_t seq;
-        if (!zkelect__parse_name(name, &seq, NULL, NULL))
+        if (!zkelect__parse_child(e->format, name, &seq))
             note_stranger(e, name);
         else if (!zkelect__strset_has(&e->impostors, name))
             children[n++] = (zke_child_t){.name = name, .seq = seq};
     }
-    zkelect__order_children(children, n);
+    zkelect__order_children_as(e->format, children, n);
     size_t self = n;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(children[i].name, e->own_name) == 0) {
@@ -603,7 +609,7 @@ static void evaluate(struct zkelect *e, const struct String_vector *names, int64
 static void find_own(struct zkelect *e, const struct String_vector *names)
 {
     for (int i = 0; i < names->count; i++) {
-        if (zkelect__name_has_token(names->data[i], e->token)) {
+        if (zkelect__name_has_token_as(e->format, names->data[i], e->token)) {
             char *path = child_path(e, names->data[i]);
             /* The czxid is learned by the ownership check that follows. */
             bool adopted = path && adopt_node(e, path, -1);
@@ -799,8 +805,10 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
 
 static void create_node(struct zkelect *e)
 {
+    char prefix[ZKE_PREFIX_MAX];
     char *prefix_path;
-    if (asprintf(&prefix_path, "%s/" ZKE_NODE_PREFIX "%s_", e->path, e->token) < 0) {
+    if (zkelect__node_prefix(e->format, e->token, prefix, sizeof prefix) != ZKELECT_OK ||
+        asprintf(&prefix_path, "%s/%s", e->path, prefix) < 0) {
         zkelect__retry_later(e);
         return;
     }

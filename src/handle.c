@@ -153,9 +153,39 @@ int zkelect_set_session_timeout(zkelect_t *e, int timeout_ms)
     return ZKELECT_OK;
 }
 
+/* Curator and kazoo store the id alone as the node data: no room for more. */
+static int payload_fits_format(struct zkelect *e, int format, size_t data_len, const char *what)
+{
+    if (format == ZKELECT_FORMAT_NATIVE || data_len == 0)
+        return ZKELECT_OK;
+    zkelect__log(e, ZKELECT_LOG_ERROR, "%s: the %s format stores only the participant id as node data", what,
+                 zkelect__format_name(format));
+    return ZKELECT_EINVAL;
+}
+
+int zkelect_set_format(zkelect_t *e, int format)
+{
+    int rc = configurable(e, "zkelect_set_format");
+    if (rc)
+        return rc;
+    if (format != ZKELECT_FORMAT_NATIVE && format != ZKELECT_FORMAT_CURATOR && format != ZKELECT_FORMAT_KAZOO) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "unknown node format %d", format);
+        return ZKELECT_EINVAL;
+    }
+    size_t id_len = strlen(e->id);
+    rc = payload_fits_format(e, format, e->payload_len - id_len, "zkelect_set_format");
+    if (rc)
+        return rc;
+    e->format = format;
+    return ZKELECT_OK;
+}
+
 int zkelect_set_data(zkelect_t *e, const void *data, size_t len)
 {
     int rc = configurable(e, "zkelect_set_data");
+    if (rc)
+        return rc;
+    rc = payload_fits_format(e, e->format, len, "zkelect_set_data");
     if (rc)
         return rc;
     if (len && !data) {

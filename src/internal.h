@@ -48,6 +48,19 @@ ZKE_HIDDEN bool zkelect__name_has_token(const char *name, const char *token);
 /* Serial-number order of two sequence numbers (RFC 1982 style): true if a
  * comes before b, assuming they are less than 2^31 apart. */
 ZKE_HIDDEN bool zkelect__seq_before(int32_t a, int32_t b);
+ZKE_HIDDEN const char *zkelect__format_name(int format);
+/* The longest node name prefix of any format (Curator's is 47 bytes). */
+#define ZKE_PREFIX_MAX 64
+/* Parse a child name as a contender of the given ZKELECT_FORMAT_*; false if
+ * that format does not count it. */
+ZKE_HIDDEN bool zkelect__parse_child(int format, const char *name, int32_t *seq);
+/* The name, up to the sequence number the server appends, of a node of ours. */
+ZKE_HIDDEN int zkelect__node_prefix(int format, const char *token, char *buf, size_t len);
+/* True if name is a contender of this format created with this token. */
+ZKE_HIDDEN bool zkelect__name_has_token_as(int format, const char *name, const char *token);
+/* Line order as the format's own clients see it: zkelect's (below) for
+ * native nodes, the sequence text compared as a string for Curator and kazoo. */
+ZKE_HIDDEN void zkelect__order_children_as(int format, zke_child_t *children, size_t count);
 /* Put children in line order. The live sequence numbers occupy an arc of
  * the 32-bit circle much shorter than half of it, so the first in line is the
  * one after the widest gap; this stays right when the counter wraps. */
@@ -144,6 +157,7 @@ struct zkelect {
     void *log_userdata;
     int log_level;
     bool observer;              /* follows the election without a node */
+    int format;                 /* ZKELECT_FORMAT_*: node names, order and data */
     bool left;                  /* zkelect_leave(): never join again */
     char *auth_scheme;          /* NULL: no credentials */
     char *auth_credential;

@@ -131,3 +131,108 @@ void zkelect__order_children(zke_child_t *children, size_t count)
     reverse(children, first, count);
     reverse(children, 0, count);
 }
+
+/* ------------------------------------------------------ other clients' formats
+ *
+ * Curator's LeaderLatch names its nodes "_c_<uuid36>-latch-<seq>" and orders
+ * every child by the text after the last "latch-", compared as a string;
+ * kazoo's Election (a Lock) names them "<32 hex>__lock__<seq>" and counts
+ * only children that end in "__lock__" and ten digits (or '-' and ten),
+ * ordered by that text as a string. Both store the participant id, alone,
+ * as the node data. A guest must use the host's name, order and data to be
+ * seen as a normal contender (see docs/FORMATS.md). */
+
+const char *zkelect__format_name(int format)
+{
+    switch (format) {
+    case ZKELECT_FORMAT_CURATOR:
+        return "Curator LeaderLatch";
+    case ZKELECT_FORMAT_KAZOO:
+        return "kazoo";
+    default:
+        return "zkelect";
+    }
+}
+
+static const char *after_last(const char *name, const char *mark)
+{
+    const char *found = NULL;
+    for (const char *p = strstr(name, mark); p; p = strstr(p + 1, mark))
+        found = p;
+    return found ? found + strlen(mark) : NULL;
+}
+
+static bool parse_kazoo_seq(const char *text, int32_t *seq)
+{
+    /* kazoo's pattern is "-?\d{10}$": the server's "-000000005" is not a
+     * contender for kazoo, so it is not one for us either. */
+    size_t digits = strlen(text) - (text[0] == '-');
+    return digits == 10 && parse_seq(text, seq);
+}
+
+bool zkelect__parse_child(int format, const char *name, int32_t *seq)
+{
+    int32_t value;
+    const char *suffix;
+    bool ok;
+    switch (format) {
+    case ZKELECT_FORMAT_CURATOR:
+        suffix = after_last(name, "latch-");
+        ok = suffix && parse_seq(suffix, &value);
+        break;
+    case ZKELECT_FORMAT_KAZOO:
+        suffix = after_last(name, "__lock__");
+        ok = suffix && parse_kazoo_seq(suffix, &value);
+        break;
+    default:
+        ok = zkelect__parse_name(name, &value, NULL, NULL);
+        break;
+    }
+    if (ok && seq)
+        *seq = value;
+    return ok;
+}
+
+int zkelect__node_prefix(int format, const char *token, char *buf, size_t len)
+{
+    int n;
+    switch (format) {
+    case ZKELECT_FORMAT_CURATOR:
+        /* Curator's "protection": "_c_", a canonical lowercase UUID, "-". */
+        n = snprintf(buf, len, "_c_%.8s-%.4s-%.4s-%.4s-%.12s-latch-", token, token + 8, token + 12, token + 16,
+                     token + 20);
+        break;
+    case ZKELECT_FORMAT_KAZOO:
+        n = snprintf(buf, len, "%s__lock__", token);
+        break;
+    default:
+        n = snprintf(buf, len, ZKE_NODE_PREFIX "%s_", token);
+        break;
+    }
+    return n > 0 && (size_t)n < len ? ZKELECT_OK : ZKELECT_ERANGE;
+}
+
+bool zkelect__name_has_token_as(int format, const char *name, const char *token)
+{
+    char prefix[ZKE_PREFIX_MAX];
+    return zkelect__node_prefix(format, token, prefix, sizeof prefix) == ZKELECT_OK &&
+           strncmp(name, prefix, strlen(prefix)) == 0 && zkelect__parse_child(format, name, NULL);
+}
+
+static int compare_as_text(const void *pa, const void *pb)
+{
+    const zke_child_t *a = pa, *b = pb;
+    char ta[16], tb[16];
+    snprintf(ta, sizeof ta, "%010d", (int)a->seq);
+    snprintf(tb, sizeof tb, "%010d", (int)b->seq);
+    int c = strcmp(ta, tb);
+    return c ? c : strcmp(a->name, b->name);
+}
+
+void zkelect__order_children_as(int format, zke_child_t *children, size_t count)
+{
+    if (format == ZKELECT_FORMAT_NATIVE)
+        zkelect__order_children(children, count);
+    else if (count > 1)
+        qsort(children, count, sizeof *children, compare_as_text);
+}

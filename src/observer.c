@@ -31,7 +31,7 @@ static void report(struct zkelect *e, const char *data, int len, const struct St
     e->leader_czxid = czxid;
     int32_t seq = -1;
     if (data)
-        zkelect__parse_name(e->line[e->line_pos], &seq, NULL, NULL);
+        zkelect__parse_child(e->format, e->line[e->line_pos], &seq);
     zkelect__queue_leader(e, data, len, czxid, seq);
     e->phase = ZKE_WATCHING;
 }
@@ -110,10 +110,10 @@ static bool keep_line(struct zkelect *e, const struct String_vector *names)
     size_t n = 0;
     for (int i = 0; i < names->count; i++) {
         int32_t seq;
-        if (zkelect__parse_name(names->data[i], &seq, NULL, NULL))
+        if (zkelect__parse_child(e->format, names->data[i], &seq))
             order[n++] = (zke_child_t){.name = names->data[i], .seq = seq};
     }
-    zkelect__order_children(order, n);
+    zkelect__order_children_as(e->format, order, n);
     e->line = calloc(n ? n : 1, sizeof *e->line);
     bool ok = e->line != NULL;
     for (size_t i = 0; ok && i < n; i++)

@@ -168,10 +168,10 @@ static int reader_open(line_reader_t *r, struct zkelect *e, const char *what)
     }
     for (int i = 0; i < r->names.count; i++) {
         int32_t seq;
-        if (zkelect__parse_name(r->names.data[i], &seq, NULL, NULL))
+        if (zkelect__parse_child(r->e->format, r->names.data[i], &seq))
             r->order[r->count++] = (zke_child_t){.name = r->names.data[i], .seq = seq};
     }
-    zkelect__order_children(r->order, r->count);
+    zkelect__order_children_as(r->e->format, r->order, r->count);
     return ZKELECT_OK;
 }
 
@@ -188,8 +188,9 @@ static void reader_close(line_reader_t *r)
  * contender (persistent). */
 static int read_child(line_reader_t *r, const char *name, char *buf, int *len, struct Stat *stat)
 {
-    char path[ZKELECT_PATH_MAX + ZKE_NAME_MAX + 2];
-    snprintf(path, sizeof path, "%s/%s", r->e->path, name);
+    char path[ZKELECT_PATH_MAX + 1024];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", r->e->path, name) >= sizeof path)
+        return ZKELECT_ENOLEADER; /* a name no client of ours would create */
     int zrc = zoo_get(r->zh, path, 0, buf, len, stat);
     if (zrc == ZNONODE || (zrc == ZOK && stat->ephemeralOwner == 0))
         return ZKELECT_ENOLEADER;
@@ -231,7 +232,7 @@ int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len)
     return rc;
 }
 
-static int fill_participant(zkelect_participant_t *p, const char *name, const char *data, int len,
+static int fill_participant(zkelect_participant_t *p, int format, const char *name, const char *data, int len,
                             const struct Stat *stat)
 {
     size_t n = len < 0 ? 0 : (size_t)len;
@@ -244,7 +245,7 @@ static int fill_participant(zkelect_participant_t *p, const char *name, const ch
         if (p->data)
             memcpy(p->data, data + id_len + 1, p->data_len);
     }
-    zkelect__parse_name(name, &p->sequence, NULL, NULL);
+    zkelect__parse_child(format, name, &p->sequence);
     p->session_id = stat->ephemeralOwner;
     p->czxid = stat->czxid;
     p->ctime_ms = stat->ctime;
@@ -276,7 +277,7 @@ int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *cou
         rc = read;
         if (rc == ZKELECT_OK) {
             zkelect_participant_t *p = &out[n++];
-            rc = fill_participant(p, r.order[i].name, buf, len, &stat);
+            rc = fill_participant(p, e->format, r.order[i].name, buf, len, &stat);
             p->is_leader = n == 1;
             p->is_self = r.own_name && strcmp(r.own_name, r.order[i].name) == 0;
         }

@@ -553,6 +553,8 @@ static void test_bad_command_lines(void)
         {"run --zk H --path /x --session-timeout 50 -- true", 2, "--session-timeout '50'"},
         {"run --zk H --path /x --policy maybe -- true", 2, "--policy 'maybe'"},
         {"run --zk H --path /x --on-exit retry -- true", 2, "--on-exit 'retry'"},
+        {"status --zk H --path /x --format zookeeper", 2, "--format 'zookeeper'"},
+        {"run --zk H --path /x --format kazoo --data 10.0.0.1 -- true", 2, "--data cannot be used with --format"},
         {"run --zk H --path /x --json -- true", 2, "'--json' does not apply"},
         {"status --zk H --path /x --grace 1", 2, "'--grace' does not apply"},
         {"status --zk H --path /x extra", 2, "unexpected argument 'extra'"},

@@ -10,8 +10,42 @@
 
 #define MAX_CHILDREN 512
 
+/* Curator and kazoo names: what parses ends in what the server prints, and
+ * the host's order is a permutation sorted by that text. */
+static void check_foreign_names(int format, const char *text)
+{
+    zke_child_t children[MAX_CHILDREN];
+    size_t n = 0;
+    char *copy = strdup(text);
+    if (!copy)
+        return;
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line && n < MAX_CHILDREN; line = strtok_r(NULL, "\n", &save)) {
+        int32_t seq;
+        if (!zkelect__parse_child(format, line, &seq))
+            continue;
+        char printed[16];
+        snprintf(printed, sizeof printed, "%010d", seq);
+        size_t pl = strlen(printed), ll = strlen(line);
+        if (ll < pl || strcmp(line + ll - pl, printed) != 0)
+            abort();
+        children[n++] = (zke_child_t){.name = line, .seq = seq};
+    }
+    zkelect__order_children_as(format, children, n);
+    for (size_t i = 1; i < n; i++) {
+        char a[16], b[16];
+        snprintf(a, sizeof a, "%010d", children[i - 1].seq);
+        snprintf(b, sizeof b, "%010d", children[i].seq);
+        if (strcmp(a, b) > 0)
+            abort();
+    }
+    free(copy);
+}
+
 static void check_names(char *text)
 {
+    check_foreign_names(ZKELECT_FORMAT_CURATOR, text);
+    check_foreign_names(ZKELECT_FORMAT_KAZOO, text);
     zke_child_t children[MAX_CHILDREN];
     size_t n = 0;
     int64_t sum_before = 0;

@@ -53,6 +53,53 @@ static void test_parse_names(void)
                                        "f123456789abcdef0123456789abcdef"));
 }
 
+/* Curator's and kazoo's names: what counts, the prefix we create, tokens,
+ * and their order (the sequence text as a string). */
+static void test_foreign_formats(void)
+{
+    int32_t seq;
+    const char *token = "0b0c7d3e5a4f4a519c1e2d7c1f0e9a11";
+    char prefix[ZKE_PREFIX_MAX];
+    CU_ASSERT_EQUAL(zkelect__node_prefix(ZKELECT_FORMAT_CURATOR, token, prefix, sizeof prefix), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(prefix, "_c_0b0c7d3e-5a4f-4a51-9c1e-2d7c1f0e9a11-latch-");
+    CU_ASSERT_EQUAL(zkelect__node_prefix(ZKELECT_FORMAT_KAZOO, token, prefix, sizeof prefix), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(prefix, "0b0c7d3e5a4f4a519c1e2d7c1f0e9a11__lock__");
+    CU_ASSERT_EQUAL(zkelect__node_prefix(ZKELECT_FORMAT_NATIVE, token, prefix, sizeof prefix), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(prefix, "zke_0b0c7d3e5a4f4a519c1e2d7c1f0e9a11_");
+    CU_ASSERT_EQUAL(zkelect__node_prefix(ZKELECT_FORMAT_KAZOO, token, prefix, 10), ZKELECT_ERANGE);
+
+    CU_ASSERT(zkelect__parse_child(ZKELECT_FORMAT_CURATOR, "_c_0b0c7d3e-5a4f-4a51-9c1e-2d7c1f0e9a11-latch-0000000042", &seq));
+    CU_ASSERT_EQUAL(seq, 42);
+    CU_ASSERT(zkelect__parse_child(ZKELECT_FORMAT_CURATOR, "latch-0000000007", &seq)); /* unprotected */
+    CU_ASSERT_EQUAL(seq, 7);
+    CU_ASSERT(zkelect__parse_child(ZKELECT_FORMAT_KAZOO, "0b0c7d3e5a4f4a519c1e2d7c1f0e9a11__lock__0000000043", &seq));
+    CU_ASSERT_EQUAL(seq, 43);
+    CU_ASSERT(zkelect__parse_child(ZKELECT_FORMAT_KAZOO, "x__lock__-2147483648", &seq));
+    CU_ASSERT_EQUAL(seq, INT32_MIN);
+    const char *not_curator[] = {"", "latch-", "latch-42", "_c_x-latch-00000000420", "zke_0b0c7d3e5a4f4a519c1e2d7c1f0e9a11_0000000001",
+                                 "x__lock__0000000001", "latch-0000000001x"};
+    for (size_t i = 0; i < sizeof not_curator / sizeof *not_curator; i++)
+        CU_ASSERT(!zkelect__parse_child(ZKELECT_FORMAT_CURATOR, not_curator[i], &seq));
+    /* kazoo's pattern wants ten digits: the server's "-000000005" is not one */
+    const char *not_kazoo[] = {"", "__lock__", "x__lock__-000000005", "x__rlock__0000000001", "x-latch-0000000001",
+                               "zke_0b0c7d3e5a4f4a519c1e2d7c1f0e9a11_0000000001", "x__lock__0000000001 "};
+    for (size_t i = 0; i < sizeof not_kazoo / sizeof *not_kazoo; i++)
+        CU_ASSERT(!zkelect__parse_child(ZKELECT_FORMAT_KAZOO, not_kazoo[i], &seq));
+    CU_ASSERT(!zkelect__parse_child(ZKELECT_FORMAT_NATIVE, "x__lock__0000000001", &seq));
+
+    CU_ASSERT(zkelect__name_has_token_as(ZKELECT_FORMAT_CURATOR, "_c_0b0c7d3e-5a4f-4a51-9c1e-2d7c1f0e9a11-latch-0000000042", token));
+    CU_ASSERT(!zkelect__name_has_token_as(ZKELECT_FORMAT_CURATOR, "_c_1b0c7d3e-5a4f-4a51-9c1e-2d7c1f0e9a11-latch-0000000042", token));
+    CU_ASSERT(zkelect__name_has_token_as(ZKELECT_FORMAT_KAZOO, "0b0c7d3e5a4f4a519c1e2d7c1f0e9a11__lock__0000000043", token));
+    CU_ASSERT(!zkelect__name_has_token_as(ZKELECT_FORMAT_KAZOO, "0b0c7d3e5a4f4a519c1e2d7c1f0e9a11__lock__", token));
+
+    /* As the host orders them: the sequence text, so '-' (wrapped) first. */
+    zke_child_t children[] = {{"b__lock__0000000010", 10}, {"a__lock__-2147483648", INT32_MIN}, {"c__lock__0000000002", 2}};
+    zkelect__order_children_as(ZKELECT_FORMAT_KAZOO, children, 3);
+    CU_ASSERT_EQUAL(children[0].seq, INT32_MIN);
+    CU_ASSERT_EQUAL(children[1].seq, 2);
+    CU_ASSERT_EQUAL(children[2].seq, 10);
+}
+
 static void test_tokens_are_fresh(void)
 {
     char a[ZKE_TOKEN_LEN + 1], b[ZKE_TOKEN_LEN + 1];
@@ -308,6 +355,29 @@ static void test_new_rejects_bad_input(void)
     zkelect_destroy(e);
 }
 
+static void test_format_refusals(void)
+{
+    zkelect_t *e;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "127.0.0.1:1", "/a", "x"), ZKELECT_OK);
+    log_lines = 0;
+    CU_ASSERT_EQUAL(zkelect_set_log(e, counting_log, NULL), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_format(NULL, ZKELECT_FORMAT_KAZOO), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_format(e, 3), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_format(e, -1), ZKELECT_EINVAL);
+    CU_ASSERT(log_lines == 2 && strstr(last_log, "unknown node format") != NULL);
+    /* a payload does not fit the foreign formats, in either order */
+    CU_ASSERT_EQUAL(zkelect_set_data(e, "10.0.0.1:80", 11), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_format(e, ZKELECT_FORMAT_CURATOR), ZKELECT_EINVAL);
+    CU_ASSERT(strstr(last_log, "only the participant id") != NULL);
+    CU_ASSERT_EQUAL(zkelect_set_data(e, NULL, 0), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_format(e, ZKELECT_FORMAT_CURATOR), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_data(e, "10.0.0.1:80", 11), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_data(e, NULL, 0), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_format(e, ZKELECT_FORMAT_NATIVE), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_data(e, "10.0.0.1:80", 11), ZKELECT_OK);
+    zkelect_destroy(e);
+}
+
 static void test_calls_before_start(void)
 {
     zkelect_t *e;
@@ -392,6 +462,7 @@ int main(void)
     CU_pSuite naming = CU_add_suite("names and line order", NULL, NULL);
     CU_ADD_TEST(naming, test_parse_names);
     CU_ADD_TEST(naming, test_tokens_are_fresh);
+    CU_ADD_TEST(naming, test_foreign_formats);
     CU_ADD_TEST(naming, test_serial_order);
     CU_ADD_TEST(naming, test_line_order);
     CU_ADD_TEST(naming, test_line_order_many);
@@ -404,6 +475,7 @@ int main(void)
     CU_ADD_TEST(api, test_version);
     CU_ADD_TEST(api, test_new_rejects_bad_input);
     CU_ADD_TEST(api, test_calls_before_start);
+    CU_ADD_TEST(api, test_format_refusals);
     CU_ADD_TEST(api, test_null_handle);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
