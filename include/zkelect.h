@@ -223,7 +223,9 @@ ZKELECT_EXPORT int zkelect_set_session_timeout(zkelect_t *e, int timeout_ms);
 
 /* Optional payload stored with the participant's znode (e.g. "host:port"),
  * returned by zkelect_participants(). The bytes are copied. len 0 clears it
- * (data may then be NULL). ZKELECT_ETOOBIG above ZKELECT_DATA_MAX bytes. */
+ * (data may then be NULL). ZKELECT_ETOOBIG above ZKELECT_DATA_MAX bytes;
+ * ZKELECT_EINVAL with a payload in the Curator or kazoo format
+ * (zkelect_set_format()), whose nodes hold the id alone. */
 ZKELECT_EXPORT int zkelect_set_data(zkelect_t *e, const void *data, size_t len);
 
 /* What counts as losing leadership when the connection to ZooKeeper drops. */
