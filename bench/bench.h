@@ -18,7 +18,7 @@ typedef struct bench_options {
     int warmup;           /* failovers not recorded */
     int session_ms;
     int idle_s;           /* --idle: measure N idle participants for this long */
-    bool naive, crash, floor, json, runner, quiet;
+    bool naive, crash, floor, shared, json, runner, quiet;
 } bench_options_t;
 
 /* ------------------------------------------------------------ clock.c */
@@ -75,6 +75,7 @@ int bench_graceful(const bench_options_t *opt);
 int bench_crash(const bench_options_t *opt, const char *self);
 int bench_runner(const bench_options_t *opt);
 int bench_floor(const bench_options_t *opt);
+int bench_shared(const bench_options_t *opt);
 
 /* progress lines on stderr, unless --quiet */
 void bench_progress(const bench_options_t *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

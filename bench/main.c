@@ -23,6 +23,8 @@ static void usage(FILE *out)
             "  --naive                the comparator: every participant watches all children\n"
             "  --crash                SIGKILL the leader's process instead of a graceful leave\n"
             "  --floor                the floor: one delete and one notification, raw client\n"
+            "  --shared               N elections on one shared session: time until all lead,\n"
+            "                         client memory per election\n"
             "  --idle SEC             also measure CPU and server traffic of N idle participants\n"
             "  --json                 one JSON object on stdout\n"
             "  --quiet                no progress lines on stderr\n"
@@ -30,7 +32,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_WARMUP, OPT_TIMEOUT, OPT_NAIVE, OPT_CRASH, OPT_FLOOR, OPT_IDLE, OPT_JSON, OPT_QUIET,
-       OPT_RUNNER };
+       OPT_RUNNER, OPT_SHARED };
 
 static const struct option options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -42,6 +44,7 @@ static const struct option options[] = {
     {"naive", no_argument, NULL, OPT_NAIVE},
     {"crash", no_argument, NULL, OPT_CRASH},
     {"floor", no_argument, NULL, OPT_FLOOR},
+    {"shared", no_argument, NULL, OPT_SHARED},
     {"idle", required_argument, NULL, OPT_IDLE},
     {"json", no_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -90,6 +93,7 @@ static int parse(int argc, char **argv, bench_options_t *o)
         case OPT_NAIVE: o->naive = true; break;
         case OPT_CRASH: o->crash = true; break;
         case OPT_FLOOR: o->floor = true; break;
+        case OPT_SHARED: o->shared = true; break;
         case OPT_JSON: o->json = true; break;
         case OPT_QUIET: o->quiet = true; break;
         case OPT_RUNNER: o->runner = true; break;
@@ -135,5 +139,7 @@ int main(int argc, char **argv)
         return bench_crash(&opt, "/proc/self/exe");
     if (opt.floor)
         return bench_floor(&opt);
+    if (opt.shared)
+        return bench_shared(&opt);
     return bench_graceful(&opt);
 }

@@ -35,6 +35,7 @@ GNUPLOT
 idle=$(jq -c 'select(.idle != null and .implementation == "zkelect")' "$results" | head -1)
 bare=$(jq -c 'select(.idle != null and .implementation == "naive")' "$results" | head -1)
 crash=$(jq -c 'select(.mode == "crash")' "$results" | head -1)
+shared_runs() { jq -r "select(.mode == \"shared\") | $1" "$results" | paste -sd/ | sed 's|/| / |g'; }
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 zk=$(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo unknown)
 cat >"$doc" <<DOC
@@ -90,6 +91,14 @@ $(jq -r '.idle.server_packets_per_s' <<<"$idle") packets/s received by the serve
 the leader's renewal every T/4, the next in line's every T/4). The same number
 of bare ZooKeeper sessions, which only ping: $(jq -r '.idle.cpu_percent_of_one_core' <<<"$bare")% of one core,
 $(jq -r '.idle.server_packets_per_s' <<<"$bare") packets/s.
+
+## Many elections on one session
+
+$(jq -r 'select(.mode == "shared") | .elections' "$results" | head -1) elections on one \`zkelect_session_t\` (\`zkelect-bench --shared -n 1000\`; each on
+its own path, so each leads; session timeout 10 s), $(jq -r 'select(.mode == "shared")' "$results" | jq -s length) runs: all of them
+leading $(shared_runs .join_all_s) s after the first \`zkelect_start()\`; client memory
+(resident, measured around the joins) $(shared_runs .rss_per_election_kib) KiB per election; the session
+and all its elections closed in $(shared_runs .close_all_s) s.
 
 ## Reproducing
 

@@ -28,6 +28,7 @@ if [ "$mode" = quick ]; then
     for n in 2 10 100; do one -n "$n" -k 50; done
     one -n 10 -k 20 --naive
     one --crash -k 3
+    one -n 1000 --shared --session-timeout 10000
     exit 0
 fi
 
@@ -47,4 +48,6 @@ one -n 100 -k 20 --idle 60 --session-timeout 10000 --json >>"$results"
 # what ZooKeeper's own pings cost.
 one -n 100 -k 5 --idle 60 --session-timeout 10000 --naive --json >>"$results"
 one --crash -k 10 --json >>"$results"
+# Many elections on one session (zkelect_session_t): join time and memory.
+for i in 1 2 3; do one -n 1000 --shared --session-timeout 10000 --json >>"$results"; done
 "$here/render.sh" "$results" "$out"

@@ -287,6 +287,74 @@ typedef void (*zkelect_log_fn)(zkelect_t *e, int level, const char *message, voi
 ZKELECT_EXPORT int zkelect_set_log(zkelect_t *e, zkelect_log_fn fn, void *userdata);
 ZKELECT_EXPORT int zkelect_set_log_level(zkelect_t *e, int level);
 
+/* ============================================================ Shared sessions
+ *
+ * A daemon that leads many shards (one election each) runs them all on one
+ * ZooKeeper session instead of one session per election:
+ *
+ *   zkelect_session_t *s;
+ *   zkelect_session_new(&s, "zk1:2181,zk2:2181");
+ *   zkelect_session_start(s);
+ *   for each shard:
+ *       zkelect_new_on_session(&e[i], s, "/shards/<i>/leader", "host-7");
+ *       zkelect_set_callback(e[i], on_event, &shard[i]);
+ *       zkelect_start(e[i]);
+ *   ...
+ *   zkelect_destroy(e[i]) for each shard, zkelect_session_destroy(s).
+ *
+ * - Each election keeps every guarantee of a standalone handle: its own
+ *   node, line, predecessor watch, lease, epochs and events.
+ * - The session's events reach all of its elections: a disconnection revokes
+ *   each leader under ZKELECT_POLICY_STRICT, and an expiry revokes every
+ *   election it carries (REVOKED, reason EXPIRED) before they all rejoin on
+ *   the new session.
+ * - The session owns the threads (one keeper, one dispatch thread, whatever
+ *   the number of elections): the callbacks of all its elections run on its
+ *   one dispatch thread, in the order their events happened.
+ * - Session-wide settings (timeout, credentials) are set on the session;
+ *   zkelect_set_session_timeout(), zkelect_set_auth() and
+ *   zkelect_set_dispatch_mode() on an election of a shared session return
+ *   ZKELECT_ESTATE. Other settings are per election; the log function and
+ *   level start as the session's. Messages about the session itself, and the
+ *   ZooKeeper client's, go to the session's log function with a NULL handle.
+ * - zkelect_destroy() on one election deletes its node (its successor is
+ *   elected at once) and leaves the session and the other elections alone.
+ *   It waits for a callback running on the session's dispatch thread to
+ *   return; from a callback it is deferred, as for a standalone handle.
+ */
+typedef struct zkelect_session zkelect_session_t;
+
+/* A session to ZooKeeper for many elections. Nothing is sent until
+ * zkelect_session_start(). Returns ZKELECT_OK and *out, ZKELECT_EINVAL
+ * (NULL out, malformed hosts), ZKELECT_ENOMEM, ZKELECT_ESYS. */
+ZKELECT_EXPORT int zkelect_session_new(zkelect_session_t **out, const char *zk_hosts);
+
+/* Before zkelect_session_start(), as zkelect_set_session_timeout(),
+ * zkelect_set_auth(), zkelect_set_log() and zkelect_set_log_level(). */
+ZKELECT_EXPORT int zkelect_session_set_timeout(zkelect_session_t *s, int timeout_ms);
+ZKELECT_EXPORT int zkelect_session_set_auth(zkelect_session_t *s, const char *scheme, const void *credential,
+                                            size_t len);
+ZKELECT_EXPORT int zkelect_session_set_log(zkelect_session_t *s, zkelect_log_fn fn, void *userdata);
+ZKELECT_EXPORT int zkelect_session_set_log_level(zkelect_session_t *s, int level);
+
+/* Connect; returns at once, like zkelect_start(). ZKELECT_ESTATE if started. */
+ZKELECT_EXPORT int zkelect_session_start(zkelect_session_t *s);
+
+/* As zkelect_wait_connected(), for the session. */
+ZKELECT_EXPORT int zkelect_session_wait_connected(zkelect_session_t *s, int timeout_ms);
+
+/* An election on the session: a zkelect_t like one from zkelect_new(), used
+ * and destroyed the same way. Its zkelect_start() needs the session started
+ * (ZKELECT_ESTATE otherwise). Errors as zkelect_new(), and ZKELECT_EINVAL for
+ * a NULL session. */
+ZKELECT_EXPORT int zkelect_new_on_session(zkelect_t **out, zkelect_session_t *s, const char *election_path,
+                                          const char *participant_id);
+
+/* Destroy the elections still on the session (each gets REVOKED(closed) if
+ * leading), close the session and free it. Not from a callback: it then
+ * logs an error and does nothing. NULL does nothing. */
+ZKELECT_EXPORT void zkelect_session_destroy(zkelect_session_t *s);
+
 /* ===================================================================== Events */
 
 typedef enum zkelect_event_type {

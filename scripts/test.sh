@@ -3,7 +3,7 @@
 # missing, builds, and runs the whole suite in every configuration:
 #   gcc (make check), clang (unit and integration tests), AddressSanitizer+UBSan (make check),
 #   ThreadSanitizer (make check),
-#   valgrind memcheck (unit, integration and dispatch tests), libFuzzer (30 s), cppcheck and
+#   valgrind memcheck (unit, integration, dispatch and shared-session tests), libFuzzer (30 s), cppcheck and
 #   clang-tidy on src/ and cli/, make distcheck (the quick tests: the others ran three times by then),
 #   the Debian and RPM packages with lintian and the ABI check (scripts/packaging.sh).
 # Every step runs; the last line says how many passed and failed.
@@ -47,13 +47,13 @@ check_in() {
 valgrind_suite() {
     local vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
               --show-leak-kinds=definite,indirect --suppressions="$ZKELECT_ROOT/tests/valgrind.supp")
-    make -C "$ZKELECT_ROOT/build" -s tests/unit tests/integration tests/dispatch || return 1
+    make -C "$ZKELECT_ROOT/build" -s tests/unit tests/integration tests/dispatch tests/shared || return 1
     "${vg[@]}" "$ZKELECT_ROOT/build/tests/unit" >"$ZKELECT_ROOT/build/valgrind-unit.log" 2>&1 || {
         cat "$ZKELECT_ROOT/build/valgrind-unit.log"
         return 1
     }
     local rc=0 prog log
-    for prog in integration dispatch; do
+    for prog in integration dispatch shared; do
         log="$ZKELECT_ROOT/build/valgrind-$prog.log"
         "${vg[@]}" "$ZKELECT_ROOT/build/tests/$prog" >"$log" 2>&1 || rc=1
         grep -aE 'Test:|tests |asserts|FAIL|^ +[0-9]+\. |==[0-9]+==' "$log"
@@ -112,7 +112,7 @@ distcheck() {
 step "gcc: make check" check_in build
 # The fault, command-line and worker-pool tests run in the gcc and sanitizer builds;
 # the clang build runs everything else, to keep the whole suite near 10 minutes.
-CHECK_TESTS="tests/unit tests/integration tests/dispatch tests/header-alone.sh tests/exports.sh" \
+CHECK_TESTS="tests/unit tests/integration tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
     step "clang: make check (unit and integration tests)" check_in build-clang CC=clang
 export LSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

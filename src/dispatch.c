@@ -14,6 +14,11 @@ int zkelect_set_dispatch_mode(zkelect_t *e, int mode)
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_dispatch_mode: only allowed before zkelect_start()");
         return ZKELECT_ESTATE;
     }
+    if (e->carrier) {
+        zkelect__log(e, ZKELECT_LOG_ERROR,
+                     "zkelect_set_dispatch_mode: elections on a shared session use the session's dispatch thread");
+        return ZKELECT_ESTATE;
+    }
     if (mode != ZKELECT_DISPATCH_THREAD && mode != ZKELECT_DISPATCH_MANUAL) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "unknown dispatch mode %d", mode);
         return ZKELECT_EINVAL;
@@ -59,7 +64,7 @@ static unsigned run_items(struct zkelect *e, size_t budget, bool stop_at_destroy
             zkelect__deliver(e, item);
             delivered++;
         } else if (item->kind == ZKE_ITEM_RELEASE) {
-            zkelect__release(e, item);
+            zkelect__release(item->owner, item);
         }
         zkelect__item_free(item);
         if (stop_at_destroy && e->destroy_deferred)
@@ -75,7 +80,7 @@ unsigned zkelect__manual_destroy(struct zkelect *e)
     /* What was queued, REVOKED(closed) last, still reaches the host, on the
      * thread that destroys, as the thread mode delivers it before joining. */
     unsigned delivered = run_items(e, SIZE_MAX, false);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     zkelect__teardown(e);
     zkelect__free(e);
     return delivered;
@@ -87,14 +92,14 @@ int zkelect_dispatch(zkelect_t *e, unsigned *dispatched)
         *dispatched = 0;
     if (!e)
         return ZKELECT_EINVAL;
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     const char *why = NULL;
     if (!e->manual_dispatch)
         why = "the handle is not in ZKELECT_DISPATCH_MANUAL mode";
     else if (e->dispatching)
         why = "already dispatching (called from a callback, or from two threads at once)";
     if (why) {
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_dispatch: %s", why);
         return ZKELECT_ESTATE;
     }
@@ -107,7 +112,7 @@ int zkelect_dispatch(zkelect_t *e, unsigned *dispatched)
         delivered += zkelect__manual_destroy(e);
     else {
         e->dispatching = false;
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
     }
     if (dispatched)
         *dispatched = delivered;

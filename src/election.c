@@ -81,7 +81,7 @@ void zkelect__retry_later(struct zkelect *e)
     if (e->phase != ZKE_FAILED && e->phase != ZKE_RELEASING)
         e->phase = ZKE_WAITING;
     e->gen++;
-    pthread_cond_signal(&e->keeper_cond);
+    zkelect__wake_keeper(e);
 }
 
 static void forget_ahead(struct zkelect *e)
@@ -143,7 +143,7 @@ static void become_leader(struct zkelect *e, int64_t a)
     zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "elected with node %s",
                          e->own_name);
     pthread_cond_broadcast(&e->state_cond);
-    pthread_cond_signal(&e->keeper_cond);
+    zkelect__wake_keeper(e);
 }
 
 /* ------------------------------------------------------------- our own node */
@@ -210,7 +210,7 @@ static void delete_done(int rc, const void *data)
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     bool same_session = zkelect__op_finish(op) || (!e->stopping && op->zh == e->zh);
     if (same_session && transient(rc) && rc != ZSESSIONEXPIRED) {
         zkelect__delete_node(e, op->zh, op->path);
@@ -219,7 +219,7 @@ static void delete_done(int rc, const void *data)
                      zerror(rc));
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 /* Deletes are guaranteed: one that cannot be sent now is remembered and sent
@@ -267,15 +267,27 @@ void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const char *path)
 
 /* ---------------------------------------------------------------- watchers */
 
+struct zkelect *zkelect__watched(void *ctx)
+{
+    zke_ref_t *ref = ctx;
+    pthread_mutex_lock(ref->lock);
+    if (!ref->e) {
+        pthread_mutex_unlock(ref->lock);
+        return NULL;
+    }
+    zkelect__set_log_owner(ref->e);
+    return ref->e;
+}
+
 static void own_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     (void)state;
-    struct zkelect *e = ctx;
-    zkelect__set_log_owner(e);
     /* Per-path watchers also receive every session event (G5): ignore them. */
     if (type == ZOO_SESSION_EVENT)
         return;
-    pthread_mutex_lock(&e->lock);
+    struct zkelect *e = zkelect__watched(ctx);
+    if (!e)
+        return;
     if (zh == e->zh && e->own_path && path && strcmp(path, e->own_path) == 0)
         e->own_watched = e->own_watch_armed = false;
     if (!e->stopping && zh == e->zh && e->own_path && path && strcmp(path, e->own_path) == 0 &&
@@ -285,7 +297,7 @@ static void own_watcher(zhandle_t *zh, int type, int state, const char *path, vo
         else
             zkelect__restart(e); /* changed: check it again, which also re-arms the watch */
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 /* The predecessor is gone. Sequence numbers only grow, so the contenders
@@ -325,11 +337,11 @@ static void predecessor_gone(struct zkelect *e)
 static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     (void)state;
-    struct zkelect *e = ctx;
-    zkelect__set_log_owner(e);
     if (type == ZOO_SESSION_EVENT)
         return;
-    pthread_mutex_lock(&e->lock);
+    struct zkelect *e = zkelect__watched(ctx);
+    if (!e)
+        return;
     /* A watch left by an earlier round (a watch cannot be taken back on the
      * server) fires here too: only the current predecessor counts. */
     if (!e->stopping && zh == e->zh && e->watched_path && path && strcmp(path, e->watched_path) == 0) {
@@ -339,7 +351,7 @@ static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *
         else
             zkelect__restart(e);
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 /* ------------------------------------------------------------------ renewal */
@@ -350,7 +362,7 @@ static void renew_done(int rc, const char *value, int len, const struct Stat *st
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     bool current = zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0;
     if (current)
         note_answer(e, op, rc);
@@ -371,7 +383,7 @@ static void renew_done(int rc, const char *value, int len, const struct Stat *st
         }
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 void zkelect__renew(struct zkelect *e)
@@ -387,7 +399,7 @@ void zkelect__renew(struct zkelect *e)
      * renewals notice a deletion by someone else within T/4. */
     bool watch = !atomic_load(&e->leading);
     e->own_watch_armed |= watch;
-    int rc = zkelect__zk_awget(e->zh, e->own_path, watch ? own_watcher : NULL, watch ? e : NULL, renew_done, op);
+    int rc = zkelect__zk_awget(e->zh, e->own_path, watch ? own_watcher : NULL, watch ? e->ref : NULL, renew_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);
@@ -431,7 +443,7 @@ static void probe_done(int rc, const struct Stat *stat, const void *data)
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zkelect__op_finish(op)) {
         if (rc == ZOK && stat->ephemeralOwner == 0)
             ignore_impostor(e, strrchr(op->path, '/') + 1);
@@ -445,7 +457,7 @@ static void probe_done(int rc, const struct Stat *stat, const void *data)
         }
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 /* Where one impostor stood there may be thousands (anyone with CREATE on the
@@ -486,7 +498,7 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zkelect__op_finish(op)) {
         note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == 0) {
@@ -500,7 +512,7 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
         }
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 static void watch_predecessor(struct zkelect *e, const char *name)
@@ -521,12 +533,12 @@ static void watch_predecessor(struct zkelect *e, const char *name)
          * the predecessor's could make us leader. */
         int64_t due = e->answered_ns + zkelect__renew_interval_ns(e);
         e->next_renew_ns = e->own_watched ? due : 0;
-        pthread_cond_signal(&e->keeper_cond);
+        zkelect__wake_keeper(e);
     }
     /* A get, not an exists: an exists watch on a node that is already gone
      * would stay behind as a creation watch. */
     e->reads_sent++;
-    int rc = zkelect__zk_awget(e->zh, e->watched_path, predecessor_watcher, e, predecessor_done, op);
+    int rc = zkelect__zk_awget(e->zh, e->watched_path, predecessor_watcher, e->ref, predecessor_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "watching the predecessor", rc);
 }
@@ -633,7 +645,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zkelect__op_finish(op)) {
         note_answer(e, op, rc);
         if (rc == ZOK && op->finding)
@@ -648,7 +660,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
             zkelect__fail(e, "listing the election", rc);
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 static void list_children(struct zkelect *e, bool finding)
@@ -673,7 +685,7 @@ static void check_own_done(int rc, const char *value, int len, const struct Stat
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0) {
         note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
@@ -700,7 +712,7 @@ static void check_own_done(int rc, const char *value, int len, const struct Stat
         }
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 static void check_own(struct zkelect *e)
@@ -712,7 +724,7 @@ static void check_own(struct zkelect *e)
     e->reads_sent++;
     e->own_watch_armed = true;
     /* The same read arms the watch that tells us if someone deletes our node. */
-    int rc = zkelect__zk_awget(e->zh, e->own_path, own_watcher, e, check_own_done, op);
+    int rc = zkelect__zk_awget(e->zh, e->own_path, own_watcher, e->ref, check_own_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "checking our node", rc);
 }
@@ -728,7 +740,7 @@ static void ensure_done(int rc, const char *name, const struct Stat *stat, const
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zkelect__op_finish(op)) {
         if (rc != ZOK && rc != ZNODEEXISTS)
             zkelect__fail(e, "creating the election path", rc);
@@ -736,7 +748,7 @@ static void ensure_done(int rc, const char *name, const struct Stat *stat, const
             create_node(e);
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 /* Like mkdir -p: one create per missing level, all sent at once (ZooKeeper
@@ -773,7 +785,7 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     bool current = zkelect__op_finish(op);
     if (!current) {
         /* Resigned, stopped or restarted meanwhile: a node created now is
@@ -800,7 +812,7 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
         zkelect__fail(e, "creating our node", rc);
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 static void create_node(struct zkelect *e)
@@ -827,7 +839,7 @@ static void create_node(struct zkelect *e)
 
 void zkelect__restart(struct zkelect *e)
 {
-    if (e->stopping || e->left || e->phase == ZKE_FAILED || e->phase == ZKE_RELEASING)
+    if (e->is_carrier || e->stopping || e->left || e->phase == ZKE_FAILED || e->phase == ZKE_RELEASING)
         return;
     e->gen++;
     forget_ahead(e);

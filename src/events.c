@@ -26,15 +26,18 @@ static void event_fd_clear(struct zkelect *e)
 
 void zkelect__queue_item(struct zkelect *e, zke_item_t *item)
 {
+    /* The elections of a shared session share its queue: one order for all. */
+    struct zkelect *q = zkelect__host(e);
+    item->owner = e;
     item->next = NULL;
-    if (e->queue_tail)
-        e->queue_tail->next = item;
+    if (q->queue_tail)
+        q->queue_tail->next = item;
     else
-        e->queue_head = item;
-    e->queue_tail = item;
-    if (e->queue_len++ == 0)
-        event_fd_raise(e);
-    pthread_cond_signal(&e->queue_cond);
+        q->queue_head = item;
+    q->queue_tail = item;
+    if (q->queue_len++ == 0)
+        event_fd_raise(q);
+    pthread_cond_signal(&q->queue_cond);
 }
 
 zke_item_t *zkelect__queue_take(struct zkelect *e)
@@ -125,6 +128,7 @@ void zkelect__queue_free_all(struct zkelect *e)
 
 bool zkelect__on_dispatch_thread(const struct zkelect *e)
 {
+    e = zkelect__host(e);
     if (e->manual_dispatch)
         return e->dispatching && pthread_equal(pthread_self(), e->dispatcher);
     return e->started && pthread_equal(pthread_self(), e->dispatch_thread);
@@ -136,7 +140,7 @@ static zke_item_t *pop(struct zkelect *e)
     while (!e->queue_head) {
         if (e->stopping)
             return NULL;
-        pthread_cond_wait(&e->queue_cond, &e->lock);
+        pthread_cond_wait(&e->queue_cond, e->lock);
     }
     return zkelect__queue_take(e);
 }
@@ -145,11 +149,13 @@ static zke_item_t *pop(struct zkelect *e)
  * returned: the host has stopped before any successor can be elected. */
 void zkelect__release(struct zkelect *e, const zke_item_t *item)
 {
-    if (e->stopping)
-        return;
     if (item->unwatch && item->zh == e->zh && e->connected)
         zkelect__unwatch_node(e, item->zh, item->path);
+    /* Also when a destroy followed the resign: an election on a shared
+     * session keeps the session, and with it a node not deleted now. */
     zkelect__delete_node(e, item->zh, item->path);
+    if (e->stopping)
+        return;
     e->phase = ZKE_WAITING;
     zkelect__restart(e);
 }
@@ -158,13 +164,13 @@ void *zkelect__dispatch_main(void *arg)
 {
     struct zkelect *e = arg;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     for (;;) {
         zke_item_t *item = pop(e);
         if (!item || item->kind == ZKE_ITEM_TEARDOWN) {
             if (item)
                 zkelect__item_free(item);
-            pthread_mutex_unlock(&e->lock);
+            pthread_mutex_unlock(e->lock);
             if (zkelect__teardown(e)) {
                 /* Destroyed from a callback: nobody waits to join us. */
                 pthread_detach(pthread_self());
@@ -173,7 +179,12 @@ void *zkelect__dispatch_main(void *arg)
             return NULL;
         }
         if (item->kind == ZKE_ITEM_RELEASE) {
-            zkelect__release(e, item);
+            zkelect__release(item->owner, item);
+            zkelect__item_free(item);
+            continue;
+        }
+        if (item->kind == ZKE_ITEM_RETIRE) {
+            zkelect__retire(item->owner);
             zkelect__item_free(item);
             continue;
         }
@@ -184,10 +195,12 @@ void *zkelect__dispatch_main(void *arg)
 
 void zkelect__deliver(struct zkelect *e, const zke_item_t *item)
 {
-    zkelect_callback_fn cb = e->cb;
-    pthread_mutex_unlock(&e->lock);
+    struct zkelect *to = item->owner;
+    zkelect_callback_fn cb = to->cb;
+    void *userdata = to->cb_userdata;
+    pthread_mutex_unlock(e->lock);
     if (cb)
-        cb(e, &item->ev, e->cb_userdata);
+        cb(to, &item->ev, userdata);
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
 }

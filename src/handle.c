@@ -19,8 +19,9 @@ static int default_id(char *buf, size_t len)
 
 static int init_sync(struct zkelect *e)
 {
-    if (pthread_mutex_init(&e->lock, NULL))
+    if (pthread_mutex_init(&e->own_lock, NULL))
         return ZKELECT_ESYS;
+    e->lock = &e->own_lock;
     if (zkelect__cond_init(&e->state_cond))
         goto no_state;
     if (zkelect__cond_init(&e->keeper_cond))
@@ -37,8 +38,17 @@ no_queue:
 no_keeper:
     pthread_cond_destroy(&e->state_cond);
 no_state:
-    pthread_mutex_destroy(&e->lock);
+    pthread_mutex_destroy(&e->own_lock);
     return ZKELECT_ESYS;
+}
+
+static void destroy_sync(struct zkelect *e)
+{
+    pthread_rwlock_destroy(&e->zh_use);
+    pthread_cond_destroy(&e->queue_cond);
+    pthread_cond_destroy(&e->keeper_cond);
+    pthread_cond_destroy(&e->state_cond);
+    pthread_mutex_destroy(&e->own_lock);
 }
 
 static int set_payload(struct zkelect *e, const void *data, size_t len)
@@ -59,23 +69,33 @@ static int set_payload(struct zkelect *e, const void *data, size_t len)
     return ZKELECT_OK;
 }
 
+int zkelect__check_election(const char *election_path, const char **participant_id, char *generated, size_t len)
+{
+    const char *why;
+    int rc = zkelect__validate_path(election_path, &why);
+    if (!rc && !*participant_id)
+        rc = default_id(generated, len), *participant_id = generated;
+    if (!rc)
+        rc = zkelect__validate_id(*participant_id, &why);
+    return rc;
+}
+
 int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path, const char *participant_id)
 {
     if (!out)
         return ZKELECT_EINVAL;
     *out = NULL;
     const char *why;
+    char generated[ZKELECT_ID_MAX + 1];
     int rc = zkelect__validate_hosts(zk_hosts, &why);
     if (!rc)
-        rc = zkelect__validate_path(election_path, &why);
-    char generated[ZKELECT_ID_MAX + 1];
-    if (!rc && !participant_id)
-        rc = default_id(generated, sizeof generated), participant_id = generated;
-    if (!rc)
-        rc = zkelect__validate_id(participant_id, &why);
-    if (rc)
-        return rc;
+        rc = zkelect__check_election(election_path, &participant_id, generated, sizeof generated);
+    return rc ? rc : zkelect__alloc(out, zk_hosts, election_path, participant_id);
+}
 
+int zkelect__alloc(struct zkelect **out, const char *zk_hosts, const char *election_path, const char *participant_id)
+{
+    int rc;
     struct zkelect *e = calloc(1, sizeof *e);
     if (!e)
         return ZKELECT_ENOMEM;
@@ -92,6 +112,14 @@ int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path
     rc = init_sync(e);
     if (rc)
         goto fail;
+    e->ref = calloc(1, sizeof *e->ref);
+    if (!e->ref) {
+        destroy_sync(e);
+        rc = ZKELECT_ENOMEM;
+        goto fail;
+    }
+    e->ref->e = e;
+    e->ref->lock = e->lock;
     e->session_timeout_ms = 10000;
     e->policy = ZKELECT_POLICY_STRICT;
     e->lease_fraction = 2.0 / 3.0;
@@ -140,9 +168,20 @@ int zkelect_set_callback(zkelect_t *e, zkelect_callback_fn cb, void *userdata)
     return ZKELECT_OK;
 }
 
+/* What belongs to the session cannot be set on one of its elections. */
+static int not_on_shared_session(struct zkelect *e, const char *what, const char *instead)
+{
+    if (!e->carrier)
+        return ZKELECT_OK;
+    zkelect__log(e, ZKELECT_LOG_ERROR, "%s: the election is on a shared session: use %s", what, instead);
+    return ZKELECT_ESTATE;
+}
+
 int zkelect_set_session_timeout(zkelect_t *e, int timeout_ms)
 {
     int rc = configurable(e, "zkelect_set_session_timeout");
+    if (!rc)
+        rc = not_on_shared_session(e, "zkelect_set_session_timeout", "zkelect_session_set_timeout()");
     if (rc)
         return rc;
     if (timeout_ms < 100 || timeout_ms > 3600000) {
@@ -238,6 +277,8 @@ int zkelect_set_lease_fraction(zkelect_t *e, double fraction)
 int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, size_t len)
 {
     int rc = configurable(e, "zkelect_set_auth");
+    if (!rc)
+        rc = not_on_shared_session(e, "zkelect_set_auth", "zkelect_session_set_auth()");
     if (rc)
         return rc;
     if (!scheme || !scheme[0] || !credential || len == 0 || len > 65536) {
@@ -311,9 +352,9 @@ static void finish_dispatch(struct zkelect *e)
         return;
     }
     zke_item_t *item = calloc(1, sizeof *item);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     queue_teardown(e, item);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     pthread_join(e->dispatch_thread, NULL);
 }
 
@@ -321,23 +362,25 @@ int zkelect_start(zkelect_t *e)
 {
     if (!e)
         return ZKELECT_EINVAL;
-    pthread_mutex_lock(&e->lock);
+    if (e->carrier)
+        return zkelect__member_start(e);
+    pthread_mutex_lock(e->lock);
     if (e->started || e->stopping) {
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: already started");
         return ZKELECT_ESTATE;
     }
     e->started = true;
     e->phase = ZKE_WAITING;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 
     int rc;
     if (!e->manual_dispatch && pthread_create(&e->dispatch_thread, NULL, zkelect__dispatch_main, e) != 0) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the dispatch thread");
-        pthread_mutex_lock(&e->lock);
+        pthread_mutex_lock(e->lock);
         e->started = false;
         e->phase = ZKE_IDLE;
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         return ZKELECT_ESYS;
     }
     if (pthread_create(&e->keeper_thread, NULL, zkelect__keeper_main, e) == 0) {
@@ -350,10 +393,10 @@ int zkelect_start(zkelect_t *e)
     if (rc != ZKELECT_OK) {
         /* Undo, so that the handle is as it was before the call. */
         finish_dispatch(e);
-        pthread_mutex_lock(&e->lock);
+        pthread_mutex_lock(e->lock);
         e->started = e->stopping = false;
         e->phase = ZKE_IDLE;
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
     }
     return rc;
 }
@@ -398,7 +441,7 @@ static void give_up_place(struct zkelect *e, int reason)
  * held if the call can proceed; otherwise the lock is released. */
 static int may_give_up(struct zkelect *e, const char *what)
 {
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     int rc = ZKELECT_OK;
     const char *why = NULL;
     if (!e->started || e->stopping) {
@@ -409,7 +452,7 @@ static int may_give_up(struct zkelect *e, const char *what)
         why = "an observer takes no part in the election";
     }
     if (rc != ZKELECT_OK) {
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, why);
     }
     return rc;
@@ -423,7 +466,7 @@ int zkelect_resign(zkelect_t *e)
     if (rc != ZKELECT_OK)
         return rc;
     if (e->left) {
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: the participant has left the election");
         return ZKELECT_ESTATE;
     }
@@ -431,7 +474,7 @@ int zkelect_resign(zkelect_t *e)
         zkelect__log(e, ZKELECT_LOG_INFO, "resigning: rejoining at the back of the line");
         give_up_place(e, ZKELECT_REASON_RESIGNED);
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return ZKELECT_OK;
 }
 
@@ -447,7 +490,7 @@ int zkelect_leave(zkelect_t *e)
         e->left = true;
         give_up_place(e, ZKELECT_REASON_LEFT);
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return ZKELECT_OK;
 }
 
@@ -456,10 +499,10 @@ void zkelect__ignore_void(int rc, const void *data)
     (void)rc;
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     zkelect__op_finish(op);
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 static void teardown_node(struct zkelect *e)
@@ -489,35 +532,35 @@ static void drain_requests(struct zkelect *e)
 {
     int64_t deadline = zkelect__now_ns() + (int64_t)DRAIN_MAX_MS * 1000000;
     while (e->ops.next != &e->ops && e->connected) {
-        if (zkelect__cond_wait_until(&e->state_cond, &e->lock, deadline) != 0)
+        if (zkelect__cond_wait_until(&e->state_cond, e->lock, deadline) != 0)
             break;
     }
 }
 
 bool zkelect__teardown(struct zkelect *e)
 {
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     e->stopping = true;
-    pthread_cond_signal(&e->keeper_cond);
+    zkelect__wake_keeper(e);
     /* The delete goes out first: the successor waits for nothing else. */
     teardown_node(e);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     if (e->keeper_running) {
         pthread_join(e->keeper_thread, NULL);
         e->keeper_running = false;
     }
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     drain_requests(e);
     zhandle_t *zh = e->zh;
     e->zh = NULL;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     if (zh)
         zookeeper_close(zh);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     zkelect__ops_free_for(e, NULL);
     zkelect__queue_free_all(e);
     bool deferred = e->destroy_deferred;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return deferred;
 }
 
@@ -530,11 +573,15 @@ void zkelect__free(struct zkelect *e)
     for (size_t i = 0; i < e->n_orphans; i++)
         free(e->orphans[i]);
     free(e->orphans);
-    pthread_rwlock_destroy(&e->zh_use);
-    pthread_cond_destroy(&e->queue_cond);
-    pthread_cond_destroy(&e->keeper_cond);
-    pthread_cond_destroy(&e->state_cond);
-    pthread_mutex_destroy(&e->lock);
+    destroy_sync(e);
+    /* A retired member's ref stays with its session, which frees it. */
+    if (!e->retired)
+        free(e->ref);
+    while (e->refs) {
+        zke_ref_t *next = e->refs->next;
+        free(e->refs);
+        e->refs = next;
+    }
     if (e->event_fd >= 0)
         close(e->event_fd);
     free(e->auth_scheme);
@@ -550,16 +597,20 @@ void zkelect_destroy(zkelect_t *e)
 {
     if (!e)
         return;
+    if (e->carrier) {
+        zkelect__member_destroy(e);
+        return;
+    }
     zke_item_t *item = calloc(1, sizeof *item);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (!e->started) {
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         free(item);
         zkelect__free(e);
         return;
     }
     if (e->stopping) {
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         free(item);
         return; /* a deferred destroy is already under way */
     }
@@ -569,19 +620,19 @@ void zkelect_destroy(zkelect_t *e)
     e->phase = ZKE_CLOSING;
     zkelect__revoke(e, ZKELECT_REASON_CLOSED);
     pthread_cond_broadcast(&e->state_cond);
-    pthread_cond_signal(&e->keeper_cond);
+    zkelect__wake_keeper(e);
     e->destroy_deferred = zkelect__on_dispatch_thread(e);
     if (e->manual_dispatch) {
         free(item);
         if (e->destroy_deferred)
-            pthread_mutex_unlock(&e->lock); /* zkelect_dispatch() finishes it */
+            pthread_mutex_unlock(e->lock); /* zkelect_dispatch() finishes it */
         else
             (void)zkelect__manual_destroy(e);
         return;
     }
     queue_teardown(e, item);
     bool deferred = e->destroy_deferred;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     if (deferred)
         return; /* torn down by the dispatch thread once the callback returns */
     pthread_join(e->dispatch_thread, NULL);

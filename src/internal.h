@@ -100,11 +100,13 @@ ZKE_HIDDEN int zkelect__cond_init(pthread_cond_t *cond);
 typedef enum zke_item_kind {
     ZKE_ITEM_EVENT,       /* deliver ev to the callback */
     ZKE_ITEM_RELEASE,     /* after the REVOKED before it: delete node, rejoin */
-    ZKE_ITEM_TEARDOWN     /* after everything before it: tear the handle down */
+    ZKE_ITEM_TEARDOWN,    /* after everything before it: tear the handle down */
+    ZKE_ITEM_RETIRE       /* after everything before it: detach an election from its shared session */
 } zke_item_kind_t;
 
 typedef struct zke_item {
     struct zke_item *next;
+    struct zkelect *owner; /* the election it is for (queues are shared by a session's elections) */
     zke_item_kind_t kind;
     zkelect_event_t ev;
     char *text;     /* owned copy behind ev.message */
@@ -141,7 +143,27 @@ typedef struct zke_op {
     bool finding;     /* a listing made to find our node by token */
 } zke_op_t;
 
+/* What ZooKeeper watchers get as their context: the election they are for,
+ * or NULL once it is retired from a shared session. A watch cannot be taken
+ * back from the client, so this outlives the election, until the session. */
+typedef struct zke_ref {
+    struct zke_ref *next;
+    struct zkelect *e;
+    pthread_mutex_t *lock; /* e's lock, which its session's outlives it */
+} zke_ref_t;
+
 struct zkelect {
+    /* shared sessions (shared.c): a session is a "carrier" handle that joins
+     * nothing and owns the ZooKeeper handle, the keeper and dispatch threads
+     * and the event queue; its elections ("members") use those and its lock */
+    struct zkelect *carrier;    /* a member's session; NULL otherwise */
+    bool is_carrier;
+    struct zkelect *members;    /* carrier: its elections, linked by next_member */
+    struct zkelect *next_member, *prev_member;
+    zke_ref_t *ref;             /* this election's watcher context */
+    zke_ref_t *refs;            /* carrier: the refs of retired members, freed with it */
+    bool retired;               /* member: detached from its session, to be freed */
+
     /* configuration: fixed after start */
     char *hosts;
     char *path;
@@ -165,7 +187,8 @@ struct zkelect {
     struct ACL acl_entries[2];
     struct ACL_vector acl;      /* for every node the library creates */
 
-    pthread_mutex_t lock;
+    pthread_mutex_t *lock;      /* &own_lock, or the session's for an election on a shared session */
+    pthread_mutex_t own_lock;
     pthread_cond_t state_cond;  /* leadership or connection changed */
     pthread_cond_t keeper_cond; /* something for the keeper to do */
     pthread_cond_t queue_cond;  /* an item for the dispatch thread */
@@ -249,6 +272,20 @@ struct zkelect {
     pthread_t dispatcher;       /* that thread */
 };
 
+/* The handle that owns the ZooKeeper handle, the threads and the queue. */
+static inline struct zkelect *zkelect__host(const struct zkelect *e)
+{
+    return (struct zkelect *)(e->carrier ? e->carrier : e);
+}
+static inline void zkelect__wake_keeper(struct zkelect *e)
+{
+    pthread_cond_signal(&zkelect__host(e)->keeper_cond);
+}
+static inline pthread_rwlock_t *zkelect__zh_use(struct zkelect *e)
+{
+    return &zkelect__host(e)->zh_use;
+}
+
 /* The lease lasts f*T from its "a"; it is renewed, and the next in line
  * refreshes its answer, every T/4 (see README, "Guarantees"). */
 static inline int64_t zkelect__lease_ns(const struct zkelect *e)
@@ -291,6 +328,16 @@ ZKE_HIDDEN void *zkelect__dispatch_main(void *arg);
 /* The calling thread is the one that runs this handle's callbacks now. Lock held. */
 ZKE_HIDDEN bool zkelect__on_dispatch_thread(const struct zkelect *e);
 
+/* ---------------------------------------------------------------- shared.c */
+
+/* A member's RETIRE item: detach it from its session (its node deleted, its
+ * requests and watches handed to the session) and free it if its destroy
+ * was deferred. Lock held. */
+ZKE_HIDDEN void zkelect__retire(struct zkelect *e);
+/* zkelect_start() and zkelect_destroy() of an election on a shared session. */
+ZKE_HIDDEN int zkelect__member_start(struct zkelect *e);
+ZKE_HIDDEN void zkelect__member_destroy(struct zkelect *e);
+
 /* -------------------------------------------------------------- dispatch.c */
 
 /* Manual dispatch: run every queued item on the calling thread, then tear the
@@ -325,6 +372,10 @@ ZKE_HIDDEN void zkelect__fail(struct zkelect *e, const char *what, int rc);
 ZKE_HIDDEN zke_op_t *zkelect__start_op(struct zkelect *e, const char *path);
 /* The client refused to queue op's request: its completion will not run. */
 ZKE_HIDDEN void zkelect__abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc);
+
+/* A watcher's election, from its context, with the lock held; NULL (and no
+ * lock held) if the election has been retired since the watch was set. */
+ZKE_HIDDEN struct zkelect *zkelect__watched(void *ctx);
 
 /* ---------------------------------------------------------------- observer.c */
 
@@ -366,6 +417,8 @@ ZKE_HIDDEN void zkelect__session_watcher(zhandle_t *zh, int type, int state, con
 /* Open a new ZooKeeper handle for e (lock NOT held). */
 ZKE_HIDDEN int zkelect__session_open(struct zkelect *e);
 ZKE_HIDDEN void *zkelect__keeper_main(void *arg);
+/* A member election joins its session's current state. Lock held. */
+ZKE_HIDDEN void zkelect__session_attach(struct zkelect *m);
 /* The session is usable for requests. Lock held. */
 ZKE_HIDDEN bool zkelect__session_ready(const struct zkelect *e);
 
@@ -373,6 +426,12 @@ ZKE_HIDDEN bool zkelect__session_ready(const struct zkelect *e);
 
 /* Returns true if the destroy was called from a callback (deferred). */
 ZKE_HIDDEN bool zkelect__teardown(struct zkelect *e);
+/* A handle with its defaults, arguments already validated. */
+ZKE_HIDDEN int zkelect__alloc(struct zkelect **out, const char *zk_hosts, const char *election_path,
+                              const char *participant_id);
+/* Validate an election path and id; a NULL id becomes "<hostname>:<pid>" in generated. */
+ZKE_HIDDEN int zkelect__check_election(const char *election_path, const char **participant_id, char *generated,
+                                       size_t len);
 ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
 ZKE_HIDDEN void zkelect__free(struct zkelect *e);
 

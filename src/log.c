@@ -13,7 +13,8 @@ void zkelect__log(struct zkelect *e, int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    e->log_fn(e, level, message, e->log_userdata);
+    /* A shared session's own messages name no election. */
+    e->log_fn(e->is_carrier ? NULL : e, level, message, e->log_userdata);
 }
 
 /* The ZooKeeper client's log callback carries no context, so the handle is
@@ -25,7 +26,10 @@ static _Thread_local struct zkelect *log_owner;
 
 void zkelect__set_log_owner(struct zkelect *e)
 {
-    log_owner = e;
+    /* The client's messages are about the session: an election on a shared
+     * session passes them to the session's log function, which also outlives
+     * the election. */
+    log_owner = e ? zkelect__host(e) : NULL;
 }
 
 static int zk_level(const char *message)

@@ -41,18 +41,18 @@ static void report(struct zkelect *e, const char *data, int len, const struct St
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     (void)state;
-    struct zkelect *e = ctx;
-    zkelect__set_log_owner(e);
     if (type == ZOO_SESSION_EVENT)
         return;
-    pthread_mutex_lock(&e->lock);
+    struct zkelect *e = zkelect__watched(ctx);
+    if (!e)
+        return;
     /* Watches of earlier rounds cannot be taken back on the server; a stray
      * one costs one listing. */
     if (!e->stopping && zh == e->zh) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "observed change on %s (event %d)", path ? path : "?", type);
         zkelect__restart(e);
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 static void candidate_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
@@ -60,7 +60,7 @@ static void candidate_done(int rc, const char *value, int len, const struct Stat
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zkelect__op_finish(op)) {
         if (rc == ZOK && stat->ephemeralOwner != 0) {
             report(e, value, len, stat);
@@ -74,7 +74,7 @@ static void candidate_done(int rc, const char *value, int len, const struct Stat
         }
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 static void read_candidate(struct zkelect *e)
@@ -97,7 +97,7 @@ static void read_candidate(struct zkelect *e)
     free(path);
     if (!op)
         return;
-    int rc = zkelect__zk_awget(e->zh, op->path, watcher, e, candidate_done, op);
+    int rc = zkelect__zk_awget(e->zh, op->path, watcher, e->ref, candidate_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "reading the leader's node", rc);
 }
@@ -128,7 +128,7 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zkelect__op_finish(op)) {
         if (rc == ZNONODE)
             report(e, NULL, 0, NULL); /* the watch tells when the path appears */
@@ -138,7 +138,7 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
             zkelect__fail(e, "watching for the election path", rc);
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 static void watch_for_path(struct zkelect *e)
@@ -146,7 +146,7 @@ static void watch_for_path(struct zkelect *e)
     zke_op_t *op = zkelect__start_op(e, NULL);
     if (!op)
         return;
-    int rc = zkelect__zk_aexists(e->zh, e->path, watcher, e, exists_done, op);
+    int rc = zkelect__zk_aexists(e->zh, e->path, watcher, e->ref, exists_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "watching for the election path", rc);
 }
@@ -157,7 +157,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = op->e;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zkelect__op_finish(op)) {
         zkelect__observer_forget(e);
         if (rc == ZNONODE) {
@@ -172,7 +172,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
         }
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
 }
 
 /* The listing sets a child watch only when the line turned out empty (or
@@ -185,7 +185,7 @@ static void list_line(struct zkelect *e, bool watch_children)
         return;
     e->line_watched = watch_children;
     e->phase = ZKE_CHECKING;
-    int rc = zkelect__zk_alist(e->zh, e->path, watch_children ? watcher : NULL, e, list_done, op);
+    int rc = zkelect__zk_alist(e->zh, e->path, watch_children ? watcher : NULL, e->ref, list_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "listing the election", rc);
 }

@@ -70,7 +70,7 @@ static int wait_for(struct zkelect *e, condition_fn done, int timeout_ms, const 
          * deadline to look again. */
         if (atomic_load(&e->leading) && (wake < 0 || atomic_load(&e->lease_deadline) < wake))
             wake = atomic_load(&e->lease_deadline);
-        zkelect__cond_wait_until(&e->state_cond, &e->lock, wake);
+        zkelect__cond_wait_until(&e->state_cond, e->lock, wake);
     }
     return ZKELECT_OK;
 }
@@ -79,14 +79,14 @@ int zkelect_wait_leader(zkelect_t *e, int timeout_ms)
 {
     if (!e)
         return ZKELECT_EINVAL;
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (e->observer) {
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_wait_leader: an observer never leads");
         return ZKELECT_ESTATE;
     }
     int rc = wait_for(e, holds_lease, timeout_ms, "zkelect_wait_leader");
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return rc;
 }
 
@@ -94,9 +94,9 @@ int zkelect_wait_connected(zkelect_t *e, int timeout_ms)
 {
     if (!e)
         return ZKELECT_EINVAL;
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     int rc = wait_for(e, is_connected, timeout_ms, "zkelect_wait_connected");
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return rc;
 }
 
@@ -104,7 +104,7 @@ int zkelect_node_path(zkelect_t *e, char *buf, size_t len)
 {
     if (!e || !buf)
         return ZKELECT_EINVAL;
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     int rc = ZKELECT_OK;
     if (!e->own_path || e->own_czxid < 0)
         rc = ZKELECT_ESTATE;
@@ -112,7 +112,7 @@ int zkelect_node_path(zkelect_t *e, char *buf, size_t len)
         rc = ZKELECT_ERANGE;
     else
         memcpy(buf, e->own_path, strlen(e->own_path) + 1);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return rc;
 }
 
@@ -134,8 +134,8 @@ static int reader_open(line_reader_t *r, struct zkelect *e, const char *what)
 {
     memset(r, 0, sizeof *r);
     r->e = e;
-    pthread_rwlock_rdlock(&e->zh_use);
-    pthread_mutex_lock(&e->lock);
+    pthread_rwlock_rdlock(zkelect__zh_use(e));
+    pthread_mutex_lock(e->lock);
     int rc = ZKELECT_OK;
     if (!e->started || e->stopping)
         rc = ZKELECT_ESTATE;
@@ -145,9 +145,9 @@ static int reader_open(line_reader_t *r, struct zkelect *e, const char *what)
         rc = ZKELECT_ENOMEM;
     r->zh = e->zh;
     r->session_id = e->session_id;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     if (rc) {
-        pthread_rwlock_unlock(&e->zh_use);
+        pthread_rwlock_unlock(zkelect__zh_use(e));
         zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, zkelect_strerror(rc));
         return rc;
     }
@@ -156,14 +156,14 @@ static int reader_open(line_reader_t *r, struct zkelect *e, const char *what)
     if (zrc == ZNONODE)
         return ZKELECT_OK; /* no election path: nobody in line */
     if (zrc != ZOK) {
-        pthread_rwlock_unlock(&e->zh_use);
+        pthread_rwlock_unlock(zkelect__zh_use(e));
         zkelect__log(e, ZKELECT_LOG_ERROR, "%s: listing %s: %s", what, e->path, zerror(zrc));
         return zkelect__from_zk_error(zrc);
     }
     r->order = malloc((size_t)(r->names.count ? r->names.count : 1) * sizeof *r->order);
     if (!r->order) {
         deallocate_String_vector(&r->names);
-        pthread_rwlock_unlock(&e->zh_use);
+        pthread_rwlock_unlock(zkelect__zh_use(e));
         return ZKELECT_ENOMEM;
     }
     for (int i = 0; i < r->names.count; i++) {
@@ -181,7 +181,7 @@ static void reader_close(line_reader_t *r)
     free(r->own_name);
     if (r->names.data)
         deallocate_String_vector(&r->names);
-    pthread_rwlock_unlock(&r->e->zh_use);
+    pthread_rwlock_unlock(zkelect__zh_use(r->e));
 }
 
 /* Read one contender's znode. ZKELECT_ENOLEADER if it vanished or is not a

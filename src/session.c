@@ -27,7 +27,7 @@ int zkelect__session_open(struct zkelect *e)
     zkelect__set_log_owner(e);
     /* The lock is held across zookeeper_init2() so that the watcher, which
      * may run on the new handle's thread before init returns, finds e->zh set. */
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     errno = 0;
     zhandle_t *zh = zookeeper_init2(e->hosts, zkelect__session_watcher, e->session_timeout_ms, NULL, e, 0,
                                     zkelect__zk_log);
@@ -41,7 +41,7 @@ int zkelect__session_open(struct zkelect *e)
             zoo_add_auth(zh, e->auth_scheme, e->auth_credential, (int)e->auth_len, auth_answered, e) != ZOK)
             zkelect__log(e, ZKELECT_LOG_ERROR, "could not queue the credentials for scheme \"%s\"", e->auth_scheme);
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     zkelect__set_log_owner(previous_owner);
     if (zh)
         return ZKELECT_OK;
@@ -71,7 +71,7 @@ static void on_connected(struct zkelect *e, zhandle_t *zh)
     zkelect__log(e, ZKELECT_LOG_INFO, "connected: session 0x%llx, timeout %d ms%s", (unsigned long long)e->session_id,
                  e->timeout_ms, same_session ? " (same session)" : "");
     pthread_cond_broadcast(&e->state_cond);
-    pthread_cond_signal(&e->keeper_cond);
+    zkelect__wake_keeper(e);
     char **orphans = e->orphans;
     size_t n = e->n_orphans;
     e->orphans = NULL;
@@ -102,7 +102,7 @@ static void on_disconnected(struct zkelect *e)
     e->gen++;
     if (e->policy == ZKELECT_POLICY_STRICT)
         zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
-    pthread_cond_signal(&e->keeper_cond);
+    zkelect__wake_keeper(e);
 }
 
 static void on_expired(struct zkelect *e)
@@ -119,7 +119,7 @@ static void on_expired(struct zkelect *e)
         e->phase = ZKE_WAITING;
     e->need_new_session = true;
     e->gen++;
-    pthread_cond_signal(&e->keeper_cond);
+    zkelect__wake_keeper(e);
 }
 
 static void on_auth_failed(struct zkelect *e)
@@ -133,6 +133,18 @@ static void on_auth_failed(struct zkelect *e)
                          "authentication failed: the participant has stopped");
 }
 
+static void on_session_state(struct zkelect *e, zhandle_t *zh, int state)
+{
+    if (state == ZOO_CONNECTED_STATE)
+        on_connected(e, zh);
+    else if (state == ZOO_EXPIRED_SESSION_STATE)
+        on_expired(e);
+    else if (state == ZOO_AUTH_FAILED_STATE)
+        on_auth_failed(e);
+    else
+        on_disconnected(e);
+}
+
 void zkelect__session_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     (void)path;
@@ -140,18 +152,29 @@ void zkelect__session_watcher(zhandle_t *zh, int type, int state, const char *pa
     zkelect__set_log_owner(e);
     if (type != ZOO_SESSION_EVENT)
         return;
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (zh == e->zh && !e->stopping) {
-        if (state == ZOO_CONNECTED_STATE)
-            on_connected(e, zh);
-        else if (state == ZOO_EXPIRED_SESSION_STATE)
-            on_expired(e);
-        else if (state == ZOO_AUTH_FAILED_STATE)
-            on_auth_failed(e);
-        else
-            on_disconnected(e);
+        on_session_state(e, zh, state);
+        /* Every election a shared session carries follows its states. */
+        for (struct zkelect *m = e->members; m; m = m->next_member) {
+            if (!m->started)
+                continue; /* zkelect_start() attaches it */
+            m->zh = zh;
+            zkelect__set_log_owner(m);
+            if (!m->stopping)
+                on_session_state(m, zh, state);
+        }
+        zkelect__set_log_owner(e);
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
+}
+
+void zkelect__session_attach(struct zkelect *m)
+{
+    struct zkelect *carrier = m->carrier;
+    m->zh = carrier->zh;
+    if (carrier->zh && carrier->connected)
+        on_connected(m, carrier->zh);
 }
 
 /* ------------------------------------------------------------ keeper thread */
@@ -176,26 +199,38 @@ static int64_t give_up_reconnecting_at(const struct zkelect *e)
     return e->disconnected_since + 2 * (int64_t)e->timeout_ms * ZKE_MS;
 }
 
-static void replace_session(struct zkelect *e)
+/* The session's own fields, for the handle and each election it carries. */
+static void drop_session(struct zkelect *e)
 {
-    zhandle_t *old = e->zh;
-    e->need_new_session = false;
     e->zh = NULL;
     e->connected = false;
     e->disconnected_since = 0;
     e->gen++;
-    pthread_mutex_unlock(&e->lock);
+}
+
+static void replace_session(struct zkelect *e)
+{
+    zhandle_t *old = e->zh;
+    e->need_new_session = false;
+    drop_session(e);
+    for (struct zkelect *m = e->members; m; m = m->next_member)
+        drop_session(m);
+    pthread_mutex_unlock(e->lock);
     /* Synchronous queries hold zh_use for reading while they use the handle. */
     pthread_rwlock_wrlock(&e->zh_use);
     if (old)
         zookeeper_close(old);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     zkelect__ops_free_for(e, old);
+    for (struct zkelect *m = e->members; m; m = m->next_member) {
+        zkelect__ops_free_for(m, old);
+        m->need_new_session = false;
+    }
     bool stopping = e->stopping;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     int rc = stopping ? ZKELECT_OK : zkelect__session_open(e);
     pthread_rwlock_unlock(&e->zh_use);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     if (rc != ZKELECT_OK) {
         zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, rc, 0,
                              "could not open a new ZooKeeper session: %s; retrying", zkelect_strerror(rc));
@@ -244,16 +279,25 @@ static void check_lease(struct zkelect *e, int64_t now)
     }
 }
 
-static int64_t next_wakeup(const struct zkelect *e, int64_t now)
+/* When one election next needs the keeper. */
+static int64_t election_wakeup(const struct zkelect *e)
 {
     /* A join retry waits for the new session when one is due. */
-    int64_t wake = e->need_new_session ? 0 : e->retry_at;
+    int64_t wake = zkelect__host(e)->need_new_session ? 0 : e->retry_at;
     if (atomic_load(&e->leading)) {
         wake = earliest(wake, atomic_load(&e->lease_deadline));
         wake = earliest(wake, e->next_renew_ns);
     } else if (on_standby(e)) {
         wake = earliest(wake, e->next_renew_ns);
     }
+    return wake;
+}
+
+static int64_t next_wakeup(const struct zkelect *e, int64_t now)
+{
+    int64_t wake = election_wakeup(e);
+    for (const struct zkelect *m = e->members; m; m = m->next_member)
+        wake = earliest(wake, election_wakeup(m));
     wake = earliest(wake, give_up_reconnecting_at(e));
     if (e->need_new_session)
         wake = earliest(wake, e->session_retry_at);
@@ -265,32 +309,49 @@ static int64_t next_wakeup(const struct zkelect *e, int64_t now)
     return wake > now ? wake : now + ZKE_MS;
 }
 
+/* One election's timers: its lease, its standby renewal, its join retry. */
+static void tend(struct zkelect *e, int64_t now)
+{
+    zkelect__set_log_owner(e);
+    check_lease(e, now);
+    if (e->retry_at && now >= e->retry_at && !zkelect__host(e)->need_new_session) {
+        e->retry_at = 0;
+        if (e->phase == ZKE_WAITING)
+            zkelect__restart(e);
+    }
+}
+
+static void give_up_session(struct zkelect *e)
+{
+    zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
+    zkelect__forget_node(e);
+}
+
 void *zkelect__keeper_main(void *arg)
 {
     struct zkelect *e = arg;
     zkelect__set_log_owner(e);
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     while (!e->stopping) {
         int64_t now = zkelect__now_ns();
         int64_t give_up = give_up_reconnecting_at(e);
         if (give_up && now >= give_up) {
             zkelect__log(e, ZKELECT_LOG_WARN, "no connection for twice the session timeout; opening a new session");
-            zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
-            zkelect__forget_node(e);
+            give_up_session(e);
+            for (struct zkelect *m = e->members; m; m = m->next_member)
+                give_up_session(m);
             e->need_new_session = true;
         }
         if (e->need_new_session && now >= e->session_retry_at) {
             replace_session(e);
             continue;
         }
-        check_lease(e, now);
-        if (e->retry_at && now >= e->retry_at && !e->need_new_session) {
-            e->retry_at = 0;
-            if (e->phase == ZKE_WAITING)
-                zkelect__restart(e);
-        }
-        zkelect__cond_wait_until(&e->keeper_cond, &e->lock, next_wakeup(e, zkelect__now_ns()));
+        tend(e, now);
+        for (struct zkelect *m = e->members; m; m = m->next_member)
+            tend(m, now);
+        zkelect__set_log_owner(e);
+        zkelect__cond_wait_until(&e->keeper_cond, e->lock, next_wakeup(e, zkelect__now_ns()));
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return NULL;
 }

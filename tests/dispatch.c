@@ -209,17 +209,17 @@ static void test_fd_quiet_while_nothing_happens(void)
     start_manual(&ps[0], 0, p);
     CU_ASSERT_FATAL(pump_until(&ps[0], ZKELECT_EV_ELECTED, 0, 10 * SEC) >= 0);
     int fd = event_fd(&ps[0]);
-    pthread_mutex_lock(&ps[0].e->lock);
+    pthread_mutex_lock(ps[0].e->lock);
     uint64_t reads_before = ps[0].e->reads_sent;
-    pthread_mutex_unlock(&ps[0].e->lock);
+    pthread_mutex_unlock(ps[0].e->lock);
     /* T = 4 s: renewals every second. Watch the fd for 2.5 s, as a loop would. */
     int wakeups = 0;
     int64_t until = mono_ns() + 2500 * NS_PER_MS;
     for (int64_t left; (left = (until - mono_ns()) / NS_PER_MS) > 0;)
         wakeups += readable(fd, (int)left);
-    pthread_mutex_lock(&ps[0].e->lock);
+    pthread_mutex_lock(ps[0].e->lock);
     uint64_t renewals = ps[0].e->reads_sent - reads_before;
-    pthread_mutex_unlock(&ps[0].e->lock);
+    pthread_mutex_unlock(ps[0].e->lock);
     CU_ASSERT_EQUAL(wakeups, 0);
     CU_ASSERT(renewals >= 2);
     CU_ASSERT(zkelect_is_leader(ps[0].e));

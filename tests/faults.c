@@ -707,7 +707,7 @@ static int connected_member(participant_t *pt)
     struct sockaddr_storage addr;
     socklen_t len = sizeof addr;
     int member = -1;
-    pthread_mutex_lock(&pt->e->lock);
+    pthread_mutex_lock(pt->e->lock);
     if (pt->e->zh && zookeeper_get_connected_host(pt->e->zh, (struct sockaddr *)&addr, &len)) {
         int port = ntohs(((struct sockaddr_in *)&addr)->sin_port);
         for (int i = 0; i < ZK_ENSEMBLE; i++) {
@@ -715,7 +715,7 @@ static int connected_member(participant_t *pt)
                 member = i;
         }
     }
-    pthread_mutex_unlock(&pt->e->lock);
+    pthread_mutex_unlock(pt->e->lock);
     return member;
 }
 

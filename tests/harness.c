@@ -419,6 +419,21 @@ int participant_new(participant_t *p, int idx, recorder_t *rec, const char *host
     return 0;
 }
 
+int participant_new_on(participant_t *p, int idx, recorder_t *rec, zkelect_session_t *s, const char *path)
+{
+    memset(p, 0, sizeof *p);
+    p->idx = idx;
+    p->rec = rec;
+    snprintf(p->id, sizeof p->id, "p%d", idx);
+    int rc = zkelect_new_on_session(&p->e, s, path, p->id);
+    if (rc)
+        return rc;
+    zkelect_set_callback(p->e, on_event, p);
+    zkelect_set_log(p->e, on_log, p);
+    zkelect_set_log_level(p->e, getenv("ZKELECT_TEST_VERBOSE") ? ZKELECT_LOG_DEBUG : ZKELECT_LOG_WARN);
+    return 0;
+}
+
 int participant_start(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path)
 {
     int rc = participant_new(p, idx, rec, hosts, path);
@@ -534,10 +549,10 @@ void zk_close(void *zh)
 
 static int64_t session_of(zkelect_t *e, bool *connected)
 {
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     int64_t id = e->session_id;
     *connected = e->zh && e->connected;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return id;
 }
 
@@ -553,11 +568,11 @@ int expire_session(zkelect_t *e, const char *hosts)
         return -1;
     for (int attempt = 0; attempt < 20; attempt++) {
         clientid_t cid;
-        pthread_mutex_lock(&e->lock);
+        pthread_mutex_lock(e->lock);
         bool ok = e->zh && e->session_id == victim;
         if (ok)
             cid = *zoo_client_id(e->zh);
-        pthread_mutex_unlock(&e->lock);
+        pthread_mutex_unlock(e->lock);
         if (!ok || cid.client_id != victim)
             return 0;
         conn_wait_t w;
@@ -568,9 +583,9 @@ int expire_session(zkelect_t *e, const char *hosts)
         pthread_cond_destroy(&w.cond);
         int64_t deadline = mono_ns() + 2000 * (int64_t)1000000;
         while (mono_ns() < deadline) {
-            pthread_mutex_lock(&e->lock);
+            pthread_mutex_lock(e->lock);
             bool gone = e->session_id != victim || e->need_new_session;
-            pthread_mutex_unlock(&e->lock);
+            pthread_mutex_unlock(e->lock);
             if (gone)
                 return 0;
             poll_pause();

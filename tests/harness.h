@@ -97,6 +97,8 @@ typedef struct participant {
 /* zkelect_new + callback + recorder; does not start. Asserts through CUnit. */
 int participant_new(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path);
 int participant_start(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path);
+/* The same for an election on a shared session (not started). */
+int participant_new_on(participant_t *p, int idx, recorder_t *rec, zkelect_session_t *s, const char *path);
 void participant_destroy(participant_t *p);
 
 /* Poll (with a deadline) until exactly one of the n participants leads;

@@ -182,9 +182,9 @@ static void test_middle_leaves_only_successor_notified(void)
     do {
         all_watching = true;
         for (int i = 1; i < 5; i++) {
-            pthread_mutex_lock(&ps[i].e->lock);
+            pthread_mutex_lock(ps[i].e->lock);
             all_watching &= ps[i].e->phase == ZKE_WATCHING;
-            pthread_mutex_unlock(&ps[i].e->lock);
+            pthread_mutex_unlock(ps[i].e->lock);
         }
     } while (!all_watching && mono_ns() < deadline && (poll_pause(), 1));
     CU_ASSERT_FATAL(all_watching);
@@ -201,10 +201,10 @@ static void test_middle_leaves_only_successor_notified(void)
     deadline = mono_ns() + 5000 * NS_PER_MS;
     bool settled = false;
     while (!settled && mono_ns() < deadline) {
-        pthread_mutex_lock(&ps[3].e->lock);
+        pthread_mutex_lock(ps[3].e->lock);
         settled = ps[3].e->phase == ZKE_WATCHING && ps[3].e->watched_path &&
                   strcmp(ps[3].e->watched_path, ps[1].e->own_path) == 0;
-        pthread_mutex_unlock(&ps[3].e->lock);
+        pthread_mutex_unlock(ps[3].e->lock);
         if (!settled)
             poll_pause();
     }
@@ -707,9 +707,9 @@ typedef struct request_counts {
 
 static request_counts_t counts(zkelect_t *e)
 {
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     request_counts_t c = {e->reads_sent, e->lists_sent, e->quick_takeovers};
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return c;
 }
 
@@ -717,17 +717,17 @@ static request_counts_t counts(zkelect_t *e)
  * ready to take over without a round trip. */
 static bool on_standby(zkelect_t *e)
 {
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     bool ready = e->phase == ZKE_WATCHING && e->n_ahead == 1 && e->own_watched;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return ready;
 }
 
 static bool watching(zkelect_t *e)
 {
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(e->lock);
     bool yes = e->phase == ZKE_WATCHING;
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(e->lock);
     return yes;
 }
 
@@ -790,9 +790,9 @@ static void test_further_back_relists_and_rewatches(void)
     CU_ASSERT_EQUAL(after.quick, before.quick);
     CU_ASSERT_EQUAL(zkelect_is_leader(ps[2].e), 0);
     CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
-    pthread_mutex_lock(&ps[2].e->lock);
+    pthread_mutex_lock(ps[2].e->lock);
     CU_ASSERT(ps[2].e->watched_path && strcmp(ps[2].e->watched_path, ps[0].e->own_path) == 0);
-    pthread_mutex_unlock(&ps[2].e->lock);
+    pthread_mutex_unlock(ps[2].e->lock);
     /* Now second in line: the next departure is taken over at once. */
     before = counts(ps[2].e);
     size_t mark = rec_count(&rec);

@@ -1,0 +1,366 @@
+/* shared.c - many elections on one ZooKeeper session (zkelect_session_t)
+ * against a real server: each election keeps its own line and leader, one
+ * election leaving touches no other, an expiry of the session revokes every
+ * election it carries and they all rejoin, and the session's teardown
+ * revokes what is left. One server for the suite; each test has its own
+ * election paths. */
+#include "harness.h"
+#include "internal.h"
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <zookeeper/zookeeper.h>
+
+#define SEC 1000
+#define NS_PER_MS 1000000LL
+
+static zk_server_t server;
+static void *admin;
+static recorder_t rec;
+
+static int suite_init(void)
+{
+    if (zk_server_start(&server, 200) != 0)
+        return -1;
+    admin = zk_connect(server.hosts);
+    return admin ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    zk_close(admin);
+    zk_server_stop(&server);
+    return 0;
+}
+
+static void fresh_recorder(void)
+{
+    rec_destroy(&rec);
+    rec_init(&rec);
+}
+
+static void election_path(char *buf, size_t len, const char *test, int shard)
+{
+    snprintf(buf, len, "/zkelect-shared-tests/%s/shard-%d", test, shard);
+}
+
+static int session_log_errors;
+
+static void session_log(zkelect_t *e, int level, const char *message, void *userdata)
+{
+    (void)userdata;
+    /* the session's own messages name no election */
+    if (e == NULL && level == ZKELECT_LOG_ERROR)
+        __atomic_add_fetch(&session_log_errors, 1, __ATOMIC_RELAXED);
+    if (getenv("ZKELECT_TEST_VERBOSE"))
+        fprintf(stderr, "[session %p] %d %s\n", (void *)e, level, message);
+}
+
+static zkelect_session_t *start_session(void)
+{
+    zkelect_session_t *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(zkelect_session_new(&s, server.hosts), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_session_set_timeout(s, 4000), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_session_set_log(s, session_log, NULL), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_session_start(s), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_session_wait_connected(s, 10 * SEC), ZKELECT_OK);
+    return s;
+}
+
+/* Elections idx0..idx0+n-1 on s, one per shard, each joined. */
+static void start_shards(participant_t *ps, int idx0, int n, zkelect_session_t *s, const char *test)
+{
+    for (int i = 0; i < n; i++) {
+        char path[256];
+        election_path(path, sizeof path, test, i);
+        CU_ASSERT_EQUAL_FATAL(participant_new_on(&ps[i], idx0 + i, &rec, s, path), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+    }
+    for (int i = 0; i < n; i++)
+        CU_ASSERT_FATAL(rec_wait(&rec, idx0 + i, ZKELECT_EV_JOINED, 0, 10 * SEC) >= 0);
+}
+
+static bool wait_all_leading(participant_t *ps, int n, bool leading, int timeout_ms)
+{
+    int64_t deadline = mono_ns() + (int64_t)timeout_ms * NS_PER_MS;
+    do {
+        int count = 0;
+        for (int i = 0; i < n; i++)
+            count += zkelect_is_leader(ps[i].e) == leading;
+        if (count == n)
+            return true;
+        poll_pause();
+    } while (mono_ns() < deadline);
+    return false;
+}
+
+static int64_t node_owner(participant_t *p)
+{
+    zkelect_participant_t *list;
+    size_t n;
+    int64_t owner = -1;
+    if (zkelect_participants(p->e, &list, &n) != ZKELECT_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].is_self)
+            owner = list[i].session_id;
+    }
+    zkelect_participants_free(list, n);
+    return owner;
+}
+
+/* The no-two-leaders check, shard by shard: elections i (session A) and
+ * 10 + i (session B) are the contenders of shard i. */
+static int overlaps_per_shard(int shards)
+{
+    static recorder_t one;
+    int violations = 0;
+    for (int shard = 0; shard < shards; shard++) {
+        rec_init(&one);
+        for (size_t i = 0; i < rec_count(&rec); i++) {
+            rec_event_t ev = rec_get(&rec, i);
+            if (ev.who % 10 == shard && one.n < REC_MAX)
+                one.ev[one.n++] = ev;
+        }
+        char why[256];
+        violations += check_no_two_leaders(&one, why, sizeof why);
+        rec_destroy(&one);
+    }
+    return violations;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+enum { SHARDS = 100 };
+
+static void test_many_elections_one_session(void)
+{
+    fresh_recorder();
+    static participant_t ps[SHARDS];
+    zkelect_session_t *s = start_session();
+    start_shards(ps, 0, SHARDS, s, "many");
+    CU_ASSERT(wait_all_leading(ps, SHARDS, true, 10 * SEC));
+    /* one session owns every node, and each election its own epoch */
+    int64_t owner = node_owner(&ps[0]);
+    CU_ASSERT(owner > 0);
+    for (int i = 1; i < SHARDS; i++)
+        CU_ASSERT_EQUAL(node_owner(&ps[i]), owner);
+    for (int i = 1; i < SHARDS; i++)
+        CU_ASSERT(zkelect_epoch(ps[i].e) != zkelect_epoch(ps[i - 1].e));
+    CU_ASSERT_EQUAL(rec_tally(&rec, -1, ZKELECT_EV_ELECTED, 0), SHARDS);
+    /* all callbacks ran on the session's one dispatch thread */
+    pthread_t first = rec_get(&rec, 0).thread;
+    for (size_t i = 1; i < rec_count(&rec); i++)
+        CU_ASSERT(pthread_equal(rec_get(&rec, i).thread, first));
+    zkelect_session_destroy(s); /* destroys the elections too */
+    CU_ASSERT_EQUAL(rec_tally(&rec, -1, ZKELECT_EV_REVOKED, 0), SHARDS);
+    char path[256];
+    election_path(path, sizeof path, "many", 0);
+    CU_ASSERT_EQUAL(zk_child_count(admin, path), 0);
+}
+
+/* Two sessions, three shards each: A joined first and leads all three. One
+ * of A's elections leaving hands that shard to B, and nothing else moves. */
+static void test_one_election_leaves_others_stay(void)
+{
+    fresh_recorder();
+    static participant_t a[3], b[3];
+    zkelect_session_t *sa = start_session(), *sb = start_session();
+    start_shards(a, 0, 3, sa, "leave");
+    CU_ASSERT_FATAL(wait_all_leading(a, 3, true, 10 * SEC));
+    start_shards(b, 10, 3, sb, "leave");
+    size_t mark = rec_count(&rec);
+    zkelect_destroy(a[1].e);
+    a[1].e = NULL;
+    CU_ASSERT(rec_wait(&rec, 11, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    CU_ASSERT(zkelect_is_leader(a[0].e) && zkelect_is_leader(a[2].e));
+    CU_ASSERT(!zkelect_is_leader(b[0].e) && !zkelect_is_leader(b[2].e));
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, mark) + rec_tally(&rec, 2, ZKELECT_EV_REVOKED, mark), 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 10, ZKELECT_EV_ELECTED, mark) + rec_tally(&rec, 12, ZKELECT_EV_ELECTED, mark), 0);
+    /* a new election on the same session, on the shard A gave up: behind B */
+    char path[256];
+    election_path(path, sizeof path, "leave", 1);
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_new_on(&a[1], 1, &rec, sa, path), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_start(a[1].e), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_JOINED, mark, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL(zkelect_is_leader(a[1].e), 0);
+    zkelect_session_destroy(sa);
+    CU_ASSERT(wait_all_leading(b, 3, true, 5 * SEC));
+    zkelect_session_destroy(sb);
+    CU_ASSERT_EQUAL(overlaps_per_shard(3), 0);
+}
+
+/* The session expires: every election on it is revoked, the other session's
+ * take every shard over, and all of them rejoin on a new session. */
+static void test_expiry_revokes_every_election(void)
+{
+    fresh_recorder();
+    enum { N = 5 };
+    static participant_t a[N], b[N];
+    zkelect_session_t *sa = start_session(), *sb = start_session();
+    start_shards(a, 0, N, sa, "expiry");
+    CU_ASSERT_FATAL(wait_all_leading(a, N, true, 10 * SEC));
+    start_shards(b, 10, N, sb, "expiry");
+    int64_t old_owner = node_owner(&a[0]);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(expire_session(a[0].e, server.hosts), 0);
+    CU_ASSERT(wait_all_leading(b, N, true, 15 * SEC));
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT(rec_wait(&rec, i, ZKELECT_EV_REVOKED, mark, 5 * SEC) >= 0);
+        CU_ASSERT(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 15 * SEC) >= 0);
+        CU_ASSERT_EQUAL(zkelect_is_leader(a[i].e), 0);
+    }
+    int64_t new_owner = node_owner(&a[0]);
+    CU_ASSERT(new_owner > 0 && new_owner != old_owner);
+    for (int i = 1; i < N; i++)
+        CU_ASSERT_EQUAL(node_owner(&a[i]), new_owner);
+    zkelect_session_destroy(sb);
+    CU_ASSERT(wait_all_leading(a, N, true, 10 * SEC));
+    zkelect_session_destroy(sa);
+    CU_ASSERT_EQUAL(overlaps_per_shard(N), 0);
+}
+
+/* An election destroyed from its own callback: deferred, no deadlock; its
+ * node goes and the session carries on with the others. */
+static void destroy_on_elected(participant_t *pt, const zkelect_event_t *ev)
+{
+    if (ev->type == ZKELECT_EV_ELECTED && pt->hook_arg) {
+        zkelect_destroy(pt->e);
+        pt->hook_arg = NULL;
+    }
+}
+
+static void test_destroy_from_callback(void)
+{
+    fresh_recorder();
+    static participant_t ps[2];
+    zkelect_session_t *s = start_session();
+    char path[256];
+    election_path(path, sizeof path, "destroy-in-callback", 0);
+    CU_ASSERT_EQUAL_FATAL(participant_new_on(&ps[0], 0, &rec, s, path), ZKELECT_OK);
+    ps[0].hook = destroy_on_elected;
+    ps[0].hook_arg = &ps[0];
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, 0, 10 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (zk_child_count(admin, path) != 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, path), 0);
+    /* the session goes on: a new election on the same path leads */
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_new_on(&ps[1], 1, &rec, s, path), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[1].e), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    /* a resign at once followed by a destroy: the node still goes (the
+     * session, which would otherwise take it along, stays) */
+    zkelect_resign(ps[1].e);
+    zkelect_destroy(ps[1].e);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_REVOKED, mark), 1);
+    deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (zk_child_count(admin, path) != 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, path), 0);
+    zkelect_session_destroy(s);
+}
+
+/* An observer on a shared session follows an election led by another. */
+static void test_observer_on_shared_session(void)
+{
+    fresh_recorder();
+    static participant_t obs, leader;
+    zkelect_session_t *s = start_session();
+    char path[256];
+    election_path(path, sizeof path, "observer", 0);
+    CU_ASSERT_EQUAL_FATAL(participant_new_on(&obs, 9, &rec, s, path), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_observer(obs.e, 1), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(obs.e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 9, ZKELECT_EV_LEADER, 0, 10 * SEC) >= 0);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_new_on(&leader, 0, &rec, s, path), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(leader.e), ZKELECT_OK);
+    long seen = rec_wait(&rec, 9, ZKELECT_EV_LEADER, mark, 10 * SEC);
+    CU_ASSERT_FATAL(seen >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)seen).epoch, zkelect_epoch(leader.e));
+    zkelect_session_destroy(s);
+}
+
+/* Bad calls: a return code each, and a reason in the log where there is a handle. */
+static void test_bad_calls(void)
+{
+    fresh_recorder();
+    zkelect_session_t *s = NULL;
+    zkelect_t *e = (zkelect_t *)1;
+    CU_ASSERT_EQUAL(zkelect_session_new(NULL, server.hosts), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_session_new(&s, "127.0.0.1:99999"), ZKELECT_EINVAL);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_EQUAL(zkelect_session_new(&s, NULL), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_new_on_session(&e, NULL, "/x", "id"), ZKELECT_EINVAL);
+    CU_ASSERT_PTR_NULL(e);
+    CU_ASSERT_EQUAL(zkelect_session_start(NULL), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_session_set_timeout(NULL, 4000), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_session_wait_connected(NULL, 0), ZKELECT_EINVAL);
+    zkelect_session_destroy(NULL);
+
+    CU_ASSERT_EQUAL_FATAL(zkelect_session_new(&s, server.hosts), ZKELECT_OK);
+    session_log_errors = 0;
+    CU_ASSERT_EQUAL(zkelect_session_set_log(s, session_log, NULL), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_session_set_timeout(s, 50), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_session_set_auth(s, "", "x", 1), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_session_set_log_level(s, 9), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(session_log_errors, 3);
+    CU_ASSERT_EQUAL(zkelect_new_on_session(&e, s, "no-slash", "id"), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_new_on_session(&e, s, "/x", ""), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_new_on_session(NULL, s, "/x", "id"), ZKELECT_EINVAL);
+
+    static participant_t p;
+    char path[256];
+    election_path(path, sizeof path, "bad", 0);
+    CU_ASSERT_EQUAL_FATAL(participant_new_on(&p, 0, &rec, s, path), ZKELECT_OK);
+    /* session-wide settings belong to the session */
+    CU_ASSERT_EQUAL(zkelect_set_session_timeout(p.e, 4000), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_set_auth(p.e, "digest", "u:p", 3), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_set_dispatch_mode(p.e, ZKELECT_DISPATCH_MANUAL), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(p.log_errors, 3);
+    /* not before its session */
+    CU_ASSERT_EQUAL(zkelect_start(p.e), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(p.log_errors, 4);
+    CU_ASSERT_EQUAL_FATAL(zkelect_session_start(s), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_session_start(s), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_session_set_timeout(s, 4000), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_start(p.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_start(p.e), ZKELECT_ESTATE);
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 10 * SEC) >= 0);
+    /* an election never started is simply freed */
+    zkelect_t *idle;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new_on_session(&idle, s, path, "idle"), ZKELECT_OK);
+    zkelect_destroy(idle);
+    /* and one never started is freed with its session */
+    zkelect_t *left_over;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new_on_session(&left_over, s, path, "left-over"), ZKELECT_OK);
+    zkelect_session_destroy(s);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, 0), 1);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    rec_init(&rec);
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("elections on a shared session", suite_init, suite_clean);
+    ADD_TEST(s, test_many_elections_one_session);
+    ADD_TEST(s, test_one_election_leaves_others_stay);
+    ADD_TEST(s, test_expiry_revokes_every_election);
+    ADD_TEST(s, test_destroy_from_callback);
+    ADD_TEST(s, test_observer_on_shared_session);
+    ADD_TEST(s, test_bad_calls);
+    int failed = run_registered_tests();
+    rec_destroy(&rec);
+    return failed ? 1 : 0;
+}
