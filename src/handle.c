@@ -593,6 +593,18 @@ void zkelect__free(struct zkelect *e)
     free(e);
 }
 
+void zkelect__begin_close(struct zkelect *e)
+{
+    /* From here on no completion can advance the election: REVOKED(closed)
+     * is the last event. */
+    e->stopping = true;
+    e->phase = ZKE_CLOSING;
+    zkelect__revoke(e, ZKELECT_REASON_CLOSED);
+    pthread_cond_broadcast(&e->state_cond);
+    zkelect__wake_keeper(e);
+    e->destroy_deferred = zkelect__on_dispatch_thread(e);
+}
+
 void zkelect_destroy(zkelect_t *e)
 {
     if (!e)
@@ -614,14 +626,7 @@ void zkelect_destroy(zkelect_t *e)
         free(item);
         return; /* a deferred destroy is already under way */
     }
-    /* From here on no completion can advance the election: REVOKED(closed)
-     * is the last event. */
-    e->stopping = true;
-    e->phase = ZKE_CLOSING;
-    zkelect__revoke(e, ZKELECT_REASON_CLOSED);
-    pthread_cond_broadcast(&e->state_cond);
-    zkelect__wake_keeper(e);
-    e->destroy_deferred = zkelect__on_dispatch_thread(e);
+    zkelect__begin_close(e);
     if (e->manual_dispatch) {
         free(item);
         if (e->destroy_deferred)

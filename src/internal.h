@@ -434,5 +434,8 @@ ZKE_HIDDEN int zkelect__check_election(const char *election_path, const char **p
                                        size_t len);
 ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
 ZKE_HIDDEN void zkelect__free(struct zkelect *e);
+/* The start of every destroy: stop, revoke (REVOKED(closed) is the last
+ * event), and note whether it is deferred (called from a callback). Lock held. */
+ZKE_HIDDEN void zkelect__begin_close(struct zkelect *e);
 
 #endif /* ZKELECT_INTERNAL_H */

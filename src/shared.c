@@ -199,26 +199,20 @@ void zkelect__retire(struct zkelect *e)
 
 void zkelect__member_destroy(struct zkelect *e)
 {
-    pthread_mutex_lock(e->lock);
-    if (!e->started) {
-        unlink_member(e);
-        pthread_mutex_unlock(e->lock);
-        zkelect__free(e);
-        return;
-    }
-    pthread_mutex_unlock(e->lock);
     zke_item_t *item = calloc(1, sizeof *item);
     pthread_mutex_lock(e->lock);
-    if (e->stopping) {
+    bool never_started = !e->started;
+    if (never_started || e->stopping) {
+        /* a deferred destroy may already be under way */
+        if (never_started)
+            unlink_member(e);
         pthread_mutex_unlock(e->lock);
         free(item);
-        return; /* a deferred destroy is already under way */
+        if (never_started)
+            zkelect__free(e);
+        return;
     }
-    e->stopping = true;
-    e->phase = ZKE_CLOSING;
-    zkelect__revoke(e, ZKELECT_REASON_CLOSED);
-    pthread_cond_broadcast(&e->state_cond);
-    e->destroy_deferred = zkelect__on_dispatch_thread(e);
+    zkelect__begin_close(e);
     if (item) {
         /* Behind its REVOKED(closed): the host has stopped before the delete. */
         item->kind = ZKE_ITEM_RETIRE;

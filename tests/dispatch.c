@@ -23,21 +23,6 @@ static void *admin;
 static recorder_t rec;
 static char path[256];
 
-static int suite_init(void)
-{
-    if (zk_server_start(&server, 200) != 0)
-        return -1;
-    admin = zk_connect(server.hosts);
-    return admin ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-    zk_close(admin);
-    zk_server_stop(&server);
-    return 0;
-}
-
 static const char *test_path(const char *name)
 {
     snprintf(path, sizeof path, "/zkelect-dispatch-tests/%s", name);
@@ -369,7 +354,8 @@ int main(void)
     rec_init(&rec);
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
-    CU_pSuite s = CU_add_suite("manual dispatch on a real ZooKeeper", suite_init, suite_clean);
+    suite_server_use(&server, &admin);
+    CU_pSuite s = CU_add_suite("manual dispatch on a real ZooKeeper", suite_server_init, suite_server_clean);
     ADD_TEST(s, test_callbacks_only_on_dispatching_thread);
     ADD_TEST(s, test_burst_delivered_in_order);
     ADD_TEST(s, test_fd_quiet_while_nothing_happens);

@@ -403,35 +403,62 @@ static void on_log(zkelect_t *e, int level, const char *message, void *userdata)
         fprintf(stderr, "[%s] %d %s\n", p->id, level, message);
 }
 
-int participant_new(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path)
+/* hosts, or a shared session when s is given. */
+static int participant_create(participant_t *p, int idx, recorder_t *rec, const char *hosts, zkelect_session_t *s,
+                              const char *path)
 {
     memset(p, 0, sizeof *p);
     p->idx = idx;
     p->rec = rec;
     snprintf(p->id, sizeof p->id, "p%d", idx);
-    int rc = zkelect_new(&p->e, hosts, path, p->id);
+    int rc = s ? zkelect_new_on_session(&p->e, s, path, p->id) : zkelect_new(&p->e, hosts, path, p->id);
     if (rc)
         return rc;
     zkelect_set_callback(p->e, on_event, p);
     zkelect_set_log(p->e, on_log, p);
     zkelect_set_log_level(p->e, getenv("ZKELECT_TEST_VERBOSE") ? ZKELECT_LOG_DEBUG : ZKELECT_LOG_WARN);
-    zkelect_set_session_timeout(p->e, 4000);
+    if (!s)
+        zkelect_set_session_timeout(p->e, 4000);
     return 0;
+}
+
+int participant_new(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path)
+{
+    return participant_create(p, idx, rec, hosts, NULL, path);
 }
 
 int participant_new_on(participant_t *p, int idx, recorder_t *rec, zkelect_session_t *s, const char *path)
 {
-    memset(p, 0, sizeof *p);
-    p->idx = idx;
-    p->rec = rec;
-    snprintf(p->id, sizeof p->id, "p%d", idx);
-    int rc = zkelect_new_on_session(&p->e, s, path, p->id);
-    if (rc)
-        return rc;
-    zkelect_set_callback(p->e, on_event, p);
-    zkelect_set_log(p->e, on_log, p);
-    zkelect_set_log_level(p->e, getenv("ZKELECT_TEST_VERBOSE") ? ZKELECT_LOG_DEBUG : ZKELECT_LOG_WARN);
+    return participant_create(p, idx, rec, NULL, s, path);
+}
+
+/* --------------------------------------------------------- suites */
+
+static zk_server_t *suite_server;
+static void **suite_admin;
+
+int suite_server_init(void)
+{
+    if (zk_server_start(suite_server, 200) != 0)
+        return -1;
+    if (!suite_admin)
+        return 0;
+    *suite_admin = zk_connect(suite_server->hosts);
+    return *suite_admin ? 0 : -1;
+}
+
+int suite_server_clean(void)
+{
+    if (suite_admin)
+        zk_close(*suite_admin);
+    zk_server_stop(suite_server);
     return 0;
+}
+
+void suite_server_use(zk_server_t *s, void **admin)
+{
+    suite_server = s;
+    suite_admin = admin;
 }
 
 int participant_start(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path)

@@ -120,6 +120,15 @@ int zk_child_count(void *zh, const char *path);
 /* Delete path and everything below it. */
 int zk_delete_recursive(void *zh, const char *path);
 
+/* ------------------------------------------------------------ suites */
+
+/* A suite's one server (tickTime 200 ms) and, if admin is not NULL, a plain
+ * handle on it: suite_server_use() before CU_add_suite(suite_server_init,
+ * suite_server_clean). */
+void suite_server_use(zk_server_t *s, void **admin);
+int suite_server_init(void);
+int suite_server_clean(void);
+
 /* ------------------------------------------------------------ running */
 
 /* ZKELECT_TEST_ONLY=a,b,c selects the tests whose names contain one of the

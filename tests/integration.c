@@ -24,21 +24,6 @@ static zk_server_t server;
 static void *admin; /* a plain handle to look at the tree */
 static recorder_t rec;
 
-static int suite_init(void)
-{
-    if (zk_server_start(&server, 200) != 0)
-        return -1;
-    admin = zk_connect(server.hosts);
-    return admin ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-    zk_close(admin);
-    zk_server_stop(&server);
-    return 0;
-}
-
 /* Each test: a fresh recorder and its own election path. */
 static char path[256];
 
@@ -1340,7 +1325,8 @@ int main(void)
     rec_init(&rec);
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
-    CU_pSuite s = CU_add_suite("election on a real ZooKeeper", suite_init, suite_clean);
+    suite_server_use(&server, &admin);
+    CU_pSuite s = CU_add_suite("election on a real ZooKeeper", suite_server_init, suite_server_clean);
     ADD_TEST(s, test_single_participant_elected);
     ADD_TEST(s, test_five_participants_join_order);
     ADD_TEST(s, test_leader_leaves_next_elected);

@@ -21,21 +21,6 @@ static zk_server_t server;
 static void *admin;
 static recorder_t rec;
 
-static int suite_init(void)
-{
-    if (zk_server_start(&server, 200) != 0)
-        return -1;
-    admin = zk_connect(server.hosts);
-    return admin ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-    zk_close(admin);
-    zk_server_stop(&server);
-    return 0;
-}
-
 static void fresh_recorder(void)
 {
     rec_destroy(&rec);
@@ -353,7 +338,8 @@ int main(void)
     rec_init(&rec);
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
-    CU_pSuite s = CU_add_suite("elections on a shared session", suite_init, suite_clean);
+    suite_server_use(&server, &admin);
+    CU_pSuite s = CU_add_suite("elections on a shared session", suite_server_init, suite_server_clean);
     ADD_TEST(s, test_many_elections_one_session);
     ADD_TEST(s, test_one_election_leaves_others_stay);
     ADD_TEST(s, test_expiry_revokes_every_election);
