@@ -41,7 +41,7 @@ static int compile_curator_peer(void)
     int n = snprintf(cmd, sizeof cmd, "javac -nowarn -d '%s' -cp '", class_dir);
     for (size_t i = 0; i < sizeof curator_jars / sizeof *curator_jars; i++)
         n += snprintf(cmd + n, sizeof cmd - (size_t)n, "%s/usr/share/java/%s.jar", i ? ":" : "", curator_jars[i]);
-    snprintf(cmd + n, sizeof cmd - (size_t)n, "' '%s/tests/interop/CuratorPeer.java'", srcdir);
+    snprintf(cmd + n, sizeof cmd - (size_t)n, "' '%s/tests/peers/CuratorPeer.java'", srcdir);
     return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -167,7 +167,7 @@ static int spawn_curator(peer_t *p, const char *id, const char *election)
 static int spawn_kazoo(peer_t *p, const char *id, const char *election)
 {
     char script[512];
-    snprintf(script, sizeof script, "%s/tests/interop/kazoo_peer.py", srcdir);
+    snprintf(script, sizeof script, "%s/tests/peers/kazoo_peer.py", srcdir);
     char *argv[] = {"/usr/bin/python3", script, server.hosts, (char *)election, (char *)id, NULL};
     return peer_spawn(p, id, argv);
 }
