@@ -208,9 +208,7 @@ static void lose_node(struct zkelect *e, const char *why)
 static void delete_done(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     bool same_session = zkelect__op_finish(op) || (!e->stopping && op->zh == e->zh);
     if (same_session && transient(rc) && rc != ZSESSIONEXPIRED) {
         zkelect__delete_node(e, op->zh, op->path);
@@ -360,9 +358,7 @@ static void renew_done(int rc, const char *value, int len, const struct Stat *st
 {
     (void)value, (void)len;
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     bool current = zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0;
     if (current)
         note_answer(e, op, rc);
@@ -441,9 +437,7 @@ static void watch_nearest_ahead(struct zkelect *e)
 static void probe_done(int rc, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZOK && stat->ephemeralOwner == 0)
             ignore_impostor(e, strrchr(op->path, '/') + 1);
@@ -496,9 +490,7 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
 {
     (void)value, (void)len;
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == 0) {
@@ -643,9 +635,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         note_answer(e, op, rc);
         if (rc == ZOK && op->finding)
@@ -683,9 +673,7 @@ static void check_own_done(int rc, const char *value, int len, const struct Stat
 {
     (void)value, (void)len;
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0) {
         note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
@@ -738,9 +726,7 @@ static void ensure_done(int rc, const char *name, const struct Stat *stat, const
     (void)stat;
     (void)name;
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         if (rc != ZOK && rc != ZNODEEXISTS)
             zkelect__fail(e, "creating the election path", rc);
@@ -783,9 +769,7 @@ static void ensure_path(struct zkelect *e)
 static void create_done(int rc, const char *name, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     bool current = zkelect__op_finish(op);
     if (!current) {
         /* Resigned, stopped or restarted meanwhile: a node created now is

@@ -498,8 +498,7 @@ void zkelect__ignore_void(int rc, const void *data)
 {
     (void)rc;
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     zkelect__op_finish(op);
     zkelect__op_free(op);
     pthread_mutex_unlock(e->lock);

@@ -135,7 +135,8 @@ typedef enum zke_phase {
  * so these live on a list in the handle and are freed when it goes. */
 typedef struct zke_op {
     struct zke_op *prev, *next;
-    struct zkelect *e;
+    struct zkelect *e; /* whose request it is: read with *lock held (see zkelect__op_lock) */
+    pthread_mutex_t *lock;
     zhandle_t *zh;    /* the session it was sent on */
     uint64_t gen;     /* e->gen when sent: a different gen means stale */
     int64_t sent_ns;  /* CLOCK_BOOTTIME when sent: the lease's "a" */
@@ -387,6 +388,8 @@ ZKE_HIDDEN void zkelect__observer_forget(struct zkelect *e);
 /* ---------------------------------------------------------------- ops.c */
 
 ZKE_HIDDEN zke_op_t *zkelect__op_new(struct zkelect *e, const char *path);
+/* For a completion: take the lock and return the op's owner. */
+ZKE_HIDDEN struct zkelect *zkelect__op_lock(zke_op_t *op);
 /* Take op off the list; returns false if the handle is stopping or op is stale
  * (the caller then only cleans up). Lock held. */
 ZKE_HIDDEN bool zkelect__op_finish(zke_op_t *op);

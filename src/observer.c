@@ -58,9 +58,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 static void candidate_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZOK && stat->ephemeralOwner != 0) {
             report(e, value, len, stat);
@@ -126,9 +124,7 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZNONODE)
             report(e, NULL, 0, NULL); /* the watch tells when the path appears */
@@ -155,9 +151,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    struct zkelect *e = op->e;
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
+    struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         zkelect__observer_forget(e);
         if (rc == ZNONODE) {

@@ -14,6 +14,7 @@ zke_op_t *zkelect__op_new(struct zkelect *e, const char *path)
         return NULL;
     }
     op->e = e;
+    op->lock = e->lock;
     op->zh = e->zh;
     op->gen = e->gen;
     op->sent_ns = zkelect__now_ns();
@@ -22,6 +23,15 @@ zke_op_t *zkelect__op_new(struct zkelect *e, const char *path)
     e->ops.prev->next = op;
     e->ops.prev = op;
     return op;
+}
+
+struct zkelect *zkelect__op_lock(zke_op_t *op)
+{
+    /* op->e is read only with the lock held: an election retired from its
+     * shared session meanwhile has handed op to the session (shared.c). */
+    pthread_mutex_lock(op->lock);
+    zkelect__set_log_owner(op->e);
+    return op->e;
 }
 
 static void unlink_op(zke_op_t *op)
