@@ -17,9 +17,12 @@
  * - A zkelect_t owns two threads besides the ZooKeeper client's two: the
  *   dispatch thread, which runs every callback, in order, one at a time; and
  *   the keeper thread, which renews the leadership lease, revokes leadership
- *   at the lease deadline and replaces an expired session. User code never
- *   runs on ZooKeeper's threads, and never while the library holds a lock.
- * - A slow callback delays later callbacks of the same handle, but never
+ *   at the lease deadline and replaces an expired session. The elections of
+ *   a shared session (zkelect_session_t) have no threads of their own: the
+ *   session's two serve them all. User code never runs on ZooKeeper's
+ *   threads, and never while the library holds a lock.
+ * - A slow callback delays later callbacks of the same handle (of the same
+ *   session, for a shared session's elections), but never
  *   ZooKeeper's processing, the lease timer or zkelect_is_leader(): the lease
  *   deadline is enforced even while a callback blocks.
  * - Allowed from inside a callback: every query (zkelect_is_leader,
