@@ -209,6 +209,24 @@ static void test_expiry_revokes_every_election(void)
     CU_ASSERT_EQUAL(overlaps_per_shard(N), 0);
 }
 
+/* No node left under path, for good: the session has no request in flight
+ * either (a create sent before a destroy completes on the session, and its
+ * node is deleted right then, so a count alone can be read too early). */
+static bool wait_gone(struct zkelect *carrier, const char *path)
+{
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    for (;;) {
+        pthread_mutex_lock(carrier->lock);
+        bool idle = carrier->ops.next == &carrier->ops;
+        pthread_mutex_unlock(carrier->lock);
+        if (idle && zk_child_count(admin, path) == 0)
+            return true;
+        if (mono_ns() >= deadline)
+            return false;
+        poll_pause();
+    }
+}
+
 /* An election destroyed from its own callback: deferred, no deadlock; its
  * node goes and the session carries on with the others. */
 static void destroy_on_elected(participant_t *pt, const zkelect_event_t *ev)
@@ -227,16 +245,14 @@ static void test_destroy_from_callback(void)
     char path[256];
     election_path(path, sizeof path, "destroy-in-callback", 0);
     CU_ASSERT_EQUAL_FATAL(participant_new_on(&ps[0], 0, &rec, s, path), ZKELECT_OK);
+    struct zkelect *carrier = ps[0].e->carrier; /* outlives its elections */
     ps[0].hook = destroy_on_elected;
     ps[0].hook_arg = &ps[0];
     CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
     long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, 0, 10 * SEC);
     CU_ASSERT_FATAL(revoked >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (zk_child_count(admin, path) != 0 && mono_ns() < deadline)
-        poll_pause();
-    CU_ASSERT_EQUAL(zk_child_count(admin, path), 0);
+    CU_ASSERT(wait_gone(carrier, path));
     /* the session goes on: a new election on the same path leads */
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL_FATAL(participant_new_on(&ps[1], 1, &rec, s, path), ZKELECT_OK);
@@ -247,10 +263,7 @@ static void test_destroy_from_callback(void)
     zkelect_resign(ps[1].e);
     zkelect_destroy(ps[1].e);
     CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_REVOKED, mark), 1);
-    deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (zk_child_count(admin, path) != 0 && mono_ns() < deadline)
-        poll_pause();
-    CU_ASSERT_EQUAL(zk_child_count(admin, path), 0);
+    CU_ASSERT(wait_gone(carrier, path));
     zkelect_session_destroy(s);
 }
 
