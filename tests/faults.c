@@ -33,8 +33,7 @@ static char path[256];
 static const char *fresh(const char *name)
 {
     snprintf(path, sizeof path, "/zkelect-faults/%s", name);
-    rec_destroy(&rec);
-    rec_init(&rec);
+    rec_reset(&rec);
     return path;
 }
 

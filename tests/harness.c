@@ -318,6 +318,12 @@ void rec_destroy(recorder_t *r)
     pthread_cond_destroy(&r->cond);
 }
 
+void rec_reset(recorder_t *r)
+{
+    rec_destroy(r);
+    rec_init(r);
+}
+
 size_t rec_count(recorder_t *r)
 {
     pthread_mutex_lock(&r->lock);

@@ -73,6 +73,8 @@ typedef struct recorder {
 
 void rec_init(recorder_t *r);
 void rec_destroy(recorder_t *r);
+/* Empty it, for the next test. */
+void rec_reset(recorder_t *r);
 size_t rec_count(recorder_t *r);
 /* Wait until an event of this type from this participant (-1: anyone) is
  * recorded at an index >= from. Returns its index, or -1 at the deadline. */

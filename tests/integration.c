@@ -30,8 +30,7 @@ static char path[256];
 static const char *test_path(const char *name)
 {
     snprintf(path, sizeof path, "/zkelect-tests/%s", name);
-    rec_destroy(&rec);
-    rec_init(&rec);
+    rec_reset(&rec);
     return path;
 }
 

@@ -254,8 +254,7 @@ static void peer_stop(peer_t *p)
 static const char *test_path(const char *name)
 {
     snprintf(path, sizeof path, "/zkelect-interop-tests/%s", name);
-    rec_destroy(&rec);
-    rec_init(&rec);
+    rec_reset(&rec);
     n_moments = 0;
     return path;
 }

@@ -21,12 +21,6 @@ static zk_server_t server;
 static void *admin;
 static recorder_t rec;
 
-static void fresh_recorder(void)
-{
-    rec_destroy(&rec);
-    rec_init(&rec);
-}
-
 static void election_path(char *buf, size_t len, const char *test, int shard)
 {
     snprintf(buf, len, "/zkelect-shared-tests/%s/shard-%d", test, shard);
@@ -123,7 +117,7 @@ enum { SHARDS = 100 };
 
 static void test_many_elections_one_session(void)
 {
-    fresh_recorder();
+    rec_reset(&rec);
     static participant_t ps[SHARDS];
     zkelect_session_t *s = start_session();
     start_shards(ps, 0, SHARDS, s, "many");
@@ -151,7 +145,7 @@ static void test_many_elections_one_session(void)
  * of A's elections leaving hands that shard to B, and nothing else moves. */
 static void test_one_election_leaves_others_stay(void)
 {
-    fresh_recorder();
+    rec_reset(&rec);
     static participant_t a[3], b[3];
     zkelect_session_t *sa = start_session(), *sb = start_session();
     start_shards(a, 0, 3, sa, "leave");
@@ -183,7 +177,7 @@ static void test_one_election_leaves_others_stay(void)
  * take every shard over, and all of them rejoin on a new session. */
 static void test_expiry_revokes_every_election(void)
 {
-    fresh_recorder();
+    rec_reset(&rec);
     enum { N = 5 };
     static participant_t a[N], b[N];
     zkelect_session_t *sa = start_session(), *sb = start_session();
@@ -239,7 +233,7 @@ static void destroy_on_elected(participant_t *pt, const zkelect_event_t *ev)
 
 static void test_destroy_from_callback(void)
 {
-    fresh_recorder();
+    rec_reset(&rec);
     static participant_t ps[2];
     zkelect_session_t *s = start_session();
     char path[256];
@@ -270,7 +264,7 @@ static void test_destroy_from_callback(void)
 /* An observer on a shared session follows an election led by another. */
 static void test_observer_on_shared_session(void)
 {
-    fresh_recorder();
+    rec_reset(&rec);
     static participant_t obs, leader;
     zkelect_session_t *s = start_session();
     char path[256];
@@ -291,7 +285,7 @@ static void test_observer_on_shared_session(void)
 /* Bad calls: a return code each, and a reason in the log where there is a handle. */
 static void test_bad_calls(void)
 {
-    fresh_recorder();
+    rec_reset(&rec);
     zkelect_session_t *s = NULL;
     zkelect_t *e = (zkelect_t *)1;
     CU_ASSERT_EQUAL(zkelect_session_new(NULL, server.hosts), ZKELECT_EINVAL);
