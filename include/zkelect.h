@@ -67,6 +67,12 @@
  *   from a leader should reject an epoch lower than the highest they have seen.
  * - Pairing: REVOKED is delivered only after ELECTED, with the same epoch, and
  *   never twice for one term.
+ * - Hand-over: a leader that resigns, leaves or is destroyed deletes its znode
+ *   together with a write to it, in one transaction (native format). Its
+ *   successor, however far back it was when it last listed the election, is
+ *   told by its one notification that nothing is left ahead, and leads
+ *   without a request first. Nobody else may write an election's znodes:
+ *   such a write looks like a hand-over (ZKELECT_REASON_NODE_CHANGED).
  */
 #ifndef ZKELECT_H
 #define ZKELECT_H
@@ -402,7 +408,11 @@ typedef enum zkelect_revoke_reason {
      * a lower sequence number than ours); the participant waits its turn. */
     ZKELECT_REASON_PREEMPTED = 8,
     /* zkelect_leave() was called. */
-    ZKELECT_REASON_LEFT = 9
+    ZKELECT_REASON_LEFT = 9,
+    /* Someone else wrote this leader's znode. Its successor may take that for
+     * the hand-over of a graceful exit and lead, so it steps down and rejoins
+     * at the back (noticed at the next lease renewal, within T/4). */
+    ZKELECT_REASON_NODE_CHANGED = 10
 } zkelect_revoke_reason_t;
 
 /* Owned by the library and valid only during the callback. Fields may be

@@ -121,6 +121,7 @@ void zkelect__revoke(struct zkelect *e, int reason)
  * first and that it belongs to this session. */
 static void become_leader(struct zkelect *e, int64_t a)
 {
+    e->first_confirmed = true;
     int64_t now = zkelect__now_ns();
     int64_t deadline = a + zkelect__lease_ns(e);
     if (now >= deadline) {
@@ -160,6 +161,7 @@ void zkelect__forget_node(struct zkelect *e)
     e->owned_session = 0;
     e->own_watched = false;
     e->own_watch_armed = false;
+    e->first_confirmed = false;
     e->create_unknown = false;
     /* Each candidacy has its own token, so that a node of an earlier one can
      * never be mistaken for the current one. */
@@ -298,13 +300,31 @@ static void own_watcher(zhandle_t *zh, int type, int state, const char *path, vo
     pthread_mutex_unlock(e->lock);
 }
 
-/* The predecessor is gone. Sequence numbers only grow, so the contenders
- * ahead of us can only have become fewer since our last listing: if it was
- * the only one then, we are first now, and a recent answer on this session
- * (the standby renewals keep one, see session.c) grants the lease at once,
- * without a round trip. Otherwise one listing says where we stand: our node
- * was created or checked on this session, so no ownership read is needed. */
-static void predecessor_gone(struct zkelect *e)
+/* Elected by a notification alone, on a recent answer of this session (the
+ * standby renewals keep one, see session.c), without a round trip. */
+static void take_over_now(struct zkelect *e)
+{
+    e->quick_takeovers++;
+    become_leader(e, e->answered_ns);
+    /* The watch on our node has done its job; as leader it would only
+     * notify us when we leave. Sent after the election: not waited for. */
+    if (atomic_load(&e->leading) && e->own_watch_armed) {
+        zkelect__unwatch_node(e, e->zh, e->own_path);
+        e->own_watched = e->own_watch_armed = false;
+    }
+}
+
+/* The predecessor is gone; handed_over: it went with a hand-over (see
+ * handoff.c), which only a node that was first in line makes.
+ * Sequence numbers only grow, so the contenders ahead of us can only have
+ * become fewer since our last listing: if the predecessor was the only one
+ * then, we are first now. A hand-over says the same however old the
+ * listing; as a data change is all that tells it, and anyone allowed to
+ * write could make one, one listing sent after the election checks it (a
+ * contender still ahead revokes at its answer). Otherwise one listing says
+ * where we stand: our node was created or checked on this session, so no
+ * ownership read is needed. */
+static void predecessor_gone(struct zkelect *e, bool handed_over)
 {
     bool only_one_ahead = e->n_ahead == 1;
     e->gen++;
@@ -312,17 +332,17 @@ static void predecessor_gone(struct zkelect *e)
     free(e->watched_path);
     e->watched_path = NULL;
     int64_t lease = zkelect__lease_ns(e);
-    int64_t room = e->answered_ns + lease - zkelect__now_ns();
-    if (only_one_ahead && e->own_watched && room > (int64_t)e->timeout_ms * ZKE_MS / 8) {
+    bool recent = e->answered_ns + lease - zkelect__now_ns() > (int64_t)e->timeout_ms * ZKE_MS / 8;
+    if (recent && only_one_ahead && e->own_watched) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "the only contender ahead is gone: first in line");
-        e->quick_takeovers++;
-        become_leader(e, e->answered_ns);
-        /* Its job is done; as leader it would only notify us when we
-         * leave. Sent after the election: no round trip is waited for. */
-        if (atomic_load(&e->leading)) {
-            zkelect__unwatch_node(e, e->zh, e->own_path);
-            e->own_watched = e->own_watch_armed = false;
-        }
+        take_over_now(e);
+        return;
+    }
+    if (recent && handed_over && zkelect__session_ready(e)) {
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "the first in line handed over to us: first in line");
+        e->handoff_takeovers++;
+        take_over_now(e);
+        list_children(e, false);
         return;
     }
     if (!zkelect__session_ready(e)) {
@@ -344,8 +364,9 @@ static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *
      * server) fires here too: only the current predecessor counts. */
     if (!e->stopping && zh == e->zh && e->watched_path && path && strcmp(path, e->watched_path) == 0) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "predecessor %s changed (event %d)", path, type);
-        if (type == ZOO_DELETED_EVENT && e->phase == ZKE_WATCHING && owned_on_this_session(e))
-            predecessor_gone(e);
+        bool handed_over = type == ZOO_CHANGED_EVENT && e->format == ZKELECT_FORMAT_NATIVE;
+        if ((type == ZOO_DELETED_EVENT || handed_over) && e->phase == ZKE_WATCHING && owned_on_this_session(e))
+            predecessor_gone(e, handed_over);
         else
             zkelect__restart(e);
     }
@@ -367,7 +388,13 @@ static void renew_done(int rc, const char *value, int len, const struct Stat *st
     if (current && !atomic_load(&e->leading) && (rc == ZNONODE || (rc == ZOK && stat->ephemeralOwner != e->session_id)))
         lose_node(e, rc == ZOK ? "owned by another session" : "not found on renewal");
     else if (current && atomic_load(&e->leading)) {
-        if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
+        if (rc == ZOK && stat->ephemeralOwner == e->session_id && stat->version != 0) {
+            /* We never write our node but in the hand-over that deletes it. */
+            zkelect__log(e, ZKELECT_LOG_WARN,
+                         "%s was written by someone else: its successor may take it for a hand-over; stepping down",
+                         e->own_name);
+            zkelect__give_up_place(e, ZKELECT_REASON_NODE_CHANGED);
+        } else if (rc == ZOK && stat->ephemeralOwner == e->session_id) {
             if (op->sent_ns > e->lease_sent_ns) {
                 e->lease_sent_ns = op->sent_ns;
                 atomic_store(&e->lease_deadline, op->sent_ns + zkelect__lease_ns(e));
@@ -587,8 +614,11 @@ static void evaluate(struct zkelect *e, const struct String_vector *names, int64
     }
     forget_ahead(e);
     e->listed_ns = listed_ns;
-    if (self > 0 && atomic_load(&e->leading))
-        zkelect__revoke(e, ZKELECT_REASON_PREEMPTED);
+    if (self > 0) {
+        e->first_confirmed = false;
+        if (atomic_load(&e->leading))
+            zkelect__revoke(e, ZKELECT_REASON_PREEMPTED);
+    }
     if (self > 0 && !(e->ahead = malloc(self * sizeof *e->ahead))) {
         free(children);
         zkelect__retry_later(e);

@@ -53,6 +53,8 @@ const char *zkelect_reason_name(int reason)
         return "authentication failed";
     case ZKELECT_REASON_PREEMPTED:
         return "preempted";
+    case ZKELECT_REASON_NODE_CHANGED:
+        return "node changed by someone else";
     case ZKELECT_REASON_LEFT:
         return "left";
     default:

@@ -153,7 +153,7 @@ void zkelect__release(struct zkelect *e, const zke_item_t *item)
         zkelect__unwatch_node(e, item->zh, item->path);
     /* Also when a destroy followed the resign: an election on a shared
      * session keeps the session, and with it a node not deleted now. */
-    zkelect__delete_node(e, item->zh, item->path);
+    zkelect__remove_node(e, item->zh, item->path, item->hand_over);
     if (e->stopping)
         return;
     e->phase = ZKE_WAITING;

@@ -406,7 +406,7 @@ int zkelect_start(zkelect_t *e)
 /* Stop leading and give up our place: REVOKED first, the delete after its
  * delivery (see release() in events.c), then a new candidacy at the back
  * unless the participant has left. Lock held. */
-static void give_up_place(struct zkelect *e, int reason)
+void zkelect__give_up_place(struct zkelect *e, int reason)
 {
     zkelect__revoke(e, reason);
     if (e->own_path) {
@@ -417,6 +417,7 @@ static void give_up_place(struct zkelect *e, int reason)
             item->path = e->own_path;
             item->zh = e->zh;
             item->unwatch = e->own_watch_armed;
+            item->hand_over = zkelect__may_hand_over(e);
             e->own_path = NULL;
             zkelect__forget_node(e);
             e->phase = ZKE_RELEASING;
@@ -472,7 +473,7 @@ int zkelect_resign(zkelect_t *e)
     }
     if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED) {
         zkelect__log(e, ZKELECT_LOG_INFO, "resigning: rejoining at the back of the line");
-        give_up_place(e, ZKELECT_REASON_RESIGNED);
+        zkelect__give_up_place(e, ZKELECT_REASON_RESIGNED);
     }
     pthread_mutex_unlock(e->lock);
     return ZKELECT_OK;
@@ -488,7 +489,7 @@ int zkelect_leave(zkelect_t *e)
     if (!e->left) {
         zkelect__log(e, ZKELECT_LOG_INFO, "leaving the election; the session stays open");
         e->left = true;
-        give_up_place(e, ZKELECT_REASON_LEFT);
+        zkelect__give_up_place(e, ZKELECT_REASON_LEFT);
     }
     pthread_mutex_unlock(e->lock);
     return ZKELECT_OK;
@@ -512,11 +513,7 @@ static void teardown_node(struct zkelect *e)
     if (e->zh && e->connected && e->own_path) {
         if (e->own_watch_armed)
             zkelect__unwatch_node(e, e->zh, e->own_path);
-        zke_op_t *op = zkelect__op_new(e, e->own_path);
-        if (op && zkelect__zk_adelete(e->zh, e->own_path, zkelect__ignore_void, op) != ZOK) {
-            zkelect__op_finish(op);
-            zkelect__op_free(op);
-        }
+        zkelect__remove_node(e, e->zh, e->own_path, zkelect__may_hand_over(e));
     }
 }
 

@@ -113,6 +113,7 @@ typedef struct zke_item {
     char *leader;   /* LEADER: owned copy behind ev.leader_id and ev.leader_data */
     char *path;     /* RELEASE: the node to delete */
     bool unwatch;   /* RELEASE: take our watch off it first */
+    bool hand_over; /* RELEASE: the node was first in line (see handoff.c) */
     zhandle_t *zh;  /* RELEASE: the handle the node belongs to */
 } zke_item_t;
 
@@ -142,6 +143,7 @@ typedef struct zke_op {
     int64_t sent_ns;  /* CLOCK_BOOTTIME when sent: the lease's "a" */
     char *path;       /* the node concerned, if any */
     bool finding;     /* a listing made to find our node by token */
+    zoo_op_result_t *results; /* a multi's: written by the client until its completion */
 } zke_op_t;
 
 /* What ZooKeeper watchers get as their context: the election they are for,
@@ -220,6 +222,8 @@ struct zkelect {
     int64_t answered_ns;        /* send time of the latest request the server answered on this session */
     bool own_watched;           /* a watch on our node is set, as an answer confirmed */
     bool own_watch_armed;       /* a watch on our node may be set: asked for, not yet fired or removed */
+    bool first_confirmed;       /* our node has been seen first in line: nothing can get ahead of it again,
+                                 * so deleting it hands over to its successor (handoff.c) */
     int64_t listed_ns;          /* send time of the listing behind `ahead` */
     char *watched_path;         /* predecessor being watched */
     zke_strset_t impostors;     /* persistent nodes named like contenders */
@@ -255,6 +259,7 @@ struct zkelect {
     uint64_t reads_sent;  /* gets, exists and listings */
     uint64_t lists_sent;  /* listings of the election */
     uint64_t quick_takeovers; /* elections without a round trip (predecessor_gone) */
+    uint64_t handoff_takeovers; /* of those, on a hand-over by a predecessor further ahead than we knew */
 
     /* threads */
     bool started;
@@ -352,6 +357,10 @@ ZKE_HIDDEN unsigned zkelect__manual_destroy(struct zkelect *e);
 /* Begin (again) from the current session's point of view: create our node or
  * re-check an existing one. Lock held. */
 ZKE_HIDDEN void zkelect__restart(struct zkelect *e);
+/* Stop leading, if leading, and give up our place: REVOKED first, the delete
+ * after its delivery (see zkelect__release()), then a new candidacy at the
+ * back unless the participant has left (handle.c). Lock held. */
+ZKE_HIDDEN void zkelect__give_up_place(struct zkelect *e, int reason);
 /* Stop leading, if leading, and queue REVOKED. Lock held. */
 ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
 /* Forget our node (it is gone or being released). Lock held. */
@@ -360,6 +369,15 @@ ZKE_HIDDEN void zkelect__forget_node(struct zkelect *e);
 ZKE_HIDDEN void zkelect__renew(struct zkelect *e);
 /* Delete a node of ours, now or once connected again. Lock held. */
 ZKE_HIDDEN void zkelect__delete_node(struct zkelect *e, zhandle_t *zh, const char *path);
+/* ---------------------------------------------------------------- handoff.c */
+
+/* Whether deleting our node now hands over to its successor. Lock held. */
+ZKE_HIDDEN bool zkelect__may_hand_over(const struct zkelect *e);
+/* Delete a node of ours; with hand_over (zkelect__may_hand_over() when it
+ * was ours), in the transaction that tells the successor it is first. Lock
+ * held. */
+ZKE_HIDDEN void zkelect__remove_node(struct zkelect *e, zhandle_t *zh, const char *path, bool hand_over);
+
 /* Take our watch off a node of ours about to be deleted, so that the delete
  * notifies the successor only, not us as well. Lock held, connected. */
 ZKE_HIDDEN void zkelect__unwatch_node(struct zkelect *e, zhandle_t *zh, const char *path);
@@ -410,6 +428,9 @@ ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_acreate(zhandle_t *zh, cons
                                                             string_stat_completion_t done, const void *data);
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_adelete(zhandle_t *zh, const char *path,
                                                             void_completion_t done, const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_amulti(zhandle_t *zh, int count, const zoo_op_t *ops,
+                                                           zoo_op_result_t *results, void_completion_t done,
+                                                           const void *data);
 /* Remove, on the server too, the data watches this session has on path. */
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aunwatch(zhandle_t *zh, const char *path,
                                                              void_completion_t done, const void *data);

@@ -52,6 +52,7 @@ bool zkelect__op_finish(zke_op_t *op)
 
 void zkelect__op_free(zke_op_t *op)
 {
+    free(op->results);
     free(op->path);
     free(op);
 }
@@ -114,6 +115,14 @@ int zkelect__zk_acreate(zhandle_t *zh, const char *path, const char *value, int 
 int zkelect__zk_adelete(zhandle_t *zh, const char *path, void_completion_t done, const void *data)
 {
     int rc = zoo_adelete(zh, path, -1, done, data);
+    ZKE_KEEP_FRAME();
+    return rc;
+}
+
+int zkelect__zk_amulti(zhandle_t *zh, int count, const zoo_op_t *ops, zoo_op_result_t *results,
+                       void_completion_t done, const void *data)
+{
+    int rc = zoo_amulti(zh, count, ops, results, done, data);
     ZKE_KEEP_FRAME();
     return rc;
 }

@@ -179,7 +179,7 @@ void zkelect__retire(struct zkelect *e)
     if (e->own_path && e->zh && e->zh == carrier->zh) {
         if (e->own_watch_armed && carrier->connected)
             zkelect__unwatch_node(carrier, carrier->zh, e->own_path);
-        zkelect__delete_node(carrier, carrier->zh, e->own_path);
+        zkelect__remove_node(carrier, carrier->zh, e->own_path, zkelect__may_hand_over(e));
     }
     for (size_t i = 0; i < e->n_orphans; i++)
         zkelect__delete_node(carrier, e->zh, e->orphans[i]);

@@ -686,15 +686,23 @@ static void test_leave_hands_over_and_stays_out(void)
 /* ------------------------------------------------------------ the fast path */
 
 typedef struct request_counts {
-    uint64_t reads, lists, quick;
+    uint64_t reads, lists, quick, handoffs;
 } request_counts_t;
 
 static request_counts_t counts(zkelect_t *e)
 {
     pthread_mutex_lock(e->lock);
-    request_counts_t c = {e->reads_sent, e->lists_sent, e->quick_takeovers};
+    request_counts_t c = {e->reads_sent, e->lists_sent, e->quick_takeovers, e->handoff_takeovers};
     pthread_mutex_unlock(e->lock);
     return c;
+}
+
+static size_t ahead_count(zkelect_t *e)
+{
+    pthread_mutex_lock(e->lock);
+    size_t n = e->n_ahead;
+    pthread_mutex_unlock(e->lock);
+    return n;
 }
 
 /* Next in line, with its own node watched and the predecessor watched:
@@ -819,6 +827,136 @@ static void test_standby_node_deleted_with_leader(void)
     CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 10 * SEC) >= 0);
     CU_ASSERT_EQUAL(wait_single_leader(ps, 3, 5 * SEC), 2);
     destroy_all(ps, 3);
+}
+
+/* ------------------------------------------------------------- hand-overs */
+
+/* Leading again after the listing that confirms a hand-over. */
+static bool leading_confirmed(zkelect_t *e, uint64_t lists)
+{
+    pthread_mutex_lock(e->lock);
+    bool yes = e->phase == ZKE_LEADING && e->lists_sent == lists;
+    pthread_mutex_unlock(e->lock);
+    return yes && zkelect_is_leader(e) == 1;
+}
+
+/* p0 leads, p1 and p2 wait. p0 leaves: p1 leads, and p2, which watches p1
+ * and is told nothing, still counts two ahead. p1 leaves in turn: its node
+ * was first in line, so its delete is a hand-over, and p2 leads on the
+ * notification alone, however old its listing; one listing afterwards
+ * confirms it. */
+static void test_handover_reaches_one_further_back(void)
+{
+    const char *p = test_path("handover");
+    static participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL(ahead_count(ps[2].e), 2);
+    request_counts_t before = counts(ps[2].e);
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[1].e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    request_counts_t after = counts(ps[2].e);
+    CU_ASSERT_EQUAL(after.handoffs, before.handoffs + 1);
+    CU_ASSERT_EQUAL(after.quick, before.quick + 1);
+    /* One listing, sent after the election, and still leading at its answer. */
+    CU_ASSERT_EQUAL(after.lists, before.lists + 1);
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (!leading_confirmed(ps[2].e, before.lists + 1) && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT(leading_confirmed(ps[2].e, before.lists + 1));
+    CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_REVOKED, mark), 0);
+    CU_ASSERT_EQUAL(leader_count(ps, 3), 1);
+    char why[256];
+    CU_ASSERT_EQUAL(check_no_two_leaders(&rec, why, sizeof why), 0);
+    destroy_all(ps, 3);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+}
+
+/* A follower that leaves does not hand over: the one behind it lists, finds
+ * the leader still there and watches it. */
+static void test_follower_leaving_hands_nothing_over(void)
+{
+    const char *p = test_path("no-handover");
+    static participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    request_counts_t before = counts(ps[2].e);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[1].e), ZKELECT_OK);
+    CU_ASSERT_FATAL(wait_standby(ps[2].e));
+    request_counts_t after = counts(ps[2].e);
+    CU_ASSERT_EQUAL(after.handoffs, before.handoffs);
+    CU_ASSERT_EQUAL(after.lists, before.lists + 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_ELECTED, mark), 0);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
+    destroy_all(ps, 3);
+}
+
+static void set_node_data(zkelect_t *e, const char *data)
+{
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(e, node, sizeof node), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zoo_set(admin, node, data, (int)strlen(data), -1), ZOK);
+}
+
+/* Someone writes a follower's node (breaking assumption A5): the one behind
+ * it takes that for a hand-over and leads, but only until the answer to the
+ * listing it sends at once shows the leader still ahead. The leader is never
+ * disturbed. */
+static void test_forged_handover_is_caught_by_the_listing(void)
+{
+    const char *p = test_path("forged-handover");
+    static participant_t ps[3];
+    start_all(ps, 3, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    size_t mark = rec_count(&rec);
+    set_node_data(ps[1].e, "forged");
+    long elected = rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(elected >= 0);
+    long revoked = rec_wait(&rec, 2, ZKELECT_EV_REVOKED, (size_t)elected, 5 * SEC);
+    CU_ASSERT_FATAL(revoked > elected);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_PREEMPTED);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, mark), 0);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 3, 5 * SEC), 0);
+    /* Back in line behind p1, whose node it watches again. */
+    CU_ASSERT(wait_watching(ps[2].e));
+    pthread_mutex_lock(ps[2].e->lock);
+    CU_ASSERT(ps[2].e->watched_path && strcmp(ps[2].e->watched_path, ps[1].e->own_path) == 0);
+    pthread_mutex_unlock(ps[2].e->lock);
+    destroy_all(ps, 3);
+}
+
+/* Someone writes the leader's node: the next in line takes it for a
+ * hand-over and leads at once. The leader sees the write at its next lease
+ * renewal (within T/4), steps down with reason NODE_CHANGED and rejoins at
+ * the back. */
+static void test_forged_change_on_leader_steps_it_down(void)
+{
+    const char *p = test_path("forged-leader");
+    static participant_t ps[2];
+    start_all(ps, 2, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    size_t mark = rec_count(&rec);
+    set_node_data(ps[0].e, "forged");
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_NODE_CHANGED);
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_JOINED, (size_t)revoked, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 5 * SEC), 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_REVOKED, mark), 0);
+    CU_ASSERT(wait_standby(ps[0].e));
+    destroy_all(ps, 2);
 }
 
 /* ---------------------------------------------------------------- observers */
@@ -1334,6 +1472,10 @@ int main(void)
     ADD_TEST(s, test_second_in_line_takes_over_without_listing);
     ADD_TEST(s, test_further_back_relists_and_rewatches);
     ADD_TEST(s, test_standby_node_deleted_with_leader);
+    ADD_TEST(s, test_handover_reaches_one_further_back);
+    ADD_TEST(s, test_follower_leaving_hands_nothing_over);
+    ADD_TEST(s, test_forged_handover_is_caught_by_the_listing);
+    ADD_TEST(s, test_forged_change_on_leader_steps_it_down);
     ADD_TEST(s, test_resign_goes_to_back_of_line);
     ADD_TEST(s, test_epochs_increase_over_failovers);
     ADD_TEST(s, test_session_expiry_revokes_and_rejoins);

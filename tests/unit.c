@@ -299,7 +299,7 @@ static void test_strerror(void)
     CU_ASSERT_STRING_EQUAL(zkelect_reason_name(ZKELECT_REASON_LEFT), "left");
     CU_ASSERT_STRING_EQUAL(zkelect_event_name(ZKELECT_EV_LEADER), "LEADER");
     /* every reason and event has a name of its own */
-    for (int r = ZKELECT_REASON_NONE; r <= ZKELECT_REASON_LEFT; r++)
+    for (int r = ZKELECT_REASON_NONE; r <= ZKELECT_REASON_NODE_CHANGED; r++)
         CU_ASSERT_STRING_NOT_EQUAL(zkelect_reason_name(r), "unknown");
     for (int t = ZKELECT_EV_ELECTED; t <= ZKELECT_EV_LEADER; t++)
         CU_ASSERT_STRING_NOT_EQUAL(zkelect_event_name(t), "UNKNOWN");
