@@ -1,8 +1,10 @@
-/* floor.c - the floor any ZooKeeper election's graceful failover stands
- * on (--floor): one session deletes a node, another is notified by its
- * watch; raw ZooKeeper C client, no election. */
+/* floor.c - the floors any ZooKeeper election stands on (--floor), raw
+ * ZooKeeper C client, no election: graceful failover is one session
+ * deleting a node and another notified by its watch; a join is a session
+ * opened and a node created on it, N of them one after another. */
 #include "bench.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,14 +46,58 @@ static void ignore(int rc, const void *data)
     (void)rc, (void)data;
 }
 
+static pthread_cond_t state_changed = PTHREAD_COND_INITIALIZER;
+
+/* Woken at the session event itself, as a library would be: a polling
+ * wait would measure the poll. */
+static void on_session(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)zh, (void)type, (void)state, (void)path, (void)ctx;
+    pthread_mutex_lock(&lock);
+    pthread_cond_broadcast(&state_changed);
+    pthread_mutex_unlock(&lock);
+}
+
 static zhandle_t *connect_one(const bench_options_t *opt)
 {
-    zhandle_t *zh = zookeeper_init(opt->zk, NULL, opt->session_ms, NULL, NULL, 0);
-    for (int i = 0; zh && zoo_state(zh) != ZOO_CONNECTED_STATE && i < 1500; i++) {
-        struct timespec pause = {0, 10 * 1000 * 1000};
-        nanosleep(&pause, NULL);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 15;
+    pthread_mutex_lock(&lock);
+    zhandle_t *zh = zookeeper_init(opt->zk, on_session, opt->session_ms, NULL, NULL, 0);
+    while (zh && zoo_state(zh) != ZOO_CONNECTED_STATE &&
+           pthread_cond_timedwait(&state_changed, &lock, &deadline) != ETIMEDOUT)
+        continue;
+    pthread_mutex_unlock(&lock);
+    if (zh && zoo_state(zh) != ZOO_CONNECTED_STATE) {
+        zookeeper_close(zh);
+        zh = NULL;
     }
-    return zh && zoo_state(zh) == ZOO_CONNECTED_STATE ? zh : NULL;
+    return zh;
+}
+
+/* N sessions, each opened and given an ephemeral sequential node before the
+ * next starts, as the runner protocol joins participants. Returns the
+ * milliseconds it took, or -1. */
+static double join_floor(const bench_options_t *opt, const char *parent)
+{
+    zhandle_t **zhs = calloc((size_t)opt->participants, sizeof *zhs);
+    char prefix[600];
+    snprintf(prefix, sizeof prefix, "%s/n-", parent);
+    int64_t t0 = bench_now_ns();
+    int joined = 0;
+    while (zhs && joined < opt->participants) {
+        zhs[joined] = connect_one(opt);
+        if (!zhs[joined] || zoo_create(zhs[joined], prefix, NULL, -1, &ZOO_OPEN_ACL_UNSAFE,
+                                       ZOO_EPHEMERAL | ZOO_SEQUENCE, NULL, 0) != ZOK)
+            break;
+        joined++;
+    }
+    double ms = (double)(bench_now_ns() - t0) / 1e6;
+    for (int i = 0; zhs && i < opt->participants && zhs[i]; i++)
+        zookeeper_close(zhs[i]);
+    free(zhs);
+    return joined == opt->participants ? ms : -1;
 }
 
 int bench_floor(const bench_options_t *opt)
@@ -90,14 +136,24 @@ int bench_floor(const bench_options_t *opt)
             latencies[k - opt->warmup] = (double)(t1 - t0) / 1e6;
     }
     bench_stats_t s = bench_stats(latencies, opt->failovers);
+    bench_progress(opt, "floor: %d sessions joining one after another", opt->participants);
+    node[strlen(node) - strlen("-floor")] = '\0';
+    zoo_create(owner, node, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+    double join_ms = join_floor(opt, node);
+    if (join_ms < 0) {
+        fprintf(stderr, "zkelect-bench: a raw session could not join %s\n", node);
+        goto out;
+    }
     if (opt->json)
         printf("{\"implementation\":\"floor\",\"failovers\":%d,\"failover_ms\":{\"min\":%.3f,\"p50\":%.3f,"
-               "\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"mean\":%.3f}}\n",
-               opt->failovers, s.min, s.p50, s.p90, s.p99, s.max, s.mean);
+               "\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"mean\":%.3f},\"participants\":%d,\"join_ms\":%.1f}\n",
+               opt->failovers, s.min, s.p50, s.p90, s.p99, s.max, s.mean, opt->participants, join_ms);
     else
-        printf("floor (one delete, one notification, raw C client), %d times\n"
-               "  latency (ms)     min %.3f  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n",
-               opt->failovers, s.min, s.p50, s.p90, s.p99, s.max);
+        printf("floor (raw C client, no election)\n"
+               "  failover: one delete, one notification, %d times\n"
+               "  latency (ms)     min %.3f  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n"
+               "  join of %d       %.1f ms (each session opened, then its node created, one after another)\n",
+               opt->failovers, s.min, s.p50, s.p90, s.p99, s.max, opt->participants, join_ms);
     status = 0;
 out:
     if (owner)

@@ -59,7 +59,8 @@ output with \`bench/render.sh\`) on $(date -u +%Y-%m-%d):
 - server cost from ZooKeeper's \`mntr\` counters around each failover, once
   the server is quiet: watch notifications (sum of
   \`zk_sum_node_*_watch_count\`), reads (\`zk_cnt_readlatency\`), writes
-  (\`zk_cnt_updatelatency\`: the leaver's delete and its closeSession);
+  (\`zk_cnt_updatelatency\`: the leaver's hand-over, one transaction that
+  writes and deletes its node, and its closeSession);
 - "naive" is the comparator built into \`zkelect-bench --naive\`: every
   participant watches the election's children and re-lists on every change.
 
@@ -71,7 +72,11 @@ $({ graceful zkelect; graceful naive; } | row)
 
 The floor under any ZooKeeper election (\`zkelect-bench --floor\`: one session
 deletes a node, another is notified by its watch; raw C client, no election)
-was p50 $(jq -r 'select(.implementation == "floor") | .failover_ms.p50' "$results") ms, p99 $(jq -r 'select(.implementation == "floor") | .failover_ms.p99' "$results") ms in the same run.
+was p50 $(jq -r 'select(.implementation == "floor") | .failover_ms.p50' "$results") ms, p99 $(jq -r 'select(.implementation == "floor") | .failover_ms.p99' "$results") ms in the same run. The same run joined
+$(jq -r 'select(.implementation == "floor") | .participants' "$results") raw client sessions one after another (each opened, then its node
+created, as the runner protocol joins participants) in $(jq -r 'select(.implementation == "floor") | .join_ms / 1000 * 100 | round / 100' "$results") s: the floor
+under a join, two transactions each (the session's creation and the node's),
+with fsync on.
 
 ![failover latency and notifications against N](bench/failover.svg)
 

@@ -39,7 +39,7 @@ need_packages gnuplot-nox jq
 mkdir -p "$out"
 results=$out/results.jsonl
 : >"$results"
-one --floor -k 200 --json >>"$results"
+one --floor -k 200 -n 1000 --json >>"$results"
 for n in 2 10 100 1000; do one -n "$n" -k 200 --json >>"$results"; done
 for n in 2 10 100 500; do one -n "$n" -k 50 --naive --json >>"$results"; done
 # Idle cost at a production-like session timeout (pings every T/3).
