@@ -4,6 +4,8 @@
 #   zk-local.sh stop DIR    stop it (by the PID recorded in DIR) and remove DIR
 # tickTime 200 ms; ZK_MAX_SESSION_TIMEOUT (ms, default 4000 = 20 ticks) raises
 # the longest session the server grants.
+# ZK_JAVA_OPTS replaces the JVM flags (default: a small heap and the quick
+# JIT, to start fast); the benchmarks set it empty, for the JVM's defaults.
 set -euo pipefail
 
 free_port() {
@@ -36,7 +38,10 @@ maxSessionTimeout=${ZK_MAX_SESSION_TIMEOUT:-4000}
 admin.enableServer=false
 4lw.commands.whitelist=*
 CFG
-    java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dzookeeper.log.dir="$dir" \
+    # The JVM flags start the server fast for the tests; the benchmarks ask
+    # for the server as Debian runs it (ZK_JAVA_OPTS="": the JVM's defaults).
+    # shellcheck disable=SC2086
+    java ${ZK_JAVA_OPTS--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1} -Dzookeeper.log.dir="$dir" \
         -cp "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar" \
         org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" >"$dir/server.log" 2>&1 &
     echo $! >"$dir/zookeeper.pid"
