@@ -86,8 +86,9 @@ with fsync on.
 SIGKILL of the leader's process (\`zkelect-bench --crash\`, $(jq -r '.processes' <<<"$crash") processes, one
 participant each, session timeout $(jq -r '.session_timeout_ms' <<<"$crash") ms), from the kill to the
 successor's ELECTED: min $(jq -r '.failover_ms.min' <<<"$crash") ms, p50 $(jq -r '.failover_ms.p50' <<<"$crash") ms, max $(jq -r '.failover_ms.max' <<<"$crash") ms over
-$(jq -r '.failovers' <<<"$crash") crashes. The server must expire the dead session first: the floor is the
-session timeout, plus up to one tick.
+$(jq -r '.failovers' <<<"$crash") crashes. The server must expire the dead session first: T after it last
+heard from it, rounded up to a tick. Its last ping came up to T/3 before the
+kill, so from the kill that is between about 2/3·T and T + one tick.
 
 ## Idle cost
 
