@@ -19,6 +19,7 @@ typedef struct bench_options {
     int session_ms;
     int idle_s;           /* --idle: measure N idle participants for this long */
     bool naive, crash, floor, shared, json, runner, quiet;
+    bool back_to_back;    /* failovers one after another, no server counters between them */
 } bench_options_t;
 
 /* ------------------------------------------------------------ clock.c */
@@ -58,6 +59,8 @@ typedef struct bench_counters {
     bool ok;
 } bench_counters_t;
 bench_counters_t bench_mntr(const char *hosts);
+/* The counters once the server is quiet: two equal samples in a row. */
+bench_counters_t bench_settled(const char *hosts);
 
 /* ------------------------------------------------------------ stats.c */
 typedef struct bench_stats {

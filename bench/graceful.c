@@ -13,23 +13,6 @@ typedef struct cost {
     double notifications, reads, writes, packets;
 } cost_t;
 
-static bench_counters_t settled(const bench_options_t *opt)
-{
-    /* Quiet means two equal samples in a row: trailing requests of the
-     * last change (a renewal, a watch re-armed) are counted with it. */
-    bench_counters_t last = bench_mntr(opt->zk);
-    for (int i = 0; i < 100; i++) {
-        struct timespec pause = {0, 5 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-        bench_counters_t now = bench_mntr(opt->zk);
-        /* Packets are not compared: sessions ping every T/3 regardless. */
-        if (now.reads == last.reads && now.writes == last.writes && now.notifications == last.notifications)
-            return now;
-        last = now;
-    }
-    return last;
-}
-
 static void add_cost(cost_t *sum, bench_counters_t a, bench_counters_t b)
 {
     sum->notifications += (double)(b.notifications - a.notifications);
@@ -58,8 +41,9 @@ static void report(const bench_options_t *opt, const result_t *r)
     const char *impl = opt->naive ? "naive" : "zkelect";
     int k = opt->failovers;
     if (opt->json) {
-        printf("{\"implementation\":\"%s\",\"participants\":%d,\"failovers\":%d,\"session_timeout_ms\":%d,", impl,
-               opt->participants, k, opt->session_ms);
+        printf("{\"implementation\":\"%s\",\"participants\":%d,\"failovers\":%d,\"session_timeout_ms\":%d,"
+               "\"back_to_back\":%s,",
+               impl, opt->participants, k, opt->session_ms, opt->back_to_back ? "true" : "false");
         printf("\"failover_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"mean\":%.3f},",
                r->failover.min, r->failover.p50, r->failover.p90, r->failover.p99, r->failover.max, r->failover.mean);
         printf("\"join_ms\":%.1f,\"rss_bytes_per_participant\":%ld,\"server_counters\":%s", r->join_ms,
@@ -86,6 +70,8 @@ static void report(const bench_options_t *opt, const result_t *r)
                r->per_failover.notifications / k, r->per_failover.reads / k, r->per_failover.writes / k,
                r->per_failover.packets / k, r->per_rejoin.notifications / k, r->per_rejoin.reads / k,
                r->per_rejoin.writes / k, r->per_rejoin.packets / k);
+    else if (opt->back_to_back)
+        printf("  server counters  not read (--back-to-back)\n");
     else
         printf("  server counters  unavailable (the server must allow the mntr four-letter word)\n");
     printf("  memory           %ld bytes resident per participant\n", r->rss_per_participant_bytes);
@@ -127,7 +113,7 @@ static void measure_idle(const bench_options_t *opt, result_t *r)
 static int one_failover(const bench_options_t *opt, bench_pool_t *pool, result_t *r, double *latency_ms, bool count)
 {
     int leader = bench_pool_wait_leader(pool, -1, 0, 30000, NULL);
-    bench_counters_t c0 = count ? settled(opt) : (bench_counters_t){0};
+    bench_counters_t c0 = count ? bench_settled(opt->zk) : (bench_counters_t){0};
     int64_t t0 = bench_now_ns(), elected;
     /* Leave, and close the session once the successor leads: a session
      * closed at once is a second write the successor's read can queue
@@ -141,12 +127,12 @@ static int one_failover(const bench_options_t *opt, bench_pool_t *pool, result_t
         return -1;
     }
     *latency_ms = (double)(elected - t0) / 1e6;
-    bench_counters_t c1 = count ? settled(opt) : (bench_counters_t){0};
+    bench_counters_t c1 = count ? bench_settled(opt->zk) : (bench_counters_t){0};
     if (bench_pool_join(pool, NULL) < 0)
         return -1;
     if (count) {
         add_cost(&r->per_failover, c0, c1);
-        add_cost(&r->per_rejoin, c1, settled(opt));
+        add_cost(&r->per_rejoin, c1, bench_settled(opt->zk));
     }
     return 0;
 }
@@ -162,7 +148,7 @@ int bench_graceful(const bench_options_t *opt)
     if (!pool || !latencies || join_all(opt, pool, &r) != 0)
         goto out;
     bench_progress(opt, "joined in %.1f ms", r.join_ms);
-    r.counted = bench_mntr(opt->zk).ok;
+    r.counted = !opt->back_to_back && bench_mntr(opt->zk).ok;
     if (opt->idle_s > 0)
         measure_idle(opt, &r);
     for (int i = 0; i < opt->warmup + opt->failovers; i++) {

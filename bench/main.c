@@ -26,13 +26,16 @@ static void usage(FILE *out)
             "  --shared               N elections on one shared session: time until all lead,\n"
             "                         client memory per election\n"
             "  --idle SEC             also measure CPU and server traffic of N idle participants\n"
+            "  --back-to-back         start each failover (and each floor round) as soon as the last\n"
+            "                         is done, without waiting for the server's counters to settle:\n"
+            "                         a busy machine's latency, no server costs\n"
             "  --json                 one JSON object on stdout\n"
             "  --quiet                no progress lines on stderr\n"
             "  --runner-mode          speak the line protocol of bench-protocol.md on stdin/stdout\n");
 }
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_WARMUP, OPT_TIMEOUT, OPT_NAIVE, OPT_CRASH, OPT_FLOOR, OPT_IDLE, OPT_JSON, OPT_QUIET,
-       OPT_RUNNER, OPT_SHARED };
+       OPT_RUNNER, OPT_SHARED, OPT_BACK_TO_BACK };
 
 static const struct option options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -46,6 +49,7 @@ static const struct option options[] = {
     {"floor", no_argument, NULL, OPT_FLOOR},
     {"shared", no_argument, NULL, OPT_SHARED},
     {"idle", required_argument, NULL, OPT_IDLE},
+    {"back-to-back", no_argument, NULL, OPT_BACK_TO_BACK},
     {"json", no_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"runner-mode", no_argument, NULL, OPT_RUNNER},
@@ -94,6 +98,7 @@ static int parse(int argc, char **argv, bench_options_t *o)
         case OPT_CRASH: o->crash = true; break;
         case OPT_FLOOR: o->floor = true; break;
         case OPT_SHARED: o->shared = true; break;
+        case OPT_BACK_TO_BACK: o->back_to_back = true; break;
         case OPT_JSON: o->json = true; break;
         case OPT_QUIET: o->quiet = true; break;
         case OPT_RUNNER: o->runner = true; break;

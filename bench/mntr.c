@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static int connect_first(const char *hosts)
@@ -67,4 +68,21 @@ bench_counters_t bench_mntr(const char *hosts)
     c.packets_received = value_of(text, "zk_packets_received");
     c.packets_sent = value_of(text, "zk_packets_sent");
     return c;
+}
+
+bench_counters_t bench_settled(const char *hosts)
+{
+    /* Quiet means two equal samples in a row: trailing requests of the
+     * last change (a renewal, a watch re-armed) are counted with it. */
+    bench_counters_t last = bench_mntr(hosts);
+    for (int i = 0; i < 100; i++) {
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        bench_counters_t now = bench_mntr(hosts);
+        /* Packets are not compared: sessions ping every T/3 regardless. */
+        if (now.reads == last.reads && now.writes == last.writes && now.notifications == last.notifications)
+            return now;
+        last = now;
+    }
+    return last;
 }

@@ -43,6 +43,9 @@ results=$out/results.jsonl
 : >"$results"
 one --floor -k 200 -n 1000 --json >>"$results"
 for n in 2 10 100 1000; do one -n "$n" -k 200 --json >>"$results"; done
+# The same, each failover right after the last: a busy machine's latency.
+one --floor -k 200 -n 10 --back-to-back --json >>"$results"
+for n in 2 10 100 1000; do one -n "$n" -k 200 --back-to-back --json >>"$results"; done
 for n in 2 10 100 500; do one -n "$n" -k 50 --naive --json >>"$results"; done
 # Idle cost at a production-like session timeout (pings every T/3).
 one -n 100 -k 20 --idle 60 --session-timeout 10000 --json >>"$results"

@@ -757,6 +757,13 @@ static void test_bench_one_notification_per_failover(void)
                             file("bench.json")),
                     0);
     CU_ASSERT_STRING_EQUAL(json, "true\t1\ttrue\t10\n");
+    /* Back to back: no counters read, and said so. */
+    CU_ASSERT_EQUAL(capture(json, sizeof json,
+                            "'%s' --zk %s --path /zkelect-cli/back-to-back -n 3 -k 3 --warmup 1 --quiet --json "
+                            "--back-to-back | jq -r '[.server_counters, .back_to_back, .failover_ms.p50 > 0] | @tsv'",
+                            bench_bin, server.hosts),
+                    0);
+    CU_ASSERT_STRING_EQUAL(json, "false\ttrue\ttrue\n");
     /* The naive comparator wakes everyone: each participant's watch on the
      * children fires, the closing leader's too (N in all). It is raw
      * ZooKeeper client code with watch events still queued when it closes,
