@@ -71,7 +71,8 @@
  *   together with a write to it, in one transaction (native format). Its
  *   successor, however far back it was when it last listed the election, is
  *   told by its one notification that nothing is left ahead, and leads
- *   without a request first. Nobody else may write an election's znodes:
+ *   without a request first (given an answer from the server on its session
+ *   younger than about T/2; else after one listing). Nobody else may write an election's znodes:
  *   such a write looks like a hand-over (ZKELECT_REASON_NODE_CHANGED).
  */
 #ifndef ZKELECT_H
