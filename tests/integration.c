@@ -916,6 +916,32 @@ static void set_node_data(zkelect_t *e, const char *data)
     CU_ASSERT_EQUAL_FATAL(zoo_set(admin, node, data, (int)strlen(data), -1), ZOK);
 }
 
+/* The hand-over's write refused (here by an ACL an operator set on the
+ * leader's node): the node still goes, by a plain delete, and the next in
+ * line takes over on that. */
+static void test_refused_handover_falls_back_to_delete(void)
+{
+    const char *p = test_path("handover-refused");
+    static participant_t ps[2];
+    start_all(ps, 2, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zoo_set_acl(admin, node, -1, &ZOO_READ_ACL_UNSAFE), ZOK);
+    request_counts_t before = counts(ps[1].e);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    request_counts_t after = counts(ps[1].e);
+    CU_ASSERT_EQUAL(after.quick, before.quick + 1);
+    CU_ASSERT_EQUAL(after.handoffs, before.handoffs);
+    struct Stat stat;
+    CU_ASSERT_EQUAL(zoo_exists(admin, node, 0, &stat), ZNONODE);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    destroy_all(ps, 2);
+}
+
 /* Someone writes a follower's node (breaking assumption A5): the one behind
  * it takes that for a hand-over and leads, but only until the answer to the
  * listing it sends at once shows the leader still ahead. The leader is never
@@ -1482,6 +1508,7 @@ int main(void)
     ADD_TEST(s, test_standby_node_deleted_with_leader);
     ADD_TEST(s, test_handover_reaches_one_further_back);
     ADD_TEST(s, test_follower_leaving_hands_nothing_over);
+    ADD_TEST(s, test_refused_handover_falls_back_to_delete);
     ADD_TEST(s, test_forged_handover_is_caught_by_the_listing);
     ADD_TEST(s, test_forged_change_on_leader_steps_it_down);
     ADD_TEST(s, test_resign_goes_to_back_of_line);
