@@ -751,14 +751,22 @@ static bool wait_standby(zkelect_t *e)
     return on_standby(e);
 }
 
+/* n participants in line: p0 leading, p1 next in line and ready to take over
+ * (see on_standby), the others watching their predecessors. */
+static void line_up(participant_t *ps, int n, const char *p)
+{
+    start_all(ps, n, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, n, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    for (int i = 2; i < n; i++)
+        CU_ASSERT_FATAL(wait_watching(ps[i].e));
+}
+
 static void test_second_in_line_takes_over_without_listing(void)
 {
     const char *p = test_path("quick-takeover");
     static participant_t ps[3];
-    start_all(ps, 3, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
-    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    line_up(ps, 3, p);
     request_counts_t before = counts(ps[1].e), third = counts(ps[2].e);
     size_t mark = rec_count(&rec);
     participant_destroy(&ps[0]);
@@ -780,12 +788,9 @@ static void test_further_back_relists_and_rewatches(void)
 {
     const char *p = test_path("relist");
     static participant_t ps[3];
-    start_all(ps, 3, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
     /* p2 waits behind p1 with two contenders ahead: when p1 leaves it must
      * list again (p0 may still be there, and is) and watch p0. */
-    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    line_up(ps, 3, p);
     request_counts_t before = counts(ps[2].e);
     participant_destroy(&ps[1]);
     CU_ASSERT_FATAL(wait_standby(ps[2].e));
@@ -813,9 +818,7 @@ static void test_standby_node_deleted_with_leader(void)
 {
     const char *p = test_path("standby-deleted");
     static participant_t ps[3];
-    start_all(ps, 3, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    line_up(ps, 3, p);
     char standby[512], leader[512];
     CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[1].e, standby, sizeof standby), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, leader, sizeof leader), ZKELECT_OK);
@@ -859,10 +862,7 @@ static void test_handover_reaches_one_further_back(void)
 {
     const char *p = test_path("handover");
     static participant_t ps[3];
-    start_all(ps, 3, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
-    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    line_up(ps, 3, p);
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL(zkelect_leave(ps[0].e), ZKELECT_OK);
     CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
@@ -894,9 +894,7 @@ static void test_follower_leaving_hands_nothing_over(void)
 {
     const char *p = test_path("no-handover");
     static participant_t ps[3];
-    start_all(ps, 3, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    line_up(ps, 3, p);
     request_counts_t before = counts(ps[2].e);
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL(zkelect_leave(ps[1].e), ZKELECT_OK);
@@ -923,9 +921,7 @@ static void test_refused_handover_falls_back_to_delete(void)
 {
     const char *p = test_path("handover-refused");
     static participant_t ps[2];
-    start_all(ps, 2, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    line_up(ps, 2, p);
     char node[512];
     CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zoo_set_acl(admin, node, -1, &ZOO_READ_ACL_UNSAFE), ZOK);
@@ -950,10 +946,7 @@ static void test_forged_handover_is_caught_by_the_listing(void)
 {
     const char *p = test_path("forged-handover");
     static participant_t ps[3];
-    start_all(ps, 3, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
-    CU_ASSERT_FATAL(wait_watching(ps[2].e));
+    line_up(ps, 3, p);
     size_t mark = rec_count(&rec);
     set_node_data(ps[1].e, "forged");
     long elected = rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 5 * SEC);
@@ -977,9 +970,7 @@ static void test_forged_change_on_leader_steps_it_down(void)
 {
     const char *p = test_path("forged-leader");
     static participant_t ps[2];
-    start_all(ps, 2, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    line_up(ps, 2, p);
     size_t mark = rec_count(&rec);
     set_node_data(ps[0].e, "forged");
     CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
