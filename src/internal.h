@@ -43,8 +43,6 @@ typedef struct zke_child {
 ZKE_HIDDEN int zkelect__token_new(char *token);
 /* Parse a child name; false if it is not in the zkelect format. */
 ZKE_HIDDEN bool zkelect__parse_name(const char *name, int32_t *seq, const char **token, size_t *token_len);
-/* True if name carries this token. */
-ZKE_HIDDEN bool zkelect__name_has_token(const char *name, const char *token);
 /* Serial-number order of two sequence numbers (RFC 1982 style): true if a
  * comes before b, assuming they are less than 2^31 apart. */
 ZKE_HIDDEN bool zkelect__seq_before(int32_t a, int32_t b);

@@ -80,13 +80,6 @@ bool zkelect__parse_name(const char *name, int32_t *seq, const char **token, siz
     return true;
 }
 
-bool zkelect__name_has_token(const char *name, const char *token)
-{
-    const char *tok;
-    size_t len;
-    return zkelect__parse_name(name, NULL, &tok, &len) && memcmp(tok, token, len) == 0;
-}
-
 bool zkelect__seq_before(int32_t a, int32_t b)
 {
     /* The difference is taken modulo 2^32, so it is right across the wrap
