@@ -811,6 +811,45 @@ static void test_further_back_relists_and_rewatches(void)
     participant_destroy(&ps[2]);
 }
 
+/* F21: the predecessor goes between the listing and the watch. p2 talks
+ * through a proxy that holds back its first read, the watch on p1's node;
+ * p1 leaves while it is held. The watch then finds no node, and p2 must
+ * list again at once and watch p0, not wait for a notification that will
+ * never come. */
+static void test_predecessor_gone_before_its_watch(void)
+{
+    const char *p = test_path("gone-before-watch");
+    static participant_t ps[3];
+    line_up(ps, 2, p);
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    proxy_set_mode(proxy, PROXY_HOLD_READ);
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[2], 2, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
+    int64_t deadline = mono_ns() + 10 * SEC * NS_PER_MS;
+    while (proxy_reads_held(proxy) == 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL_FATAL(proxy_reads_held(proxy), 1);
+    CU_ASSERT_EQUAL(counts(ps[2].e).lists, 1);
+    CU_ASSERT(watches_node_of(ps[2].e, ps[1].e));
+    participant_destroy(&ps[1]);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 2);
+    proxy_set_mode(proxy, PROXY_PASS);
+    CU_ASSERT_FATAL(wait_standby(ps[2].e));
+    CU_ASSERT(watches_node_of(ps[2].e, ps[0].e));
+    CU_ASSERT_EQUAL(counts(ps[2].e).lists, 2);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[2].e), 0);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
+    /* and the watch it set works: p0 leaving elects it */
+    size_t mark = rec_count(&rec);
+    participant_destroy(&ps[0]);
+    CU_ASSERT(rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    char why[256];
+    CU_ASSERT_EQUAL(check_no_two_leaders(&rec, why, sizeof why), 0);
+    participant_destroy(&ps[2]);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+    proxy_stop(proxy);
+}
+
 /* Someone deletes the standby's node and the leader's in one transaction,
  * the standby's first: the standby hears of its own node first and must not
  * take over with it; the third one leads. */
@@ -1497,6 +1536,7 @@ int main(void)
     ADD_TEST(s, test_second_in_line_takes_over_without_listing);
     ADD_TEST(s, test_further_back_relists_and_rewatches);
     ADD_TEST(s, test_standby_node_deleted_with_leader);
+    ADD_TEST(s, test_predecessor_gone_before_its_watch);
     ADD_TEST(s, test_handover_reaches_one_further_back);
     ADD_TEST(s, test_follower_leaving_hands_nothing_over);
     ADD_TEST(s, test_refused_handover_falls_back_to_delete);

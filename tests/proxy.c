@@ -17,6 +17,8 @@
 
 #define MAX_PAIRS 16
 #define ZOO_CREATE2_OP 15
+#define ZOO_GETDATA_OP 4
+#define HELD INT64_MAX /* the due time of a held chunk */
 
 /* A chunk waiting out its delay. */
 typedef struct chunk {
@@ -34,6 +36,7 @@ typedef struct pair {
     size_t have;        /* bytes of the client frame being assembled */
     int32_t lost_xid;   /* waiting for the reply to this create, to swallow it */
     bool losing;
+    bool holding;       /* client bytes go to to_server as HELD (PROXY_HOLD_READ) */
 } pair_t;
 
 struct proxy {
@@ -47,6 +50,7 @@ struct proxy {
     int delay_ms;     /* set by the test, under lock */
     int active_delay; /* the proxy thread's copy */
     int creates_lost;
+    int reads_held;
     bool stop;
     pair_t *pairs[MAX_PAIRS];
 };
@@ -119,13 +123,13 @@ static bool send_all(int fd, const void *buf, size_t len)
     return true;
 }
 
-static bool delay_chunk(chunk_t **queue, const void *buf, size_t len, int delay_ms)
+static bool queue_chunk(chunk_t **queue, const void *buf, size_t len, int64_t due_ns)
 {
     chunk_t *c = malloc(sizeof *c + len);
     if (!c)
         return false;
     c->next = NULL;
-    c->due_ns = now_ns() + (int64_t)delay_ms * 1000000;
+    c->due_ns = due_ns;
     c->len = len;
     memcpy(c->data, buf, len);
     while (*queue)
@@ -145,6 +149,19 @@ static bool flush_due(chunk_t **queue, int fd)
         free(c);
     }
     return true;
+}
+
+static bool delay_chunk(chunk_t **queue, const void *buf, size_t len, int delay_ms)
+{
+    return queue_chunk(queue, buf, len, now_ns() + (int64_t)delay_ms * 1000000);
+}
+
+/* Out of PROXY_HOLD_READ: what was held goes out now, in order. */
+static void release_held(pair_t *c)
+{
+    for (chunk_t *k = c->to_server; k; k = k->next)
+        k->due_ns = 0;
+    c->holding = false;
 }
 
 static uint32_t be32(const unsigned char *b)
@@ -171,9 +188,17 @@ static bool from_client(proxy_t *p, pair_t *c, proxy_mode_t mode)
             c->losing = true;
             c->lost_xid = (int32_t)be32(c->frame + 4);
         }
+        if (c->seen_connect && len >= 8 && mode == PROXY_HOLD_READ && !c->holding &&
+            (int32_t)be32(c->frame + 8) == ZOO_GETDATA_OP) {
+            c->holding = true;
+            pthread_mutex_lock(&p->lock);
+            p->reads_held++;
+            pthread_mutex_unlock(&p->lock);
+        }
         c->seen_connect = true;
-        bool sent = mode == PROXY_DELAY ? delay_chunk(&c->to_server, c->frame, 4 + len, p->active_delay)
-                                        : send_all(c->server, c->frame, 4 + len);
+        bool sent = c->holding            ? queue_chunk(&c->to_server, c->frame, 4 + len, HELD)
+                    : mode == PROXY_DELAY ? delay_chunk(&c->to_server, c->frame, 4 + len, p->active_delay)
+                                          : send_all(c->server, c->frame, 4 + len);
         if (!sent)
             return false;
         memmove(c->frame, c->frame + 4 + len, c->have - 4 - len);
@@ -276,11 +301,13 @@ static void *proxy_main(void *arg)
             pair_t *c = p->pairs[i];
             if (!c)
                 continue;
+            if (c->holding && mode != PROXY_HOLD_READ)
+                release_held(c);
             if (!flush_due(&c->to_server, c->server) || !flush_due(&c->to_client, c->client)) {
                 close_pair(p, i);
                 continue;
             }
-            if (c->to_server || c->to_client)
+            if ((c->to_server && c->to_server->due_ns != HELD) || c->to_client)
                 timeout = 1; /* chunks waiting: look again soon */
         }
         if (poll(fds, (nfds_t)n, timeout) <= 0)
@@ -356,6 +383,14 @@ int proxy_creates_lost(proxy_t *p)
 {
     pthread_mutex_lock(&p->lock);
     int n = p->creates_lost;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+int proxy_reads_held(proxy_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int n = p->reads_held;
     pthread_mutex_unlock(&p->lock);
     return n;
 }

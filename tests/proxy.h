@@ -2,7 +2,7 @@
  * that a test can switch to cut that participant off in the ways networks
  * fail. It understands just enough of ZooKeeper's framing (a 4-byte
  * big-endian length; after the connect request, xid and op code) to lose
- * the reply to one create. */
+ * the reply to one create, or to hold back the first read. */
 #ifndef ZKELECT_TEST_PROXY_H
 #define ZKELECT_TEST_PROXY_H
 
@@ -16,7 +16,10 @@ typedef enum proxy_mode {
                         * the connection; back to PASS afterwards */
     PROXY_LOSE_CREATE_THEN_REFUSE, /* the same, then PROXY_REFUSE */
     PROXY_DROP_REPLIES,/* forward the client's bytes, drop the server's: asymmetric */
-    PROXY_DELAY        /* forward both ways, each chunk proxy_set_delay() ms late */
+    PROXY_DELAY,       /* forward both ways, each chunk proxy_set_delay() ms late */
+    PROXY_HOLD_READ    /* forward until the client sends a getData, then hold it and
+                        * every later client byte (replies still flow) until the
+                        * mode changes: the request reaches the server late, in order */
 } proxy_mode_t;
 
 typedef struct proxy proxy_t;
@@ -31,5 +34,7 @@ void proxy_set_mode(proxy_t *p, proxy_mode_t mode);
 void proxy_set_delay(proxy_t *p, int delay_ms);
 /* How many creates were swallowed in PROXY_LOSE_CREATE mode. */
 int proxy_creates_lost(proxy_t *p);
+/* How many reads PROXY_HOLD_READ has held back. */
+int proxy_reads_held(proxy_t *p);
 
 #endif
