@@ -8,33 +8,73 @@
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* A participant's ELECTED can come before the joining thread has printed its
+ * JOINED (the callback runs on zkelect's thread, JOINED is printed once the
+ * join returns): it waits here, so that lines come in protocol order. Joins
+ * are one at a time, so only the newest participant can be in that gap. */
+typedef struct order {
+    int joined_upto;   /* JOINED printed for every index up to this one */
+    int held_idx;      /* an ELECTED waiting for its JOINED, or -1 */
+    long long held_ns;
+} order_t;
+
+static void vemit_locked(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void vemit_locked(const char *fmt, va_list ap)
+{
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static void emit_locked(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit_locked(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vemit_locked(fmt, ap);
+    va_end(ap);
+}
+
 static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void emit(const char *fmt, ...)
 {
     va_list ap;
     pthread_mutex_lock(&out_lock);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vemit_locked(fmt, ap);
     va_end(ap);
-    fputc('\n', stdout);
-    fflush(stdout);
     pthread_mutex_unlock(&out_lock);
 }
 
 static void on_elected(int idx, int64_t t_ns, void *arg)
 {
-    (void)arg;
-    emit("ELECTED %d %lld", idx, (long long)t_ns);
+    order_t *o = arg;
+    pthread_mutex_lock(&out_lock);
+    if (idx > o->joined_upto) {
+        o->held_idx = idx;
+        o->held_ns = (long long)t_ns;
+    } else {
+        emit_locked("ELECTED %d %lld", idx, (long long)t_ns);
+    }
+    pthread_mutex_unlock(&out_lock);
 }
 
-static int join_one(bench_pool_t *pool)
+static int join_one(bench_pool_t *pool, order_t *o)
 {
     int64_t t;
     int idx = bench_pool_join(pool, &t);
-    if (idx < 0)
+    if (idx < 0) {
         emit("ERROR participant could not join");
-    else
-        emit("JOINED %d %lld", idx, (long long)t);
+        return idx;
+    }
+    pthread_mutex_lock(&out_lock);
+    emit_locked("JOINED %d %lld", idx, (long long)t);
+    o->joined_upto = idx;
+    if (o->held_idx == idx) {
+        emit_locked("ELECTED %d %lld", idx, o->held_ns);
+        o->held_idx = -1;
+    }
+    pthread_mutex_unlock(&out_lock);
     return idx;
 }
 
@@ -58,14 +98,15 @@ static void close_leader(bench_pool_t *pool)
 
 int bench_runner(const bench_options_t *opt)
 {
-    bench_pool_t *pool = bench_pool_new(opt, on_elected, NULL);
+    order_t order = {.joined_upto = -1, .held_idx = -1};
+    bench_pool_t *pool = bench_pool_new(opt, on_elected, &order);
     if (!pool) {
         emit("ERROR out of memory");
         return 1;
     }
     emit("JOINING %lld", (long long)bench_now_ns());
     for (int i = 0; i < opt->participants; i++) {
-        if (join_one(pool) < 0) {
+        if (join_one(pool, &order) < 0) {
             bench_pool_free(pool);
             return 1;
         }
@@ -77,7 +118,7 @@ int bench_runner(const bench_options_t *opt)
         if (strcmp(line, "close") == 0)
             close_leader(pool);
         else if (strcmp(line, "rejoin") == 0)
-            join_one(pool);
+            join_one(pool, &order);
         else if (strcmp(line, "quit") == 0)
             break;
         else if (line[0])
