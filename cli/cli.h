@@ -25,6 +25,7 @@ typedef struct cli_options {
     const char *path;
     const char *id;
     const char *data;
+    const char *acl; /* --acl, or NULL: the library's default */
     int session_timeout_ms;
     double grace_s;
     bool grace_given;

@@ -27,6 +27,8 @@ static int configure(const cli_options_t *opt, bool observer, zkelect_callback_f
         rc = zkelect_set_format(e, opt->format);
     if (rc == ZKELECT_OK && opt->data)
         rc = zkelect_set_data(e, opt->data, strlen(opt->data));
+    if (rc == ZKELECT_OK && opt->acl)
+        rc = zkelect_set_acl(e, opt->acl);
     if (rc == ZKELECT_OK && opt->auth[0]) {
         /* "digest:user:password": the scheme ends at the first colon. */
         char scheme[64];

@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_ID, OPT_DATA, OPT_TIMEOUT, OPT_GRACE, OPT_POLICY, OPT_ON_EXIT, OPT_CONNECT,
-       OPT_JSON, OPT_COUNT, OPT_AUTH_FILE, OPT_FORMAT };
+       OPT_JSON, OPT_COUNT, OPT_AUTH_FILE, OPT_FORMAT, OPT_ACL };
 
 static const struct option long_options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -30,6 +30,7 @@ static const struct option long_options[] = {
     {"count", required_argument, NULL, OPT_COUNT},
     {"auth-file", required_argument, NULL, OPT_AUTH_FILE},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"acl", required_argument, NULL, OPT_ACL},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -58,7 +59,9 @@ void cli_usage(const char *subcommand, bool to_stdout)
                      "  --policy strict|lease    on disconnection: stop at once (strict, default) or\n"
                      "                           keep leading until the lease ends (lease)\n"
                      "  --on-exit resign|exit    when CMD exits by itself: rejoin the line (resign,\n"
-                     "                           default) or leave and exit with CMD's status (exit)\n",
+                     "                           default) or leave and exit with CMD's status (exit)\n"
+                     "  --acl ACL                ACL of the nodes it creates, \"scheme:id:perms,...\"\n"
+                     "                           (e.g. auth::cdrwa,world:anyone:r; see zkelect_set_acl(3))\n",
                 common);
     } else if (strcmp(subcommand, "status") == 0) {
         fprintf(out, "usage: zkelect status --zk HOSTS --path PATH [--json]\n"
@@ -95,7 +98,7 @@ static bool allowed(const char *subcommand, int opt)
 {
     bool run = strcmp(subcommand, "run") == 0;
     switch (opt) {
-    case OPT_ID: case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT:
+    case OPT_ID: case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT: case OPT_ACL:
         return run;
     case OPT_JSON:
         return !run;
@@ -160,6 +163,43 @@ static int read_auth_file(const char *sub, const char *path, cli_options_t *o)
     return CLI_EXIT_OK;
 }
 
+static void keep_message(zkelect_t *e, int level, const char *message, void *userdata)
+{
+    (void)e, (void)level;
+    snprintf(userdata, 256, "%s", message);
+}
+
+/* The library checks an ACL without a server: ask it, on a handle that is
+ * never started, so that a mistake is a usage error naming --acl. */
+static int check_acl(const char *sub, const char *acl)
+{
+    zkelect_t *probe = NULL;
+    char why[256] = "";
+    int rc = zkelect_new(&probe, "127.0.0.1:2181", "/zkelect-probe", NULL);
+    if (rc == ZKELECT_OK)
+        rc = zkelect_set_log(probe, keep_message, why);
+    if (rc == ZKELECT_OK)
+        rc = zkelect_set_acl(probe, acl);
+    zkelect_destroy(probe);
+    if (rc == ZKELECT_OK)
+        return CLI_EXIT_OK;
+    const char *prefix = "zkelect_set_acl: ";
+    const char *reason = strncmp(why, prefix, strlen(prefix)) == 0 ? why + strlen(prefix) : why;
+    return bad(sub, "--acl '%s': %s", acl, reason[0] ? reason : zkelect_strerror(rc));
+}
+
+/* An "auth" entry grants to the creator's identity: only credentials make one. */
+static bool names_creator(const char *acl)
+{
+    for (const char *s = acl; s; s = strchr(s, ',')) {
+        s += *s == ',';
+        s += strspn(s, " ");
+        if (strncmp(s, "auth:", 5) == 0)
+            return true;
+    }
+    return false;
+}
+
 static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
 {
     long n;
@@ -170,6 +210,9 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
     case OPT_DATA: o->data = arg; break;
     case OPT_JSON: o->json = true; break;
     case OPT_AUTH_FILE: return read_auth_file(sub, arg, o);
+    case OPT_ACL:
+        o->acl = arg;
+        return check_acl(sub, arg);
     case 'v': o->verbosity++; break;
     case OPT_TIMEOUT:
         if (!parse_long(arg, 100, 3600000, &n))
@@ -244,6 +287,8 @@ static int check_required(const char *sub, cli_options_t *o, int argc, char **ar
     bool run = strcmp(sub, "run") == 0;
     if (o->data && o->format != ZKELECT_FORMAT_NATIVE)
         return bad(sub, "%s", "--data cannot be used with --format curator or kazoo: their nodes hold only the id");
+    if (o->acl && names_creator(o->acl) && !o->auth[0])
+        return bad(sub, "%s", "--acl grants to \"auth\" (the creator), which needs credentials: add --auth-file");
     if (run && optind >= argc)
         return bad(sub, "%s", "no command to run: add -- CMD [ARGS...]");
     if (!run && optind < argc)

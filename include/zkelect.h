@@ -266,7 +266,8 @@ ZKELECT_EXPORT int zkelect_set_lease_fraction(zkelect_t *e, double fraction);
  * participant's own node) gets the ACL "the creator may do everything, the
  * world may read": a client without them can neither delete nor overwrite
  * participants' nodes, nor, under a parent created that way, add children.
- * Without credentials nodes are created with the open ACL. Refused
+ * Without credentials nodes are created with the open ACL.
+ * zkelect_set_acl() replaces either default. Refused
  * credentials surface as ZKELECT_EV_ERROR with ZKELECT_EAUTH: an unknown
  * scheme at connection (the participant stops: REVOKED with reason
  * ZKELECT_REASON_AUTH_FAILED if it led), a digest with the wrong password as
@@ -275,6 +276,28 @@ ZKELECT_EXPORT int zkelect_set_lease_fraction(zkelect_t *e, double fraction);
  * backoff growing to 30 s, not in a loop. NULL or empty scheme, NULL
  * credential or len 0: ZKELECT_EINVAL. */
 ZKELECT_EXPORT int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, size_t len);
+
+/* The ACL of every node the library creates (missing parents of the election
+ * path and the participant's own node), instead of the default above. acl is
+ * text in ZooKeeper's CLI notation: comma-separated "scheme:id:perms" entries,
+ * perms some of c (create), d (delete), r (read), w (write), a (admin), e.g.
+ *   "auth::cdrwa,world:anyone:r"
+ *   "digest:ops:HASH:cdrwa,ip:10.0.0.0/8:r,sasl:svc@REALM:cdrwa"
+ * Schemes: world (id "anyone"), auth (empty id: the creator's identities,
+ * which needs credentials: zkelect_start() returns ZKELECT_EAUTH without
+ * them), digest ("user:" and base64 of SHA-1 of "user:password", 28
+ * characters: never the password), ip (an address, optionally /bits) and
+ * sasl (a principal). Every participant must be able to read the nodes of
+ * the others and list the parent: an ACL where no entry grants r is
+ * refused. A write permission for the participant itself on its node lets a
+ * leaving leader hand over at once (docs/GUARANTEES.md, G20); without it,
+ * the hand-over falls back to a plain delete. Allowed on an election on a shared session too
+ * (the ACL is the election's; the credentials are the session's).
+ * ZKELECT_EINVAL, with the entry named in the log, for NULL, an empty or
+ * malformed text, an unknown scheme or permission, an id the scheme does not
+ * accept, more than 64 entries or more than 16384 bytes; the previous ACL
+ * then stays. */
+ZKELECT_EXPORT int zkelect_set_acl(zkelect_t *e, const char *acl);
 
 /* =================================================================== Logging */
 

@@ -784,7 +784,7 @@ static void ensure_path(struct zkelect *e)
         zke_op_t *op = zkelect__start_op(e, prefix);
         if (!op)
             break;
-        int rc = zkelect__zk_acreate(e->zh, prefix, NULL, -1, &e->acl, 0, ensure_done, op);
+        int rc = zkelect__zk_acreate(e->zh, prefix, NULL, -1, zkelect__node_acl(e), 0, ensure_done, op);
         if (rc != ZOK) {
             zkelect__abandon(e, op, "creating the election path", rc);
             break;
@@ -841,7 +841,7 @@ static void create_node(struct zkelect *e)
     zke_op_t *op = zkelect__start_op(e, prefix_path);
     if (op) {
         e->phase = ZKE_CREATING;
-        int rc = zkelect__zk_acreate(e->zh, prefix_path, e->payload, (int)e->payload_len, &e->acl,
+        int rc = zkelect__zk_acreate(e->zh, prefix_path, e->payload, (int)e->payload_len, zkelect__node_acl(e),
                                      ZOO_EPHEMERAL | ZOO_SEQUENCE, create_done, op);
         if (rc != ZOK)
             zkelect__abandon(e, op, "creating our node", rc);

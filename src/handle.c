@@ -306,6 +306,23 @@ int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, s
     return ZKELECT_OK;
 }
 
+int zkelect_set_acl(zkelect_t *e, const char *acl)
+{
+    int rc = configurable(e, "zkelect_set_acl");
+    if (rc)
+        return rc;
+    struct ACL_vector parsed;
+    char why[256];
+    rc = zkelect__acl_parse(acl, &parsed, why, sizeof why);
+    if (rc) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_acl: %s", rc == ZKELECT_ENOMEM ? "out of memory" : why);
+        return rc;
+    }
+    zkelect__acl_free(&e->custom_acl);
+    e->custom_acl = parsed;
+    return ZKELECT_OK;
+}
+
 int zkelect_set_log(zkelect_t *e, zkelect_log_fn fn, void *userdata)
 {
     int rc = configurable(e, "zkelect_set_log");
@@ -362,6 +379,9 @@ int zkelect_start(zkelect_t *e)
 {
     if (!e)
         return ZKELECT_EINVAL;
+    int rc = zkelect__acl_check_identity(e);
+    if (rc)
+        return rc;
     if (e->carrier)
         return zkelect__member_start(e);
     pthread_mutex_lock(e->lock);
@@ -374,7 +394,6 @@ int zkelect_start(zkelect_t *e)
     e->phase = ZKE_WAITING;
     pthread_mutex_unlock(e->lock);
 
-    int rc;
     if (!e->manual_dispatch && pthread_create(&e->dispatch_thread, NULL, zkelect__dispatch_main, e) != 0) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the dispatch thread");
         pthread_mutex_lock(e->lock);
@@ -582,6 +601,7 @@ void zkelect__free(struct zkelect *e)
         close(e->event_fd);
     free(e->auth_scheme);
     free(e->auth_credential);
+    zkelect__acl_free(&e->custom_acl);
     free(e->hosts);
     free(e->path);
     free(e->id);

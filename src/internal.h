@@ -79,6 +79,12 @@ ZKE_HIDDEN void zkelect__strset_free(zke_strset_t *set);
 /* ---------------------------------------------------------------- validate.c */
 
 ZKE_HIDDEN int zkelect__validate_hosts(const char *hosts, const char **why);
+
+/* acl.c */
+ZKE_HIDDEN int zkelect__acl_parse(const char *spec, struct ACL_vector *out, char *why, size_t len);
+ZKE_HIDDEN void zkelect__acl_free(struct ACL_vector *v);
+ZKE_HIDDEN const struct ACL_vector *zkelect__node_acl(const struct zkelect *e);
+ZKE_HIDDEN int zkelect__acl_check_identity(const struct zkelect *e);
 ZKE_HIDDEN int zkelect__validate_path(const char *path, const char **why);
 ZKE_HIDDEN int zkelect__validate_id(const char *id, const char **why);
 
@@ -186,7 +192,8 @@ struct zkelect {
     char *auth_credential;
     size_t auth_len;
     struct ACL acl_entries[2];
-    struct ACL_vector acl;      /* for every node the library creates */
+    struct ACL_vector acl;      /* the default, for every node the library creates */
+    struct ACL_vector custom_acl; /* zkelect_set_acl(), owned; count 0 when unset */
 
     pthread_mutex_t *lock;      /* &own_lock, or the session's for an election on a shared session */
     pthread_mutex_t own_lock;

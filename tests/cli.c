@@ -556,6 +556,11 @@ static void test_bad_command_lines(void)
         {"status --zk H --path /x --format zookeeper", 2, "--format 'zookeeper'"},
         {"run --zk H --path /x --format kazoo --data 10.0.0.1 -- true", 2, "--data cannot be used with --format"},
         {"run --zk H --path /x --json -- true", 2, "'--json' does not apply"},
+        {"run --zk H --path /x --acl world:anyone:x -- true", 2, "--acl 'world:anyone:x': permission 'x'"},
+        {"run --zk H --path /x --acl digest:ops:s3cret:cdrwa -- true", 2, "base64 of SHA-1"},
+        {"run --zk H --path /x --acl ip:10.0.0.1:cdwa -- true", 2, "no entry grants read"},
+        {"run --zk H --path /x --acl auth::cdrwa,world:anyone:r -- true", 2, "needs credentials: add --auth-file"},
+        {"status --zk H --path /x --acl world:anyone:r", 2, "'--acl' does not apply"},
         {"status --zk H --path /x --grace 1", 2, "'--grace' does not apply"},
         {"status --zk H --path /x extra", 2, "unexpected argument 'extra'"},
         {"watch --zk H --path /x --count 0", 2, "--count '0'"},
@@ -636,13 +641,13 @@ static void test_auth_file_bad_input(void)
 }
 
 /* With credentials, the node run creates can be deleted by its owner only;
- * a file others can read gets a warning. */
+ * a file others can read gets a warning; --acl sets the nodes' ACL. */
 static void test_run_with_credentials(void)
 {
     const char *path = "/zkelect-cli/auth";
     const char *auth = file("auth-ok");
     write_file(auth, "digest:ops:s3cret\n", 0644);
-    const char *extra[] = {"--auth-file", auth, NULL};
+    const char *extra[] = {"--auth-file", auth, "--acl", "auth::cdrwa,ip:127.0.0.1:r", NULL};
     pid_t runner = start_runner("auth", "a", path, "exec sleep 1000", extra);
     CU_ASSERT_FATAL(wait_lines(file("auth-a.log"), "started /bin/sh", 1, 10 * SEC));
     CU_ASSERT_EQUAL(count_lines(file("auth-a.log"), "can be read by other users"), 1);
@@ -655,6 +660,16 @@ static void test_run_with_credentials(void)
     void *anonymous = zk_connect(server.hosts);
     CU_ASSERT_FATAL(anonymous != NULL);
     CU_ASSERT_EQUAL(zoo_delete(anonymous, full, -1), ZNOAUTH);
+    struct ACL_vector acl;
+    struct Stat st;
+    CU_ASSERT_EQUAL_FATAL(zoo_get_acl(anonymous, full, &acl, &st), ZOK);
+    CU_ASSERT_EQUAL(acl.count, 2);
+    for (int32_t i = 0; i < acl.count; i++) {
+        bool ops = strcmp(acl.data[i].id.scheme, "digest") == 0 && strncmp(acl.data[i].id.id, "ops:", 4) == 0;
+        bool local = strcmp(acl.data[i].id.scheme, "ip") == 0 && strcmp(acl.data[i].id.id, "127.0.0.1") == 0;
+        CU_ASSERT(ops ? acl.data[i].perms == ZOO_PERM_ALL : local && acl.data[i].perms == ZOO_PERM_READ);
+    }
+    deallocate_ACL_vector(&acl);
     zk_close(anonymous);
     stop(runner);
     CU_ASSERT(wait_contenders(path, 0, 5 * SEC));

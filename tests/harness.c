@@ -344,7 +344,8 @@ static void rec_add(recorder_t *r, int who, const zkelect_event_t *ev)
 {
     pthread_mutex_lock(&r->lock);
     if (r->n < REC_MAX) {
-        r->ev[r->n++] = (rec_event_t){.who = who, .type = ev->type, .reason = ev->reason, .epoch = ev->epoch,
+        r->ev[r->n++] = (rec_event_t){.who = who, .type = ev->type, .reason = ev->reason, .error = ev->error,
+                                      .epoch = ev->epoch,
                                       .t_ns = mono_ns(), .thread = pthread_self()};
     }
     pthread_cond_broadcast(&r->cond);

@@ -59,6 +59,7 @@ typedef struct rec_event {
     int who;       /* participant index */
     int type;      /* ZKELECT_EV_* */
     int reason;
+    int error;     /* ZKELECT_E* of an ERROR */
     int64_t epoch;
     int64_t t_ns;  /* CLOCK_MONOTONIC */
     pthread_t thread;

@@ -1324,6 +1324,130 @@ static void test_resign_while_joining_leaves_one_node(void)
 
 /* ------------------------------------------------------------- security */
 
+/* Whether acl has the entry scheme:id with exactly perms. */
+static bool acl_has(const struct ACL_vector *acl, const char *scheme, const char *id, int32_t perms)
+{
+    for (int32_t i = 0; i < acl->count; i++) {
+        const struct ACL *a = &acl->data[i];
+        if (strcmp(a->id.scheme, scheme) == 0 && strcmp(a->id.id, id) == 0 && a->perms == perms)
+            return true;
+    }
+    return false;
+}
+
+/* The ACL of znode has exactly the three entries of test_acl_set_by_caller.
+ * Read by zh, which must have ADMIN on it: ZooKeeper shows digest hashes
+ * to no one else. */
+static bool acl_is_ops_alice_world(void *zh, const char *znode)
+{
+    struct ACL_vector acl;
+    struct Stat st;
+    if (zoo_get_acl(zh, znode, &acl, &st) != ZOK)
+        return false;
+    bool ok = acl.count == 3 && acl_has(&acl, "digest", "ops:ZsD1RlI3DZBKu14EQKRZur5tUew=", ZOO_PERM_ALL) &&
+              acl_has(&acl, "digest", "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=", ZOO_PERM_ALL) &&
+              acl_has(&acl, "world", "anyone", ZOO_PERM_READ);
+    deallocate_ACL_vector(&acl);
+    return ok;
+}
+
+/* zkelect_set_acl(): every node the library creates, parents included, gets
+ * the caller's ACL ("auth" becoming the creator's identity), and the
+ * server enforces it: an operator identity may work under the parent, a
+ * stranger may only read; participants with the credentials take over. */
+static void test_acl_set_by_caller(void)
+{
+    test_path("custom-acl");
+    const char *top = "/zkelect-custom-acl", *p = "/zkelect-custom-acl/election";
+    const char *acl = "digest:ops:ZsD1RlI3DZBKu14EQKRZur5tUew=:cdrwa, auth::cdrwa, world:anyone:r";
+    static participant_t ps[2];
+    for (int i = 0; i < 2; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
+        CU_ASSERT_EQUAL(zkelect_set_acl(ps[i].e, acl), ZKELECT_OK);
+        CU_ASSERT_EQUAL(zkelect_set_auth(ps[i].e, "digest", "alice:secret", 12), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
+    void *stranger = zk_connect(server.hosts), *ops = zk_connect(server.hosts);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stranger);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ops);
+    CU_ASSERT_EQUAL_FATAL(zoo_add_auth(ops, "digest", "ops:opspw", 9, NULL, NULL), ZOK);
+    CU_ASSERT(acl_is_ops_alice_world(ops, node));
+    CU_ASSERT(acl_is_ops_alice_world(ops, p));
+    CU_ASSERT(acl_is_ops_alice_world(ops, top));
+    CU_ASSERT_EQUAL(zoo_create(stranger, "/zkelect-custom-acl/note", "x", 1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0),
+                    ZNOAUTH);
+    CU_ASSERT_EQUAL(zoo_set(stranger, node, "x", 1, -1), ZNOAUTH);
+    CU_ASSERT_EQUAL(zoo_create(ops, "/zkelect-custom-acl/note", "x", 1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    CU_ASSERT_EQUAL(zoo_delete(ops, "/zkelect-custom-acl/note", -1), ZOK);
+    size_t mark = rec_count(&rec);
+    participant_destroy(&ps[0]);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    participant_destroy(&ps[1]);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+    zk_close(stranger);
+    zk_close(ops);
+}
+
+/* An ACL the library cannot check, refused by the server: the test server
+ * has no SASL provider, so "sasl" is an invalid ACL there. The participant
+ * reports ERROR with ZKELECT_EAUTH, creates nothing, retries with a backoff
+ * (no storm), and is destroyed cleanly. */
+static void test_acl_refused_by_server(void)
+{
+    const char *p = test_path("acl-refused");
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_acl(a.e, "sasl:svc@EXAMPLE.COM:cdrwa,world:anyone:r"), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    long err = rec_wait(&rec, 0, ZKELECT_EV_ERROR, 0, 10 * SEC);
+    CU_ASSERT_FATAL(err >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).error, ZKELECT_EAUTH);
+    int64_t t0 = mono_ns();
+    while (mono_ns() - t0 < 1500 * NS_PER_MS)
+        poll_pause();
+    CU_ASSERT(rec_tally(&rec, 0, ZKELECT_EV_ERROR, 0) <= 4);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_JOINED, 0), 0);
+    CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 0);
+    /* the election path itself was never created with that ACL */
+    struct Stat st;
+    CU_ASSERT_EQUAL(zoo_exists(admin, p, 0, &st), ZNONODE);
+    participant_destroy(&a);
+}
+
+/* "auth" in the ACL needs credentials, on a shared session too (they are
+ * the session's): refused at start, with nothing started. */
+static void test_acl_auth_needs_session_credentials(void)
+{
+    const char *p = test_path("acl-auth-shared");
+    zkelect_session_t *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(zkelect_session_new(&s, server.hosts), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_session_start(s), ZKELECT_OK);
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_new_on(&a, 0, &rec, s, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_acl(a.e, "auth::cdrwa,world:anyone:r"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_start(a.e), ZKELECT_EAUTH);
+    CU_ASSERT_EQUAL(a.log_errors, 1);
+    /* the election's own ACL, on a shared session */
+    CU_ASSERT_EQUAL(zkelect_set_acl(a.e, "ip:127.0.0.1:cdrwa,world:anyone:r"), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(a.e, node, sizeof node), ZKELECT_OK);
+    struct ACL_vector acl;
+    struct Stat st;
+    CU_ASSERT_EQUAL_FATAL(zoo_get_acl(admin, node, &acl, &st), ZOK);
+    CU_ASSERT(acl.count == 2 && acl_has(&acl, "ip", "127.0.0.1", ZOO_PERM_ALL) &&
+              acl_has(&acl, "world", "anyone", ZOO_PERM_READ));
+    deallocate_ACL_vector(&acl);
+    participant_destroy(&a);
+    zkelect_session_destroy(s);
+}
+
 static void test_credentials_protect_nodes(void)
 {
     /* its own top level: every level the library creates gets the ACL */
@@ -1561,6 +1685,9 @@ int main(void)
     ADD_TEST(s, test_leader_node_deleted_by_operator);
     ADD_TEST(s, test_destroy_while_partitioned_does_not_hang);
     ADD_TEST(s, test_credentials_protect_nodes);
+    ADD_TEST(s, test_acl_set_by_caller);
+    ADD_TEST(s, test_acl_refused_by_server);
+    ADD_TEST(s, test_acl_auth_needs_session_credentials);
     ADD_TEST(s, test_unknown_auth_scheme_stops_participant);
     ADD_TEST(s, test_chroot_in_host_string);
     ADD_TEST(s, test_unreachable_server);

@@ -378,6 +378,84 @@ static void test_format_refusals(void)
     zkelect_destroy(e);
 }
 
+/* zkelect_set_acl(): what the server would refuse with ZINVALIDACL on every
+ * create, or what could never work, is refused at once, naming the entry;
+ * a refused ACL leaves the previous one in place. */
+static void test_acl_refusals(void)
+{
+    static const struct {
+        const char *acl, *why;
+    } bad[] = {
+        {"", "empty"},
+        {"world:anyone", "scheme:id:perms"},
+        {"world", "scheme:id:perms"},
+        {":anyone:r", "scheme:id:perms"},
+        {"world:anyone:", "no permissions"},
+        {"world:anyone:rx", "'x'"},
+        {"world:everyone:r", "\"anyone\""},
+        {"auth:me:cdrwa,world:anyone:r", "empty id"},
+        {"digest:ops:secret:cdrwa", "28 characters"},
+        {"digest:ZsD1RlI3DZBKu14EQKRZur5tUew=:r", "28 characters"},
+        {"digest:ops:ZsD1RlI3DZBKu14EQKRZur5tUe!=:r", "28 characters"},
+        {"ip:10.0.0.300:r", "IPv4 or IPv6"},
+        {"ip:10.0.0.0/33:r", "IPv4 or IPv6"},
+        {"ip:10.0.0.0/:r", "IPv4 or IPv6"},
+        {"ip::r", "IPv4 or IPv6"},
+        {"sasl::r", "principal"},
+        {"x509:CN=a:r", "not one of world, auth, digest, ip, sasl"},
+        {"World:anyone:r", "not one of"},
+        {"world:anyone:r,", "entry 2"},
+        {"world:anyone:r,,auth::a", "entry 2"},
+        {"sasl:a\tb:r", "control character"},
+        {"world:anyone:cdwa", "no entry grants read"},
+    };
+    zkelect_t *e;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "127.0.0.1:1", "/a", "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_log(e, counting_log, NULL), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_acl(NULL, "world:anyone:r"), ZKELECT_EINVAL);
+    log_lines = 0;
+    CU_ASSERT_EQUAL(zkelect_set_acl(e, NULL), ZKELECT_EINVAL);
+    CU_ASSERT(log_lines == 1 && strstr(last_log, "empty"));
+    CU_ASSERT_EQUAL(zkelect_set_acl(e, " world:anyone:r , ip:127.0.0.1:cdrwa,ip:fe80::1/64:r"), ZKELECT_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        log_lines = 0;
+        CU_ASSERT_EQUAL(zkelect_set_acl(e, bad[i].acl), ZKELECT_EINVAL);
+        if (log_lines != 1 || !strstr(last_log, bad[i].why))
+            fprintf(stderr, "\n    \"%s\": expected \"%s\" in \"%s\"", bad[i].acl, bad[i].why, last_log);
+        CU_ASSERT(log_lines == 1 && strstr(last_log, bad[i].why) && strstr(last_log, "zkelect_set_acl"));
+    }
+    /* more than 64 entries, more than 16 KiB */
+    char many[65 * 16 + 1] = "";
+    for (int i = 0; i < 65; i++)
+        strcat(many, i ? ",world:anyone:r" : "world:anyone:r");
+    CU_ASSERT_EQUAL(zkelect_set_acl(e, many), ZKELECT_EINVAL);
+    CU_ASSERT(strstr(last_log, "more than 64 entries") != NULL);
+    static char huge[16386];
+    memset(huge, 'a', sizeof huge - 1);
+    CU_ASSERT_EQUAL(zkelect_set_acl(e, huge), ZKELECT_EINVAL);
+    CU_ASSERT(strstr(last_log, "16384 bytes") != NULL);
+    /* the good one set first is still in place, as parsed */
+    CU_ASSERT_EQUAL_FATAL(e->custom_acl.count, 3);
+    CU_ASSERT_STRING_EQUAL(e->custom_acl.data[0].id.scheme, "world");
+    CU_ASSERT_STRING_EQUAL(e->custom_acl.data[0].id.id, "anyone");
+    CU_ASSERT_EQUAL(e->custom_acl.data[0].perms, ZOO_PERM_READ);
+    CU_ASSERT_STRING_EQUAL(e->custom_acl.data[1].id.id, "127.0.0.1");
+    CU_ASSERT_EQUAL(e->custom_acl.data[1].perms, ZOO_PERM_ALL);
+    CU_ASSERT_STRING_EQUAL(e->custom_acl.data[2].id.id, "fe80::1/64");
+    /* a digest id has a colon of its own */
+    CU_ASSERT_EQUAL(zkelect_set_acl(e, "digest:ops:ZsD1RlI3DZBKu14EQKRZur5tUew=:cdrwa,world:anyone:r"), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(e->custom_acl.data[0].id.scheme, "digest");
+    CU_ASSERT_STRING_EQUAL(e->custom_acl.data[0].id.id, "ops:ZsD1RlI3DZBKu14EQKRZur5tUew=");
+    /* "auth" needs credentials: refused at start, before anything runs, and
+     * the handle can still be configured and started */
+    CU_ASSERT_EQUAL(zkelect_set_acl(e, "auth::cdrwa,world:anyone:r"), ZKELECT_OK);
+    log_lines = 0;
+    CU_ASSERT_EQUAL(zkelect_start(e), ZKELECT_EAUTH);
+    CU_ASSERT(log_lines == 1 && strstr(last_log, "zkelect_set_auth()"));
+    CU_ASSERT_EQUAL(zkelect_set_acl(e, "world:anyone:r"), ZKELECT_OK);
+    zkelect_destroy(e);
+}
+
 static void test_calls_before_start(void)
 {
     zkelect_t *e;
@@ -476,6 +554,7 @@ int main(void)
     CU_ADD_TEST(api, test_new_rejects_bad_input);
     CU_ADD_TEST(api, test_calls_before_start);
     CU_ADD_TEST(api, test_format_refusals);
+    CU_ADD_TEST(api, test_acl_refusals);
     CU_ADD_TEST(api, test_null_handle);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
