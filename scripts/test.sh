@@ -77,7 +77,8 @@ fuzz() {
     mkdir -p "$out/corpus"
     clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -DTHREADED -D_GNU_SOURCE \
         -I"$ZKELECT_ROOT/include" -I"$ZKELECT_ROOT/src" -I"$ZKELECT_ROOT/build" \
-        "$ZKELECT_ROOT/tests/fuzz.c" "$ZKELECT_ROOT/src/naming.c" "$ZKELECT_ROOT/src/validate.c" -o "$out/fuzz" || return 1
+        "$ZKELECT_ROOT/tests/fuzz.c" "$ZKELECT_ROOT/src/naming.c" "$ZKELECT_ROOT/src/validate.c" \
+        "$ZKELECT_ROOT/src/acl.c" -lzookeeper_mt -o "$out/fuzz" || return 1
     (cd "$out" && ./fuzz -max_total_time="${ZKELECT_FUZZ_SECONDS:-30}" -print_final_stats=1 corpus \
         "$ZKELECT_ROOT/tests/fuzz-corpus" >fuzz.log 2>&1)
     local rc=$?
@@ -122,7 +123,7 @@ step "AddressSanitizer + UndefinedBehaviorSanitizer: make check" check_in build-
 export TSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
 step "ThreadSanitizer: make check" check_in build-tsan CC=clang --enable-sanitizers=thread --disable-shared
 step "valgrind memcheck" valgrind_suite
-step "libFuzzer: names, order, validation" fuzz
+step "libFuzzer: names, order, validation, ACLs" fuzz
 step "cppcheck and clang-tidy on src/ and cli/" lint
 step "make distcheck" distcheck
 step "packages: Debian (lintian), RPM, ABI, an example built against them" packaging

@@ -234,30 +234,11 @@ void zkelect__acl_free(struct ACL_vector *v)
     *v = (struct ACL_vector){0};
 }
 
-static bool names_creator(const struct ACL_vector *v)
+bool zkelect__acl_names_creator(const struct ACL_vector *v)
 {
     for (int32_t i = 0; i < v->count; i++) {
         if (strcmp(v->data[i].id.scheme, "auth") == 0)
             return true;
     }
     return false;
-}
-
-const struct ACL_vector *zkelect__node_acl(const struct zkelect *e)
-{
-    return e->custom_acl.count > 0 ? &e->custom_acl : &e->acl;
-}
-
-/* "auth" grants to the identities the creator's session proved, and a
- * session without credentials has none: the server would refuse every
- * create (ZINVALIDACL). Caught at start, where both settings are known. */
-int zkelect__acl_check_identity(const struct zkelect *e)
-{
-    const struct zkelect *owner = e->carrier ? e->carrier : e;
-    if (e->observer || !names_creator(&e->custom_acl) || owner->auth_scheme)
-        return ZKELECT_OK;
-    zkelect__log((struct zkelect *)e, ZKELECT_LOG_ERROR,
-                 "zkelect_start: the ACL grants to \"auth\" (the creator), but the session has no credentials (%s)",
-                 e->carrier ? "zkelect_session_set_auth()" : "zkelect_set_auth()");
-    return ZKELECT_EAUTH;
 }

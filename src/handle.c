@@ -375,11 +375,30 @@ static void finish_dispatch(struct zkelect *e)
     pthread_join(e->dispatch_thread, NULL);
 }
 
+const struct ACL_vector *zkelect__node_acl(const struct zkelect *e)
+{
+    return e->custom_acl.count > 0 ? &e->custom_acl : &e->acl;
+}
+
+/* "auth" grants to the identities the creator's session proved, and a
+ * session without credentials has none: the server would refuse every
+ * create (ZINVALIDACL). Caught at start, where both settings are known. */
+static int acl_has_identity(struct zkelect *e)
+{
+    const struct zkelect *owner = e->carrier ? e->carrier : e;
+    if (e->observer || !zkelect__acl_names_creator(&e->custom_acl) || owner->auth_scheme)
+        return ZKELECT_OK;
+    zkelect__log(e, ZKELECT_LOG_ERROR,
+                 "zkelect_start: the ACL grants to \"auth\" (the creator), but the session has no credentials (%s)",
+                 e->carrier ? "zkelect_session_set_auth()" : "zkelect_set_auth()");
+    return ZKELECT_EAUTH;
+}
+
 int zkelect_start(zkelect_t *e)
 {
     if (!e)
         return ZKELECT_EINVAL;
-    int rc = zkelect__acl_check_identity(e);
+    int rc = acl_has_identity(e);
     if (rc)
         return rc;
     if (e->carrier)

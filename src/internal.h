@@ -80,11 +80,13 @@ ZKE_HIDDEN void zkelect__strset_free(zke_strset_t *set);
 
 ZKE_HIDDEN int zkelect__validate_hosts(const char *hosts, const char **why);
 
-/* acl.c */
+/* acl.c: ACL text to an owned ACL_vector; why gets the reason for EINVAL */
 ZKE_HIDDEN int zkelect__acl_parse(const char *spec, struct ACL_vector *out, char *why, size_t len);
 ZKE_HIDDEN void zkelect__acl_free(struct ACL_vector *v);
+ZKE_HIDDEN bool zkelect__acl_names_creator(const struct ACL_vector *v);
+
+/* handle.c: the ACL for the nodes e creates (zkelect_set_acl's or the default) */
 ZKE_HIDDEN const struct ACL_vector *zkelect__node_acl(const struct zkelect *e);
-ZKE_HIDDEN int zkelect__acl_check_identity(const struct zkelect *e);
 ZKE_HIDDEN int zkelect__validate_path(const char *path, const char **why);
 ZKE_HIDDEN int zkelect__validate_id(const char *id, const char **why);
 

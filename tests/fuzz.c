@@ -78,6 +78,27 @@ static void check_names(char *text)
     }
 }
 
+/* An ACL text is refused with a reason, or parsed into entries that each
+ * have a known scheme and some permission, and none that grants nothing. */
+static void check_acl(const char *text)
+{
+    struct ACL_vector acl;
+    char why[256];
+    int rc = zkelect__acl_parse(text, &acl, why, sizeof why);
+    if (rc == ZKELECT_EINVAL && !why[0])
+        abort();
+    if (rc != ZKELECT_OK)
+        return;
+    if (acl.count < 1 || acl.count > 64)
+        abort();
+    for (int32_t i = 0; i < acl.count; i++) {
+        if (!acl.data[i].id.scheme || !acl.data[i].id.id || acl.data[i].perms == 0 ||
+            (acl.data[i].perms & ~ZOO_PERM_ALL))
+            abort();
+    }
+    zkelect__acl_free(&acl);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -97,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (text[0] && zkelect__validate_id(text, &why) != ZKELECT_OK && !why)
         abort();
     check_names(text);
+    check_acl(text);
     free(text);
     return 0;
 }
