@@ -34,6 +34,16 @@ static const char *test_path(const char *name)
     return path;
 }
 
+/* Lets ms pass: the window in which a test shows that something does not
+ * happen (a retry storm, a second ELECTED). Never a stand-in for waiting on
+ * something that will happen: that is rec_wait() with a deadline. */
+static void observe_for(int ms)
+{
+    int64_t until = mono_ns() + (int64_t)ms * NS_PER_MS;
+    while (mono_ns() < until)
+        poll_pause();
+}
+
 static void start_all(participant_t *ps, int n, const char *p)
 {
     for (int i = 0; i < n; i++) {
@@ -1295,9 +1305,7 @@ static void test_predecessor_left_while_disconnected(void)
     }
     proxy_set_mode(proxy, PROXY_PASS);
     CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 10 * SEC) >= 0);
-    t0 = mono_ns();
-    while (mono_ns() - t0 < 500 * NS_PER_MS)
-        poll_pause();
+    observe_for(500);
     CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 1);
     CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_JOINED, mark), 0); /* same session, same node */
     participant_destroy(&ps[1]);
@@ -1407,9 +1415,7 @@ static void test_acl_refused_by_server(void)
     long err = rec_wait(&rec, 0, ZKELECT_EV_ERROR, 0, 10 * SEC);
     CU_ASSERT_FATAL(err >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).error, ZKELECT_EAUTH);
-    int64_t t0 = mono_ns();
-    while (mono_ns() - t0 < 1500 * NS_PER_MS)
-        poll_pause();
+    observe_for(1500);
     CU_ASSERT(rec_tally(&rec, 0, ZKELECT_EV_ERROR, 0) <= 4);
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_JOINED, 0), 0);
     CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 0);
@@ -1486,9 +1492,7 @@ static void test_credentials_protect_nodes(void)
         CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).reason, ZKELECT_REASON_NONE);
     }
     /* no retry storm: the join is retried with a growing backoff */
-    int64_t t0 = mono_ns();
-    while (mono_ns() - t0 < 1500 * NS_PER_MS)
-        poll_pause();
+    observe_for(1500);
     CU_ASSERT(rec_tally(&rec, 1, ZKELECT_EV_ERROR, mark) <= 4);
     CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_JOINED, mark), 0);
     CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_JOINED, mark), 0);
@@ -1519,9 +1523,7 @@ static void test_unknown_auth_scheme_stops_participant(void)
     long err = rec_wait(&rec, 0, ZKELECT_EV_ERROR, 0, 10 * SEC);
     CU_ASSERT_FATAL(err >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).reason, ZKELECT_REASON_NONE);
-    int64_t t0 = mono_ns();
-    while (mono_ns() - t0 < 1000 * NS_PER_MS)
-        poll_pause();
+    observe_for(1000);
     /* one error, no reconnection loop, no node */
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_ERROR, 0), 1);
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_JOINED, 0), 0);
