@@ -1441,6 +1441,7 @@ static void test_acl_auth_needs_session_credentials(void)
     /* the election's own ACL, on a shared session */
     CU_ASSERT_EQUAL(zkelect_set_acl(a.e, "ip:127.0.0.1:cdrwa,world:anyone:r"), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_acl(a.e, "world:anyone:cdrwa"), ZKELECT_ESTATE);
     CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
     char node[512];
     CU_ASSERT_EQUAL_FATAL(zkelect_node_path(a.e, node, sizeof node), ZKELECT_OK);
