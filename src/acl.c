@@ -27,11 +27,21 @@ static int perms_of(const acl_text_t *t, int32_t *out, char *why, size_t len)
     int32_t perms = 0;
     for (size_t i = 0; i < t->perms_len; i++) {
         switch (t->perms[i]) {
-        case 'c': perms |= ZOO_PERM_CREATE; break;
-        case 'd': perms |= ZOO_PERM_DELETE; break;
-        case 'r': perms |= ZOO_PERM_READ; break;
-        case 'w': perms |= ZOO_PERM_WRITE; break;
-        case 'a': perms |= ZOO_PERM_ADMIN; break;
+        case 'c':
+            perms |= ZOO_PERM_CREATE;
+            break;
+        case 'd':
+            perms |= ZOO_PERM_DELETE;
+            break;
+        case 'r':
+            perms |= ZOO_PERM_READ;
+            break;
+        case 'w':
+            perms |= ZOO_PERM_WRITE;
+            break;
+        case 'a':
+            perms |= ZOO_PERM_ADMIN;
+            break;
         default:
             snprintf(why, len, "permission '%c' is not one of c, d, r, w, a", t->perms[i]);
             return ZKELECT_EINVAL;
@@ -144,9 +154,12 @@ static int split_entry(const char *s, size_t len, acl_text_t *t, char *why, size
         snprintf(why, why_len, "expected \"scheme:id:perms\"");
         return ZKELECT_EINVAL;
     }
-    *t = (acl_text_t){.scheme = s, .scheme_len = (size_t)(first - s),
-                      .id = first + 1, .id_len = (size_t)(last - first - 1),
-                      .perms = last + 1, .perms_len = len - (size_t)(last + 1 - s)};
+    *t = (acl_text_t){.scheme = s,
+                      .scheme_len = (size_t)(first - s),
+                      .id = first + 1,
+                      .id_len = (size_t)(last - first - 1),
+                      .perms = last + 1,
+                      .perms_len = len - (size_t)(last + 1 - s)};
     return ZKELECT_OK;
 }
 
