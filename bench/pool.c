@@ -198,10 +198,13 @@ void bench_pool_free(bench_pool_t *p)
     if (!p)
         return;
     /* Followers first, so that closing them elects nobody. */
+    pthread_mutex_lock(&p->lock);
+    int leader = p->leader;
+    pthread_mutex_unlock(&p->lock);
     for (int i = p->count - 1; i >= 0; i--)
-        if (i != p->leader)
+        if (i != leader)
             bench_pool_close(p, i);
-    bench_pool_close(p, p->leader);
+    bench_pool_close(p, leader);
     for (int i = 0; i < p->count; i++)
         free(p->members[i]);
     free(p->members);
