@@ -63,6 +63,9 @@ bool cli_is_text(const void *data, size_t len);
  * participant), started, with a session within --connect-timeout. Returns
  * an exit code; on success *out is the handle. */
 int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out);
+/* One line on what to fix when ZooKeeper refused access: the credentials
+ * (--auth-file) or the ACL. */
+void cli_explain_refusal(const cli_options_t *opt);
 
 /* clock.c */
 int64_t cli_now_ns(void); /* CLOCK_BOOTTIME, the library's lease clock */

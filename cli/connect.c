@@ -62,6 +62,13 @@ static int explain_new_failure(const cli_options_t *opt, int rc)
     return rc == ZKELECT_ENOMEM || rc == ZKELECT_ESYS ? CLI_EXIT_FAILURE : CLI_EXIT_USAGE;
 }
 
+void cli_explain_refusal(const cli_options_t *opt)
+{
+    cli_log(0, "ZooKeeper refused access to %s: %s", opt->path,
+            opt->auth[0] ? "the credentials of --auth-file may not do this (check them and the ACL of the path)"
+                         : "it needs credentials (--auth-file) that the ACL of the path allows");
+}
+
 int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)
 {
     zkelect_t *e;

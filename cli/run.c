@@ -47,8 +47,6 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
     (void)e;
     run_state_t *r = userdata;
     run_event_t out = {ev->type, ev->reason, ev->error, ev->epoch, ev->successor_not_before_ns};
-    if (ev->type == ZKELECT_EV_ERROR)
-        cli_log(0, "%s", ev->message);
     /* The loop reads as fast as it can; a full pipe only slows delivery. */
     while (write(r->event_pipe[1], &out, sizeof out) < 0 && errno == EINTR)
         continue;
@@ -157,7 +155,10 @@ static void handle_event(run_state_t *r, const run_event_t *ev)
                          ev->reason != ZKELECT_REASON_CLOSED);
         break;
     case ZKELECT_EV_ERROR:
+        /* The library has logged what failed; a refusal will not go away by
+         * itself, so say what to fix and stop. */
         if (ev->error == ZKELECT_EAUTH) {
+            cli_explain_refusal(r->opt);
             r->exit_code = CLI_EXIT_FAILURE;
             r->stopping = true;
         }

@@ -79,7 +79,10 @@ int cli_status(const cli_options_t *opt)
     size_t count;
     int zrc = zkelect_participants(e, &list, &count);
     if (zrc != ZKELECT_OK) {
-        cli_log(0, "cannot read %s: %s", opt->path, zkelect_strerror(zrc));
+        if (zrc == ZKELECT_EAUTH)
+            cli_explain_refusal(opt);
+        else
+            cli_log(0, "cannot read %s: %s", opt->path, zkelect_strerror(zrc));
         zkelect_destroy(e);
         return zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
     }

@@ -15,8 +15,15 @@
 typedef struct watch_state {
     const cli_options_t *opt;
     atomic_long printed;
-    int done_pipe[2]; /* written once --count lines are out */
+    atomic_bool refused; /* ZooKeeper refused access: the watch ends, exit 1 */
+    int done_pipe[2];    /* written once --count lines are out, or on a refusal */
 } watch_state_t;
+
+static void finish(watch_state_t *w)
+{
+    if (write(w->done_pipe[1], "x", 1) < 0)
+        cli_log(0, "cannot signal the end of the watch: %s", strerror(errno));
+}
 
 static void print_text(const zkelect_event_t *ev, const char *stamp)
 {
@@ -45,7 +52,12 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
     (void)e;
     watch_state_t *w = userdata;
     if (ev->type == ZKELECT_EV_ERROR) {
-        cli_log(0, "%s", ev->message);
+        /* The library has logged what failed and retries; a refusal will
+         * not go away by itself. */
+        if (ev->error == ZKELECT_EAUTH && !atomic_exchange(&w->refused, true)) {
+            cli_explain_refusal(w->opt);
+            finish(w);
+        }
         return;
     }
     if (ev->type != ZKELECT_EV_LEADER || (w->opt->count && atomic_load(&w->printed) >= w->opt->count))
@@ -57,8 +69,8 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
     else
         print_text(ev, stamp);
     fflush(stdout);
-    if (atomic_fetch_add(&w->printed, 1) + 1 == w->opt->count && write(w->done_pipe[1], "x", 1) < 0)
-        cli_log(0, "cannot signal the end of the watch: %s", strerror(errno));
+    if (atomic_fetch_add(&w->printed, 1) + 1 == w->opt->count)
+        finish(w);
 }
 
 /* Until SIGINT/SIGTERM, or until --count lines are out. */
@@ -73,6 +85,7 @@ int cli_watch(const cli_options_t *opt)
 {
     watch_state_t w = {.opt = opt};
     atomic_init(&w.printed, 0);
+    atomic_init(&w.refused, false);
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
@@ -91,6 +104,8 @@ int cli_watch(const cli_options_t *opt)
     if (rc == CLI_EXIT_OK) {
         wait_for_end(signal_fd, w.done_pipe[0]);
         zkelect_destroy(e);
+        if (atomic_load(&w.refused))
+            rc = CLI_EXIT_FAILURE;
     }
     close(signal_fd);
     close(w.done_pipe[0]);

@@ -675,6 +675,37 @@ static void test_run_with_credentials(void)
     CU_ASSERT(wait_contenders(path, 0, 5 * SEC));
 }
 
+/* An election only alice may read (--acl auth::cdrwa): each command that
+ * ZooKeeper refuses says what to fix and exits 1; none of them hangs on
+ * retries (watch used to retry for ever). With alice's credentials, watch
+ * reads it. */
+static void test_refused_access_is_explained(void)
+{
+    const char *path = "/zkelect-cli-private/election"; /* a top of its own: other ACLs above would refuse alice */
+    const char *alice = file("auth-alice"), *bob = file("auth-bob");
+    write_file(alice, "digest:alice:secret\n", 0600);
+    write_file(bob, "digest:bob:secret\n", 0600);
+    const char *extra[] = {"--auth-file", alice, "--acl", "auth::cdrwa", NULL};
+    pid_t runner = start_runner("private", "a", path, "exec sleep 1000", extra);
+    CU_ASSERT_FATAL(wait_lines(file("private-a.log"), "started /bin/sh", 1, 10 * SEC));
+    char out[4096];
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path %s 2>&1", bin, server.hosts, path), 1);
+    CU_ASSERT(strstr(out, "refused access to /zkelect-cli-private/election: it needs credentials (--auth-file)") != NULL);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' watch --zk %s --path %s 2>&1", bin, server.hosts, path), 1);
+    CU_ASSERT(strstr(out, "it needs credentials (--auth-file)") != NULL);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' run --zk %s --path %s --auth-file '%s' -- true 2>&1", bin,
+                            server.hosts, path, bob),
+                    1);
+    CU_ASSERT(strstr(out, "the credentials of --auth-file may not do this") != NULL);
+    CU_ASSERT(mono_ns() - t0 < 10 * SEC * (int64_t)1000000);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' watch --zk %s --path %s --auth-file '%s' --count 1 2>&1", bin,
+                            server.hosts, path, alice),
+                    0);
+    CU_ASSERT(strstr(out, " leader a epoch ") != NULL);
+    stop(runner);
+}
+
 /* ------------------------------------------------------ zkelect-bench */
 
 static char bench_bin[1024];
@@ -812,6 +843,7 @@ int main(void)
     ADD_TEST(s, test_watch_prints_each_change_once);
     ADD_TEST(s, test_auth_file_bad_input);
     ADD_TEST(s, test_run_with_credentials);
+    ADD_TEST(s, test_refused_access_is_explained);
     ADD_TEST(s, test_bench_runner_protocol);
     ADD_TEST(s, test_bench_one_notification_per_failover);
     return run_registered_tests() ? 1 : 0;
