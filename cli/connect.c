@@ -40,26 +40,26 @@ static int configure(const cli_options_t *opt, bool observer, zkelect_callback_f
     return rc;
 }
 
-/* zkelect_new() cannot log why it refused an argument: find out which. */
-static const char *rejected_argument(const cli_options_t *opt)
-{
-    zkelect_t *probe = NULL;
-    const char *what = opt->id ? "--id" : "an argument";
-    if (zkelect_new(&probe, opt->zk, "/zkelect-probe", NULL) != ZKELECT_OK) {
-        what = "--zk";
-    } else {
-        zkelect_destroy(probe);
-        if (zkelect_new(&probe, "127.0.0.1:2181", opt->path, NULL) != ZKELECT_OK)
-            what = "--path";
-    }
-    zkelect_destroy(probe);
-    return what;
-}
-
+/* zkelect_new() cannot log why it refused an argument;
+ * zkelect_check_arguments() says it, as "<argument>: <reason>". */
 static int explain_new_failure(const cli_options_t *opt, int rc)
 {
-    fprintf(stderr, "zkelect: invalid %s: %s\n", rejected_argument(opt), zkelect_strerror(rc));
-    return rc == ZKELECT_ENOMEM || rc == ZKELECT_ESYS ? CLI_EXIT_FAILURE : CLI_EXIT_USAGE;
+    static const struct {
+        const char *argument, *flag;
+    } flags[] = {{"zk_hosts", "--zk"}, {"election_path", "--path"}, {"participant_id", "--id"}};
+    char why[256];
+    if (zkelect_check_arguments(opt->zk, opt->path, opt->id, why, sizeof why) == ZKELECT_OK) {
+        fprintf(stderr, "zkelect: cannot create the participant: %s\n", zkelect_strerror(rc));
+        return rc == ZKELECT_ENOMEM || rc == ZKELECT_ESYS ? CLI_EXIT_FAILURE : CLI_EXIT_USAGE;
+    }
+    size_t n = strcspn(why, ":");
+    const char *flag = "argument";
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (strlen(flags[i].argument) == n && strncmp(why, flags[i].argument, n) == 0)
+            flag = flags[i].flag;
+    }
+    fprintf(stderr, "zkelect: invalid %s: %s\n", flag, why[n] ? why + n + 2 : why);
+    return CLI_EXIT_USAGE;
 }
 
 void cli_explain_refusal(const cli_options_t *opt)

@@ -157,10 +157,24 @@ typedef struct zkelect zkelect_t;
  * string, a bad path or id), ZKELECT_ENAMETOOLONG, ZKELECT_ENOMEM,
  * ZKELECT_ESYS. On failure *out is set to NULL.
  * As no log function can be set yet, the reason for a rejected argument is
- * only in the return code.
+ * only in the return code: zkelect_check_arguments() tells it.
  */
 ZKELECT_EXPORT int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path,
                                const char *participant_id);
+
+/*
+ * Check arguments the way zkelect_new(), zkelect_session_new() and
+ * zkelect_new_on_session() do, without creating anything, and say why one is
+ * refused: zkelect_new() has no log function to say it. NULL skips an
+ * argument. On a refusal, why (unless NULL or len 0) receives one sentence
+ * that names the argument, e.g.
+ *   election_path: the root "/" cannot be an election path
+ * truncated to len; on success it is set to "". Returns what zkelect_new()
+ * would for these arguments: ZKELECT_OK, ZKELECT_EINVAL or
+ * ZKELECT_ENAMETOOLONG. Any thread; no handle needed.
+ */
+ZKELECT_EXPORT int zkelect_check_arguments(const char *zk_hosts, const char *election_path,
+                                           const char *participant_id, char *why, size_t len);
 
 /*
  * Join the election. Returns at once: connecting, creating the election path
@@ -359,7 +373,8 @@ typedef struct zkelect_session zkelect_session_t;
 
 /* A session to ZooKeeper for many elections. Nothing is sent until
  * zkelect_session_start(). Returns ZKELECT_OK and *out, ZKELECT_EINVAL
- * (NULL out, malformed hosts), ZKELECT_ENOMEM, ZKELECT_ESYS. */
+ * (NULL out, malformed hosts: zkelect_check_arguments() says why),
+ * ZKELECT_ENOMEM, ZKELECT_ESYS. */
 ZKELECT_EXPORT int zkelect_session_new(zkelect_session_t **out, const char *zk_hosts);
 
 /* Before zkelect_session_start(), as zkelect_set_session_timeout(),
@@ -379,7 +394,8 @@ ZKELECT_EXPORT int zkelect_session_wait_connected(zkelect_session_t *s, int time
 /* An election on the session: a zkelect_t like one from zkelect_new(), used
  * and destroyed the same way. Its zkelect_start() needs the session started
  * (ZKELECT_ESTATE otherwise). Errors as zkelect_new(), and ZKELECT_EINVAL for
- * a NULL session. */
+ * a NULL session; why a path or id is refused goes to the session's log
+ * function. */
 ZKELECT_EXPORT int zkelect_new_on_session(zkelect_t **out, zkelect_session_t *s, const char *election_path,
                                           const char *participant_id);
 

@@ -69,14 +69,15 @@ static int set_payload(struct zkelect *e, const void *data, size_t len)
     return ZKELECT_OK;
 }
 
-int zkelect__check_election(const char *election_path, const char **participant_id, char *generated, size_t len)
+int zkelect__check_election(const char *election_path, const char **participant_id, char *generated, size_t len,
+                            const char **why)
 {
-    const char *why;
-    int rc = zkelect__validate_path(election_path, &why);
+    *why = "could not make a participant id from the host name and pid";
+    int rc = zkelect__validate_path(election_path, why);
     if (!rc && !*participant_id)
         rc = default_id(generated, len), *participant_id = generated;
     if (!rc)
-        rc = zkelect__validate_id(*participant_id, &why);
+        rc = zkelect__validate_id(*participant_id, why);
     return rc;
 }
 
@@ -89,7 +90,7 @@ int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path
     char generated[ZKELECT_ID_MAX + 1];
     int rc = zkelect__validate_hosts(zk_hosts, &why);
     if (!rc)
-        rc = zkelect__check_election(election_path, &participant_id, generated, sizeof generated);
+        rc = zkelect__check_election(election_path, &participant_id, generated, sizeof generated, &why);
     return rc ? rc : zkelect__alloc(out, zk_hosts, election_path, participant_id);
 }
 

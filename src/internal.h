@@ -460,9 +460,10 @@ ZKE_HIDDEN bool zkelect__teardown(struct zkelect *e);
 /* A handle with its defaults, arguments already validated. */
 ZKE_HIDDEN int zkelect__alloc(struct zkelect **out, const char *zk_hosts, const char *election_path,
                               const char *participant_id);
-/* Validate an election path and id; a NULL id becomes "<hostname>:<pid>" in generated. */
+/* Validate an election path and id; a NULL id becomes "<hostname>:<pid>" in
+ * generated. On failure *why says what is wrong. */
 ZKE_HIDDEN int zkelect__check_election(const char *election_path, const char **participant_id, char *generated,
-                                       size_t len);
+                                       size_t len, const char **why);
 ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
 ZKE_HIDDEN void zkelect__free(struct zkelect *e);
 /* The start of every destroy: stop, revoke (REVOKED(closed) is the last

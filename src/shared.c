@@ -115,9 +115,13 @@ int zkelect_new_on_session(zkelect_t **out, zkelect_session_t *s, const char *el
     if (!s)
         return ZKELECT_EINVAL;
     char generated[ZKELECT_ID_MAX + 1];
-    int rc = zkelect__check_election(election_path, &participant_id, generated, sizeof generated);
-    if (rc)
+    const char *why;
+    int rc = zkelect__check_election(election_path, &participant_id, generated, sizeof generated, &why);
+    if (rc) {
+        /* Unlike zkelect_new(), there is a log function to say why: the session's. */
+        zkelect__log(s->carrier, ZKELECT_LOG_ERROR, "zkelect_new_on_session: %s", why);
         return rc;
+    }
     struct zkelect *e;
     rc = zkelect__alloc(&e, s->carrier->hosts, election_path, participant_id);
     if (rc)

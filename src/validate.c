@@ -1,6 +1,7 @@
 /* validate.c - inputs are checked up front, never left to a round trip. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Decode one UTF-8 sequence; returns its length, or 0 if it is malformed
@@ -108,6 +109,26 @@ int zkelect__validate_path(const char *path, const char **why)
     if (!text_ok(path, true, why))
         return ZKELECT_EINVAL;
     return ZKELECT_OK;
+}
+
+int zkelect_check_arguments(const char *zk_hosts, const char *election_path, const char *participant_id, char *why,
+                            size_t len)
+{
+    const char *reason = NULL, *what = NULL;
+    int rc = ZKELECT_OK;
+    if (zk_hosts && (rc = zkelect__validate_hosts(zk_hosts, &reason)) != ZKELECT_OK)
+        what = "zk_hosts";
+    else if (election_path && (rc = zkelect__validate_path(election_path, &reason)) != ZKELECT_OK)
+        what = "election_path";
+    else if (participant_id && (rc = zkelect__validate_id(participant_id, &reason)) != ZKELECT_OK)
+        what = "participant_id";
+    if (why && len > 0) {
+        if (rc == ZKELECT_OK)
+            why[0] = '\0';
+        else
+            snprintf(why, len, "%s: %s", what, reason);
+    }
+    return rc;
 }
 
 int zkelect__validate_id(const char *id, const char **why)

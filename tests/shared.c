@@ -334,8 +334,10 @@ static void test_bad_calls(void)
     CU_ASSERT_EQUAL(zkelect_session_set_auth(s, "", "x", 1), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_session_set_log_level(s, 9), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(session_log_errors, 3);
+    /* a refused path or id is explained in the session's log */
     CU_ASSERT_EQUAL(zkelect_new_on_session(&e, s, "no-slash", "id"), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_new_on_session(&e, s, "/x", ""), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(session_log_errors, 5);
     CU_ASSERT_EQUAL(zkelect_new_on_session(NULL, s, "/x", "id"), ZKELECT_EINVAL);
 
     static participant_t p;

@@ -355,6 +355,49 @@ static void test_new_rejects_bad_input(void)
     zkelect_destroy(e);
 }
 
+/* zkelect_check_arguments() returns what zkelect_new() returns for the same
+ * arguments, and names the argument and the reason. */
+static void test_check_arguments_says_why(void)
+{
+    char longid[ZKELECT_ID_MAX + 2];
+    memset(longid, 'x', sizeof longid);
+    longid[ZKELECT_ID_MAX + 1] = '\0';
+    static const struct {
+        const char *hosts, *path, *id, *why;
+    } cases[] = {
+        {"", "/a", "x", "zk_hosts: "},
+        {"h:0", "/a", "x", "zk_hosts: a port must be a number from 1 to 65535"},
+        {"h:1", "/", "x", "election_path: the root \"/\" cannot be an election path"},
+        {"h:1", "relative", "x", "election_path: path must be absolute"},
+        {"h:1", "/a//b", "x", "election_path: path has an empty segment"},
+        {"h:1", "/zookeeper/x", "x", "election_path: \"/zookeeper\" is reserved"},
+        {"h:1", "/a", "", "participant_id: participant id is empty"},
+        {"h:1", "/a", "a\x01", "participant_id: "},
+        {"h:1", "/a", NULL, NULL}, /* long id, set below */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *id = cases[i].id ? cases[i].id : longid;
+        char why[128] = "unset";
+        zkelect_t *e = NULL;
+        int expected = zkelect_new(&e, cases[i].hosts, cases[i].path, id);
+        CU_ASSERT_NOT_EQUAL(expected, ZKELECT_OK);
+        CU_ASSERT_EQUAL(zkelect_check_arguments(cases[i].hosts, cases[i].path, id, why, sizeof why), expected);
+        const char *want = cases[i].why ? cases[i].why : "participant_id: participant id is longer";
+        if (strncmp(why, want, strlen(want)) != 0)
+            fprintf(stderr, "\n    case %zu: \"%s\" does not start with \"%s\"", i, why, want);
+        CU_ASSERT(strncmp(why, want, strlen(want)) == 0);
+    }
+    /* NULL skips an argument; success empties why; len bounds it */
+    char why[16] = "unset";
+    CU_ASSERT_EQUAL(zkelect_check_arguments(NULL, NULL, NULL, why, sizeof why), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(why, "");
+    CU_ASSERT_EQUAL(zkelect_check_arguments("h:1", "/a", "x", why, sizeof why), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_check_arguments(NULL, "/", NULL, why, sizeof why), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(strlen(why), sizeof why - 1);
+    CU_ASSERT_EQUAL(zkelect_check_arguments(NULL, "/", NULL, NULL, 0), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_check_arguments(NULL, "/", NULL, why, 0), ZKELECT_EINVAL);
+}
+
 static void test_format_refusals(void)
 {
     zkelect_t *e;
@@ -552,6 +595,7 @@ int main(void)
     CU_ADD_TEST(api, test_strerror);
     CU_ADD_TEST(api, test_version);
     CU_ADD_TEST(api, test_new_rejects_bad_input);
+    CU_ADD_TEST(api, test_check_arguments_says_why);
     CU_ADD_TEST(api, test_calls_before_start);
     CU_ADD_TEST(api, test_format_refusals);
     CU_ADD_TEST(api, test_acl_refusals);
