@@ -117,6 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     why = NULL;
     if (text[0] && zkelect__validate_id(text, &why) != ZKELECT_OK && !why)
         abort();
+    char explained[64];
+    if (zkelect_check_arguments(text, text, text[0] ? text : NULL, explained, sizeof explained) != ZKELECT_OK &&
+        !explained[0])
+        abort();
     check_names(text);
     check_acl(text);
     free(text);
