@@ -31,7 +31,12 @@ int main(int argc, char **argv)
         return 2;
     }
     zkelect_t *e;
+    char why[256];
     int rc = zkelect_new(&e, argv[1], argv[2], argc > 3 ? argv[3] : NULL);
+    if (rc != ZKELECT_OK && zkelect_check_arguments(argv[1], argv[2], argc > 3 ? argv[3] : NULL, why, sizeof why)) {
+        fprintf(stderr, "zkelect: %s\n", why); /* e.g. election_path: path must be absolute */
+        return 2;
+    }
     if (rc == ZKELECT_OK)
         rc = zkelect_set_callback(e, on_event, NULL);
     if (rc == ZKELECT_OK)
