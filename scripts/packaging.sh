@@ -69,6 +69,15 @@ else
 fi
 LD_LIBRARY_PATH="$work/root/usr/lib/$multiarch" "$work/root/usr/bin/zkelect" --version >/dev/null &&
     ok "the packaged zkelect runs" || fail "the packaged zkelect does not run"
+# man 3 of every exported function leads to zkelect(3)
+pages=0
+for f in $(sed -n 's/^[[:space:]]*\(zkelect_[a-z_]*\);$/\1/p' "$root/src/libzkelect.sym"); do
+    page=$(ls "$work/root/usr/share/man/man3/$f.3"* 2>/dev/null | head -1)
+    [ -n "$page" ] && MANPATH="$work/root/usr/share/man" man -w "$f" 2>/dev/null | grep -qF 'man3/zkelect.3' ||
+        fail "man 3 $f does not lead to zkelect(3)"
+    pages=$((pages + 1))
+done
+ok "man 3 of each of the $pages exported functions leads to zkelect(3)"
 unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 
 echo "==> RPM from the same tarball"
