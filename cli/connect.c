@@ -64,9 +64,10 @@ static int explain_new_failure(const cli_options_t *opt, int rc)
 
 void cli_explain_refusal(const cli_options_t *opt)
 {
-    cli_log(0, "ZooKeeper refused access to %s: %s", opt->path,
+    cli_log(0, "ZooKeeper refused access to %s: %s%s", opt->path,
             opt->auth[0] ? "the credentials of --auth-file may not do this (check them and the ACL of the path)"
-                         : "it needs credentials (--auth-file) that the ACL of the path allows");
+                         : "it needs credentials (--auth-file) that the ACL of the path allows",
+            opt->acl ? ", or the server does not accept --acl (a scheme it has no provider for)" : "");
 }
 
 int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)

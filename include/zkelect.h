@@ -297,20 +297,26 @@ ZKELECT_EXPORT int zkelect_set_auth(zkelect_t *e, const char *scheme, const void
  * perms some of c (create), d (delete), r (read), w (write), a (admin), e.g.
  *   "auth::cdrwa,world:anyone:r"
  *   "digest:ops:HASH:cdrwa,ip:10.0.0.0/8:r,sasl:svc@REALM:cdrwa"
- * Schemes: world (id "anyone"), auth (empty id: the creator's identities,
- * which needs credentials: zkelect_start() returns ZKELECT_EAUTH without
- * them), digest ("user:" and base64 of SHA-1 of "user:password", 28
- * characters: never the password), ip (an address, optionally /bits) and
- * sasl (a principal). Every participant must be able to read the nodes of
- * the others and list the parent: an ACL where no entry grants r is
- * refused. A write permission for the participant itself on its node lets a
- * leaving leader hand over at once (docs/GUARANTEES.md, G20); without it,
- * the hand-over falls back to a plain delete. Allowed on an election on a shared session too
- * (the ACL is the election's; the credentials are the session's).
+ * Schemes:
+ * - world: the id "anyone";
+ * - auth: an empty id, the creator's identities; it needs credentials, or
+ *   zkelect_start() returns ZKELECT_EAUTH;
+ * - digest: "user:" and the base64 of SHA-1 of "user:password", 28
+ *   characters (never the password);
+ * - ip: an IPv4 address, optionally /bits (ZooKeeper has no IPv6 ip ACLs);
+ * - sasl: a principal.
+ * Every participant must be able to read the nodes of the others and list
+ * the parent: an ACL where no entry grants r is refused. A write permission
+ * for the participant itself on its node lets a leaving leader hand over at
+ * once (docs/GUARANTEES.md, G20); without it, the hand-over falls back to a
+ * plain delete. Allowed on an election on a shared session too (the ACL is
+ * the election's; the credentials are the session's).
  * ZKELECT_EINVAL, with the entry named in the log, for NULL, an empty or
  * malformed text, an unknown scheme or permission, an id the scheme does not
  * accept, more than 64 entries or more than 16384 bytes; the previous ACL
- * then stays. */
+ * then stays. An ACL the server still refuses (a scheme it has no provider
+ * for) is ZKELECT_EV_ERROR with ZKELECT_EAUTH, and the join is retried with
+ * a backoff. */
 ZKELECT_EXPORT int zkelect_set_acl(zkelect_t *e, const char *acl);
 
 /* =================================================================== Logging */

@@ -70,23 +70,22 @@ static bool digest_id_ok(const char *id, size_t len, char *why, size_t why_len)
     return ok;
 }
 
-/* ip ids are an IPv4 or IPv6 address, with an optional /prefix length. */
+/* ip ids are an IPv4 address, with an optional /prefix length. ZooKeeper's
+ * ip provider parses IPv4 only: it refuses an IPv6 id as an invalid ACL. */
 static bool ip_id_ok(const char *id, size_t len, char *why, size_t why_len)
 {
     char addr[64];
     const char *slash = memchr(id, '/', len);
     size_t addr_len = slash ? (size_t)(slash - id) : len;
-    unsigned char buf[16];
+    unsigned char buf[4];
     bool ok = addr_len > 0 && addr_len < sizeof addr;
-    int family = AF_INET;
     if (ok) {
         memcpy(addr, id, addr_len);
         addr[addr_len] = '\0';
-        family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-        ok = inet_pton(family, addr, buf) == 1;
+        ok = inet_pton(AF_INET, addr, buf) == 1;
     }
     if (ok && slash) {
-        int max = family == AF_INET6 ? 128 : 32, bits = 0;
+        int max = 32, bits = 0;
         size_t digits = len - addr_len - 1;
         ok = digits > 0 && digits <= 3;
         for (size_t i = 0; ok && i < digits; i++) {
@@ -96,7 +95,7 @@ static bool ip_id_ok(const char *id, size_t len, char *why, size_t why_len)
         ok = ok && bits <= max;
     }
     if (!ok)
-        snprintf(why, why_len, "an ip id is an IPv4 or IPv6 address, optionally with /bits");
+        snprintf(why, why_len, "an ip id is an IPv4 address, optionally with /bits (ZooKeeper has no IPv6 ip ACLs)");
     return ok;
 }
 

@@ -1439,7 +1439,7 @@ static void test_acl_auth_needs_session_credentials(void)
     CU_ASSERT_EQUAL(zkelect_start(a.e), ZKELECT_EAUTH);
     CU_ASSERT_EQUAL(a.log_errors, 1);
     /* the election's own ACL, on a shared session */
-    CU_ASSERT_EQUAL(zkelect_set_acl(a.e, "ip:127.0.0.1:cdrwa,world:anyone:r"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_acl(a.e, "ip:127.0.0.0/8:cdrwa,world:anyone:r"), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_acl(a.e, "world:anyone:cdrwa"), ZKELECT_ESTATE);
     CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
@@ -1448,7 +1448,7 @@ static void test_acl_auth_needs_session_credentials(void)
     struct ACL_vector acl;
     struct Stat st;
     CU_ASSERT_EQUAL_FATAL(zoo_get_acl(admin, node, &acl, &st), ZOK);
-    CU_ASSERT(acl.count == 2 && acl_has(&acl, "ip", "127.0.0.1", ZOO_PERM_ALL) &&
+    CU_ASSERT(acl.count == 2 && acl_has(&acl, "ip", "127.0.0.0/8", ZOO_PERM_ALL) &&
               acl_has(&acl, "world", "anyone", ZOO_PERM_READ));
     deallocate_ACL_vector(&acl);
     participant_destroy(&a);
