@@ -163,10 +163,13 @@ static int read_auth_file(const char *sub, const char *path, cli_options_t *o)
     return CLI_EXIT_OK;
 }
 
+enum { KEPT_MESSAGE_MAX = 256 };
+
+/* Keeps the library's last message, in a buffer of KEPT_MESSAGE_MAX bytes. */
 static void keep_message(zkelect_t *e, int level, const char *message, void *userdata)
 {
     (void)e, (void)level;
-    snprintf(userdata, 256, "%s", message);
+    snprintf(userdata, KEPT_MESSAGE_MAX, "%s", message);
 }
 
 /* The library checks an ACL without a server: ask it, on a handle that is
@@ -174,7 +177,7 @@ static void keep_message(zkelect_t *e, int level, const char *message, void *use
 static int check_acl(const char *sub, const char *acl)
 {
     zkelect_t *probe = NULL;
-    char why[256] = "";
+    char why[KEPT_MESSAGE_MAX] = "";
     int rc = zkelect_new(&probe, "127.0.0.1:2181", "/zkelect-probe", NULL);
     if (rc == ZKELECT_OK)
         rc = zkelect_set_log(probe, keep_message, why);
