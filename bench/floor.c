@@ -81,9 +81,12 @@ static zhandle_t *connect_one(const bench_options_t *opt)
  * milliseconds it took, or -1. */
 static double join_floor(const bench_options_t *opt, const char *parent)
 {
-    zhandle_t **zhs = calloc((size_t)opt->participants, sizeof *zhs);
     char prefix[600];
-    snprintf(prefix, sizeof prefix, "%s/n-", parent);
+    if ((size_t)snprintf(prefix, sizeof prefix, "%s/n-", parent) >= sizeof prefix) {
+        fprintf(stderr, "zkelect-bench: %s: path too long for the join floor\n", parent);
+        return -1;
+    }
+    zhandle_t **zhs = calloc((size_t)opt->participants, sizeof *zhs);
     int64_t t0 = bench_now_ns();
     int joined = 0;
     while (zhs && joined < opt->participants) {

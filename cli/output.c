@@ -24,7 +24,8 @@ void cli_timestamp(char *buf, size_t len)
     gmtime_r(&tv.tv_sec, &tm);
     char date[24];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03ldZ", date, (long)tv.tv_usec / 1000);
+    /* tv_usec is below 10^6: the milliseconds take three digits. */
+    snprintf(buf, len, "%s.%03uZ", date, (unsigned)(tv.tv_usec / 1000) % 1000u);
 }
 
 void cli_log(int level, const char *fmt, ...)
