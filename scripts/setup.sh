@@ -2,6 +2,10 @@
 # setup.sh - shared by examples/worker-pool/demo and test.sh: install what a fresh Debian
 # machine lacks, bootstrap the autotools, configure and build out of tree.
 # Source it; it defines functions and changes nothing by itself.
+#
+# Either script may run first, or after the other was interrupted: a build
+# directory is configured again whenever what configure would find has
+# changed since it last ran (see configuration()).
 
 ZKELECT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -10,7 +14,7 @@ ZKELECT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ZKELECT_BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config autoconf-archive
                         libzookeeper-mt-dev zookeeper default-jre-headless procps)
 ZKELECT_TEST_PACKAGES=(libcunit1-dev libevent-dev libcurator-recipes-java default-jdk-headless python3-kazoo jq clang libclang-rt-14-dev valgrind cppcheck clang-tidy
-                       debhelper lintian abigail-tools rpm)
+                       debhelper lintian abigail-tools rpm git python3)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -27,23 +31,73 @@ need_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# autoreconf again when its inputs are newer than its outputs, or when a run
+# of it did not finish (the marker is removed only after a success).
 bootstrap() {
-    if [ ! -x "$ZKELECT_ROOT/configure" ] || [ "$ZKELECT_ROOT/configure.ac" -nt "$ZKELECT_ROOT/configure" ] ||
-       [ "$ZKELECT_ROOT/Makefile.am" -nt "$ZKELECT_ROOT/Makefile.in" ]; then
+    local root=$ZKELECT_ROOT marker=$ZKELECT_ROOT/.bootstrap-incomplete
+    [ -f "$root/configure.ac" ] || return 0 # a release tarball: configure is shipped
+    if [ -f "$marker" ] || [ ! -x "$root/configure" ] || [ ! -f "$root/Makefile.in" ] ||
+       [ "$root/configure.ac" -nt "$root/configure" ] || [ "$root/Makefile.am" -nt "$root/Makefile.in" ]; then
         echo "==> bootstrapping (autoreconf -fi)"
-        (cd "$ZKELECT_ROOT" && autoreconf -fi >/dev/null)
+        : >"$marker"
+        (cd "$root" && autoreconf -fi >/dev/null) || return 1
+        rm -f "$marker"
     fi
 }
 
-# build_in DIR [configure options...]: an out-of-tree build in $ZKELECT_ROOT/DIR.
+# What a configuration depends on, one fact per line: configure itself, the
+# options and environment it was given, the compiler, and what it finds of
+# the optional packages it looks for with pkg-config (read from
+# configure.ac, so that a new one is covered). A build directory configured
+# before CUnit was installed then differs in its "pkg cunit" line.
+configuration() {
+    local cc=${CC:-cc} arg module
+    for arg in "$@"; do
+        case $arg in CC=*) cc=${arg#CC=} ;; esac
+    done
+    echo "configure $(cksum <"$ZKELECT_ROOT/configure")"
+    echo "options$(printf ' %q' "$@")"
+    echo "environment CC=${CC-} CFLAGS=${CFLAGS-} CPPFLAGS=${CPPFLAGS-} LDFLAGS=${LDFLAGS-}" \
+         "PKG_CONFIG_PATH=${PKG_CONFIG_PATH-} PKG_CONFIG_LIBDIR=${PKG_CONFIG_LIBDIR-}"
+    echo "compiler $($cc --version 2>/dev/null | head -n 1)"
+    for module in $(sed -n 's/^ *PKG_CHECK_MODULES(\[[A-Z_]*\], *\[\([^]]*\)\].*/\1/p' "$ZKELECT_ROOT/configure.ac"); do
+        echo "pkg $module $(pkg-config --modversion "$module" 2>/dev/null || echo absent)"
+    done
+}
+
+# Configure DIR (absolute) with the given options unless its recorded
+# configuration is the one wanted. The record is written only once configure
+# has succeeded, so an interrupted configure is redone.
+configure_in() {
+    local dir=$1 record=$1/zkelect-configuration wanted
+    shift
+    wanted=$(configuration "$@")
+    if [ -f "$dir/Makefile" ] && [ -f "$record" ] && [ "$(cat "$record")" = "$wanted" ]; then
+        return 0
+    fi
+    echo "==> configuring ${dir#"$ZKELECT_ROOT"/} $*"
+    mkdir -p "$dir"
+    rm -f "$record"
+    (cd "$dir" && "$ZKELECT_ROOT/configure" -q "$@") || return 1
+    printf '%s\n' "$wanted" >"$record"
+}
+
+# build_in DIR [configure options...]: an out-of-tree build in $ZKELECT_ROOT/DIR,
+# configured with exactly these options.
 build_in() {
     local dir="$ZKELECT_ROOT/$1"
     shift
-    mkdir -p "$dir"
-    if [ ! -f "$dir/Makefile" ] || [ "$ZKELECT_ROOT/configure" -nt "$dir/Makefile" ]; then
-        echo "==> configuring ${dir#"$ZKELECT_ROOT"/} $*"
-        (cd "$dir" && "$ZKELECT_ROOT/configure" -q "$@")
-    fi
+    configure_in "$dir" "$@" || return 1
     echo "==> building ${dir#"$ZKELECT_ROOT"/}"
     make -C "$dir" -s -j"$(nproc)" >/dev/null
+}
+
+# build_any DIR: the same, but a directory configured with other options (by
+# test.sh, say) is kept as long as nothing else in its configuration changed;
+# a new one gets the defaults. The demo builds this way.
+build_any() {
+    local record="$ZKELECT_ROOT/$1/zkelect-configuration" options=()
+    # The options are recorded shell-quoted (printf %q): read them back whole.
+    [ -f "$record" ] && eval "options=($(sed -n 's/^options//p' "$record"))"
+    build_in "$1" "${options[@]}"
 }

@@ -678,6 +678,12 @@ int run_registered_tests(void)
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     int failed = (int)(CU_get_number_of_failures() + CU_get_number_of_suites_failed());
+    /* A program that ran no test (a ZKELECT_TEST_ONLY that matches nothing,
+     * say) proves nothing: it fails. */
+    if (CU_get_number_of_tests_run() == 0) {
+        fprintf(stderr, "no test ran\n");
+        failed++;
+    }
     CU_cleanup_registry();
     return failed;
 }
