@@ -1,18 +1,43 @@
 #!/usr/bin/env bash
 # test.sh - the README's test command, and all that CI runs: installs what is
-# missing, builds, and runs the whole suite in every configuration:
-#   gcc (make check), clang (unit, dispatch and shared-session tests), AddressSanitizer+UBSan (make check),
-#   ThreadSanitizer (make check),
-#   valgrind memcheck (unit, integration, dispatch and shared-session tests), libFuzzer (30 s), cppcheck and
-#   clang-tidy on src/ and cli/, make distcheck (the quick tests: the others ran three times by then),
-#   the Debian and RPM packages with lintian and the ABI check (scripts/packaging.sh).
-# Every step runs; the last line says how many passed and failed.
+# missing, builds, and runs the whole suite in every configuration.
+#
+#   ./scripts/test.sh            every step, in this order
+#   ./scripts/test.sh gcc lint   only the named steps
+#
+# Steps (HACKING.md says what each covers and why):
+#   gcc        make check, gcc, -Werror (every test program and script)
+#   clang      make check of the quick programs, clang, -Werror
+#   asan       make check under AddressSanitizer + UndefinedBehaviorSanitizer
+#   tsan       make check under ThreadSanitizer
+#   valgrind   the unit, integration, dispatch and shared-session programs under memcheck
+#   fuzz       libFuzzer on names, line order, validation and ACL text (30 s)
+#   lint       cppcheck and clang-tidy on src/ and cli/; every reference in the docs resolves
+#   distcheck  make distcheck: the tarball builds, installs and passes the quick tests
+#   release    the tarball built as distributions build it (dpkg-buildflags, -O1,
+#              -O3, no -Werror): fails only if a build fails, reports every warning
+#   packaging  Debian packages and lintian, the RPM, an example built against them, the ABI
+#   front-door the README's two commands in the order a newcomer runs them, from a
+#              clean copy of the tree with CUnit hidden from the first
+#
+# A step that runs no test fails, whatever its exit status. Every step runs;
+# the last line says how many passed and failed, and the exit status is 1 if
+# any failed.
 set -uo pipefail
 . "$(dirname "$0")/setup.sh"
+all_steps=(gcc clang asan tsan valgrind fuzz lint distcheck release packaging front-door)
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")
+for s in "${steps[@]}"; do
+    [[ " ${all_steps[*]} " == *" $s "* ]] || { echo "test.sh: unknown step '$s' (steps: ${all_steps[*]})" >&2; exit 2; }
+done
 set -e
 need_packages "${ZKELECT_BUILD_PACKAGES[@]}" "${ZKELECT_TEST_PACKAGES[@]}"
 bootstrap
 set +e
+
+# The project's own builds treat warnings as errors (never the default).
+DEV=(--enable-werror)
 
 passed=0
 failed=0
@@ -20,6 +45,7 @@ failures=()
 step() {
     local name=$1
     shift
+    [[ " ${steps[*]} " == *" $name "* ]] || return 0
     echo
     echo "==> $name"
     local t0=$SECONDS
@@ -33,47 +59,71 @@ step() {
     fi
 }
 
+# ran_tests LOG: the automake test summary in LOG counts at least one test,
+# and every test passed (a skipped test is not a pass).
+ran_tests() {
+    local total pass
+    total=$(sed -n 's/^# TOTAL: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+    pass=$(sed -n 's/^# PASS: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+    if [ -z "$total" ] || [ "$total" -eq 0 ]; then
+        echo "no test ran (the summary says '# TOTAL: ${total:-nothing}')"
+        return 1
+    fi
+    if [ "$pass" != "$total" ]; then
+        echo "$pass of $total tests passed (a skip counts as a failure here)"
+        return 1
+    fi
+    echo "$total tests, all passed"
+}
+
 # check_in DIR [configure options...]: build in DIR and run make check there
 # (CHECK_TESTS, when set, narrows the test list).
 check_in() {
-    local dir=$1
+    local dir=$1 log=$ZKELECT_ROOT/$1/check.log
     shift
-    build_in "$dir" "$@" && make -C "$ZKELECT_ROOT/$dir" -s check ${CHECK_TESTS:+TESTS="$CHECK_TESTS"} || {
+    build_in "$dir" "$@" || return 1
+    make -C "$ZKELECT_ROOT/$dir" -s check ${CHECK_TESTS:+TESTS="$CHECK_TESTS"} >"$log" 2>&1
+    local rc=$?
+    grep -aE '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):|^# ' "$log"
+    if [ $rc -ne 0 ]; then
         cat "$ZKELECT_ROOT/$dir"/tests/*.log 2>/dev/null | tail -n 80
         return 1
-    }
+    fi
+    ran_tests "$log"
 }
 
 valgrind_suite() {
     local vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
               --show-leak-kinds=definite,indirect --suppressions="$ZKELECT_ROOT/tests/valgrind.supp")
+    build_in build "${DEV[@]}" || return 1
     make -C "$ZKELECT_ROOT/build" -s tests/unit tests/integration tests/dispatch tests/shared || return 1
-    "${vg[@]}" "$ZKELECT_ROOT/build/tests/unit" >"$ZKELECT_ROOT/build/valgrind-unit.log" 2>&1 || {
-        cat "$ZKELECT_ROOT/build/valgrind-unit.log"
-        return 1
-    }
     local rc=0 prog log
-    for prog in integration dispatch shared; do
+    for prog in unit integration dispatch shared; do
         log="$ZKELECT_ROOT/build/valgrind-$prog.log"
         "${vg[@]}" "$ZKELECT_ROOT/build/tests/$prog" >"$log" 2>&1 || rc=1
-        grep -aE 'Test:|tests |asserts|FAIL|^ +[0-9]+\. |==[0-9]+==' "$log"
-        # a run in which no test ran is a failure too
-        grep -aqE '^ +tests +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +0 ' "$log" || rc=1
+        grep -aE 'Test:|tests |asserts|FAIL|^ +[0-9]+\. |==[0-9]+==' "$log" | grep -av 'Test: .*passed$'
+        # CUnit's summary: "tests  RUN  RAN  PASSED  FAILED"; none ran is a failure too
+        grep -aqE '^ +tests +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +0 ' "$log" || { echo "$prog: no test ran"; rc=1; }
     done
     return $rc
 }
 
 lint() {
     local cpp=(-I"$ZKELECT_ROOT/include" -I"$ZKELECT_ROOT/src" -I"$ZKELECT_ROOT/build" -DTHREADED -D_GNU_SOURCE)
+    local files=("$ZKELECT_ROOT"/src/*.c "$ZKELECT_ROOT"/cli/*.c)
+    build_in build "${DEV[@]}" || return 1 # config.h
     cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 --inline-suppr \
         --suppress=missingIncludeSystem "${cpp[@]}" "$ZKELECT_ROOT/src" "$ZKELECT_ROOT/cli" || return 1
-    clang-tidy --quiet --warnings-as-errors='*' "$ZKELECT_ROOT"/src/*.c "$ZKELECT_ROOT"/cli/*.c -- -std=c11 "${cpp[@]}" 2>/dev/null
+    clang-tidy --quiet --warnings-as-errors='*' "${files[@]}" -- -std=c11 "${cpp[@]}" 2>/dev/null || return 1
+    echo "${#files[@]} files checked by cppcheck and clang-tidy"
+    "$ZKELECT_ROOT/scripts/check-docs.py"
 }
 
 # libFuzzer on names, line order and input validation; new finds go to a temp
 # dir, the seeds in tests/fuzz-corpus/ are read only.
 fuzz() {
     local out="$ZKELECT_ROOT/build/fuzz"
+    build_in build "${DEV[@]}" || return 1 # config.h
     mkdir -p "$out/corpus"
     clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -DTHREADED -D_GNU_SOURCE \
         -I"$ZKELECT_ROOT/include" -I"$ZKELECT_ROOT/src" -I"$ZKELECT_ROOT/build" \
@@ -83,6 +133,9 @@ fuzz() {
         "$ZKELECT_ROOT/tests/fuzz-corpus" >fuzz.log 2>&1)
     local rc=$?
     grep -aE 'stat::number_of_executed_units|Done [0-9]+ runs|ERROR|crash-' "$out/fuzz.log"
+    local runs
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/fuzz.log")
+    [ "${runs:-0}" -gt 0 ] || { echo "the fuzzer ran no input"; return 1; }
     return $rc
 }
 
@@ -91,42 +144,84 @@ fuzz() {
 # and examples/minimal.c built with nothing but pkg-config against the
 # unpacked packages.
 packaging() {
+    build_in build "${DEV[@]}" || return 1
     "$ZKELECT_ROOT/scripts/packaging.sh" "$ZKELECT_ROOT/build" >"$ZKELECT_ROOT/build/packaging.log" 2>&1
     local rc=$?
     grep -aE '^(ok|FAIL|==>)' "$ZKELECT_ROOT/build/packaging.log"
     [ $rc -eq 0 ] || tail -n 40 "$ZKELECT_ROOT/build/packaging.log"
+    grep -aq '^ok' "$ZKELECT_ROOT/build/packaging.log" || { echo "no packaging check ran"; return 1; }
     return $rc
 }
 
 distcheck() {
     # The tarball must build and pass the tests that use what it ships
     # (scripts, the demo); the long server tests ran in three builds already.
+    local log=$ZKELECT_ROOT/build/distcheck.log
+    build_in build "${DEV[@]}" || return 1
     make -C "$ZKELECT_ROOT/build" -s distcheck \
         TESTS="tests/unit tests/cli tests/worker-pool.sh tests/header-alone.sh tests/exports.sh" \
-        >"$ZKELECT_ROOT/build/distcheck.log" 2>&1 || {
-        tail -n 60 "$ZKELECT_ROOT/build/distcheck.log"
+        >"$log" 2>&1 || {
+        tail -n 60 "$log"
         return 1
     }
-    grep -a -A1 'archives ready for distribution' "$ZKELECT_ROOT/build/distcheck.log"
+    grep -a -A1 'archives ready for distribution' "$log"
+    ran_tests "$log"
 }
 
-step "gcc: make check" check_in build
+# The tarball as a distribution builds it: Debian's hardening flags plus -O1
+# and -O3, with gcc and clang, warnings not errors. Fails only if a build
+# fails; prints every warning, so that a new one is seen and fixed.
+release() {
+    build_in build "${DEV[@]}" || return 1
+    make -C "$ZKELECT_ROOT/build" -s dist >/dev/null || return 1
+    local tarball version work rc=0 cc opt flags
+    version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$ZKELECT_ROOT/build/config.h")
+    tarball=$ZKELECT_ROOT/build/zkelect-$version.tar.gz
+    work=$(mktemp -d /tmp/zkelect-release.XXXXXX)
+    tar -C "$work" -xzf "$tarball"
+    for cc in gcc clang; do
+        for opt in -O1 -O3; do
+            flags="$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS) $opt"
+            mkdir -p "$work/$cc$opt"
+            if (cd "$work/$cc$opt" && "../zkelect-$version/configure" -q CC=$cc CFLAGS="$flags" \
+                    CPPFLAGS="$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)" \
+                    LDFLAGS="$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)" &&
+                make -s -j"$(nproc)") >"$work/$cc$opt.log" 2>&1; then
+                echo "$cc $opt: built, $(grep -c 'warning:' "$work/$cc$opt.log") warnings ($flags)"
+            else
+                echo "$cc $opt: BUILD FAILED ($flags)"
+                rc=1
+            fi
+            grep -a -A3 'warning:' "$work/$cc$opt.log"
+        done
+    done
+    rm -rf "$work"
+    return $rc
+}
+
+front_door() {
+    "$ZKELECT_ROOT/tests/front-door.sh"
+}
+
+step gcc check_in build "${DEV[@]}"
 # Every server test runs in the gcc and both sanitizer builds (and the core ones
 # under valgrind); the clang build is a -Werror build plus the quick programs,
-# to keep the whole suite near 14 minutes.
+# to keep the whole suite near 15 minutes.
 CHECK_TESTS="tests/unit tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
-    step "clang: make check (unit, dispatch and shared-session tests)" check_in build-clang CC=clang
+    step clang check_in build-clang CC=clang "${DEV[@]}"
 export LSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="fast_unwind_on_malloc=0:detect_leaks=1"
-step "AddressSanitizer + UndefinedBehaviorSanitizer: make check" check_in build-asan --enable-sanitizers --disable-shared
+step asan check_in build-asan "${DEV[@]}" --enable-sanitizers --disable-shared
 export TSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
-step "ThreadSanitizer: make check" check_in build-tsan CC=clang --enable-sanitizers=thread --disable-shared
-step "valgrind memcheck" valgrind_suite
-step "libFuzzer: names, order, validation, ACLs" fuzz
-step "cppcheck and clang-tidy on src/ and cli/" lint
-step "make distcheck" distcheck
-step "packages: Debian (lintian), RPM, ABI, an example built against them" packaging
+step tsan check_in build-tsan CC=clang "${DEV[@]}" --enable-sanitizers=thread --disable-shared
+step valgrind valgrind_suite
+step fuzz fuzz
+step lint lint
+step distcheck distcheck
+step release release
+step packaging packaging
+step front-door front_door
 
 echo
 if [ $failed -gt 0 ]; then
@@ -134,4 +229,4 @@ if [ $failed -gt 0 ]; then
     printf -- '- %s\n' "${failures[@]}"
 fi
 echo "zkelect: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+[ $failed -eq 0 ] && [ $passed -gt 0 ]
