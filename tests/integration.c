@@ -1514,6 +1514,42 @@ static void test_credentials_protect_nodes(void)
     zk_close(stranger);
 }
 
+/* Credentials protect a node from writes by its own ACL, but a delete is
+ * checked against the parent's: under an election path that already
+ * existed with the open ACL, anyone can delete a participant's node (the
+ * documented limit, docs/GUARANTEES.md "The ACL of the election path"). */
+static void test_open_parent_lets_anyone_delete(void)
+{
+    test_path("acl-open");
+    const char *p = "/zkelect-acl-open";
+    CU_ASSERT_EQUAL_FATAL(zoo_create(admin, p, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0), ZOK);
+    static participant_t alice;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&alice, 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_auth(alice.e, "digest", "alice:secret", 12), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(alice.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(alice.e, 10 * SEC), ZKELECT_OK);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(alice.e, node, sizeof node), ZKELECT_OK);
+    void *stranger = zk_connect(server.hosts);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stranger);
+    /* the node's own ACL still refuses a write... */
+    CU_ASSERT_EQUAL(zoo_set(stranger, node, "x", 1, -1), ZNOAUTH);
+    /* ...but the open parent lets the stranger delete it and add a contender */
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zoo_delete(stranger, node, -1), ZOK);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_NODE_DELETED);
+    char fake[300];
+    snprintf(fake, sizeof fake, "%s/stranger-", p);
+    CU_ASSERT_EQUAL(zoo_create(stranger, fake, "x", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_SEQUENCE, NULL, 0), ZOK);
+    /* alice rejoins (the stranger's child is not a contender) */
+    CU_ASSERT_EQUAL(zkelect_wait_leader(alice.e, 10 * SEC), ZKELECT_OK);
+    participant_destroy(&alice);
+    zk_close(stranger);
+    CU_ASSERT_EQUAL(zk_delete_recursive(admin, p), ZOK);
+}
+
 static void test_unknown_auth_scheme_stops_participant(void)
 {
     const char *p = test_path("bad-scheme");
@@ -1688,6 +1724,7 @@ int main(void)
     ADD_TEST(s, test_leader_node_deleted_by_operator);
     ADD_TEST(s, test_destroy_while_partitioned_does_not_hang);
     ADD_TEST(s, test_credentials_protect_nodes);
+    ADD_TEST(s, test_open_parent_lets_anyone_delete);
     ADD_TEST(s, test_acl_set_by_caller);
     ADD_TEST(s, test_acl_refused_by_server);
     ADD_TEST(s, test_acl_auth_needs_session_credentials);
