@@ -31,7 +31,7 @@ static void usage(FILE *out)
             "                         a busy machine's latency, no server costs\n"
             "  --json                 one JSON object on stdout\n"
             "  --quiet                no progress lines on stderr\n"
-            "  --runner-mode          speak the line protocol of bench-protocol.md on stdin/stdout\n");
+            "  --runner-mode          speak the runner protocol on stdin/stdout (zkelect-bench(1))\n");
 }
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_WARMUP, OPT_TIMEOUT, OPT_NAIVE, OPT_CRASH, OPT_FLOOR, OPT_IDLE, OPT_JSON, OPT_QUIET,

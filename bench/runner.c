@@ -1,4 +1,4 @@
-/* runner.c - the line protocol of ../shared/bench-protocol.md (--runner-mode),
+/* runner.c - the runner protocol of docs/bench-protocol.md (--runner-mode),
  * so that a harness can measure zkelect side by side with other libraries:
  * events on stdout, one whole line each, commands on stdin. */
 #include "bench.h"

@@ -56,11 +56,10 @@
  *
  * - No two leaders: zkelect_is_leader() is true only while the participant is
  *   elected AND the local clock (CLOCK_BOOTTIME) is before the lease deadline
- *   D = a + f*T, where T is the negotiated session timeout, f the lease
- *   fraction (default 2/3) and a the time at which the last request the server
- *   answered on the current session was *sent*. The server cannot expire the
- *   session, and so cannot let a successor in, before a + T. See README.md,
- *   "Guarantees", for the argument and its assumptions.
+ *   D = a + f*T (T the granted session timeout, f the lease fraction, a the
+ *   send time of the last request the server answered), which comes before
+ *   the server can let a successor in. docs/GUARANTEES.md argues it and
+ *   states its assumptions.
  * - Fencing: every term carries an epoch, the czxid of the leader's znode. It
  *   strictly increases from term to term within one election, also across a
  *   deletion and re-creation of the election path. Resources that accept work
@@ -278,9 +277,12 @@ ZKELECT_EXPORT int zkelect_set_lease_fraction(zkelect_t *e, double fraction);
  * scheme "digest" with credential "user:password". With credentials, every
  * node the library creates (missing parents of the election path and the
  * participant's own node) gets the ACL "the creator may do everything, the
- * world may read": a client without them can neither delete nor overwrite
- * participants' nodes, nor, under a parent created that way, add children.
- * Without credentials nodes are created with the open ACL.
+ * world may read": a client without them cannot overwrite participants'
+ * nodes, and under a parent created that way it can neither add nor delete
+ * children. ZooKeeper checks a delete against the parent's ACL, so an
+ * election path that existed before with the open ACL lets anyone delete
+ * participants' nodes: give it an ACL (docs/GUARANTEES.md, "The ACL of the
+ * election path"). Without credentials nodes are created with the open ACL.
  * zkelect_set_acl() replaces either default. Refused
  * credentials surface as ZKELECT_EV_ERROR with ZKELECT_EAUTH: an unknown
  * scheme at connection (the participant stops: REVOKED with reason
@@ -308,7 +310,7 @@ ZKELECT_EXPORT int zkelect_set_auth(zkelect_t *e, const char *scheme, const void
  * Every participant must be able to read the nodes of the others and list
  * the parent: an ACL where no entry grants r is refused. A write permission
  * for the participant itself on its node lets a leaving leader hand over at
- * once (docs/GUARANTEES.md, G20); without it, the hand-over falls back to a
+ * once (the hand-over, docs/GUARANTEES.md G20); without it, the hand-over falls back to a
  * plain delete. Allowed on an election on a shared session too (the ACL is
  * the election's; the credentials are the session's).
  * ZKELECT_EINVAL, with the entry named in the log, for NULL, an empty or
@@ -333,9 +335,10 @@ typedef enum zkelect_log_level {
  * the threads that run zkelect's code are passed along too, tagged "zookeeper:". */
 typedef void (*zkelect_log_fn)(zkelect_t *e, int level, const char *message, void *userdata);
 
-/* Set the log function and the most verbose level it receives (default
- * ZKELECT_LOG_INFO). fn NULL turns logging off (the default): the library
- * never writes to stdout or stderr by itself. ZKELECT_EINVAL for a level
+/* zkelect_set_log() sets the log function and its userdata; fn NULL turns
+ * logging off (the default): the library never writes to stdout or stderr
+ * by itself. zkelect_set_log_level() sets the most verbose level the
+ * function receives (default ZKELECT_LOG_INFO); ZKELECT_EINVAL for a level
  * outside ZKELECT_LOG_ERROR..ZKELECT_LOG_DEBUG. */
 ZKELECT_EXPORT int zkelect_set_log(zkelect_t *e, zkelect_log_fn fn, void *userdata);
 ZKELECT_EXPORT int zkelect_set_log_level(zkelect_t *e, int level);
@@ -477,8 +480,9 @@ typedef struct zkelect_event {
      * cannot expire this session sooner. A host that runs work on behalf of
      * its leadership (a child process, say) and has it stopped before then
      * knows it never overlaps with the next leader's. 0 when there is no such
-     * bound: the term ended because the node is gone (EXPIRED, NODE_DELETED,
-     * PREEMPTED), and a successor may lead already; or because the host
+     * bound: the term ended because the node is gone or was taken over
+     * (EXPIRED, NODE_DELETED, PREEMPTED, NODE_CHANGED), and a successor may
+     * lead already; or because the host
      * resigned, left or closed (RESIGNED, LEFT, CLOSED), and the node is
      * deleted only when this callback returns.
      */

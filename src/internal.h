@@ -300,7 +300,7 @@ static inline pthread_rwlock_t *zkelect__zh_use(struct zkelect *e)
 }
 
 /* The lease lasts f*T from its "a"; it is renewed, and the next in line
- * refreshes its answer, every T/4 (see README, "Guarantees"). */
+ * refreshes its answer, every T/4 (see docs/GUARANTEES.md). */
 static inline int64_t zkelect__lease_ns(const struct zkelect *e)
 {
     return (int64_t)(e->lease_fraction * e->timeout_ms * ZKE_MS);

@@ -712,7 +712,7 @@ static void test_refused_access_is_explained(void)
 
 static char bench_bin[1024];
 
-/* The runner protocol (bench-protocol.md) as a harness speaks it. */
+/* The runner protocol (docs/bench-protocol.md) as a harness speaks it. */
 static void test_bench_runner_protocol(void)
 {
     const char *builddir = getenv("top_builddir");

@@ -297,7 +297,7 @@ static void test_churn_soak(void)
         } else if (!zkelect_is_leader(slot[i].e) && expire_session(slot[i].e, server.hosts) == 0) {
             /* Only followers: closing a leader's session from a second
              * handle is a third party holding its credentials (assumption
-             * A6 in README.md), which no lease can outrun. Leader expiry
+             * A6 in docs/GUARANTEES.md), which no lease can outrun. Leader expiry
              * is tested on its own. */
             expiries++;
         }
