@@ -14,8 +14,9 @@
 #   fuzz       libFuzzer on names, line order, validation and ACL text (30 s)
 #   lint       cppcheck and clang-tidy on src/ and cli/; every reference in the docs resolves
 #   distcheck  make distcheck: the tarball builds, installs and passes the quick tests
-#   release    the tarball built as distributions build it (dpkg-buildflags, -O1,
-#              -O3, no -Werror): fails only if a build fails, reports every warning
+#   release    the tarball built as distributions build it (dpkg-buildflags plus
+#              -O1, -O3 or -Os, gcc and clang, _FORTIFY_SOURCE=3, no -Werror): fails
+#              only if a build fails, reports every warning
 #   packaging  Debian packages and lintian, the RPM, an example built against them, the ABI
 #   front-door the README's two commands in the order a newcomer runs them, from a
 #              clean copy of the tree with CUnit hidden from the first
@@ -168,33 +169,38 @@ distcheck() {
     ran_tests "$log"
 }
 
-# The tarball as a distribution builds it: Debian's hardening flags plus -O1
-# and -O3, with gcc and clang, warnings not errors. Fails only if a build
-# fails; prints every warning, so that a new one is seen and fixed.
+# The tarball as a distribution builds it: Debian's hardening flags plus
+# -O1, -O3 and -Os, gcc and clang, _FORTIFY_SOURCE=3 in two of them, warnings
+# not errors. Fails only if a build fails; prints every warning, so that a
+# new one is seen and fixed.
 release() {
     build_in build "${DEV[@]}" || return 1
     make -C "$ZKELECT_ROOT/build" -s dist >/dev/null || return 1
-    local tarball version work rc=0 cc opt flags
+    local tarball version work rc=0 build cc opt fortify cflags cppflags ldflags
     version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$ZKELECT_ROOT/build/config.h")
     tarball=$ZKELECT_ROOT/build/zkelect-$version.tar.gz
     work=$(mktemp -d /tmp/zkelect-release.XXXXXX)
     tar -C "$work" -xzf "$tarball"
-    for cc in gcc clang; do
-        for opt in -O1 -O3; do
-            flags="$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS) $opt"
-            mkdir -p "$work/$cc$opt"
-            if (cd "$work/$cc$opt" && "../zkelect-$version/configure" -q CC=$cc CFLAGS="$flags" \
-                    CPPFLAGS="$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)" \
-                    LDFLAGS="$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)" &&
-                make -s -j"$(nproc)") >"$work/$cc$opt.log" 2>&1; then
-                echo "$cc $opt: built, $(grep -c 'warning:' "$work/$cc$opt.log") warnings ($flags)"
-            else
-                echo "$cc $opt: BUILD FAILED ($flags)"
-                rc=1
-            fi
-            grep -a -A3 'warning:' "$work/$cc$opt.log"
-        done
+    export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+    for build in "gcc -O1 2" "gcc -O3 3" "clang -Os 3"; do
+        read -r cc opt fortify <<<"$build"
+        cflags="$(dpkg-buildflags --get CFLAGS) $opt"
+        cppflags="$(dpkg-buildflags --get CPPFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=$fortify"
+        ldflags=$(dpkg-buildflags --get LDFLAGS)
+        mkdir -p "$work/$cc$opt"
+        if (cd "$work/$cc$opt" && "../zkelect-$version/configure" -q CC="$cc" CFLAGS="$cflags" \
+                CPPFLAGS="$cppflags" LDFLAGS="$ldflags" && make -s -j"$(nproc)") >"$work/$cc$opt.log" 2>&1; then
+            echo "$cc $opt, _FORTIFY_SOURCE=$fortify: built, $(grep -c 'warning:' "$work/$cc$opt.log") warnings"
+        else
+            echo "$cc $opt, _FORTIFY_SOURCE=$fortify: BUILD FAILED"
+            tail -n 20 "$work/$cc$opt.log"
+            rc=1
+        fi
+        grep -a -A3 'warning:' "$work/$cc$opt.log"
     done
+    echo "Debian's flags: CFLAGS $(dpkg-buildflags --get CFLAGS); CPPFLAGS $(dpkg-buildflags --get CPPFLAGS);" \
+         "LDFLAGS $(dpkg-buildflags --get LDFLAGS)"
+    unset DEB_BUILD_MAINT_OPTIONS
     rm -rf "$work"
     return $rc
 }
