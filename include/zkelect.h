@@ -43,6 +43,17 @@
  *   not call zkelect functions on the same handle.
  * - Handles share nothing: no global state, no init function. Different
  *   handles may be used from different threads freely.
+ * - Signals: every thread the library starts, its own and the ZooKeeper
+ *   client's, blocks every asynchronous signal (all but those a fault
+ *   raises, such as SIGSEGV), so a signal sent to the process is always
+ *   delivered to one of the host's threads. A host may block SIGTERM after
+ *   zkelect_start() and read it from a signalfd or with sigwait(). Callbacks
+ *   on the dispatch thread therefore run with signals blocked.
+ * - fork(): the library installs no fork handlers. In the child of a process
+ *   that has started a handle, only exec or _exit is safe: the child has none
+ *   of the library's threads, and the handle and its ZooKeeper session
+ *   belong to the parent; do not use or destroy it there. Fork before
+ *   zkelect_start(), or exec in the child.
  * - Manual dispatch (zkelect_set_dispatch_mode(), ZKELECT_DISPATCH_MANUAL)
  *   removes the dispatch thread: callbacks then run only inside
  *   zkelect_dispatch() and zkelect_destroy(), on the thread that calls them,

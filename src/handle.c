@@ -395,6 +395,24 @@ static int acl_has_identity(struct zkelect *e)
     return ZKELECT_EAUTH;
 }
 
+/* The dispatch thread (thread mode), the keeper thread, and the first
+ * session, whose client starts its own two threads. */
+static int start_threads(struct zkelect *e, bool *dispatching)
+{
+    *dispatching = e->manual_dispatch; /* manual: the host dispatches, nothing to start */
+    if (!e->manual_dispatch && pthread_create(&e->dispatch_thread, NULL, zkelect__dispatch_main, e) != 0) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the dispatch thread");
+        return ZKELECT_ESYS;
+    }
+    *dispatching = true;
+    if (pthread_create(&e->keeper_thread, NULL, zkelect__keeper_main, e) != 0) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the keeper thread");
+        return ZKELECT_ESYS;
+    }
+    e->keeper_running = true;
+    return zkelect__session_open(e);
+}
+
 int zkelect_start(zkelect_t *e)
 {
     if (!e)
@@ -414,24 +432,17 @@ int zkelect_start(zkelect_t *e)
     e->phase = ZKE_WAITING;
     pthread_mutex_unlock(e->lock);
 
-    if (!e->manual_dispatch && pthread_create(&e->dispatch_thread, NULL, zkelect__dispatch_main, e) != 0) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the dispatch thread");
-        pthread_mutex_lock(e->lock);
-        e->started = false;
-        e->phase = ZKE_IDLE;
-        pthread_mutex_unlock(e->lock);
-        return ZKELECT_ESYS;
-    }
-    if (pthread_create(&e->keeper_thread, NULL, zkelect__keeper_main, e) == 0) {
-        e->keeper_running = true;
-        rc = zkelect__session_open(e);
-    } else {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_start: could not create the keeper thread");
-        rc = ZKELECT_ESYS;
-    }
+    /* Every thread started from here (ours and the ZooKeeper client's)
+     * leaves the process's signals to the host's threads: see signals.c. */
+    sigset_t host_mask;
+    bool dispatching;
+    zkelect__block_async_signals(&host_mask);
+    rc = start_threads(e, &dispatching);
+    zkelect__restore_signals(&host_mask);
     if (rc != ZKELECT_OK) {
         /* Undo, so that the handle is as it was before the call. */
-        finish_dispatch(e);
+        if (dispatching)
+            finish_dispatch(e);
         pthread_mutex_lock(e->lock);
         e->started = e->stopping = false;
         e->phase = ZKE_IDLE;

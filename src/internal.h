@@ -13,6 +13,7 @@
 #include "zkelect.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -100,6 +101,13 @@ ZKE_HIDDEN int64_t zkelect__mono_ns(void);
  * deadline; deadline < 0 waits without limit. Returns like pthread_cond_timedwait. */
 ZKE_HIDDEN int zkelect__cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, int64_t deadline_ns);
 ZKE_HIDDEN int zkelect__cond_init(pthread_cond_t *cond);
+
+/* ----------------------------------------------------------------- signals.c */
+
+/* Block every asynchronous signal in the calling thread, saving its mask:
+ * around the creation of threads, which inherit it (see signals.c). */
+ZKE_HIDDEN void zkelect__block_async_signals(sigset_t *saved);
+ZKE_HIDDEN void zkelect__restore_signals(const sigset_t *saved);
 
 /* ------------------------------------------------------------------ events.c */
 
