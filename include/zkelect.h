@@ -342,8 +342,14 @@ typedef enum zkelect_log_level {
 } zkelect_log_level_t;
 
 /* Receives one message (no trailing newline) at a time. See "Threads" for the
- * rules it must follow. Messages of the ZooKeeper client that it reports on
- * the threads that run zkelect's code are passed along too, tagged "zookeeper:". */
+ * rules it must follow. The ZooKeeper client's own messages, from each of its
+ * threads (its I/O thread is the one that says why a connection failed), are
+ * passed along too, tagged "zookeeper:", at the level the client gave them;
+ * at most 20 of them per 10 s per session, so that a flapping connection
+ * cannot flood the host's log: then one line says how many were dropped, and
+ * zkelect_stats() counts them. The client's threads are named "zk" and 12
+ * characters by which the library tells whose they are; its own threads are
+ * "zke-dispatch" and "zke-keeper". */
 typedef void (*zkelect_log_fn)(zkelect_t *e, int level, const char *message, void *userdata);
 
 /* zkelect_set_log() sets the log function and its userdata; fn NULL turns
@@ -672,6 +678,53 @@ ZKELECT_EXPORT void zkelect_participants_free(zkelect_participant_t *list, size_
 /* The full path of this participant's znode, if it has one now. ZKELECT_ESTATE
  * when it has none, ZKELECT_ERANGE when len is too small. */
 ZKELECT_EXPORT int zkelect_node_path(zkelect_t *e, char *buf, size_t len);
+
+/* ================================================================= Statistics */
+
+/* Room in zkelect_stats_t.revoked for every revoke reason, present and to come. */
+#define ZKELECT_STATS_REASONS 32
+
+/*
+ * What a participant has been through since zkelect_start(), for metrics and
+ * health checks. Set size to sizeof(zkelect_stats_t) before the call: the
+ * library fills the fields that both it and the caller know (fields are only
+ * ever added at the end) and sets size to the bytes it filled.
+ */
+typedef struct zkelect_stats {
+    size_t size;
+    int leading;                /* zkelect_is_leader() now; for a session, how many of its elections lead */
+    int connected;              /* 1 while the ZooKeeper session is connected */
+    int64_t epoch;              /* the current term's fencing token, or -1 */
+    int64_t lease_remaining_ns; /* time left until the lease deadline while leading, else -1 */
+    int64_t disconnected_ns;    /* how long the session has been disconnected; 0 while connected
+                                 * or before the first connection */
+    int session_timeout_ms;     /* the granted T, or 0 before the first session */
+    int ahead;                  /* contenders ahead at the last listing: 0 leading or first, 1 next in
+                                 * line, ...; -1 when not in line (waiting, observer, left) */
+    uint64_t terms;             /* terms led: ELECTED events */
+    uint64_t revoked[ZKELECT_STATS_REASONS]; /* REVOKED events, indexed by ZKELECT_REASON_* */
+    uint64_t joins;             /* JOINED events: the participant's znode created or found */
+    uint64_t errors;            /* ERROR events */
+    uint64_t leader_changes;    /* LEADER events */
+    uint64_t connections;       /* connections established: the first, and each reconnection */
+    uint64_t sessions;          /* distinct ZooKeeper sessions established */
+    uint64_t expiries;          /* sessions lost: expired, or given up after 2 T without a connection */
+    uint64_t zk_log_dropped;    /* ZooKeeper client log lines dropped by the rate limit (see zkelect_set_log()) */
+} zkelect_stats_t;
+
+/* Fill stats for a participant or observer. Any thread, callbacks included;
+ * it takes the handle's lock briefly, never waits for ZooKeeper. For an
+ * election on a shared session, the session's fields (connected,
+ * disconnected_ns, session_timeout_ms, connections, sessions, expiries,
+ * zk_log_dropped) are the session's. Returns ZKELECT_OK, ZKELECT_EINVAL (NULL,
+ * or size smaller than the fields up to and including epoch). */
+ZKELECT_EXPORT int zkelect_stats(zkelect_t *e, zkelect_stats_t *stats);
+
+/* The same for a shared session: its own fields; leading counts the
+ * elections that lead now; terms, revoked, joins, errors and leader_changes
+ * are sums over every election it has carried (they never go down when one
+ * is destroyed); epoch and lease_remaining_ns are -1, ahead -1. */
+ZKELECT_EXPORT int zkelect_session_stats(zkelect_session_t *s, zkelect_stats_t *stats);
 
 /* ==================================================================== Version */
 

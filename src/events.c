@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* Manual dispatch: the event fd is readable exactly while the queue holds
@@ -54,9 +55,25 @@ zke_item_t *zkelect__queue_take(struct zkelect *e)
     return item;
 }
 
+static void count_event(zke_counters_t *c, int type, int reason)
+{
+    if (type == ZKELECT_EV_ELECTED)
+        c->terms++;
+    else if (type == ZKELECT_EV_REVOKED && reason >= 0 && reason < ZKELECT_STATS_REASONS)
+        c->revoked[reason]++;
+    else if (type == ZKELECT_EV_JOINED)
+        c->joins++;
+    else if (type == ZKELECT_EV_ERROR)
+        c->errors++;
+    else if (type == ZKELECT_EV_LEADER)
+        c->leader_changes++;
+}
+
 zke_item_t *zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error,
                                  const char *fmt, ...)
 {
+    /* Counted even if memory runs out below: it happened all the same. */
+    count_event(&e->counters, type, reason);
     zke_item_t *item = calloc(1, sizeof *item);
     char text[512];
     va_list ap;
@@ -163,6 +180,7 @@ void zkelect__release(struct zkelect *e, const zke_item_t *item)
 void *zkelect__dispatch_main(void *arg)
 {
     struct zkelect *e = arg;
+    prctl(PR_SET_NAME, "zke-dispatch"); /* what ps -L and top -H show */
     zkelect__set_log_owner(e);
     pthread_mutex_lock(e->lock);
     for (;;) {

@@ -30,7 +30,11 @@ static int init_sync(struct zkelect *e)
         goto no_queue;
     if (pthread_rwlock_init(&e->zh_use, NULL))
         goto no_rwlock;
+    if (pthread_mutex_init(&e->log_lock, NULL))
+        goto no_log_lock;
     return ZKELECT_OK;
+no_log_lock:
+    pthread_rwlock_destroy(&e->zh_use);
 no_rwlock:
     pthread_cond_destroy(&e->queue_cond);
 no_queue:
@@ -44,6 +48,7 @@ no_state:
 
 static void destroy_sync(struct zkelect *e)
 {
+    pthread_mutex_destroy(&e->log_lock);
     pthread_rwlock_destroy(&e->zh_use);
     pthread_cond_destroy(&e->queue_cond);
     pthread_cond_destroy(&e->keeper_cond);

@@ -169,6 +169,18 @@ typedef struct zke_ref {
     pthread_mutex_t *lock; /* e's lock, which its session's outlives it */
 } zke_ref_t;
 
+/* What happened since start, for zkelect_stats() (stats.c). Lock held. */
+typedef struct zke_counters {
+    uint64_t terms;         /* ELECTED */
+    uint64_t revoked[ZKELECT_STATS_REASONS]; /* REVOKED, by reason */
+    uint64_t joins;         /* JOINED */
+    uint64_t errors;        /* ERROR */
+    uint64_t leader_changes; /* LEADER */
+    uint64_t connections;   /* CONNECTED: the first one and every reconnection */
+    uint64_t sessions;      /* distinct sessions established */
+    uint64_t expiries;      /* sessions expired, or given up after 2T without a connection */
+} zke_counters_t;
+
 struct zkelect {
     /* shared sessions (shared.c): a session is a "carrier" handle that joins
      * nothing and owns the ZooKeeper handle, the keeper and dispatch threads
@@ -270,6 +282,15 @@ struct zkelect {
 
     zke_op_t ops; /* sentinel of the list of outstanding ops */
 
+    zke_counters_t counters;
+    zke_counters_t retired_counters; /* carrier: those of the elections it no longer carries */
+    /* ZooKeeper client lines passed to the log function in the current
+     * window, and those dropped (log.c); under log_lock, not lock */
+    pthread_mutex_t log_lock;
+    int64_t zk_log_window_ns;
+    unsigned zk_log_lines;
+    uint64_t zk_log_dropped, zk_log_dropped_total;
+
     /* requests sent, for the tests and the benchmark (lock held) */
     uint64_t reads_sent;  /* gets, exists and listings */
     uint64_t lists_sent;  /* listings of the election */
@@ -325,6 +346,10 @@ ZKE_HIDDEN void zkelect__log(struct zkelect *e, int level, const char *fmt, ...)
  * whose code runs on the calling thread. */
 ZKE_HIDDEN void zkelect__zk_log(const char *message);
 ZKE_HIDDEN void zkelect__set_log_owner(struct zkelect *e);
+/* The name a thread that creates a ZooKeeper handle for e takes while it
+ * does, so that the client's own threads inherit it and their log lines
+ * reach e's log function (name[16]). */
+ZKE_HIDDEN void zkelect__zk_thread_name(const struct zkelect *e, char *name);
 ZKE_HIDDEN int zkelect__from_zk_error(int rc);
 
 /* ---------------------------------------------------------------- events.c */
@@ -355,6 +380,8 @@ ZKE_HIDDEN bool zkelect__on_dispatch_thread(const struct zkelect *e);
  * requests and watches handed to the session) and free it if its destroy
  * was deferred. Lock held. */
 ZKE_HIDDEN void zkelect__retire(struct zkelect *e);
+/* stats.c: zkelect_session_stats() for the session's carrier. */
+ZKE_HIDDEN int zkelect__session_stats(struct zkelect *carrier, zkelect_stats_t *stats);
 /* zkelect_start() and zkelect_destroy() of an election on a shared session. */
 ZKE_HIDDEN int zkelect__member_start(struct zkelect *e);
 ZKE_HIDDEN void zkelect__member_destroy(struct zkelect *e);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 void zkelect__log(struct zkelect *e, int level, const char *fmt, ...)
 {
@@ -17,11 +18,17 @@ void zkelect__log(struct zkelect *e, int level, const char *fmt, ...)
     e->log_fn(e->is_carrier ? NULL : e, level, message, e->log_userdata);
 }
 
-/* The ZooKeeper client's log callback carries no context, so the handle is
- * found through the thread: zkelect marks itself as the owner of a thread
- * each time its code runs on it (completions, watchers, its own threads).
- * Messages the client logs from its I/O thread, which never runs our code,
- * cannot be attributed and are dropped rather than printed. */
+/* ----------------------------------------------- the ZooKeeper client's lines
+ *
+ * The client's log callback carries no context, so the handle is found
+ * through the thread. On the threads that run zkelect's code (completions,
+ * watchers, its own threads) zkelect marks itself as the owner each time its
+ * code runs. The client's I/O thread never runs zkelect's code, yet it logs
+ * what matters most (why a connection failed): it is found by its name.
+ * Linux threads start with the name of the thread that creates them, so the
+ * thread that calls zookeeper_init2() takes, for the length of that call, a
+ * name that encodes the handle; the client's two threads keep it. The
+ * handle outlives them: zookeeper_close() joins them before it is freed. */
 static _Thread_local struct zkelect *log_owner;
 
 void zkelect__set_log_owner(struct zkelect *e)
@@ -30,6 +37,48 @@ void zkelect__set_log_owner(struct zkelect *e)
      * session passes them to the session's log function, which also outlives
      * the election. */
     log_owner = e ? zkelect__host(e) : NULL;
+}
+
+/* "zk" + the pointer in 11 digits of base 64 + a check digit: 14 characters,
+ * within the 15 a thread name may have. */
+#define NAME_PREFIX "zk"
+#define NAME_DIGITS 11
+static const char digits64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-";
+
+void zkelect__zk_thread_name(const struct zkelect *e, char *name)
+{
+    uint64_t v = (uint64_t)(uintptr_t)e;
+    unsigned check = 0;
+    memcpy(name, NAME_PREFIX, 2);
+    for (int i = 0; i < NAME_DIGITS; i++) {
+        unsigned d = (unsigned)(v >> (6 * i)) & 63;
+        name[2 + i] = digits64[d];
+        check ^= d;
+    }
+    name[2 + NAME_DIGITS] = digits64[check];
+    name[3 + NAME_DIGITS] = '\0';
+}
+
+static struct zkelect *owner_from_thread_name(void)
+{
+    char name[16] = "";
+    if (prctl(PR_GET_NAME, name) != 0 || strlen(name) != 3 + NAME_DIGITS || memcmp(name, NAME_PREFIX, 2) != 0)
+        return NULL;
+    uint64_t v = 0;
+    unsigned check = 0;
+    for (int i = NAME_DIGITS; i >= 0; i--) {
+        const char *at = strchr(digits64, name[2 + i]);
+        if (!at || !*at)
+            return NULL;
+        unsigned d = (unsigned)(at - digits64);
+        if (i == NAME_DIGITS) {
+            check ^= d;
+            continue;
+        }
+        v = v << 6 | d;
+        check ^= d;
+    }
+    return check == 0 ? (struct zkelect *)(uintptr_t)v : NULL;
 }
 
 static int zk_level(const char *message)
@@ -43,15 +92,54 @@ static int zk_level(const char *message)
     return ZKELECT_LOG_DEBUG;
 }
 
+/* A connection that fails over and over makes the client log a few lines
+ * every retry (tens a second): at most ZK_LOG_BURST of them reach the host
+ * per ZK_LOG_WINDOW_NS, then one line says how many were dropped. */
+#define ZK_LOG_BURST 20
+#define ZK_LOG_WINDOW_NS (10000 * ZKE_MS)
+
+/* Whether this line may go out; *dropped gets the count of lines dropped in
+ * the window that just ended, to be reported first. */
+static bool admit(struct zkelect *e, uint64_t *dropped)
+{
+    int64_t now = zkelect__now_ns();
+    pthread_mutex_lock(&e->log_lock);
+    *dropped = 0;
+    if (now - e->zk_log_window_ns >= ZK_LOG_WINDOW_NS) {
+        *dropped = e->zk_log_dropped;
+        e->zk_log_dropped = 0;
+        e->zk_log_window_ns = now;
+        e->zk_log_lines = 0;
+    }
+    bool ok = e->zk_log_lines < ZK_LOG_BURST;
+    if (ok) {
+        e->zk_log_lines++;
+    } else {
+        e->zk_log_dropped++;
+        e->zk_log_dropped_total++;
+    }
+    pthread_mutex_unlock(&e->log_lock);
+    return ok;
+}
+
 void zkelect__zk_log(const char *message)
 {
     struct zkelect *e = log_owner;
     if (!e)
+        e = log_owner = owner_from_thread_name();
+    int level = zk_level(message);
+    if (!e || !e->log_fn || level > e->log_level)
         return;
+    uint64_t dropped;
+    if (!admit(e, &dropped))
+        return;
+    if (dropped)
+        zkelect__log(e, ZKELECT_LOG_WARN, "zookeeper: %llu more lines of the ZooKeeper client were dropped in %d s",
+                     (unsigned long long)dropped, (int)(ZK_LOG_WINDOW_NS / 1000000000));
     /* ZooKeeper's own prefix (time, pid, thread, level) is kept: it is what
      * its documentation and bug reports refer to. */
     size_t len = strlen(message);
     while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == '\r'))
         len--;
-    zkelect__log(e, zk_level(message), "zookeeper: %.*s", (int)len, message);
+    zkelect__log(e, level, "zookeeper: %.*s", (int)len, message);
 }

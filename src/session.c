@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 bool zkelect__session_ready(const struct zkelect *e)
 {
@@ -28,10 +29,17 @@ int zkelect__session_open(struct zkelect *e)
     /* The lock is held across zookeeper_init2() so that the watcher, which
      * may run on the new handle's thread before init returns, finds e->zh set. */
     pthread_mutex_lock(e->lock);
+    /* The client's threads start with this thread's name, which tells their
+     * log lines whose they are (log.c). */
+    char own_name[16] = "", tagged[16];
+    prctl(PR_GET_NAME, own_name);
+    zkelect__zk_thread_name(e, tagged);
+    prctl(PR_SET_NAME, tagged);
     errno = 0;
     zhandle_t *zh = zookeeper_init2(e->hosts, zkelect__session_watcher, e->session_timeout_ms, NULL, e, 0,
                                     zkelect__zk_log);
     int saved_errno = errno;
+    prctl(PR_SET_NAME, own_name);
     if (zh) {
         e->zh = zh;
         e->connected = false;
@@ -64,6 +72,9 @@ static void on_connected(struct zkelect *e, zhandle_t *zh)
         e->own_watched = e->own_watch_armed = false;
     }
     atomic_store(&e->granted_ms, e->timeout_ms);
+    e->counters.connections++;
+    if (!same_session)
+        e->counters.sessions++;
     e->session_id = cid->client_id;
     e->connected = true;
     e->ever_connected = true;
@@ -109,6 +120,7 @@ static void on_expired(struct zkelect *e)
 {
     zkelect__log(e, ZKELECT_LOG_WARN, "session 0x%llx expired; opening a new one", (unsigned long long)e->session_id);
     e->connected = false;
+    e->counters.expiries++;
     zkelect__revoke(e, ZKELECT_REASON_EXPIRED);
     /* The server deleted every ephemeral of the session: nothing to clean. */
     zkelect__forget_node(e);
@@ -323,6 +335,7 @@ static void tend(struct zkelect *e, int64_t now)
 
 static void give_up_session(struct zkelect *e)
 {
+    e->counters.expiries++;
     zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
     zkelect__forget_node(e);
 }
@@ -330,6 +343,7 @@ static void give_up_session(struct zkelect *e)
 void *zkelect__keeper_main(void *arg)
 {
     struct zkelect *e = arg;
+    prctl(PR_SET_NAME, "zke-keeper"); /* what ps -L and top -H show */
     zkelect__set_log_owner(e);
     pthread_mutex_lock(e->lock);
     while (!e->stopping) {

@@ -63,6 +63,11 @@ int zkelect_session_start(zkelect_session_t *s)
     return s ? zkelect_start(s->carrier) : ZKELECT_EINVAL;
 }
 
+int zkelect_session_stats(zkelect_session_t *s, zkelect_stats_t *stats)
+{
+    return s ? zkelect__session_stats(s->carrier, stats) : ZKELECT_EINVAL;
+}
+
 int zkelect_session_wait_connected(zkelect_session_t *s, int timeout_ms)
 {
     return s ? zkelect_wait_connected(s->carrier, timeout_ms) : ZKELECT_EINVAL;
@@ -193,6 +198,14 @@ void zkelect__retire(struct zkelect *e)
     e->ref->next = carrier->refs;
     carrier->refs = e->ref;
     unlink_member(e);
+    /* The session's counters only grow: they keep what its elections did. */
+    zke_counters_t *kept = &carrier->retired_counters;
+    kept->terms += e->counters.terms;
+    for (size_t i = 0; i < ZKELECT_STATS_REASONS; i++)
+        kept->revoked[i] += e->counters.revoked[i];
+    kept->joins += e->counters.joins;
+    kept->errors += e->counters.errors;
+    kept->leader_changes += e->counters.leader_changes;
     e->retired = true;
     pthread_cond_broadcast(&e->state_cond);
     pthread_cond_broadcast(&carrier->state_cond); /* see zkelect_session_destroy() */
