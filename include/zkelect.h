@@ -451,7 +451,11 @@ typedef enum zkelect_event_type {
      * number; ev->leader_id is NULL (and ev->epoch -1) when nobody leads.
      * Delivered once when the observer first reads the election, then at
      * every change it sees. */
-    ZKELECT_EV_LEADER = 5
+    ZKELECT_EV_LEADER = 5,
+    /* The answer to zkelect_participants_async(): ev->participants and
+     * ev->participant_count, or ev->error (ZKELECT_ETIMEDOUT, ZKELECT_ENOTCONN,
+     * ...) with no list. One per call, in the order of the calls. */
+    ZKELECT_EV_PARTICIPANTS = 6
 } zkelect_event_type_t;
 
 typedef enum zkelect_revoke_reason {
@@ -509,6 +513,11 @@ typedef struct zkelect_event {
     const char *leader_id;
     const void *leader_data;
     size_t leader_data_len;
+    /* PARTICIPANTS only: the contenders in line order, the leader first, as
+     * zkelect_participants() returns them; owned by the library and valid
+     * during the callback (NULL and 0 when nobody is in line, or on error). */
+    const struct zkelect_participant *participants;
+    size_t participant_count;
 } zkelect_event_t;
 
 typedef void (*zkelect_callback_fn)(zkelect_t *e, const zkelect_event_t *ev, void *userdata);
@@ -644,10 +653,15 @@ ZKELECT_EXPORT int zkelect_session_timeout(const zkelect_t *e);
 
 /*
  * Read from ZooKeeper the id of the current leader (this participant or
- * another) into id_buf, NUL-terminated. Returns ZKELECT_OK,
- * ZKELECT_ENOLEADER (nobody in line), ZKELECT_ERANGE (id_len too small; the
- * buffer is left empty), ZKELECT_ENOTCONN, ZKELECT_EZK, ZKELECT_EINVAL,
- * ZKELECT_ESTATE (not started).
+ * another) into id_buf, NUL-terminated: one listing and one read (another
+ * only if the first contender is gone or an impostor), both bounded by the
+ * query timeout. Allowed from callbacks, where it blocks the dispatch for
+ * up to that long (zkelect_participants_async() does not block). Returns
+ * ZKELECT_OK, ZKELECT_ENOLEADER (nobody in line), ZKELECT_ERANGE (id_len
+ * too small; the buffer is left empty), ZKELECT_ETIMEDOUT (no answer within
+ * the query timeout), ZKELECT_ENOTCONN (not connected, or the connection
+ * dropped meanwhile), ZKELECT_EZK, ZKELECT_EAUTH, ZKELECT_EINVAL,
+ * ZKELECT_ESTATE (not started; or 16 lookups of the handle in flight).
  */
 ZKELECT_EXPORT int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len);
 
@@ -666,14 +680,32 @@ typedef struct zkelect_participant {
 } zkelect_participant_t;
 
 /*
- * Read the contenders from ZooKeeper, in line order (the leader first). Only
- * ephemeral znodes in the zkelect format count; others are skipped. On
+ * Read the contenders from ZooKeeper, in line order (the leader first): one
+ * listing, then the reads of every contender's node sent at once, so two
+ * round trips whatever their number, bounded by the query timeout. Only
+ * ephemeral znodes in the election's format count; others are skipped. On
  * success *list (free with zkelect_participants_free()) and *count are set;
  * *list is NULL when *count is 0. Errors as zkelect_get_leader(), but an empty
  * election is ZKELECT_OK with *count 0.
  */
 ZKELECT_EXPORT int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *count);
 ZKELECT_EXPORT void zkelect_participants_free(zkelect_participant_t *list, size_t count);
+
+/*
+ * The same without blocking, for hosts that must not wait (manual dispatch,
+ * a callback): returns at once, and the answer comes as one
+ * ZKELECT_EV_PARTICIPANTS event through the callback (and the fd), with the
+ * list or, after the query timeout without an answer, ZKELECT_ETIMEDOUT.
+ * Returns ZKELECT_OK, ZKELECT_EINVAL, ZKELECT_ENOTCONN, ZKELECT_ESTATE (not
+ * started, or 16 lookups of the handle in flight), ZKELECT_ENOMEM; then no
+ * event comes. Lookups still in flight at zkelect_destroy() give no event.
+ */
+ZKELECT_EXPORT int zkelect_participants_async(zkelect_t *e);
+
+/* How long zkelect_get_leader(), zkelect_participants() and
+ * zkelect_participants_async() wait for ZooKeeper's answers: 1..3600000 ms
+ * (default 2000). Before zkelect_start() only. */
+ZKELECT_EXPORT int zkelect_set_query_timeout(zkelect_t *e, int timeout_ms);
 
 /* The full path of this participant's znode, if it has one now. ZKELECT_ESTATE
  * when it has none, ZKELECT_ERANGE when len is too small. */

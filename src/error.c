@@ -27,6 +27,8 @@ const char *zkelect_event_name(int type)
         return "JOINED";
     case ZKELECT_EV_LEADER:
         return "LEADER";
+    case ZKELECT_EV_PARTICIPANTS:
+        return "PARTICIPANTS";
     default:
         return "UNKNOWN";
     }

@@ -133,6 +133,7 @@ void zkelect__item_free(zke_item_t *item)
     free(item->text);
     free(item->leader);
     free(item->path);
+    zkelect_participants_free(item->participants, item->ev.participant_count);
     free(item);
 }
 

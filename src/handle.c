@@ -28,14 +28,10 @@ static int init_sync(struct zkelect *e)
         goto no_keeper;
     if (zkelect__cond_init(&e->queue_cond))
         goto no_queue;
-    if (pthread_rwlock_init(&e->zh_use, NULL))
-        goto no_rwlock;
     if (pthread_mutex_init(&e->log_lock, NULL))
         goto no_log_lock;
     return ZKELECT_OK;
 no_log_lock:
-    pthread_rwlock_destroy(&e->zh_use);
-no_rwlock:
     pthread_cond_destroy(&e->queue_cond);
 no_queue:
     pthread_cond_destroy(&e->keeper_cond);
@@ -49,7 +45,6 @@ no_state:
 static void destroy_sync(struct zkelect *e)
 {
     pthread_mutex_destroy(&e->log_lock);
-    pthread_rwlock_destroy(&e->zh_use);
     pthread_cond_destroy(&e->queue_cond);
     pthread_cond_destroy(&e->keeper_cond);
     pthread_cond_destroy(&e->state_cond);
@@ -127,6 +122,7 @@ int zkelect__alloc(struct zkelect **out, const char *zk_hosts, const char *elect
     e->ref->e = e;
     e->ref->lock = e->lock;
     e->session_timeout_ms = 10000;
+    e->query_timeout_ms = 2000;
     e->policy = ZKELECT_POLICY_STRICT;
     e->lease_fraction = 2.0 / 3.0;
     e->log_level = ZKELECT_LOG_INFO;
@@ -206,6 +202,19 @@ static int payload_fits_format(struct zkelect *e, int format, size_t data_len, c
     zkelect__log(e, ZKELECT_LOG_ERROR, "%s: the %s format stores only the participant id as node data", what,
                  zkelect__format_name(format));
     return ZKELECT_EINVAL;
+}
+
+int zkelect_set_query_timeout(zkelect_t *e, int timeout_ms)
+{
+    int rc = configurable(e, "zkelect_set_query_timeout");
+    if (rc)
+        return rc;
+    if (timeout_ms < 1 || timeout_ms > 3600000) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "query timeout %d ms is outside 1..3600000", timeout_ms);
+        return ZKELECT_EINVAL;
+    }
+    e->query_timeout_ms = timeout_ms;
+    return ZKELECT_OK;
 }
 
 int zkelect_set_format(zkelect_t *e, int format)
@@ -608,6 +617,7 @@ bool zkelect__teardown(struct zkelect *e)
     if (zh)
         zookeeper_close(zh);
     pthread_mutex_lock(e->lock);
+    zkelect__lookups_cancel(e);
     zkelect__ops_free_for(e, NULL);
     zkelect__queue_free_all(e);
     bool deferred = e->destroy_deferred;

@@ -129,6 +129,7 @@ typedef struct zke_item {
     bool unwatch;   /* RELEASE: take our watch off it first */
     bool hand_over; /* RELEASE: the node was first in line (see handoff.c) */
     zhandle_t *zh;  /* RELEASE: the handle the node belongs to */
+    zkelect_participant_t *participants; /* PARTICIPANTS: owned list behind ev.participants */
 } zke_item_t;
 
 /* --------------------------------------------------------------- the handle */
@@ -148,6 +149,8 @@ typedef enum zke_phase {
 /* One outstanding asynchronous ZooKeeper request. The ZooKeeper client does
  * not call the completions of requests still pending when a handle is closed,
  * so these live on a list in the handle and are freed when it goes. */
+typedef struct zke_lookup zke_lookup_t;
+
 typedef struct zke_op {
     struct zke_op *prev, *next;
     struct zkelect *e; /* whose request it is: read with *lock held (see zkelect__op_lock) */
@@ -158,6 +161,10 @@ typedef struct zke_op {
     char *path;       /* the node concerned, if any */
     bool finding;     /* a listing made to find our node by token */
     zoo_op_result_t *results; /* a multi's: written by the client until its completion */
+    zke_lookup_t *lookup;     /* a lookup's request (lookup.c): the lookup, and the contender it reads */
+    size_t slot;
+    bool answered;            /* its completion ran */
+    void (*on_free)(struct zke_op *op); /* called by zkelect__op_free(), for the one who sent it */
 } zke_op_t;
 
 /* What ZooKeeper watchers get as their context: the election they are for,
@@ -222,7 +229,6 @@ struct zkelect {
     pthread_cond_t state_cond;  /* leadership or connection changed */
     pthread_cond_t keeper_cond; /* something for the keeper to do */
     pthread_cond_t queue_cond;  /* an item for the dispatch thread */
-    pthread_rwlock_t zh_use;    /* held for reading while a synchronous query uses zh */
 
     /* session */
     zhandle_t *zh;
@@ -281,6 +287,9 @@ struct zkelect {
     int64_t next_renew_ns;
 
     zke_op_t ops; /* sentinel of the list of outstanding ops */
+    zke_lookup_t *lookups;      /* lookups in flight (lookup.c) */
+    int n_lookups;
+    int query_timeout_ms;
 
     zke_counters_t counters;
     zke_counters_t retired_counters; /* carrier: those of the elections it no longer carries */
@@ -322,10 +331,6 @@ static inline struct zkelect *zkelect__host(const struct zkelect *e)
 static inline void zkelect__wake_keeper(struct zkelect *e)
 {
     pthread_cond_signal(&zkelect__host(e)->keeper_cond);
-}
-static inline pthread_rwlock_t *zkelect__zh_use(struct zkelect *e)
-{
-    return &zkelect__host(e)->zh_use;
 }
 
 /* The lease lasts f*T from its "a"; it is renewed, and the next in line
@@ -444,6 +449,15 @@ ZKE_HIDDEN struct zkelect *zkelect__watched(void *ctx);
  * the session is ready. */
 ZKE_HIDDEN void zkelect__observe(struct zkelect *e);
 ZKE_HIDDEN void zkelect__observer_forget(struct zkelect *e);
+
+/* ---------------------------------------------------------------- lookup.c */
+
+/* The earliest deadline of the asynchronous lookups in flight, 0 if none. */
+ZKE_HIDDEN int64_t zkelect__lookups_deadline(const struct zkelect *e);
+/* End those past their deadline (ZKELECT_ETIMEDOUT). Lock held. */
+ZKE_HIDDEN void zkelect__lookups_expire(struct zkelect *e, int64_t now);
+/* Forget every lookup in flight, without an event: the election is going. */
+ZKE_HIDDEN void zkelect__lookups_cancel(struct zkelect *e);
 
 /* ---------------------------------------------------------------- ops.c */
 

@@ -52,6 +52,8 @@ bool zkelect__op_finish(zke_op_t *op)
 
 void zkelect__op_free(zke_op_t *op)
 {
+    if (op->on_free)
+        op->on_free(op);
     free(op->results);
     free(op->path);
     free(op);

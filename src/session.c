@@ -228,8 +228,6 @@ static void replace_session(struct zkelect *e)
     for (struct zkelect *m = e->members; m; m = m->next_member)
         drop_session(m);
     pthread_mutex_unlock(e->lock);
-    /* Synchronous queries hold zh_use for reading while they use the handle. */
-    pthread_rwlock_wrlock(&e->zh_use);
     if (old)
         zookeeper_close(old);
     pthread_mutex_lock(e->lock);
@@ -241,7 +239,6 @@ static void replace_session(struct zkelect *e)
     bool stopping = e->stopping;
     pthread_mutex_unlock(e->lock);
     int rc = stopping ? ZKELECT_OK : zkelect__session_open(e);
-    pthread_rwlock_unlock(&e->zh_use);
     pthread_mutex_lock(e->lock);
     if (rc != ZKELECT_OK) {
         zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, rc, 0,
@@ -302,7 +299,7 @@ static int64_t election_wakeup(const struct zkelect *e)
     } else if (on_standby(e)) {
         wake = earliest(wake, e->next_renew_ns);
     }
-    return wake;
+    return earliest(wake, zkelect__lookups_deadline(e));
 }
 
 static int64_t next_wakeup(const struct zkelect *e, int64_t now)
@@ -326,6 +323,7 @@ static void tend(struct zkelect *e, int64_t now)
 {
     zkelect__set_log_owner(e);
     check_lease(e, now);
+    zkelect__lookups_expire(e, now);
     if (e->retry_at && now >= e->retry_at && !zkelect__host(e)->need_new_session) {
         e->retry_at = 0;
         if (e->phase == ZKE_WAITING)

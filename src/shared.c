@@ -192,6 +192,7 @@ void zkelect__retire(struct zkelect *e)
     }
     for (size_t i = 0; i < e->n_orphans; i++)
         zkelect__delete_node(carrier, e->zh, e->orphans[i]);
+    zkelect__lookups_cancel(e);
     hand_over_requests(e);
     /* Watches it set may still fire: they find no election. */
     e->ref->e = NULL;

@@ -1,0 +1,486 @@
+/* lookup.c - reading the line from ZooKeeper for the host:
+ * zkelect_get_leader(), zkelect_participants() and
+ * zkelect_participants_async().
+ *
+ * One lookup is one listing of the election path, then the reads of the
+ * contenders' nodes, all sent at once: two round trips whatever the number
+ * of contenders (a leader lookup reads the first contender only, and the
+ * next one only if that one is gone or an impostor). Everything is
+ * asynchronous and bounded by the query timeout: a synchronous call waits
+ * for the lookup's end or its deadline, an asynchronous one hears of it as
+ * a ZKELECT_EV_PARTICIPANTS event, and the keeper ends it at its deadline.
+ * A lookup outlives a caller that gave up: it is freed when its last
+ * request has come back, or been dropped with its session. Lock held
+ * everywhere but in the public calls. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LOOKUPS_IN_FLIGHT_MAX 16
+
+typedef struct slot {
+    char *name;
+    int state; /* 0: not read yet or in flight; 1: a contender; -1: gone or not a contender */
+    zkelect_participant_t p;
+} slot_t;
+
+struct zke_lookup {
+    struct zke_lookup *next; /* e->lookups */
+    struct zkelect *e;       /* NULL once cancelled: the handle may be gone */
+    bool leader_only;
+    bool async;
+    bool finished;
+    int rc;
+    int64_t deadline_ns;
+    int refs;                /* the caller (sync, until it returns) and each request in flight */
+    pthread_cond_t done;     /* sync: the end */
+    char *own_name;
+    slot_t *slots;
+    size_t n;
+    size_t next_leader;      /* leader_only: the slot being read */
+};
+
+static void lookup_unref(zke_lookup_t *l)
+{
+    if (--l->refs > 0)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->slots[i].name);
+        free(l->slots[i].p.id);
+        free(l->slots[i].p.node);
+        free(l->slots[i].p.data);
+    }
+    free(l->slots);
+    free(l->own_name);
+    pthread_cond_destroy(&l->done);
+    free(l);
+}
+
+static void unlink_lookup(zke_lookup_t *l)
+{
+    struct zkelect *e = l->e;
+    for (zke_lookup_t **at = &e->lookups; *at; at = &(*at)->next) {
+        if (*at == l) {
+            *at = l->next;
+            e->n_lookups--;
+            return;
+        }
+    }
+}
+
+/* The contenders read, in line order, moved out of the lookup into *list
+ * (NULL when there are none). */
+static int take_line(zke_lookup_t *l, zkelect_participant_t **list, size_t *count)
+{
+    *list = NULL;
+    *count = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++)
+        n += l->slots[i].state == 1;
+    if (n == 0)
+        return ZKELECT_OK;
+    zkelect_participant_t *out = calloc(n, sizeof *out);
+    if (!out)
+        return ZKELECT_ENOMEM;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->slots[i].state != 1)
+            continue;
+        out[*count] = l->slots[i].p;
+        out[*count].is_leader = *count == 0;
+        memset(&l->slots[i].p, 0, sizeof l->slots[i].p);
+        l->slots[i].state = -1;
+        (*count)++;
+    }
+    *list = out;
+    return ZKELECT_OK;
+}
+
+/* The lookup is over, with rc: wake the caller, or tell the host. */
+static void finish(zke_lookup_t *l, int rc)
+{
+    if (l->finished)
+        return;
+    l->finished = true;
+    l->rc = rc;
+    struct zkelect *e = l->e;
+    unlink_lookup(l);
+    if (!l->async) {
+        pthread_cond_signal(&l->done);
+        return;
+    }
+    if (e->stopping)
+        return; /* REVOKED(closed) is the last event */
+    zkelect_participant_t *list = NULL;
+    size_t count = 0;
+    if (rc == ZKELECT_OK)
+        rc = take_line(l, &list, &count);
+    zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_PARTICIPANTS, ZKELECT_REASON_NONE, rc, 0,
+                                            "%zu contenders%s%s", count, rc ? ": " : "", rc ? zkelect_strerror(rc) : "");
+    if (item) {
+        item->participants = list;
+        item->ev.participants = list;
+        item->ev.participant_count = count;
+    } else {
+        zkelect_participants_free(list, count);
+    }
+}
+
+static void request_gone(zke_op_t *op)
+{
+    zke_lookup_t *l = op->lookup;
+    /* Dropped with its session, or never sent: the lookup cannot end well. */
+    if (!op->answered && l->e && !l->finished)
+        finish(l, ZKELECT_ENOTCONN);
+    lookup_unref(l);
+}
+
+/* A request of the lookup, through the op list so that a session closed
+ * meanwhile frees it (ops.c calls request_gone). NULL if it was not sent. */
+static zke_op_t *send_op(zke_lookup_t *l, const char *path)
+{
+    struct zkelect *e = l->e;
+    zke_op_t *op = zkelect__op_new(e, path);
+    if (!op)
+        return NULL;
+    op->lookup = l;
+    op->on_free = request_gone;
+    l->refs++;
+    return op;
+}
+
+/* ------------------------------------------------------------- the reads */
+
+static void read_slot(zke_lookup_t *l, size_t i);
+
+static void fill(zkelect_participant_t *p, int format, const char *name, const char *data, int len,
+                 const struct Stat *stat)
+{
+    size_t n = len < 0 ? 0 : (size_t)len;
+    size_t id_len = strnlen(data ? data : "", n);
+    p->id = strndup(data ? data : "", id_len);
+    p->node = strdup(name);
+    if (id_len + 1 < n && (p->data = malloc(n - id_len - 1)))
+        memcpy(p->data, data + id_len + 1, p->data_len = n - id_len - 1);
+    zkelect__parse_child(format, name, &p->sequence);
+    p->session_id = stat->ephemeralOwner;
+    p->czxid = stat->czxid;
+    p->ctime_ms = stat->ctime;
+}
+
+static bool filled(const zkelect_participant_t *p)
+{
+    return p->id && p->node && (p->data_len == 0 || p->data);
+}
+
+/* All read, or (leader only) the first live contender found. */
+static void maybe_finish(zke_lookup_t *l)
+{
+    if (l->leader_only) {
+        if (l->next_leader < l->n && l->slots[l->next_leader].state == -1)
+            read_slot(l, ++l->next_leader);
+        else if (l->next_leader >= l->n || l->slots[l->next_leader].state == 1)
+            finish(l, ZKELECT_OK);
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        if (l->slots[i].state == 0)
+            return;
+    finish(l, ZKELECT_OK);
+}
+
+static void read_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    zkelect__op_lock(op);
+    zke_lookup_t *l = op->lookup;
+    zkelect__op_finish(op);
+    op->answered = true;
+    if (l->e && !l->finished) {
+        slot_t *s = &l->slots[op->slot];
+        if (rc == ZOK && stat->ephemeralOwner != 0) {
+            fill(&s->p, l->e->format, s->name, value, len, stat);
+            s->p.is_self = l->own_name && strcmp(l->own_name, s->name) == 0;
+            s->state = 1;
+            if (!filled(&s->p))
+                finish(l, ZKELECT_ENOMEM);
+        } else if (rc == ZOK || rc == ZNONODE) {
+            s->state = -1; /* a persistent impostor, or gone since the listing */
+        } else {
+            zkelect__log(l->e, ZKELECT_LOG_ERROR, "reading %s: %s", op->path, zerror(rc));
+            finish(l, zkelect__from_zk_error(rc));
+        }
+        if (!l->finished)
+            maybe_finish(l);
+    }
+    pthread_mutex_t *lock = op->lock;
+    zkelect__op_free(op);
+    pthread_mutex_unlock(lock);
+}
+
+static void read_slot(zke_lookup_t *l, size_t i)
+{
+    if (i >= l->n) {
+        maybe_finish(l);
+        return;
+    }
+    char *path;
+    if (asprintf(&path, "%s/%s", l->e->path, l->slots[i].name) < 0) {
+        finish(l, ZKELECT_ENOMEM);
+        return;
+    }
+    zke_op_t *op = send_op(l, path);
+    free(path);
+    if (!op) {
+        finish(l, ZKELECT_ENOMEM);
+        return;
+    }
+    op->slot = i;
+    /* Only the id comes first in a node: a leader lookup reads it whole all
+     * the same, as the reply's size is the server's to choose. */
+    int rc = zkelect__zk_awget(l->e->zh, op->path, NULL, NULL, read_done, op);
+    if (rc != ZOK) {
+        op->answered = true;
+        zkelect__op_finish(op);
+        zkelect__op_free(op);
+        finish(l, zkelect__from_zk_error(rc));
+    }
+}
+
+/* ----------------------------------------------------------- the listing */
+
+static bool keep_names(zke_lookup_t *l, const struct String_vector *names)
+{
+    zke_child_t *order = malloc((size_t)(names->count ? names->count : 1) * sizeof *order);
+    if (!order)
+        return false;
+    size_t n = 0;
+    for (int i = 0; i < names->count; i++) {
+        int32_t seq;
+        if (zkelect__parse_child(l->e->format, names->data[i], &seq))
+            order[n++] = (zke_child_t){.name = names->data[i], .seq = seq};
+    }
+    zkelect__order_children_as(l->e->format, order, n);
+    l->slots = calloc(n ? n : 1, sizeof *l->slots);
+    bool ok = l->slots != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (l->slots[l->n++].name = strdup(order[i].name)) != NULL;
+    free(order);
+    return ok;
+}
+
+static void list_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zke_op_t *op = (zke_op_t *)data;
+    zkelect__op_lock(op);
+    zke_lookup_t *l = op->lookup;
+    zkelect__op_finish(op);
+    op->answered = true;
+    if (l->e && !l->finished) {
+        if (rc == ZNONODE) {
+            finish(l, ZKELECT_OK); /* no election path: nobody in line */
+        } else if (rc != ZOK) {
+            zkelect__log(l->e, ZKELECT_LOG_ERROR, "listing %s: %s", l->e->path, zerror(rc));
+            finish(l, zkelect__from_zk_error(rc));
+        } else if (!keep_names(l, names)) {
+            finish(l, ZKELECT_ENOMEM);
+        } else if (l->leader_only) {
+            read_slot(l, 0);
+        } else {
+            for (size_t i = 0; i < l->n && !l->finished; i++)
+                read_slot(l, i);
+            if (l->n == 0)
+                finish(l, ZKELECT_OK);
+        }
+    }
+    pthread_mutex_t *lock = op->lock;
+    zkelect__op_free(op);
+    pthread_mutex_unlock(lock);
+}
+
+/* ------------------------------------------------------------ starting one */
+
+static int refuse(struct zkelect *e, const char *what)
+{
+    int rc = ZKELECT_OK;
+    const char *why = NULL;
+    if (!e->started || e->stopping)
+        rc = ZKELECT_ESTATE, why = "not started";
+    else if (!zkelect__session_ready(e))
+        rc = ZKELECT_ENOTCONN, why = zkelect_strerror(ZKELECT_ENOTCONN);
+    else if (e->n_lookups >= LOOKUPS_IN_FLIGHT_MAX)
+        rc = ZKELECT_ESTATE, why = "16 lookups are in flight already";
+    if (rc)
+        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, why);
+    return rc;
+}
+
+/* A lookup, its listing sent. On success *out holds a reference for the
+ * caller of a synchronous one (lookup_unref() when done with it). */
+static int begin(struct zkelect *e, bool leader_only, bool async, zke_lookup_t **out, const char *what)
+{
+    *out = NULL;
+    int rc = refuse(e, what);
+    if (rc)
+        return rc;
+    zke_lookup_t *l = calloc(1, sizeof *l);
+    if (!l)
+        return ZKELECT_ENOMEM;
+    if (zkelect__cond_init(&l->done) != 0) {
+        free(l);
+        return ZKELECT_ENOMEM;
+    }
+    l->refs = 1; /* ours, until the listing is sent */
+    l->e = e;
+    l->leader_only = leader_only;
+    l->async = async;
+    l->deadline_ns = zkelect__now_ns() + (int64_t)e->query_timeout_ms * ZKE_MS;
+    l->next = e->lookups;
+    e->lookups = l;
+    e->n_lookups++;
+    zke_op_t *op = NULL;
+    int zrc = ZSYSTEMERROR;
+    if (!e->own_name || (l->own_name = strdup(e->own_name)))
+        op = send_op(l, NULL);
+    if (op)
+        zrc = zkelect__zk_alist(e->zh, e->path, NULL, NULL, list_done, op);
+    if (zrc != ZOK) {
+        rc = op ? zkelect__from_zk_error(zrc) : ZKELECT_ENOMEM;
+        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: listing %s: %s", what, e->path, op ? zerror(zrc) : "out of memory");
+        /* Over before it began: no event for it, the caller has the code. */
+        l->finished = true;
+        unlink_lookup(l);
+        if (op) {
+            op->answered = true;
+            zkelect__op_finish(op);
+            zkelect__op_free(op);
+        }
+        lookup_unref(l);
+        return rc;
+    }
+    if (async)
+        lookup_unref(l); /* the requests in flight keep it */
+    else
+        *out = l;
+    return ZKELECT_OK;
+}
+
+/* Wait for the end of a synchronous lookup, or give up at its deadline.
+ * Returns its rc; the lookup stays the caller's until lookup_unref(). */
+static int wait_end(struct zkelect *e, zke_lookup_t *l)
+{
+    while (!l->finished) {
+        if (zkelect__cond_wait_until(&l->done, e->lock, l->deadline_ns) != 0 && !l->finished) {
+            finish(l, ZKELECT_ETIMEDOUT);
+            zkelect__log(e, ZKELECT_LOG_WARN, "no answer from ZooKeeper within the query timeout (%d ms)",
+                         e->query_timeout_ms);
+        }
+    }
+    return l->rc;
+}
+
+int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len)
+{
+    if (!e || !id_buf || id_len == 0)
+        return ZKELECT_EINVAL;
+    id_buf[0] = '\0';
+    pthread_mutex_lock(e->lock);
+    zke_lookup_t *l;
+    int rc = begin(e, true, false, &l, "zkelect_get_leader");
+    if (rc == ZKELECT_OK)
+        rc = wait_end(e, l);
+    if (rc == ZKELECT_OK) {
+        const slot_t *s = l->next_leader < l->n ? &l->slots[l->next_leader] : NULL;
+        if (!s || s->state != 1) {
+            rc = ZKELECT_ENOLEADER;
+        } else if (strlen(s->p.id) + 1 > id_len) {
+            zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_get_leader: the id needs %zu bytes", strlen(s->p.id) + 1);
+            rc = ZKELECT_ERANGE;
+        } else {
+            memcpy(id_buf, s->p.id, strlen(s->p.id) + 1);
+        }
+    }
+    if (l)
+        lookup_unref(l);
+    pthread_mutex_unlock(e->lock);
+    return rc;
+}
+
+int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *count)
+{
+    if (!e || !list || !count)
+        return ZKELECT_EINVAL;
+    *list = NULL;
+    *count = 0;
+    pthread_mutex_lock(e->lock);
+    zke_lookup_t *l;
+    int rc = begin(e, false, false, &l, "zkelect_participants");
+    if (rc == ZKELECT_OK)
+        rc = wait_end(e, l);
+    if (rc == ZKELECT_OK)
+        rc = take_line(l, list, count);
+    if (l)
+        lookup_unref(l);
+    pthread_mutex_unlock(e->lock);
+    return rc;
+}
+
+int zkelect_participants_async(zkelect_t *e)
+{
+    if (!e)
+        return ZKELECT_EINVAL;
+    pthread_mutex_lock(e->lock);
+    zke_lookup_t *l;
+    int rc = begin(e, false, true, &l, "zkelect_participants_async");
+    if (rc == ZKELECT_OK)
+        zkelect__wake_keeper(e); /* it ends the lookup at its deadline */
+    pthread_mutex_unlock(e->lock);
+    return rc;
+}
+
+void zkelect_participants_free(zkelect_participant_t *list, size_t count)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        free(list[i].id);
+        free(list[i].node);
+        free(list[i].data);
+    }
+    free(list);
+}
+
+/* --------------------------------------------------- the keeper's part */
+
+int64_t zkelect__lookups_deadline(const struct zkelect *e)
+{
+    int64_t first = 0;
+    for (const zke_lookup_t *l = e->lookups; l; l = l->next)
+        if (l->async && (first == 0 || l->deadline_ns < first))
+            first = l->deadline_ns;
+    return first;
+}
+
+void zkelect__lookups_expire(struct zkelect *e, int64_t now)
+{
+    zke_lookup_t *l = e->lookups;
+    while (l) {
+        zke_lookup_t *next = l->next;
+        if (l->async && now >= l->deadline_ns) {
+            zkelect__log(e, ZKELECT_LOG_WARN, "zkelect_participants_async: no answer within the query timeout (%d ms)",
+                         e->query_timeout_ms);
+            finish(l, ZKELECT_ETIMEDOUT);
+        }
+        l = next;
+    }
+}
+
+void zkelect__lookups_cancel(struct zkelect *e)
+{
+    while (e->lookups) {
+        zke_lookup_t *l = e->lookups;
+        finish(l, ZKELECT_ESTATE); /* no event: the handle is stopping */
+        l->e = NULL;
+    }
+}
