@@ -445,7 +445,8 @@ typedef enum zkelect_event_type {
     /* The participant's znode exists: it is in line (ev->sequence is its
      * sequence number, ev->epoch its czxid). Delivered at every (re)join. */
     ZKELECT_EV_JOINED = 4,
-    /* Observers only (zkelect_set_observer()): who leads has changed.
+    /* Observers (zkelect_set_observer()), and participants that asked for it
+     * (zkelect_set_leader_events()): who leads has changed.
      * ev->leader_id, ev->leader_data and ev->leader_data_len describe the new
      * leader, ev->epoch is its fencing token and ev->sequence its sequence
      * number; ev->leader_id is NULL (and ev->epoch -1) when nobody leads.
@@ -534,6 +535,19 @@ typedef void (*zkelect_callback_fn)(zkelect_t *e, const zkelect_event_t *ev, voi
  * disconnected is reported once it is connected again.
  */
 ZKELECT_EXPORT int zkelect_set_observer(zkelect_t *e, int observer);
+
+/*
+ * Have a participant deliver ZKELECT_EV_LEADER too, before zkelect_start(),
+ * as an observer does: once when it first reads the election, then at each
+ * leader change, with the leader's id, payload and epoch (itself included,
+ * when it leads; ELECTED and REVOKED remain the word on its own leadership).
+ * A follower learns where the new leader serves without a second handle.
+ * It costs this participant a watch on the leader's node: one more
+ * notification per leader change for it, none for the others (the next in
+ * line watches that node anyway). Returns ZKELECT_OK, ZKELECT_EINVAL (NULL),
+ * ZKELECT_ESTATE (started).
+ */
+ZKELECT_EXPORT int zkelect_set_leader_events(zkelect_t *e, int on);
 
 /* How the participant's znode is named and ordered, and what it holds. */
 typedef enum zkelect_format {

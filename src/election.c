@@ -13,12 +13,6 @@ static void list_children(struct zkelect *e, bool finding);
 
 /* ------------------------------------------------------------------ helpers */
 
-static bool transient(int rc)
-{
-    return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED || rc == ZSESSIONMOVED ||
-           rc == ZINVALIDSTATE || rc == ZCLOSING;
-}
-
 static char *child_path(const struct zkelect *e, const char *name)
 {
     char *path;
@@ -29,7 +23,7 @@ static char *child_path(const struct zkelect *e, const char *name)
  * a reconnection does not cure, is reported and the join tried again later. */
 void zkelect__fail(struct zkelect *e, const char *what, int rc)
 {
-    if (transient(rc)) {
+    if (zkelect__transient(rc)) {
         /* The session watcher restarts the join once connected again. */
         if (e->phase != ZKE_FAILED)
             e->phase = ZKE_WAITING;
@@ -64,7 +58,7 @@ void zkelect__abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc)
  * session: the session cannot expire before its send time + T. */
 static void note_answer(struct zkelect *e, const zke_op_t *op, int rc)
 {
-    if (!transient(rc) && op->sent_ns > e->answered_ns)
+    if (!zkelect__transient(rc) && op->sent_ns > e->answered_ns)
         e->answered_ns = op->sent_ns;
 }
 
@@ -212,9 +206,9 @@ static void delete_done(int rc, const void *data)
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = zkelect__op_lock(op);
     bool same_session = zkelect__op_finish(op) || (!e->stopping && op->zh == e->zh);
-    if (same_session && transient(rc) && rc != ZSESSIONEXPIRED) {
+    if (same_session && zkelect__transient(rc) && rc != ZSESSIONEXPIRED) {
         zkelect__delete_node(e, op->zh, op->path);
-    } else if (rc != ZOK && rc != ZNONODE && !transient(rc)) {
+    } else if (rc != ZOK && rc != ZNONODE && !zkelect__transient(rc)) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "could not delete %s: %s; it goes with the session", op->path,
                      zerror(rc));
     }
@@ -401,7 +395,7 @@ static void renew_done(int rc, const char *value, int len, const struct Stat *st
             }
         } else if (rc == ZOK || rc == ZNONODE) {
             lose_node(e, rc == ZOK ? "owned by another session" : "not found on renewal");
-        } else if (!transient(rc)) {
+        } else if (!zkelect__transient(rc)) {
             zkelect__log(e, ZKELECT_LOG_WARN, "lease renewal failed: %s", zerror(rc));
         }
     }
@@ -864,7 +858,7 @@ void zkelect__restart(struct zkelect *e)
         return;
     }
     if (e->observer)
-        zkelect__observe(e);
+        zkelect__follow_start(e);
     else if (e->own_path)
         check_own(e);
     else if (e->create_unknown)

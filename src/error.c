@@ -64,6 +64,12 @@ const char *zkelect_reason_name(int reason)
     }
 }
 
+bool zkelect__transient(int rc)
+{
+    return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED || rc == ZSESSIONMOVED ||
+           rc == ZINVALIDSTATE || rc == ZCLOSING;
+}
+
 /* ZooKeeper's return codes, folded into ours. */
 int zkelect__from_zk_error(int rc)
 {

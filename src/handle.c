@@ -129,7 +129,7 @@ int zkelect__alloc(struct zkelect **out, const char *zk_hosts, const char *elect
     e->phase = ZKE_IDLE;
     e->own_seq = -1;
     e->own_czxid = -1;
-    e->leader_czxid = -1;
+    e->follow.leader_czxid = -1;
     e->event_fd = -1;
     e->ops.next = e->ops.prev = &e->ops;
     e->acl = ZOO_OPEN_ACL_UNSAFE;
@@ -260,6 +260,15 @@ int zkelect_set_observer(zkelect_t *e, int observer)
     if (rc)
         return rc;
     e->observer = observer != 0;
+    return ZKELECT_OK;
+}
+
+int zkelect_set_leader_events(zkelect_t *e, int on)
+{
+    int rc = configurable(e, "zkelect_set_leader_events");
+    if (rc)
+        return rc;
+    e->leader_events = on != 0;
     return ZKELECT_OK;
 }
 
@@ -628,7 +637,7 @@ bool zkelect__teardown(struct zkelect *e)
 void zkelect__free(struct zkelect *e)
 {
     zkelect__forget_node(e);
-    zkelect__observer_forget(e);
+    zkelect__follow_forget(e);
     zkelect__strset_free(&e->impostors);
     zkelect__strset_free(&e->strangers);
     for (size_t i = 0; i < e->n_orphans; i++)

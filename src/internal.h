@@ -164,8 +164,22 @@ typedef struct zke_op {
     zke_lookup_t *lookup;     /* a lookup's request (lookup.c): the lookup, and the contender it reads */
     size_t slot;
     bool answered;            /* its completion ran */
+    bool follow;              /* follow.c's: stale by the follower's generation, not the election's */
     void (*on_free)(struct zke_op *op); /* called by zkelect__op_free(), for the one who sent it */
 } zke_op_t;
+
+/* Following who leads (follow.c): an observer's whole job, and a
+ * participant's beside its election when it asked for LEADER events. */
+typedef struct zke_follow {
+    uint64_t gen;               /* its requests' generation, apart from the election's */
+    char **line;                /* contenders at the last listing, in line order */
+    size_t n_line, line_pos;    /* line[line_pos] is being read */
+    bool line_watched;          /* the last listing set a child watch */
+    bool reported;              /* a LEADER event went out */
+    int64_t leader_czxid;       /* the reported leader's czxid, -1 for nobody */
+    int64_t retry_at;           /* the keeper starts again then (0: none) */
+    int backoff_ms;
+} zke_follow_t;
 
 /* What ZooKeeper watchers get as their context: the election they are for,
  * or NULL once it is retired from a shared session. A watch cannot be taken
@@ -271,12 +285,8 @@ struct zkelect {
     char **orphans;             /* our nodes to delete once connected */
     size_t n_orphans;
 
-    /* observer state (observer.c) */
-    char **line;                /* contenders at the last listing, in line order */
-    size_t n_line, line_pos;    /* line[line_pos] is being read */
-    bool line_watched;          /* the last listing set a child watch */
-    bool leader_reported;       /* a LEADER event went out on this handle */
-    int64_t leader_czxid;       /* the reported leader's czxid, -1 for nobody */
+    zke_follow_t follow;        /* following who leads (follow.c) */
+    bool leader_events;         /* a participant that follows who leads too (zkelect_set_leader_events) */
 
     /* leadership: read lock-free by the queries */
     atomic_bool leading;
@@ -356,6 +366,8 @@ ZKE_HIDDEN void zkelect__set_log_owner(struct zkelect *e);
  * reach e's log function (name[16]). */
 ZKE_HIDDEN void zkelect__zk_thread_name(const struct zkelect *e, char *name);
 ZKE_HIDDEN int zkelect__from_zk_error(int rc);
+/* A ZooKeeper error that a reconnection cures (error.c). */
+ZKE_HIDDEN bool zkelect__transient(int rc);
 
 /* ---------------------------------------------------------------- events.c */
 
@@ -443,12 +455,17 @@ ZKE_HIDDEN void zkelect__abandon(struct zkelect *e, zke_op_t *op, const char *wh
  * lock held) if the election has been retired since the watch was set. */
 ZKE_HIDDEN struct zkelect *zkelect__watched(void *ctx);
 
-/* ---------------------------------------------------------------- observer.c */
+/* ---------------------------------------------------------------- follow.c */
 
-/* Read the election again and report its leader if it changed. Lock held;
- * the session is ready. */
-ZKE_HIDDEN void zkelect__observe(struct zkelect *e);
-ZKE_HIDDEN void zkelect__observer_forget(struct zkelect *e);
+/* Whether e follows who leads: an observer, or a participant that asked. */
+ZKE_HIDDEN bool zkelect__following(const struct zkelect *e);
+/* Read the line again and report its leader if it changed. Lock held. */
+ZKE_HIDDEN void zkelect__follow_start(struct zkelect *e);
+/* The follower's requests in flight are stale (a disconnection). */
+ZKE_HIDDEN void zkelect__follow_stale(struct zkelect *e);
+/* The keeper's part: start again after a failure's backoff. */
+ZKE_HIDDEN void zkelect__follow_tend(struct zkelect *e, int64_t now);
+ZKE_HIDDEN void zkelect__follow_forget(struct zkelect *e);
 
 /* ---------------------------------------------------------------- lookup.c */
 

@@ -47,7 +47,8 @@ bool zkelect__op_finish(zke_op_t *op)
     unlink_op(op);
     if (e->stopping && e->ops.next == &e->ops)
         pthread_cond_broadcast(&e->state_cond); /* see drain_requests() */
-    return !e->stopping && op->gen == e->gen && op->zh == e->zh;
+    uint64_t gen = op->follow ? e->follow.gen : e->gen;
+    return !e->stopping && op->gen == gen && op->zh == e->zh;
 }
 
 void zkelect__op_free(zke_op_t *op)

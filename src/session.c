@@ -94,6 +94,8 @@ static void on_connected(struct zkelect *e, zhandle_t *zh)
     free(orphans);
     if (e->phase != ZKE_RELEASING)
         zkelect__restart(e);
+    if (e->leader_events)
+        zkelect__follow_start(e);
 }
 
 static void on_disconnected(struct zkelect *e)
@@ -111,6 +113,7 @@ static void on_disconnected(struct zkelect *e)
     if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED)
         e->phase = ZKE_WAITING;
     e->gen++;
+    zkelect__follow_stale(e);
     if (e->policy == ZKELECT_POLICY_STRICT)
         zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
     zkelect__wake_keeper(e);
@@ -131,6 +134,7 @@ static void on_expired(struct zkelect *e)
         e->phase = ZKE_WAITING;
     e->need_new_session = true;
     e->gen++;
+    zkelect__follow_stale(e);
     zkelect__wake_keeper(e);
 }
 
@@ -299,6 +303,7 @@ static int64_t election_wakeup(const struct zkelect *e)
     } else if (on_standby(e)) {
         wake = earliest(wake, e->next_renew_ns);
     }
+    wake = earliest(wake, e->follow.retry_at);
     return earliest(wake, zkelect__lookups_deadline(e));
 }
 
@@ -324,6 +329,7 @@ static void tend(struct zkelect *e, int64_t now)
     zkelect__set_log_owner(e);
     check_lease(e, now);
     zkelect__lookups_expire(e, now);
+    zkelect__follow_tend(e, now);
     if (e->retry_at && now >= e->retry_at && !zkelect__host(e)->need_new_session) {
         e->retry_at = 0;
         if (e->phase == ZKE_WAITING)

@@ -1,0 +1,282 @@
+/* follow.c - following who leads: list the line, read the first contender
+ * with a watch on its node, report the leader (ZKELECT_EV_LEADER) when it
+ * changes. It is all an observer does; a participant does it beside its
+ * own election when the host asked for LEADER events
+ * (zkelect_set_leader_events()). It has its own generation, so that its
+ * requests and the election's never make each other stale. Only the
+ * follower pays for its watch: the participants' one notification per
+ * leader change is untouched. Runs with the lock held, like election.c; the
+ * completions and watchers take it themselves. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void list_line(struct zkelect *e, bool watch_children);
+static void read_candidate(struct zkelect *e);
+
+static void forget_line(zke_follow_t *f)
+{
+    for (size_t i = 0; i < f->n_line; i++)
+        free(f->line[i]);
+    free(f->line);
+    f->line = NULL;
+    f->n_line = 0;
+    f->line_pos = 0;
+}
+
+void zkelect__follow_forget(struct zkelect *e)
+{
+    forget_line(&e->follow);
+}
+
+bool zkelect__following(const struct zkelect *e)
+{
+    return e->observer || e->leader_events;
+}
+
+/* An observer's phase is its follower's; a participant's is its election's. */
+static void set_phase(struct zkelect *e, zke_phase_t phase)
+{
+    if (e->observer)
+        e->phase = phase;
+}
+
+static void retry_later(struct zkelect *e)
+{
+    zke_follow_t *f = &e->follow;
+    int backoff = f->backoff_ms ? f->backoff_ms * 2 : 250;
+    f->backoff_ms = backoff > 30000 ? 30000 : backoff;
+    f->retry_at = zkelect__now_ns() + (int64_t)f->backoff_ms * ZKE_MS;
+    f->gen++;
+    set_phase(e, ZKE_WAITING);
+    zkelect__wake_keeper(e);
+}
+
+/* A request that failed: the reconnection starts again if the connection
+ * is the cause, else the host hears of it and it is tried again later. */
+static void fail(struct zkelect *e, const char *what, int rc)
+{
+    if (zkelect__transient(rc)) {
+        set_phase(e, ZKE_WAITING);
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "%s: %s; waiting for the connection", what, zerror(rc));
+        return;
+    }
+    zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s (%d)", what, zerror(rc), rc);
+    zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, zkelect__from_zk_error(rc), rc, "%s: %s", what,
+                         zerror(rc));
+    retry_later(e);
+}
+
+static zke_op_t *start_op(struct zkelect *e, const char *path)
+{
+    zke_op_t *op = zkelect__op_new(e, path);
+    if (!op) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; following the leader again later");
+        retry_later(e);
+        return NULL;
+    }
+    op->follow = true;
+    op->gen = e->follow.gen;
+    return op;
+}
+
+static void abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc)
+{
+    zkelect__op_finish(op);
+    zkelect__op_free(op);
+    fail(e, what, rc);
+}
+
+static void report(struct zkelect *e, const char *data, int len, const struct Stat *stat)
+{
+    zke_follow_t *f = &e->follow;
+    int64_t czxid = data ? stat->czxid : -1;
+    f->backoff_ms = 0;
+    set_phase(e, ZKE_WATCHING);
+    if (f->reported && czxid == f->leader_czxid)
+        return;
+    f->reported = true;
+    f->leader_czxid = czxid;
+    int32_t seq = -1;
+    if (data)
+        zkelect__parse_child(e->format, f->line[f->line_pos], &seq);
+    zkelect__queue_leader(e, data, len, czxid, seq);
+}
+
+/* Any change to what we watch sends us back to the listing: the line is
+ * short-lived state and re-reading it is the only way to be right. */
+static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)state;
+    if (type == ZOO_SESSION_EVENT)
+        return;
+    struct zkelect *e = zkelect__watched(ctx);
+    if (!e)
+        return;
+    /* Watches of earlier rounds cannot be taken back on the server; a stray
+     * one costs one listing. */
+    if (!e->stopping && zh == e->zh) {
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "followed change on %s (event %d)", path ? path : "?", type);
+        zkelect__follow_start(e);
+    }
+    pthread_mutex_unlock(e->lock);
+}
+
+static void candidate_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        if (rc == ZOK && stat->ephemeralOwner != 0) {
+            report(e, value, len, stat);
+        } else if (rc == ZOK || rc == ZNONODE) {
+            /* A persistent node named like a contender, or one that left
+             * since the listing: the next one in line may lead. */
+            e->follow.line_pos++;
+            read_candidate(e);
+        } else {
+            fail(e, "reading the leader's node", rc);
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(e->lock);
+}
+
+static void read_candidate(struct zkelect *e)
+{
+    zke_follow_t *f = &e->follow;
+    if (f->line_pos >= f->n_line) {
+        if (f->line_watched) {
+            report(e, NULL, 0, NULL); /* the child watch tells when someone joins */
+            return;
+        }
+        list_line(e, true);
+        return;
+    }
+    char *path;
+    if (asprintf(&path, "%s/%s", e->path, f->line[f->line_pos]) < 0) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; following the leader again later");
+        retry_later(e);
+        return;
+    }
+    zke_op_t *op = start_op(e, path);
+    free(path);
+    if (!op)
+        return;
+    int rc = zkelect__zk_awget(e->zh, op->path, watcher, e->ref, candidate_done, op);
+    if (rc != ZOK)
+        abandon(e, op, "reading the leader's node", rc);
+}
+
+static bool keep_line(struct zkelect *e, const struct String_vector *names)
+{
+    zke_follow_t *f = &e->follow;
+    zke_child_t *order = malloc((size_t)(names->count ? names->count : 1) * sizeof *order);
+    if (!order)
+        return false;
+    size_t n = 0;
+    for (int i = 0; i < names->count; i++) {
+        int32_t seq;
+        if (zkelect__parse_child(e->format, names->data[i], &seq))
+            order[n++] = (zke_child_t){.name = names->data[i], .seq = seq};
+    }
+    zkelect__order_children_as(e->format, order, n);
+    f->line = calloc(n ? n : 1, sizeof *f->line);
+    bool ok = f->line != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (f->line[f->n_line++] = strdup(order[i].name)) != NULL;
+    free(order);
+    return ok;
+}
+
+static void exists_done(int rc, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        if (rc == ZNONODE)
+            report(e, NULL, 0, NULL); /* the watch tells when the path appears */
+        else if (rc == ZOK)
+            zkelect__follow_start(e); /* created meanwhile */
+        else
+            fail(e, "watching for the election path", rc);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(e->lock);
+}
+
+static void watch_for_path(struct zkelect *e)
+{
+    zke_op_t *op = start_op(e, NULL);
+    if (!op)
+        return;
+    int rc = zkelect__zk_aexists(e->zh, e->path, watcher, e->ref, exists_done, op);
+    if (rc != ZOK)
+        abandon(e, op, "watching for the election path", rc);
+}
+
+static void list_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        forget_line(&e->follow);
+        if (rc == ZNONODE) {
+            watch_for_path(e);
+        } else if (rc != ZOK) {
+            fail(e, "listing the election", rc);
+        } else if (!keep_line(e, names)) {
+            zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; following the leader again later");
+            retry_later(e);
+        } else {
+            read_candidate(e);
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(e->lock);
+}
+
+/* The listing sets a child watch only when the line turned out empty (or
+ * all impostors): otherwise the leader's node watch is enough, and a child
+ * watch would wake the follower at every join. */
+static void list_line(struct zkelect *e, bool watch_children)
+{
+    zke_op_t *op = start_op(e, NULL);
+    if (!op)
+        return;
+    e->follow.line_watched = watch_children;
+    set_phase(e, ZKE_CHECKING);
+    int rc = zkelect__zk_alist(e->zh, e->path, watch_children ? watcher : NULL, e->ref, list_done, op);
+    if (rc != ZOK)
+        abandon(e, op, "listing the election", rc);
+}
+
+void zkelect__follow_start(struct zkelect *e)
+{
+    zke_follow_t *f = &e->follow;
+    if (!zkelect__following(e) || e->stopping || e->phase == ZKE_FAILED)
+        return;
+    f->gen++;
+    f->retry_at = 0;
+    forget_line(f);
+    if (!zkelect__session_ready(e)) {
+        set_phase(e, ZKE_WAITING);
+        return;
+    }
+    list_line(e, false);
+}
+
+void zkelect__follow_stale(struct zkelect *e)
+{
+    e->follow.gen++;
+}
+
+void zkelect__follow_tend(struct zkelect *e, int64_t now)
+{
+    if (e->follow.retry_at && now >= e->follow.retry_at)
+        zkelect__follow_start(e);
+}
