@@ -26,16 +26,19 @@
  *   ZooKeeper's processing, the lease timer or zkelect_is_leader(): the lease
  *   deadline is enforced even while a callback blocks.
  * - Allowed from inside a callback: every query (zkelect_is_leader,
- *   zkelect_epoch, zkelect_lease_deadline, zkelect_get_leader,
- *   zkelect_participants, ...), zkelect_resign(), zkelect_leave() and
- *   zkelect_destroy().
+ *   zkelect_epoch, zkelect_lease_deadline, zkelect_stats, zkelect_get_leader,
+ *   zkelect_participants, ...), zkelect_resign(), zkelect_leave(),
+ *   zkelect_rejoin() and zkelect_destroy(). zkelect_get_leader() and
+ *   zkelect_participants() wait for ZooKeeper, at most the query timeout;
+ *   zkelect_participants_async() does not wait.
  *   A destroy called from a callback is deferred: it returns at once and the
  *   handle is torn down right after the callback returns; the handle must not
  *   be used after the destroy call. zkelect_wait_leader() and
  *   zkelect_wait_connected() from a callback return ZKELECT_ESTATE at once
  *   (they would wait for an event that only this thread can deliver).
- * - Queries, zkelect_resign() and zkelect_leave() may be called from any
- *   thread at any time between zkelect_new() and zkelect_destroy(). Setters
+ * - Queries, zkelect_resign(), zkelect_leave() and zkelect_rejoin() may be
+ *   called from any thread at any time between zkelect_new() and
+ *   zkelect_destroy(). Setters
  *   (zkelect_set_*) are allowed only before zkelect_start(). zkelect_destroy() must not run
  *   concurrently with any other call on the same handle.
  * - The log function may be called from any thread, including ZooKeeper's, and
@@ -226,6 +229,17 @@ ZKELECT_EXPORT int zkelect_resign(zkelect_t *e);
  * or an observer).
  */
 ZKELECT_EXPORT int zkelect_leave(zkelect_t *e);
+
+/*
+ * Stand for election again after zkelect_leave(), at the back of the line,
+ * on the same session: a new znode, a JOINED, and ELECTED when first. For a
+ * host that steps out of line while it cannot serve (a failed health check)
+ * and back in once it can. Allowed from inside a callback.
+ *
+ * Returns ZKELECT_OK, ZKELECT_EINVAL (NULL), ZKELECT_ESTATE (not started,
+ * an observer, or not left).
+ */
+ZKELECT_EXPORT int zkelect_rejoin(zkelect_t *e);
 
 /*
  * Leave the election and free the handle. If leading, the participant stops

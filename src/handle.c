@@ -568,6 +568,30 @@ int zkelect_leave(zkelect_t *e)
     return ZKELECT_OK;
 }
 
+int zkelect_rejoin(zkelect_t *e)
+{
+    if (!e)
+        return ZKELECT_EINVAL;
+    int rc = may_give_up(e, "zkelect_rejoin");
+    if (rc != ZKELECT_OK)
+        return rc;
+    if (!e->left) {
+        pthread_mutex_unlock(e->lock);
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_rejoin: the participant has not left the election");
+        return ZKELECT_ESTATE;
+    }
+    zkelect__log(e, ZKELECT_LOG_INFO, "rejoining the election at the back of the line");
+    e->left = false;
+    /* A node still being released is deleted first: the delete then starts
+     * the new candidacy (see zkelect__release). */
+    if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED) {
+        e->phase = ZKE_WAITING;
+        zkelect__restart(e);
+    }
+    pthread_mutex_unlock(e->lock);
+    return ZKELECT_OK;
+}
+
 void zkelect__ignore_void(int rc, const void *data)
 {
     (void)rc;

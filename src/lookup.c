@@ -60,12 +60,16 @@ static void lookup_unref(zke_lookup_t *l)
 static void unlink_lookup(zke_lookup_t *l)
 {
     struct zkelect *e = l->e;
-    for (zke_lookup_t **at = &e->lookups; *at; at = &(*at)->next) {
-        if (*at == l) {
-            *at = l->next;
-            e->n_lookups--;
-            return;
-        }
+    zke_lookup_t *prev = NULL;
+    for (zke_lookup_t *at = e->lookups; at; prev = at, at = at->next) {
+        if (at != l)
+            continue;
+        if (prev)
+            prev->next = l->next;
+        else
+            e->lookups = l->next;
+        e->n_lookups--;
+        return;
     }
 }
 
@@ -99,8 +103,8 @@ static int take_line(zke_lookup_t *l, zkelect_participant_t **list, size_t *coun
 /* The lookup is over, with rc: wake the caller, or tell the host. */
 static void finish(zke_lookup_t *l, int rc)
 {
-    if (l->finished)
-        return;
+    if (l->finished || !l->e)
+        return; /* over already, or cancelled with its election */
     l->finished = true;
     l->rc = rc;
     struct zkelect *e = l->e;
@@ -156,9 +160,9 @@ static void read_slot(zke_lookup_t *l, size_t i);
 static void fill(zkelect_participant_t *p, int format, const char *name, const char *data, int len,
                  const struct Stat *stat)
 {
-    size_t n = len < 0 ? 0 : (size_t)len;
-    size_t id_len = strnlen(data ? data : "", n);
-    p->id = strndup(data ? data : "", id_len);
+    size_t n = len < 0 || !data ? 0 : (size_t)len;
+    size_t id_len = n ? strnlen(data, n) : 0;
+    p->id = strndup(n ? data : "", id_len);
     p->node = strdup(name);
     if (id_len + 1 < n && (p->data = malloc(n - id_len - 1)))
         memcpy(p->data, data + id_len + 1, p->data_len = n - id_len - 1);
@@ -316,22 +320,21 @@ static int refuse(struct zkelect *e, const char *what)
     return rc;
 }
 
-/* A lookup, its listing sent. On success *out holds a reference for the
- * caller of a synchronous one (lookup_unref() when done with it). */
-static int begin(struct zkelect *e, bool leader_only, bool async, zke_lookup_t **out, const char *what)
+/* A lookup, its listing sent, and a reference to it for the caller
+ * (lookup_unref() when done with it); NULL, with *rc, if it could not
+ * begin. */
+static zke_lookup_t *begin(struct zkelect *e, bool leader_only, bool async, const char *what, int *rc)
 {
-    *out = NULL;
-    int rc = refuse(e, what);
-    if (rc)
-        return rc;
+    *rc = refuse(e, what);
+    if (*rc)
+        return NULL;
     zke_lookup_t *l = calloc(1, sizeof *l);
-    if (!l)
-        return ZKELECT_ENOMEM;
-    if (zkelect__cond_init(&l->done) != 0) {
+    if (!l || zkelect__cond_init(&l->done) != 0) {
         free(l);
-        return ZKELECT_ENOMEM;
+        *rc = ZKELECT_ENOMEM;
+        return NULL;
     }
-    l->refs = 1; /* ours, until the listing is sent */
+    l->refs = 1;
     l->e = e;
     l->leader_only = leader_only;
     l->async = async;
@@ -345,25 +348,20 @@ static int begin(struct zkelect *e, bool leader_only, bool async, zke_lookup_t *
         op = send_op(l, NULL);
     if (op)
         zrc = zkelect__zk_alist(e->zh, e->path, NULL, NULL, list_done, op);
-    if (zrc != ZOK) {
-        rc = op ? zkelect__from_zk_error(zrc) : ZKELECT_ENOMEM;
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: listing %s: %s", what, e->path, op ? zerror(zrc) : "out of memory");
-        /* Over before it began: no event for it, the caller has the code. */
-        l->finished = true;
-        unlink_lookup(l);
-        if (op) {
-            op->answered = true;
-            zkelect__op_finish(op);
-            zkelect__op_free(op);
-        }
-        lookup_unref(l);
-        return rc;
+    if (zrc == ZOK)
+        return l;
+    *rc = op ? zkelect__from_zk_error(zrc) : ZKELECT_ENOMEM;
+    zkelect__log(e, ZKELECT_LOG_ERROR, "%s: listing %s: %s", what, e->path, op ? zerror(zrc) : "out of memory");
+    /* Over before it began: no event for it, the caller has the code. */
+    l->finished = true;
+    unlink_lookup(l);
+    if (op) {
+        op->answered = true;
+        zkelect__op_finish(op);
+        zkelect__op_free(op);
     }
-    if (async)
-        lookup_unref(l); /* the requests in flight keep it */
-    else
-        *out = l;
-    return ZKELECT_OK;
+    lookup_unref(l);
+    return NULL;
 }
 
 /* Wait for the end of a synchronous lookup, or give up at its deadline.
@@ -386,11 +384,11 @@ int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len)
         return ZKELECT_EINVAL;
     id_buf[0] = '\0';
     pthread_mutex_lock(e->lock);
-    zke_lookup_t *l;
-    int rc = begin(e, true, false, &l, "zkelect_get_leader");
-    if (rc == ZKELECT_OK)
+    int rc;
+    zke_lookup_t *l = begin(e, true, false, "zkelect_get_leader", &rc);
+    if (l)
         rc = wait_end(e, l);
-    if (rc == ZKELECT_OK) {
+    if (l && rc == ZKELECT_OK) {
         const slot_t *s = l->next_leader < l->n ? &l->slots[l->next_leader] : NULL;
         if (!s || s->state != 1) {
             rc = ZKELECT_ENOLEADER;
@@ -414,11 +412,11 @@ int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *cou
     *list = NULL;
     *count = 0;
     pthread_mutex_lock(e->lock);
-    zke_lookup_t *l;
-    int rc = begin(e, false, false, &l, "zkelect_participants");
-    if (rc == ZKELECT_OK)
+    int rc;
+    zke_lookup_t *l = begin(e, false, false, "zkelect_participants", &rc);
+    if (l)
         rc = wait_end(e, l);
-    if (rc == ZKELECT_OK)
+    if (l && rc == ZKELECT_OK)
         rc = take_line(l, list, count);
     if (l)
         lookup_unref(l);
@@ -431,10 +429,12 @@ int zkelect_participants_async(zkelect_t *e)
     if (!e)
         return ZKELECT_EINVAL;
     pthread_mutex_lock(e->lock);
-    zke_lookup_t *l;
-    int rc = begin(e, false, true, &l, "zkelect_participants_async");
-    if (rc == ZKELECT_OK)
+    int rc;
+    zke_lookup_t *l = begin(e, false, true, "zkelect_participants_async", &rc);
+    if (l) {
         zkelect__wake_keeper(e); /* it ends the lookup at its deadline */
+        lookup_unref(l);         /* the requests in flight keep it */
+    }
     pthread_mutex_unlock(e->lock);
     return rc;
 }

@@ -32,6 +32,22 @@ typedef struct answer {
     int leader_first;
 } answer_t;
 
+/* The hook runs after the event is recorded: wait for it too. */
+static bool wait_answers(answer_t *a, int n)
+{
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    for (;;) {
+        pthread_mutex_lock(&a->lock);
+        int events = a->events;
+        pthread_mutex_unlock(&a->lock);
+        if (events >= n)
+            return true;
+        if (mono_ns() >= deadline)
+            return false;
+        poll_pause();
+    }
+}
+
 static void keep_answer(participant_t *p, const zkelect_event_t *ev)
 {
     if (ev->type != ZKELECT_EV_PARTICIPANTS)
@@ -47,12 +63,18 @@ static void keep_answer(participant_t *p, const zkelect_event_t *ev)
     pthread_mutex_unlock(&a->lock);
 }
 
-/* n participants on path, p[0] leading and the others in line behind, in order. */
-static void line_up(participant_t *ps, int n, const char *hosts0, const char *path)
+/* n participants on path, p[0] leading and the others in line behind, in
+ * order; the one at hooked (if >= 0) keeps its PARTICIPANTS answers in a. */
+static void line_up(participant_t *ps, int n, const char *hosts0, const char *path, int hooked, answer_t *a)
 {
     for (int i = 0; i < n; i++) {
         size_t mark = rec_count(&rec);
-        CU_ASSERT_EQUAL_FATAL(participant_start(&ps[i], i, &rec, i == 0 ? hosts0 : server.hosts, path), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, i == 0 ? hosts0 : server.hosts, path), ZKELECT_OK);
+        if (i == hooked) {
+            ps[i].hook = keep_answer;
+            ps[i].hook_arg = a;
+        }
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
         CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
     }
     CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
@@ -91,7 +113,7 @@ static void test_lookups_take_two_round_trips(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
     enum { N = 12 };
     static participant_t ps[N];
-    line_up(ps, N, server.hosts, p);
+    line_up(ps, N, server.hosts, p, -1, NULL);
     static participant_t far;
     CU_ASSERT_EQUAL_FATAL(participant_new(&far, N, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_set_observer(far.e, 1), ZKELECT_OK);
@@ -165,6 +187,7 @@ static void test_lookups_end_at_the_query_timeout(void)
     CU_ASSERT_FATAL(got >= 0);
     CU_ASSERT(ms_since(t0) < 800);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)got).error, ZKELECT_ETIMEDOUT);
+    CU_ASSERT_FATAL(wait_answers(&a, 1));
     pthread_mutex_lock(&a.lock);
     CU_ASSERT_EQUAL(a.count, 0);
     pthread_mutex_unlock(&a.lock);
@@ -193,14 +216,13 @@ static void test_async_lookup_delivers_the_line(void)
     static answer_t a = {.lock = PTHREAD_MUTEX_INITIALIZER};
     enum { N = 4 };
     static participant_t ps[N];
-    line_up(ps, N, server.hosts, p);
-    ps[2].hook = keep_answer;
-    ps[2].hook_arg = &a;
+    line_up(ps, N, server.hosts, p, 2, &a);
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL(zkelect_participants_async(ps[2].e), ZKELECT_OK);
     long got = rec_wait(&rec, 2, ZKELECT_EV_PARTICIPANTS, mark, 5 * SEC);
     CU_ASSERT_FATAL(got >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)got).error, ZKELECT_OK);
+    CU_ASSERT_FATAL(wait_answers(&a, 1));
     pthread_mutex_lock(&a.lock);
     CU_ASSERT_EQUAL(a.events, 1);
     CU_ASSERT_EQUAL(a.count, N);
@@ -225,6 +247,7 @@ static void test_async_lookup_delivers_the_line(void)
     got = rec_wait(&rec, N, ZKELECT_EV_PARTICIPANTS, mark, 5 * SEC);
     CU_ASSERT_FATAL(got >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)got).error, ZKELECT_OK);
+    CU_ASSERT_FATAL(wait_answers(&a, 2));
     pthread_mutex_lock(&a.lock);
     CU_ASSERT_EQUAL(a.count, 0);
     pthread_mutex_unlock(&a.lock);
