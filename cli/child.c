@@ -144,16 +144,21 @@ void cli_child_signal(const cli_child_t *c, int sig)
         kill(-c->pid, sig);
 }
 
+void cli_child_sigterm(cli_child_t *c)
+{
+    if (c->pid <= 0 || c->terminating)
+        return;
+    c->terminating = true;
+    cli_child_signal(c, SIGTERM);
+    /* A stopped child would never see the SIGTERM. */
+    cli_child_signal(c, SIGCONT);
+}
+
 void cli_child_terminate(cli_child_t *c, int64_t kill_at_ns)
 {
     if (c->pid <= 0)
         return;
-    if (!c->terminating) {
-        c->terminating = true;
-        cli_child_signal(c, SIGTERM);
-        /* A stopped child would never see the SIGTERM. */
-        cli_child_signal(c, SIGCONT);
-    }
+    cli_child_sigterm(c);
     if (c->kill_at_ns == 0 || kill_at_ns < c->kill_at_ns)
         c->kill_at_ns = kill_at_ns;
 }
@@ -165,6 +170,16 @@ void cli_child_kill(cli_child_t *c)
     c->killed = true;
     c->terminating = true;
     cli_child_signal(c, SIGKILL);
+}
+
+void cli_child_wait(cli_child_t *c)
+{
+    if (c->pid <= 0)
+        return;
+    while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+        continue;
+    kill(-c->pid, SIGKILL);
+    c->pid = 0;
 }
 
 bool cli_child_reap(cli_child_t *c, int *status)

@@ -32,6 +32,13 @@ typedef struct cli_options {
     int policy;
     int format;      /* ZKELECT_FORMAT_* */
     int on_exit;
+    double stop_timeout_s; /* run: a planned stop waits this long for the command (0: for ever) */
+    const char *health_cmd; /* run: NULL, or the check to run with /bin/sh -c */
+    double health_interval_s;
+    double health_timeout_s;
+    int health_failures;   /* failed checks in a row that make run stop standing */
+    bool health_given;     /* one of the --health-* settings was given */
+    const char *metrics_file; /* run: the Prometheus text file, or NULL */
     double connect_timeout_s;
     bool json;
     long count;      /* watch: stop after this many lines (0: never) */
@@ -46,12 +53,18 @@ typedef struct cli_options {
 int cli_parse(const char *subcommand, int argc, char **argv, cli_options_t *opt, bool *done);
 void cli_usage(const char *subcommand, bool to_stdout);
 
-/* output.c */
+/* output.c: log lines have syslog's priorities; notice and more severe
+ * always show, info with -v, debug with -vv. */
+enum cli_priority { CLI_ERR = 3, CLI_WARNING = 4, CLI_NOTICE = 5, CLI_INFO = 6, CLI_DEBUG = 7 };
+/* Also decides the format: timestamped lines, or "<N>" prefixes when stderr is the journal. */
 void cli_set_verbosity(int verbosity);
-/* Timestamped line on stderr: level 0 always, 1 with -v, 2 with -vv. */
-void cli_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The library's log function: routes its messages through cli_log. */
 void cli_library_log(zkelect_t *e, int level, const char *message, void *userdata);
+/* The ZooKeeper client's own lines only with -v (status and watch, which
+ * are not daemons); and the last of its errors, or "". */
+void cli_quiet_zookeeper(void);
+void cli_last_zookeeper_error(char *buf, size_t len);
 /* "2026-11-26T23:59:01.123Z" (UTC), into buf of at least 32 bytes. */
 void cli_timestamp(char *buf, size_t len);
 /* Print s (len bytes) as a JSON string: "..." with escapes, or null. */
@@ -60,9 +73,12 @@ void cli_json_string(const char *s, size_t len);
 bool cli_is_text(const void *data, size_t len);
 
 /* connect.c: a handle configured from the options (observer or
- * participant), started, with a session within --connect-timeout. Returns
- * an exit code; on success *out is the handle. */
+ * participant) and started; cli_connect() also waits for a session, at most
+ * --connect-timeout. They return an exit code; on success *out is the handle. */
+int cli_start(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out);
 int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out);
+/* The message for no session within --connect-timeout (exit 3). */
+void cli_no_session(const cli_options_t *opt);
 /* One line on what to fix when ZooKeeper refused access: the credentials
  * (--auth-file) or the ACL. */
 void cli_explain_refusal(const cli_options_t *opt);

@@ -64,13 +64,13 @@ static int explain_new_failure(const cli_options_t *opt, int rc)
 
 void cli_explain_refusal(const cli_options_t *opt)
 {
-    cli_log(0, "ZooKeeper refused access to %s: %s%s", opt->path,
+    cli_log(CLI_ERR, "ZooKeeper refused access to %s: %s%s", opt->path,
             opt->auth[0] ? "the credentials of --auth-file may not do this (check them and the ACL of the path)"
                          : "it needs credentials (--auth-file) that the ACL of the path allows",
             opt->acl ? ", or the server does not accept --acl (a scheme it has no provider for)" : "");
 }
 
-int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)
+int cli_start(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)
 {
     zkelect_t *e;
     *out = NULL;
@@ -81,17 +81,35 @@ int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb,
     if (rc == ZKELECT_OK)
         rc = zkelect_start(e);
     if (rc != ZKELECT_OK) {
-        cli_log(0, "cannot start: %s", zkelect_strerror(rc));
+        cli_log(CLI_ERR, "cannot start: %s", zkelect_strerror(rc));
         zkelect_destroy(e);
         return rc == ZKELECT_EINVAL || rc == ZKELECT_ETOOBIG ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
     }
+    *out = e;
+    return CLI_EXIT_OK;
+}
+
+void cli_no_session(const cli_options_t *opt)
+{
+    char why[512];
+    cli_last_zookeeper_error(why, sizeof why);
+    cli_log(CLI_ERR, "cannot reach ZooKeeper at %s within %g s%s%s", opt->zk, opt->connect_timeout_s,
+            why[0] ? "; the client's last error: " : "", why);
+}
+
+int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)
+{
+    zkelect_t *e;
+    int rc = cli_start(opt, observer, cb, userdata, &e);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     rc = zkelect_wait_connected(e, (int)(opt->connect_timeout_s * 1000));
     if (rc != ZKELECT_OK) {
-        cli_log(0, "cannot reach ZooKeeper at %s within %g s", opt->zk, opt->connect_timeout_s);
+        cli_no_session(opt);
         zkelect_destroy(e);
         return CLI_EXIT_NO_ZK;
     }
-    cli_log(1, "connected to %s, session timeout %d ms", opt->zk, zkelect_session_timeout(e));
+    cli_log(CLI_INFO, "connected to %s, session timeout %d ms", opt->zk, zkelect_session_timeout(e));
     *out = e;
     return CLI_EXIT_OK;
 }

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_ID, OPT_DATA, OPT_TIMEOUT, OPT_GRACE, OPT_POLICY, OPT_ON_EXIT, OPT_CONNECT,
-       OPT_JSON, OPT_COUNT, OPT_AUTH_FILE, OPT_FORMAT, OPT_ACL };
+       OPT_JSON, OPT_COUNT, OPT_AUTH_FILE, OPT_FORMAT, OPT_ACL, OPT_STOP_TIMEOUT, OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL,
+       OPT_HEALTH_TIMEOUT, OPT_HEALTH_FAILURES, OPT_METRICS_FILE };
 
 static const struct option long_options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -31,6 +33,12 @@ static const struct option long_options[] = {
     {"auth-file", required_argument, NULL, OPT_AUTH_FILE},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"acl", required_argument, NULL, OPT_ACL},
+    {"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
+    {"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
+    {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+    {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
+    {"health-failures", required_argument, NULL, OPT_HEALTH_FAILURES},
+    {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -55,11 +63,21 @@ void cli_usage(const char *subcommand, bool to_stdout)
                      "  --id ID                  participant id (default: HOSTNAME:PID)\n"
                      "  --data STR               payload stored with the participant (e.g. host:port)\n"
                      "  --session-timeout MS     ZooKeeper session timeout T (default 10000)\n"
-                     "  --grace SEC              SIGTERM to SIGKILL delay (default 3, at most 0.4 T)\n"
-                     "  --policy strict|lease    on disconnection: stop at once (strict, default) or\n"
-                     "                           keep leading until the lease ends (lease)\n"
+                     "  --policy lease|strict    on disconnection: keep leading until the lease ends\n"
+                     "                           (lease, default) or stop at once (strict)\n"
+                     "  --grace SEC              leadership lost: SIGTERM to SIGKILL (default 3, at most 0.4 T)\n"
+                     "  --stop-timeout SEC       planned stop (SIGTERM, SIGUSR1, failed health): how long CMD\n"
+                     "                           may take to exit while this host still leads (default 90;\n"
+                     "                           0: no limit)\n"
                      "  --on-exit resign|exit    when CMD exits by itself: rejoin the line (resign,\n"
                      "                           default) or leave and exit with CMD's status (exit)\n"
+                     "  --health-cmd CMD         a check run with /bin/sh -c (ZKELECT_ROLE=leader|standby);\n"
+                     "                           after failures in a row the leader steps down and a\n"
+                     "                           standby leaves the line, until a check passes\n"
+                     "  --health-interval SEC    between checks (default 5)\n"
+                     "  --health-timeout SEC     a check still running then has failed (default 5)\n"
+                     "  --health-failures N      failures in a row that count (default 3)\n"
+                     "  --metrics-file PATH      Prometheus text file, rewritten at each change and every 10 s\n"
                      "  --acl ACL                ACL of the nodes it creates, \"scheme:id:perms,...\"\n"
                      "                           (e.g. auth::cdrwa,world:anyone:r; see zkelect_set_acl(3))\n",
                 common);
@@ -99,6 +117,8 @@ static bool allowed(const char *subcommand, int opt)
     bool run = strcmp(subcommand, "run") == 0;
     switch (opt) {
     case OPT_ID: case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT: case OPT_ACL:
+    case OPT_STOP_TIMEOUT: case OPT_HEALTH_CMD: case OPT_HEALTH_INTERVAL: case OPT_HEALTH_TIMEOUT:
+    case OPT_HEALTH_FAILURES: case OPT_METRICS_FILE:
         return run;
     case OPT_JSON:
         return !run;
@@ -160,6 +180,21 @@ static int read_auth_file(const char *sub, const char *path, cli_options_t *o)
         o->auth[0] = '\0';
         return bad(sub, "--auth-file '%s': expected SCHEME:CREDENTIAL on its first line", path);
     }
+    return CLI_EXIT_OK;
+}
+
+/* The file is replaced by a rename in its directory: that must exist and
+ * take writes, which is checked now rather than at the first write. */
+static int take_metrics_file(const char *sub, const char *arg, cli_options_t *o)
+{
+    char dir[4096];
+    const char *slash = strrchr(arg, '/');
+    if (!*arg || (slash && !slash[1]))
+        return bad(sub, "--metrics-file '%s': expected a file name", arg);
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == arg ? 1 : slash - arg) : 1, slash ? arg : ".");
+    if (access(dir, W_OK | X_OK) != 0)
+        return bad(sub, "--metrics-file '%s': cannot write in %s: %s", arg, dir, strerror(errno));
+    o->metrics_file = arg;
     return CLI_EXIT_OK;
 }
 
@@ -231,6 +266,33 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
         if (!parse_double(arg, 0.1, 86400, &o->connect_timeout_s))
             return bad(sub, "--connect-timeout '%s': expected seconds, 0.1 to 86400", arg);
         break;
+    case OPT_STOP_TIMEOUT:
+        if (!parse_double(arg, 0, 86400, &o->stop_timeout_s))
+            return bad(sub, "--stop-timeout '%s': expected seconds, 0 (no limit) to 86400", arg);
+        break;
+    case OPT_HEALTH_CMD:
+        if (!*arg)
+            return bad(sub, "%s", "--health-cmd is empty");
+        o->health_cmd = arg;
+        break;
+    case OPT_HEALTH_INTERVAL:
+        if (!parse_double(arg, 0.1, 86400, &o->health_interval_s))
+            return bad(sub, "--health-interval '%s': expected seconds, 0.1 to 86400", arg);
+        o->health_given = true;
+        break;
+    case OPT_HEALTH_TIMEOUT:
+        if (!parse_double(arg, 0.1, 86400, &o->health_timeout_s))
+            return bad(sub, "--health-timeout '%s': expected seconds, 0.1 to 86400", arg);
+        o->health_given = true;
+        break;
+    case OPT_HEALTH_FAILURES:
+        if (!parse_long(arg, 1, 1000, &n))
+            return bad(sub, "--health-failures '%s': expected a number, 1 to 1000", arg);
+        o->health_failures = (int)n;
+        o->health_given = true;
+        break;
+    case OPT_METRICS_FILE:
+        return take_metrics_file(sub, arg, o);
     case OPT_COUNT:
         if (!parse_long(arg, 1, 1000000000L, &o->count))
             return bad(sub, "--count '%s': expected a positive number", arg);
@@ -294,6 +356,8 @@ static int check_required(const char *sub, cli_options_t *o, int argc, char **ar
         return bad(sub, "%s", "--acl grants to \"auth\" (the creator), which needs credentials: add --auth-file");
     if (run && optind >= argc)
         return bad(sub, "%s", "no command to run: add -- CMD [ARGS...]");
+    if (o->health_given && !o->health_cmd)
+        return bad(sub, "%s", "--health-interval, --health-timeout and --health-failures need --health-cmd");
     if (!run && optind < argc)
         return bad(sub, "unexpected argument '%s'", argv[optind]);
     if (run) {
@@ -308,8 +372,14 @@ int cli_parse(const char *sub, int argc, char **argv, cli_options_t *o, bool *do
     memset(o, 0, sizeof *o);
     o->session_timeout_ms = 10000;
     o->connect_timeout_s = 10;
-    o->policy = CLI_POLICY_STRICT;
+    /* run rides out a blip (a ZooKeeper member restarting) by default: the
+     * lease is as safe as strict, and does not bounce the command. */
+    o->policy = CLI_POLICY_LEASE;
     o->on_exit = CLI_ON_EXIT_RESIGN;
+    o->stop_timeout_s = CLI_DEFAULT_STOP_TIMEOUT_S;
+    o->health_interval_s = 5;
+    o->health_timeout_s = 5;
+    o->health_failures = 3;
     *done = false;
     optind = 1;
     opterr = 0;

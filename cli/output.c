@@ -1,19 +1,37 @@
-/* output.c - what the command writes: timestamped log lines on stderr, and
- * JSON strings on stdout. */
+/* output.c - what the command writes: log lines on stderr (timestamped, or
+ * with journald's priority prefixes), and JSON strings on stdout. */
 #include "cli.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 static int cli_verbosity;
+static bool to_journal;
+
+/* stderr is the journal when JOURNAL_STREAM names its device and inode
+ * (systemd.exec(5)): the journal stamps lines itself and reads a "<N>"
+ * prefix as the priority (sd-daemon(3)). */
+static bool stderr_is_journal(void)
+{
+    const char *stream = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!stream || sscanf(stream, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void cli_set_verbosity(int verbosity)
 {
     cli_verbosity = verbosity;
+    to_journal = stderr_is_journal();
 }
 
 void cli_timestamp(char *buf, size_t len)
@@ -28,12 +46,11 @@ void cli_timestamp(char *buf, size_t len)
     snprintf(buf, len, "%s.%03uZ", date, (unsigned)(tv.tv_usec / 1000) % 1000u);
 }
 
-void cli_log(int level, const char *fmt, ...)
+void cli_log(int priority, const char *fmt, ...)
 {
-    if (level > cli_verbosity)
+    if (priority > CLI_NOTICE + cli_verbosity)
         return;
-    char stamp[32], text[1024];
-    cli_timestamp(stamp, sizeof stamp);
+    char text[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
@@ -41,11 +58,39 @@ void cli_log(int level, const char *fmt, ...)
     /* One write per line, so that lines from the library's threads never
      * interleave with ours. */
     char line[1100];
-    int n = snprintf(line, sizeof line, "%s zkelect[%d]: %s\n", stamp, (int)getpid(), text);
-    if (n > (int)sizeof line - 1)
+    int n;
+    if (to_journal) {
+        n = snprintf(line, sizeof line, "<%d>%s\n", priority, text);
+    } else {
+        char stamp[32];
+        cli_timestamp(stamp, sizeof stamp);
+        n = snprintf(line, sizeof line, "%s zkelect[%d]: %s\n", stamp, (int)getpid(), text);
+    }
+    if (n > (int)sizeof line - 1) {
         n = (int)sizeof line - 1;
+        line[n - 1] = '\n';
+    }
     if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
         return; /* nowhere left to report it */
+}
+
+/* The ZooKeeper client's own lines: shown as the client ranks them, or
+ * only with -v (cli_quiet_zookeeper()); the last error is kept, for the
+ * message that says no session could be had. */
+static bool zookeeper_quiet;
+static pthread_mutex_t last_error_lock = PTHREAD_MUTEX_INITIALIZER;
+static char last_error[512];
+
+void cli_quiet_zookeeper(void)
+{
+    zookeeper_quiet = true;
+}
+
+void cli_last_zookeeper_error(char *buf, size_t len)
+{
+    pthread_mutex_lock(&last_error_lock);
+    snprintf(buf, len, "%s", last_error);
+    pthread_mutex_unlock(&last_error_lock);
 }
 
 void cli_library_log(zkelect_t *e, int level, const char *message, void *userdata)
@@ -53,8 +98,22 @@ void cli_library_log(zkelect_t *e, int level, const char *message, void *userdat
     (void)e, (void)userdata;
     /* The library's warnings and errors always show; its info with -v, its
      * debug with -vv. */
-    int ours = level <= ZKELECT_LOG_WARN ? 0 : level == ZKELECT_LOG_INFO ? 1 : 2;
-    cli_log(ours, "%s", message);
+    static const int priority[] = {[ZKELECT_LOG_ERROR] = CLI_ERR, [ZKELECT_LOG_WARN] = CLI_WARNING,
+                                   [ZKELECT_LOG_INFO] = CLI_INFO, [ZKELECT_LOG_DEBUG] = CLI_DEBUG};
+    int p = level >= ZKELECT_LOG_ERROR && level <= ZKELECT_LOG_DEBUG ? priority[level] : CLI_DEBUG;
+    if (strncmp(message, "zookeeper: ", 11) == 0) {
+        if (level == ZKELECT_LOG_ERROR) {
+            /* What follows the client's "time:pid(thread):ZOO_ERROR@function@line: " */
+            const char *text = strstr(message, "ZOO_ERROR@");
+            text = text ? strstr(text, ": ") : NULL;
+            pthread_mutex_lock(&last_error_lock);
+            snprintf(last_error, sizeof last_error, "%s", text ? text + 2 : message + 11);
+            pthread_mutex_unlock(&last_error_lock);
+        }
+        if (zookeeper_quiet && p < CLI_INFO)
+            p = CLI_INFO;
+    }
+    cli_log(p, "%s", message);
 }
 
 bool cli_is_text(const void *data, size_t len)

@@ -1,8 +1,20 @@
 /* run.c - `zkelect run`: keep a command running only while this process
  * leads. One thread decides everything: the library's callback only passes
- * events down a pipe, and signals arrive on a signalfd, so the child's
- * state is never touched from two places. */
+ * events down a pipe, and signals arrive on a signalfd, so the command's
+ * state is never touched from two places.
+ *
+ * How the command stops depends on why (zkelect(1) has the table):
+ * - leadership ended or is in doubt (REVOKED): SIGTERM, SIGKILL after
+ *   --grace and never later than the earliest moment a successor can lead;
+ * - a planned stop (SIGTERM or SIGINT to run, SIGUSR1, a failed health
+ *   check) while this host still leads: SIGTERM, and --stop-timeout to exit,
+ *   the node standing meanwhile so that no successor can start; only then
+ *   is leadership handed over. Should leadership come into doubt meanwhile,
+ *   the first rule takes over at once. */
 #include "cli.h"
+#include "health.h"
+#include "metrics.h"
+#include "notify.h"
 #include "supervise.h"
 
 #include <errno.h>
@@ -23,6 +35,15 @@ typedef struct run_event {
     int64_t successor_not_before_ns;
 } run_event_t;
 
+/* Why the command is being stopped. */
+typedef enum stop_why {
+    STOP_NONE,      /* it is not: if it exits, it did so by itself */
+    STOP_LOST,      /* leadership ended or is in doubt */
+    STOP_SHUTDOWN,  /* SIGTERM or SIGINT to run: leave and exit once it is gone */
+    STOP_STEP_DOWN, /* SIGUSR1: hand over once it is gone, and rejoin */
+    STOP_UNHEALTHY  /* the health check failed: hand over once it is gone */
+} stop_why_t;
+
 typedef struct run_state {
     const cli_options_t *opt;
     zkelect_t *e;
@@ -30,17 +51,33 @@ typedef struct run_state {
     int signal_fd;
     sigset_t original_mask;
     cli_child_t child;
+    cli_health_t health;
+    cli_notify_t notify;
+    zkelect_stats_t stats;    /* the library's, as of the last tick */
     bool leading;
     int64_t epoch;
-    bool stopping;
+    bool joined;              /* a JOINED since start */
+    bool connected_once;
+    bool in_line;             /* standing for election (not left for its health) */
+    bool shutting_down;       /* exit once the command is gone */
+    stop_why_t stopping_for;
     int exit_code;
-    int fast_exits;          /* the command's quick failures in a row */
+    int fast_exits;           /* the command's quick failures in a row */
     int64_t spawn_not_before; /* backoff after quick failures */
+    uint64_t command_starts;
+    int64_t connect_deadline_ns;
+    int64_t last_connected_ns;  /* the last tick that found the session connected */
+    int64_t next_tick_ns;     /* status, watchdog, connection: every second */
+    int64_t next_metrics_ns;  /* the metrics file: at each change and every 10 s */
+    bool changed;             /* since the metrics file was last written */
 } run_state_t;
 
 /* Fast failures (the command died within this) back the next start off. */
 #define QUICK_EXIT_NS ((int64_t)1000000000)
 #define NS_PER_MS ((int64_t)1000000)
+#define NS_PER_S ((int64_t)1000000000)
+#define TICK_NS NS_PER_S
+#define METRICS_PERIOD_NS (10 * NS_PER_S)
 
 static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
 {
@@ -54,27 +91,43 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
 
 /* ------------------------------------------------------------ the command */
 
+/* What the command and the health check find in their environment. */
+typedef struct run_env {
+    char epoch[64], id[ZKELECT_ID_MAX + 32], path[ZKELECT_PATH_MAX + 32], hosts[4096], role[32];
+    char *list[6];
+} run_env_t;
+
+static char *const *environment(const run_state_t *r, run_env_t *env)
+{
+    snprintf(env->epoch, sizeof env->epoch, "ZKELECT_EPOCH=%" PRId64, r->leading ? r->epoch : -1);
+    snprintf(env->id, sizeof env->id, "ZKELECT_ID=%s", r->opt->id);
+    snprintf(env->path, sizeof env->path, "ZKELECT_PATH=%s", r->opt->path);
+    snprintf(env->hosts, sizeof env->hosts, "ZKELECT_ZK=%s", r->opt->zk);
+    snprintf(env->role, sizeof env->role, "ZKELECT_ROLE=%s", r->leading ? "leader" : "standby");
+    char *list[] = {env->epoch, env->id, env->path, env->hosts, env->role, NULL};
+    memcpy(env->list, list, sizeof list);
+    return env->list;
+}
+
 static void start_command(run_state_t *r)
 {
-    char epoch[64], id[ZKELECT_ID_MAX + 32], path[ZKELECT_PATH_MAX + 32], hosts[4096];
-    snprintf(epoch, sizeof epoch, "ZKELECT_EPOCH=%" PRId64, r->epoch);
-    snprintf(id, sizeof id, "ZKELECT_ID=%s", r->opt->id);
-    snprintf(path, sizeof path, "ZKELECT_PATH=%s", r->opt->path);
-    snprintf(hosts, sizeof hosts, "ZKELECT_ZK=%s", r->opt->zk);
-    char *env[] = {epoch, id, path, hosts, NULL};
-    int rc = cli_child_start(&r->child, r->opt->command, env, &r->original_mask);
+    run_env_t env = {0};
+    int rc = cli_child_start(&r->child, r->opt->command, environment(r, &env), &r->original_mask);
     if (rc) {
-        cli_log(0, "cannot run %s: %s", r->opt->command[0], strerror(rc));
+        cli_log(CLI_ERR, "cannot run %s: %s", r->opt->command[0], strerror(rc));
         r->exit_code = CLI_EXIT_NO_EXEC;
-        r->stopping = true;
+        r->shutting_down = true;
         return;
     }
-    cli_log(0, "leading (epoch %" PRId64 "): started %s, pid %d", r->epoch, r->opt->command[0], (int)r->child.pid);
+    r->command_starts++;
+    r->changed = true;
+    cli_log(CLI_NOTICE, "leading (epoch %" PRId64 "): started %s, pid %d", r->epoch, r->opt->command[0],
+            (int)r->child.pid);
 }
 
 static void maybe_start_command(run_state_t *r)
 {
-    if (!r->leading || r->stopping || r->child.pid > 0 || cli_now_ns() < r->spawn_not_before)
+    if (!r->leading || r->shutting_down || r->child.pid > 0 || cli_now_ns() < r->spawn_not_before)
         return;
     /* The ELECTED may be stale by the time it is read. */
     if (!zkelect_is_leader(r->e))
@@ -82,12 +135,15 @@ static void maybe_start_command(run_state_t *r)
     start_command(r);
 }
 
-/* SIGTERM now, SIGKILL at the end of the grace period, but never later than
- * the earliest moment a successor can be elected (less a margin). */
-static void stop_command(run_state_t *r, int64_t successor_not_before_ns, bool successor_may_lead)
+/* Leadership ended or is in doubt: SIGTERM now, SIGKILL at the end of the
+ * grace period, but never later than the earliest moment a successor can be
+ * elected (less a margin); at once if one may lead already. */
+static void stop_for_lost_leadership(run_state_t *r, int64_t successor_not_before_ns, bool successor_may_lead)
 {
     if (r->child.pid <= 0)
         return;
+    if (r->stopping_for == STOP_NONE)
+        r->stopping_for = STOP_LOST;
     int64_t now = cli_now_ns();
     int64_t kill_at = now + (int64_t)(r->opt->grace_s * 1e9);
     if (successor_may_lead) {
@@ -99,48 +155,99 @@ static void stop_command(run_state_t *r, int64_t successor_not_before_ns, bool s
             kill_at = bound;
     }
     if (kill_at <= now) {
-        cli_log(0, "killing pid %d now: a successor may be elected already", (int)r->child.pid);
+        cli_log(CLI_WARNING, "killing pid %d now: a successor may be elected already", (int)r->child.pid);
         cli_child_kill(&r->child);
         return;
     }
-    if (!r->child.terminating)
-        cli_log(0, "stopping pid %d: SIGTERM, SIGKILL in %.2f s unless it exits", (int)r->child.pid,
-                (double)(kill_at - now) / 1e9);
+    cli_log(CLI_NOTICE, "stopping pid %d: SIGTERM, SIGKILL in %.2f s unless it exits", (int)r->child.pid,
+            (double)(kill_at - now) / 1e9);
     cli_child_terminate(&r->child, kill_at);
 }
 
-static void command_exited(run_state_t *r, int status)
+/* A planned stop while this host still leads: SIGTERM, and --stop-timeout
+ * for the command to exit, the node standing all along. */
+static void stop_as_planned(run_state_t *r, stop_why_t why)
 {
-    bool asked = r->child.terminating;
-    int64_t lived = cli_now_ns() - r->child.started_ns;
-    cli_log(0, "%s exited with status %d%s", r->opt->command[0], status, asked ? "" : " by itself");
-    if (asked || r->stopping)
-        return;
+    r->stopping_for = why;
+    double timeout = r->opt->stop_timeout_s;
+    if (timeout > 0) {
+        cli_log(CLI_NOTICE, "stopping pid %d: SIGTERM, SIGKILL in %g s unless it exits; this host leads until then",
+                (int)r->child.pid, timeout);
+        cli_child_terminate(&r->child, cli_now_ns() + (int64_t)(timeout * 1e9));
+    } else {
+        cli_log(CLI_NOTICE, "stopping pid %d: SIGTERM; this host leads until it exits", (int)r->child.pid);
+        cli_child_sigterm(&r->child);
+    }
+}
+
+/* Hand the leadership over: resign (rejoin at the back), or leave the line
+ * while the health check fails. */
+static void hand_over(run_state_t *r, const char *why)
+{
+    if (cli_health_enabled(&r->health) && r->health.verdict == CLI_HEALTH_FAILED) {
+        cli_log(CLI_NOTICE, "%s: handing over, and out of line until a health check passes", why);
+        zkelect_leave(r->e);
+        r->in_line = false;
+    } else {
+        cli_log(CLI_NOTICE, "%s: handing over, and rejoining at the back of the line", why);
+        zkelect_resign(r->e);
+    }
+    r->changed = true;
+}
+
+static void exited_by_itself(run_state_t *r, int status, int64_t lived)
+{
     if (r->opt->on_exit == CLI_ON_EXIT_EXIT) {
         r->exit_code = status;
-        r->stopping = true;
+        r->shutting_down = true;
         return;
     }
     r->fast_exits = lived < QUICK_EXIT_NS ? r->fast_exits + 1 : 0;
     if (r->fast_exits) {
         int64_t backoff_ms = 100LL << (r->fast_exits < 8 ? r->fast_exits : 8);
         r->spawn_not_before = cli_now_ns() + backoff_ms * NS_PER_MS;
-        cli_log(0, "it failed quickly %d time(s) in a row: next start no sooner than in %" PRId64 " ms",
+        cli_log(CLI_WARNING, "it failed quickly %d time(s) in a row: next start no sooner than in %" PRId64 " ms",
                 r->fast_exits, backoff_ms);
     }
     if (r->leading) {
-        cli_log(0, "resigning: the next in line takes over");
+        cli_log(CLI_NOTICE, "resigning: the next in line takes over");
         zkelect_resign(r->e);
     }
 }
 
+static void command_exited(run_state_t *r, int status)
+{
+    stop_why_t why = r->stopping_for;
+    r->stopping_for = STOP_NONE;
+    r->changed = true;
+    int64_t lived = cli_now_ns() - r->child.started_ns;
+    cli_log(CLI_NOTICE, "%s exited with status %d%s", r->opt->command[0], status, why == STOP_NONE ? " by itself" : "");
+    if (r->shutting_down)
+        return;
+    if (why == STOP_NONE)
+        exited_by_itself(r, status, lived);
+    else if (why == STOP_STEP_DOWN)
+        hand_over(r, "stepped down on request (SIGUSR1)");
+    else if (why == STOP_UNHEALTHY)
+        hand_over(r, "stepped down: the health check failed");
+}
+
 /* ------------------------------------------------------------- the events */
+
+static void announce_ready(run_state_t *r)
+{
+    /* Joined the line, or decided not to stand for now: started either way. */
+    if (r->connected_once && (r->joined || r->health.verdict == CLI_HEALTH_FAILED))
+        cli_notify_ready(&r->notify);
+}
 
 static void handle_event(run_state_t *r, const run_event_t *ev)
 {
     switch (ev->type) {
     case ZKELECT_EV_JOINED:
-        cli_log(1, "in line for %s", r->opt->path);
+        r->joined = r->connected_once = true;
+        cli_log(CLI_INFO, "in line for %s", r->opt->path);
+        announce_ready(r);
         break;
     case ZKELECT_EV_ELECTED:
         r->leading = true;
@@ -149,10 +256,10 @@ static void handle_event(run_state_t *r, const run_event_t *ev)
         break;
     case ZKELECT_EV_REVOKED:
         r->leading = false;
-        cli_log(0, "leadership lost (%s)", zkelect_reason_name(ev->reason));
-        stop_command(r, ev->successor_not_before_ns,
-                     ev->successor_not_before_ns == 0 && ev->reason != ZKELECT_REASON_RESIGNED &&
-                         ev->reason != ZKELECT_REASON_CLOSED);
+        cli_log(CLI_NOTICE, "leadership lost (%s)", zkelect_reason_name(ev->reason));
+        stop_for_lost_leadership(r, ev->successor_not_before_ns,
+                                 ev->successor_not_before_ns == 0 && ev->reason != ZKELECT_REASON_RESIGNED &&
+                                     ev->reason != ZKELECT_REASON_LEFT && ev->reason != ZKELECT_REASON_CLOSED);
         break;
     case ZKELECT_EV_ERROR:
         /* The library has logged what failed; a refusal will not go away by
@@ -160,12 +267,13 @@ static void handle_event(run_state_t *r, const run_event_t *ev)
         if (ev->error == ZKELECT_EAUTH) {
             cli_explain_refusal(r->opt);
             r->exit_code = CLI_EXIT_FAILURE;
-            r->stopping = true;
+            r->shutting_down = true;
         }
         break;
     default:
         break;
     }
+    r->changed = true;
 }
 
 static void read_events(run_state_t *r)
@@ -175,6 +283,39 @@ static void read_events(run_state_t *r)
         handle_event(r, &ev);
 }
 
+/* ------------------------------------------------------------ the signals */
+
+static void on_stop_signal(run_state_t *r, int sig)
+{
+    if (r->shutting_down && r->child.pid > 0) {
+        cli_log(CLI_WARNING, "second %s: killing pid %d now", strsignal(sig), (int)r->child.pid);
+        cli_child_kill(&r->child);
+        return;
+    }
+    if (r->shutting_down)
+        return;
+    r->shutting_down = true;
+    cli_notify_stopping(&r->notify);
+    cli_log(CLI_NOTICE, "%s: stopping, then leaving the election", strsignal(sig));
+    if (r->child.pid > 0)
+        stop_as_planned(r, STOP_SHUTDOWN);
+}
+
+static void on_step_down_signal(run_state_t *r)
+{
+    if (r->shutting_down || r->stopping_for != STOP_NONE)
+        return;
+    if (!r->leading) {
+        cli_log(CLI_NOTICE, "SIGUSR1: not leading, nothing to hand over");
+        return;
+    }
+    cli_log(CLI_NOTICE, "SIGUSR1: stepping down");
+    if (r->child.pid > 0)
+        stop_as_planned(r, STOP_STEP_DOWN);
+    else
+        hand_over(r, "stepped down on request (SIGUSR1)");
+}
+
 static void read_signals(run_state_t *r)
 {
     struct signalfd_siginfo si;
@@ -182,55 +323,199 @@ static void read_signals(run_state_t *r)
         int sig = (int)si.ssi_signo;
         if (sig == SIGCHLD)
             continue; /* reaped below, whatever woke us */
-        if (sig == SIGTERM || sig == SIGINT) {
-            if (r->stopping && r->child.pid > 0) {
-                cli_log(0, "second %s: killing pid %d now", strsignal(sig), (int)r->child.pid);
-                cli_child_kill(&r->child);
-            } else if (!r->stopping) {
-                cli_log(0, "%s: stopping, then leaving the election", strsignal(sig));
-                r->stopping = true;
-                stop_command(r, 0, false);
-            }
-        } else {
+        if (sig == SIGTERM || sig == SIGINT)
+            on_stop_signal(r, sig);
+        else if (sig == SIGUSR1)
+            on_step_down_signal(r);
+        else
             cli_child_signal(&r->child, sig);
-        }
+        r->changed = true;
     }
 }
 
+/* ------------------------------------------------------------ the health */
+
+static void on_health_verdict(run_state_t *r)
+{
+    r->changed = true;
+    if (r->shutting_down)
+        return;
+    if (r->health.verdict == CLI_HEALTH_OK) {
+        if (!r->in_line) {
+            cli_log(CLI_NOTICE, "health check passed: standing for election");
+            zkelect_rejoin(r->e);
+            r->in_line = true;
+        }
+        return;
+    }
+    if (r->health.verdict != CLI_HEALTH_FAILED)
+        return;
+    if (r->child.pid > 0 && r->stopping_for == STOP_NONE) {
+        cli_log(CLI_WARNING, "health check failed %d times in a row: stepping down", r->health.failures_in_a_row);
+        stop_as_planned(r, STOP_UNHEALTHY);
+    } else if (r->leading && r->child.pid <= 0) {
+        hand_over(r, "the health check failed");
+    } else if (r->in_line && !r->leading) {
+        cli_log(CLI_WARNING, "health check failed %d times in a row: out of line until a check passes",
+                r->health.failures_in_a_row);
+        zkelect_leave(r->e);
+        r->in_line = false;
+    }
+    announce_ready(r);
+}
+
+static void tend_health(run_state_t *r, int64_t now)
+{
+    if (cli_health_collect(&r->health, now))
+        on_health_verdict(r);
+    if (!r->shutting_down) {
+        run_env_t env = {0};
+        cli_health_start(&r->health, now, environment(r, &env), &r->original_mask);
+    }
+}
+
+/* ------------------------------------------------- status, watchdog, metrics */
+
+static const char *ordinal(int n)
+{
+    return n % 100 >= 11 && n % 100 <= 13 ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+}
+
+static void describe(const run_state_t *r, char *buf, size_t len)
+{
+    const zkelect_stats_t *st = &r->stats;
+    if (r->shutting_down || r->stopping_for >= STOP_SHUTDOWN) {
+        const char *what = r->stopping_for == STOP_STEP_DOWN   ? "stepping down"
+                           : r->stopping_for == STOP_UNHEALTHY ? "stepping down (health check failed)"
+                                                               : "stopping";
+        if (r->child.pid > 0)
+            snprintf(buf, len, "%s: waiting for pid %d to exit", what, (int)r->child.pid);
+        else
+            snprintf(buf, len, "%s", what);
+    } else if (!r->connected_once) {
+        snprintf(buf, len, "connecting to ZooKeeper");
+    } else if (r->leading && !st->connected) {
+        snprintf(buf, len, "leading, epoch %" PRId64 ", disconnected, lease ends in %.1f s", r->epoch,
+                 st->lease_remaining_ns > 0 ? (double)st->lease_remaining_ns / 1e9 : 0.0);
+    } else if (r->leading) {
+        snprintf(buf, len, "leading, epoch %" PRId64 "%s", r->epoch, r->child.pid > 0 ? "" : ", command not running");
+    } else if (cli_health_enabled(&r->health) && r->health.verdict == CLI_HEALTH_UNKNOWN) {
+        snprintf(buf, len, "checking health before standing for election");
+    } else if (!r->in_line) {
+        snprintf(buf, len, "unhealthy (%s): not standing for election", r->health.why);
+    } else if (!st->connected) {
+        snprintf(buf, len, "standby, disconnected");
+    } else if (st->ahead >= 0) {
+        snprintf(buf, len, "standby, %d%s in line", st->ahead + 1, ordinal(st->ahead + 1));
+    } else {
+        snprintf(buf, len, "standby, joining the line");
+    }
+}
+
+/* The session counts as healthy while connected, or disconnected for less
+ * than its timeout (across a new session too): past that, systemd's
+ * watchdog may restart run. */
+static bool session_healthy(const run_state_t *r, int64_t now)
+{
+    int t_ms = r->stats.session_timeout_ms > 0 ? r->stats.session_timeout_ms : r->opt->session_timeout_ms;
+    return r->stats.connected || !r->connected_once || now - r->last_connected_ns < (int64_t)t_ms * NS_PER_MS;
+}
+
+static void write_metrics(run_state_t *r)
+{
+    cli_metrics_t m = {.path = r->opt->path, .id = r->opt->id, .stats = r->stats,
+                       .healthy = r->health.verdict != CLI_HEALTH_FAILED, .command_running = r->child.pid > 0,
+                       .command_starts = r->command_starts, .health_failures = r->health.failures};
+    int err = cli_metrics_write(r->opt->metrics_file, &m);
+    if (err)
+        cli_log(CLI_WARNING, "cannot write --metrics-file %s: %s", r->opt->metrics_file, strerror(err));
+}
+
+static void first_connection(run_state_t *r)
+{
+    r->connected_once = true;
+    cli_log(CLI_INFO, "connected to %s, session timeout %d ms", r->opt->zk, r->stats.session_timeout_ms);
+    if (r->opt->grace_s * 1000 > cli_max_grace_ms(r->stats.session_timeout_ms))
+        cli_log(CLI_WARNING, "the server granted a %d ms session timeout: the command may be killed %.2f s after SIGTERM",
+                r->stats.session_timeout_ms, cli_max_grace_ms(r->stats.session_timeout_ms) / 1000.0);
+    announce_ready(r);
+}
+
+static void tick(run_state_t *r, int64_t now)
+{
+    r->stats = (zkelect_stats_t){.size = sizeof r->stats};
+    zkelect_stats(r->e, &r->stats);
+    if (r->stats.connected)
+        r->last_connected_ns = now;
+    if (now >= r->next_tick_ns || r->changed) {
+        r->next_tick_ns = now + TICK_NS;
+        if (!r->connected_once && r->stats.connected)
+            first_connection(r);
+        char status[256];
+        describe(r, status, sizeof status);
+        cli_notify_status(&r->notify, status);
+    }
+    if (!r->connected_once && now >= r->connect_deadline_ns && !r->shutting_down) {
+        cli_no_session(r->opt);
+        r->exit_code = CLI_EXIT_NO_ZK;
+        r->shutting_down = true;
+    }
+    cli_notify_watchdog(&r->notify, now, session_healthy(r, now));
+    if (r->opt->metrics_file && (r->changed || now >= r->next_metrics_ns)) {
+        write_metrics(r);
+        r->next_metrics_ns = now + METRICS_PERIOD_NS;
+    }
+    r->changed = false;
+}
+
 /* ------------------------------------------------------------- the loop */
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+    return a <= 0 ? b : b <= 0 ? a : a < b ? a : b;
+}
 
 static int poll_timeout_ms(const run_state_t *r)
 {
     int64_t next = 0;
     if (r->child.pid > 0 && r->child.kill_at_ns && !r->child.killed)
         next = r->child.kill_at_ns;
-    else if (r->child.pid <= 0 && r->leading && !r->stopping && r->spawn_not_before)
+    else if (r->child.pid <= 0 && r->leading && !r->shutting_down && r->spawn_not_before)
         next = r->spawn_not_before;
+    next = earliest(next, cli_health_next_ns(&r->health));
+    next = earliest(next, cli_notify_next_ns(&r->notify));
+    if (!r->connected_once)
+        next = earliest(next, r->connect_deadline_ns);
+    if (cli_notify_enabled(&r->notify) || r->opt->metrics_file || !r->connected_once)
+        next = earliest(next, r->next_tick_ns);
     if (next == 0)
         return -1;
     int64_t wait = next - cli_now_ns();
-    return wait <= 0 ? 0 : (int)((wait + NS_PER_MS - 1) / NS_PER_MS);
+    return wait <= 0 ? 0 : wait > 60 * NS_PER_S ? 60000 : (int)((wait + NS_PER_MS - 1) / NS_PER_MS);
 }
 
 static void loop(run_state_t *r)
 {
     struct pollfd fds[2] = {{.fd = r->signal_fd, .events = POLLIN}, {.fd = r->event_pipe[0], .events = POLLIN}};
-    while (!(r->stopping && r->child.pid <= 0)) {
+    while (!(r->shutting_down && r->child.pid <= 0)) {
         if (poll(fds, 2, poll_timeout_ms(r)) < 0 && errno != EINTR) {
-            cli_log(0, "poll: %s", strerror(errno));
+            cli_log(CLI_ERR, "poll: %s", strerror(errno));
             cli_child_kill(&r->child);
-            r->stopping = true;
+            r->shutting_down = true;
         }
         read_signals(r);
         read_events(r);
         int status;
         if (cli_child_reap(&r->child, &status))
             command_exited(r, status);
-        if (r->child.pid > 0 && r->child.kill_at_ns && cli_now_ns() >= r->child.kill_at_ns && !r->child.killed) {
-            cli_log(0, "pid %d still running at the end of its grace: SIGKILL", (int)r->child.pid);
+        int64_t now = cli_now_ns();
+        if (r->child.pid > 0 && r->child.kill_at_ns && now >= r->child.kill_at_ns && !r->child.killed) {
+            cli_log(CLI_WARNING, "pid %d still running at the end of its time to stop: SIGKILL", (int)r->child.pid);
             cli_child_kill(&r->child);
         }
+        tend_health(r, now);
         maybe_start_command(r);
+        tick(r, now);
     }
 }
 
@@ -241,25 +526,39 @@ static int setup(run_state_t *r)
     int signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
         sigaddset(&handled, signals[i]);
-    /* Blocked before the library starts its threads, so they inherit the
-     * mask and every signal lands on the signalfd. */
+    /* Blocked before the library starts its threads (which leave signals to
+     * ours anyway): every one lands on the signalfd. */
     pthread_sigmask(SIG_BLOCK, &handled, &r->original_mask);
     r->signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
     if (r->signal_fd < 0 || pipe2(r->event_pipe, O_CLOEXEC) < 0) {
-        cli_log(0, "cannot set up: %s", strerror(errno));
+        cli_log(CLI_ERR, "cannot set up: %s", strerror(errno));
         return CLI_EXIT_FAILURE;
     }
     /* Events are read until the pipe is empty: the read end must not block. */
     fcntl(r->event_pipe[0], F_SETFL, O_NONBLOCK);
+    cli_notify_init(&r->notify);
+    cli_health_init(&r->health, r->opt);
     return CLI_EXIT_OK;
 }
 
-static void warn_if_grace_too_long(const run_state_t *r)
+static void teardown(run_state_t *r)
 {
-    int granted = zkelect_session_timeout(r->e);
-    if (granted > 0 && r->opt->grace_s * 1000 > cli_max_grace_ms(granted))
-        cli_log(0, "the server granted a %d ms session timeout: the command may be killed %.2f s after SIGTERM",
-                granted, cli_max_grace_ms(granted) / 1000.0);
+    cli_health_stop(&r->health);
+    if (r->opt->metrics_file) {
+        /* The last word: not leading, nothing running. */
+        r->stats.leading = r->stats.connected = 0;
+        r->stats.epoch = -1;
+        r->stats.lease_remaining_ns = -1;
+        r->stats.ahead = -1;
+        write_metrics(r);
+    }
+    cli_notify_close(&r->notify);
+    if (r->signal_fd >= 0)
+        close(r->signal_fd);
+    if (r->event_pipe[0] >= 0) {
+        close(r->event_pipe[0]);
+        close(r->event_pipe[1]);
+    }
 }
 
 int cli_run(const cli_options_t *given)
@@ -276,30 +575,33 @@ int cli_run(const cli_options_t *given)
         with_id.id = default_id;
     }
     const cli_options_t *opt = &with_id;
-    run_state_t r = {.opt = opt, .epoch = -1, .signal_fd = -1, .event_pipe = {-1, -1}};
+    run_state_t r = {.opt = opt, .epoch = -1, .signal_fd = -1, .event_pipe = {-1, -1}, .in_line = true};
     int err = cli_child_check(opt->command[0]);
     if (err) {
-        cli_log(0, "cannot run %s: %s", opt->command[0], strerror(err));
+        cli_log(CLI_ERR, "cannot run %s: %s", opt->command[0], strerror(err));
         return CLI_EXIT_NO_EXEC;
     }
     int rc = setup(&r);
     if (rc == CLI_EXIT_OK)
-        rc = cli_connect(opt, false, on_event, &r, &r.e);
+        rc = cli_start(opt, false, on_event, &r, &r.e);
     if (rc == CLI_EXIT_OK) {
-        warn_if_grace_too_long(&r);
-        cli_log(1, "joining %s", opt->path);
+        /* With a health check, this host stands only once a check passes. */
+        if (cli_health_enabled(&r.health)) {
+            zkelect_leave(r.e);
+            r.in_line = false;
+        }
+        r.connect_deadline_ns = cli_now_ns() + (int64_t)(opt->connect_timeout_s * 1e9);
+        r.next_tick_ns = cli_now_ns();
+        cli_log(CLI_INFO, "joining %s", opt->path);
         loop(&r);
-        /* The command is dead: leave, deleting the node at once. */
+        /* The command is gone: leave, handing the node over at once. */
+        r.stats = (zkelect_stats_t){.size = sizeof r.stats};
+        zkelect_stats(r.e, &r.stats);
         zkelect_destroy(r.e);
         read_events(&r);
         rc = r.exit_code;
-        cli_log(1, "left the election; exit status %d", rc);
+        cli_log(CLI_INFO, "left the election; exit status %d", rc);
     }
-    if (r.signal_fd >= 0)
-        close(r.signal_fd);
-    if (r.event_pipe[0] >= 0) {
-        close(r.event_pipe[0]);
-        close(r.event_pipe[1]);
-    }
+    teardown(&r);
     return rc;
 }

@@ -71,6 +71,7 @@ static void print_table(const cli_options_t *opt, const zkelect_participant_t *l
 
 int cli_status(const cli_options_t *opt)
 {
+    cli_quiet_zookeeper();
     zkelect_t *e;
     int rc = cli_connect(opt, true, NULL, NULL, &e);
     if (rc)
@@ -82,7 +83,7 @@ int cli_status(const cli_options_t *opt)
         if (zrc == ZKELECT_EAUTH)
             cli_explain_refusal(opt);
         else
-            cli_log(0, "cannot read %s: %s", opt->path, zkelect_strerror(zrc));
+            cli_log(CLI_ERR, "cannot read %s: %s", opt->path, zkelect_strerror(zrc));
         zkelect_destroy(e);
         return zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
     }

@@ -19,6 +19,11 @@
  */
 #define CLI_LEASE_FRACTION 0.5
 #define CLI_DEFAULT_GRACE_S 3.0
+/* A planned stop (SIGTERM or SIGUSR1 to run, a failed health check) while
+ * the session is alive: the node stands until the command is gone, so no
+ * successor can be elected meanwhile and nothing bounds the wait but this,
+ * systemd's DefaultTimeoutStopSec. */
+#define CLI_DEFAULT_STOP_TIMEOUT_S 90.0
 static inline int cli_max_grace_ms(int session_timeout_ms)
 {
     return session_timeout_ms * 2 / 5;
@@ -47,6 +52,9 @@ int cli_child_check(const char *name);
 /* SIGTERM the child's group (once) and make sure SIGKILL follows by
  * kill_at_ns at the latest. */
 void cli_child_terminate(cli_child_t *c, int64_t kill_at_ns);
+/* SIGTERM the child's group (once), and nothing after: a planned stop
+ * with no time limit. */
+void cli_child_sigterm(cli_child_t *c);
 /* SIGKILL the child's group now. */
 void cli_child_kill(cli_child_t *c);
 /* Forward a signal to the child's group. */
@@ -55,5 +63,7 @@ void cli_child_signal(const cli_child_t *c, int sig);
  * 128 + signal number), and whatever is left of its process group is
  * killed. */
 bool cli_child_reap(cli_child_t *c, int *status);
+/* Wait for the child to exit (after a kill), and collect it. */
+void cli_child_wait(cli_child_t *c);
 
 #endif

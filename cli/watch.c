@@ -22,7 +22,7 @@ typedef struct watch_state {
 static void finish(watch_state_t *w)
 {
     if (write(w->done_pipe[1], "x", 1) < 0)
-        cli_log(0, "cannot signal the end of the watch: %s", strerror(errno));
+        cli_log(CLI_ERR, "cannot signal the end of the watch: %s", strerror(errno));
 }
 
 static void print_text(const zkelect_event_t *ev, const char *stamp)
@@ -83,6 +83,7 @@ static void wait_for_end(int signal_fd, int done_fd)
 
 int cli_watch(const cli_options_t *opt)
 {
+    cli_quiet_zookeeper();
     watch_state_t w = {.opt = opt};
     atomic_init(&w.printed, 0);
     atomic_init(&w.refused, false);
@@ -96,7 +97,7 @@ int cli_watch(const cli_options_t *opt)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     int signal_fd = signalfd(-1, &stop, SFD_CLOEXEC);
     if (signal_fd < 0 || pipe(w.done_pipe) < 0) {
-        cli_log(0, "cannot set up: %s", strerror(errno));
+        cli_log(CLI_ERR, "cannot set up: %s", strerror(errno));
         return CLI_EXIT_FAILURE;
     }
     zkelect_t *e;

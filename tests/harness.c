@@ -395,6 +395,8 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
 {
     (void)e;
     participant_t *p = userdata;
+    /* Recorded first, so that a hook may block the callback (the tests of a
+     * stuck host do) and rec_wait() still sees the event. */
     rec_add(p->rec, p->idx, ev);
     if (p->hook)
         p->hook(p, ev);

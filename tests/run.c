@@ -1,0 +1,389 @@
+/* run.c - `zkelect run`, the supervisor, driven as an operator drives it:
+ * the real binary in its own processes, commands that leave marks in files,
+ * signals sent as systemd and a shell send them. How a command stops
+ * depends on why: leadership lost (--grace, bounded by the successor's
+ * earliest start), or a planned stop while this host still leads
+ * (--stop-timeout, the node standing meanwhile). All waits are on
+ * conditions with deadlines. */
+#include "commands.h"
+#include "harness.h"
+#include "proxy.h"
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define SEC 1000
+
+static zk_server_t server;
+
+static int suite_init(void)
+{
+    if (commands_init("run") != 0)
+        return -1;
+    return zk_server_start(&server, 200);
+}
+
+static int suite_clean(void)
+{
+    zk_server_stop(&server);
+    return commands_clean();
+}
+
+/* -------------------------------------------------------------- basics */
+
+/* A command that records where it runs: its pid in <id>.pid, "start <id>
+ * <epoch>" in starts; then it waits to be stopped. */
+#define RECORDING_COMMAND(dir)                                                                                   \
+    "echo $$ > " dir "/$ZKELECT_ID.pid; echo \"start $ZKELECT_ID $ZKELECT_EPOCH $ZKELECT_PATH\" >> " dir        \
+    "/starts; exec sleep 1000"
+
+static void test_run_only_the_leader_runs_the_command(void)
+{
+    const char *path = "/zkelect-run/only-leader";
+    char script[1200];
+    snprintf(script, sizeof script, RECORDING_COMMAND("%s/only"), scratch_dir(), scratch_dir());
+    mkdir(scratch("only"), 0755);
+    const char *starts = scratch("only/starts");
+    pid_t runner[3];
+    const char *ids[3] = {"c0", "c1", "c2"};
+    for (int i = 0; i < 3; i++) {
+        runner[i] = start_runner("only", ids[i], server.hosts, path, script, NULL);
+        CU_ASSERT_FATAL(wait_contenders(server.hosts, path, i + 1, 10 * SEC));
+    }
+    CU_ASSERT_FATAL(wait_lines(starts, "start ", 1, 10 * SEC));
+    /* Everyone is in line and the command runs once: on the first. */
+    CU_ASSERT_EQUAL(count_lines(starts, "start "), 1);
+    CU_ASSERT_EQUAL(count_lines(starts, "start c0 "), 1);
+    CU_ASSERT_EQUAL(count_lines(starts, path), 1);
+    pid_t first = read_pid(scratch("only/c0.pid"));
+    CU_ASSERT(first > 0 && kill(first, 0) == 0);
+
+    /* Crash the leader's zkelect: its command dies with it at once, the
+     * next one starts after the session expires. */
+    kill(runner[0], SIGKILL);
+    waitpid(runner[0], NULL, 0);
+    CU_ASSERT(wait_dead(first, 2 * SEC));
+    CU_ASSERT_FATAL(wait_lines(starts, "start c1 ", 1, 15 * SEC));
+    CU_ASSERT_EQUAL(count_lines(starts, "start "), 2);
+    long epoch0 = 0, epoch1 = 0;
+    char *text = slurp(starts);
+    CU_ASSERT_EQUAL(sscanf(text, "start c0 %ld %*s\nstart c1 %ld", &epoch0, &epoch1), 2);
+    CU_ASSERT(epoch1 > epoch0);
+    free(text);
+
+    /* Restarted, it queues behind the others and runs nothing. */
+    runner[0] = start_runner("only", "c0", server.hosts, path, script, NULL);
+    CU_ASSERT(wait_contenders(server.hosts, path, 3, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(starts, "start "), 2);
+    for (int i = 0; i < 3; i++)
+        stop(runner[i]);
+    CU_ASSERT(wait_contenders(server.hosts, path, 0, 5 * SEC));
+}
+
+static void test_run_sigterm_stops_command_then_leaves(void)
+{
+    const char *path = "/zkelect-run/sigterm";
+    mkdir(scratch("term"), 0755);
+    char script[1200];
+    snprintf(script, sizeof script,
+             "trap 'echo got-TERM >> %s/term/marks; exit 0' TERM; trap 'echo got-HUP >> %s/term/marks' HUP; "
+             "echo $$ > %s/term/$ZKELECT_ID.pid; while :; do sleep 0.05; done",
+             scratch_dir(), scratch_dir(), scratch_dir());
+    pid_t a = start_runner("term", "a", server.hosts, path, script, NULL);
+    CU_ASSERT_FATAL(wait_lines(scratch("term-a.log"), "started /bin/sh", 1, 10 * SEC));
+    pid_t b = start_runner("term", "b", server.hosts, path, script, NULL);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
+
+    /* Other signals are passed on to the command. */
+    kill(a, SIGHUP);
+    CU_ASSERT(wait_lines(scratch("term/marks"), "got-HUP", 1, 5 * SEC));
+
+    /* SIGTERM: the command is stopped first, then the node deleted at once,
+     * so the successor takes over well before a session timeout (2 s). */
+    int64_t t0 = mono_ns();
+    kill(a, SIGTERM);
+    CU_ASSERT_EQUAL(wait_exit(a, 5 * SEC), 0);
+    CU_ASSERT(wait_lines(scratch("term-b.log"), "started /bin/sh", 1, 5 * SEC));
+    CU_ASSERT((mono_ns() - t0) / 1000000 < 1500);
+    CU_ASSERT_EQUAL(count_lines(scratch("term/marks"), "got-TERM"), 1);
+    long a_exit = stamp_ms(scratch("term-a.log"), "exited with status", 0);
+    long b_start = stamp_ms(scratch("term-b.log"), "started /bin/sh", 0);
+    CU_ASSERT(a_exit >= 0 && b_start >= a_exit);
+    stop(b);
+}
+
+/* A leader cut off from ZooKeeper whose command ignores SIGTERM: SIGTERM at
+ * once, SIGKILL after the grace period, and the command is dead before the
+ * successor's starts. */
+static void run_partitioned_leader(const char *name, const char *policy, const char *grace, long max_grace_ms)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/zkelect-run/partition-%s", name);
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_FATAL(proxy != NULL);
+    const char *stubborn = "trap '' TERM; while :; do sleep 0.05; done";
+    const char *argv[] = {zkelect_bin, "run", "--zk", proxy_hosts(proxy), "--path", path, "--id", "cut",
+                          "--session-timeout", "2000", "--policy", policy, "--grace", grace, "--",
+                          "/bin/sh", "-c", stubborn, NULL};
+    const char *cut_log = scratch("partition-%s-cut.log", name);
+    pid_t leader = spawn(cut_log, argv);
+    CU_ASSERT_FATAL(wait_lines(cut_log, "started /bin/sh", 1, 10 * SEC));
+    pid_t follower = start_runner(name, "next", server.hosts, path, "exec sleep 1000", NULL);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
+
+    int64_t t_cut = mono_ns();
+    proxy_set_mode(proxy, PROXY_BLACKHOLE);
+    const char *next_log = scratch("%s-next.log", name);
+    CU_ASSERT(wait_lines(cut_log, "status 137", 1, 10 * SEC));
+    long killed_after_ms = (mono_ns() - t_cut) / 1000000;
+    CU_ASSERT(wait_lines(next_log, "started /bin/sh", 1, 15 * SEC));
+    long term = stamp_ms(cut_log, "SIGTERM", 0);
+    long dead = stamp_ms(cut_log, "exited with status 137", 0);
+    long successor = stamp_ms(next_log, "started /bin/sh", 0);
+    printf("\n    %s: SIGTERM->dead %ld ms (grace %s s), dead %ld ms after the cut, successor %ld ms after the death ",
+           name, dead - term, grace, killed_after_ms, successor - dead);
+    CU_ASSERT(term >= 0 && dead >= term && successor > dead);
+    CU_ASSERT(dead - term <= max_grace_ms + 100);
+    /* Never later than a + T - T/10 from the last answered request. */
+    CU_ASSERT(killed_after_ms <= 2000);
+    proxy_set_mode(proxy, PROXY_PASS);
+    stop(leader);
+    stop(follower);
+    proxy_stop(proxy);
+}
+
+static void test_run_partitioned_strict_leader_kills_stubborn_command(void)
+{
+    run_partitioned_leader("strict", "strict", "0.3", 300);
+}
+
+/* Under the lease policy the command runs on until the lease ends (a + T/2);
+ * the grace asked for (0.8 s) would end after a + T - T/10, so SIGKILL comes
+ * at that bound instead. */
+static void test_run_partitioned_lease_leader_kill_bounded_by_session(void)
+{
+    run_partitioned_leader("lease", "lease", "0.8", 800);
+}
+
+static void test_run_on_exit_resign_hands_over(void)
+{
+    const char *path = "/zkelect-run/on-exit-resign";
+    mkdir(scratch("resign"), 0755);
+    char script[1200];
+    /* A command that does its work and finishes: each run, one line. */
+    snprintf(script, sizeof script, "echo \"ran $ZKELECT_ID $ZKELECT_EPOCH\" >> %s/resign/runs; sleep 0.2", scratch_dir());
+    pid_t a = start_runner("resign", "a", server.hosts, path, script, NULL);
+    CU_ASSERT_FATAL(wait_lines(scratch("resign/runs"), "ran a", 1, 10 * SEC));
+    pid_t b = start_runner("resign", "b", server.hosts, path, script, NULL);
+    /* Finishing hands the leadership over: both take turns. */
+    CU_ASSERT(wait_lines(scratch("resign/runs"), "ran b", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(scratch("resign/runs"), "ran a", 2, 10 * SEC));
+    CU_ASSERT(wait_lines(scratch("resign-a.log"), "resigning", 1, 5 * SEC));
+    stop(a);
+    stop(b);
+}
+
+static void test_run_on_exit_exit_returns_status(void)
+{
+    const char *path = "/zkelect-run/on-exit-exit";
+    const char *extra[] = {"--on-exit", "exit", NULL};
+    pid_t a = start_runner("exit", "a", server.hosts, path, "exit 7", extra);
+    CU_ASSERT_EQUAL(wait_exit(a, 10 * SEC), 7);
+    /* It left: the node is gone at once. */
+    CU_ASSERT(wait_contenders(server.hosts, path, 0, 2 * SEC));
+}
+
+static void test_run_command_not_found(void)
+{
+    const char *argv[] = {zkelect_bin, "run", "--zk", server.hosts, "--path", "/zkelect-run/nocmd", "--",
+                          "/nonexistent/command", NULL};
+    const char *log = scratch("nocmd.log");
+    CU_ASSERT_EQUAL(wait_exit(spawn(log, argv), 10 * SEC), 127);
+    CU_ASSERT(count_lines(log, "cannot run /nonexistent/command") == 1);
+    /* It never joined. */
+    CU_ASSERT(wait_contenders(server.hosts, "/zkelect-run/nocmd", 0, SEC));
+}
+
+
+/* --------------------------------------------------------- planned stops */
+
+/* A command that takes a while to stop: it marks the SIGTERM, and exits 0
+ * 2 s later. */
+#define SLOW_TO_STOP(marks) "trap 'echo term >> " marks "; sleep 2; exit 0' TERM; while :; do sleep 0.05; done"
+
+/* SIGTERM to the leader's run: its command gets SIGTERM and all the time it
+ * needs (here 2 s, more than the 0.8 s a grace may have at T = 2 s), the
+ * node stays meanwhile, and the successor starts only after it exited. */
+static void test_run_planned_stop_keeps_the_node_until_the_command_exits(void)
+{
+    const char *path = "/zkelect-run/planned";
+    char script[600];
+    snprintf(script, sizeof script, SLOW_TO_STOP("%s/planned.marks"), scratch_dir());
+    pid_t a = start_runner("planned", "a", server.hosts, path, script, NULL);
+    CU_ASSERT_FATAL(wait_lines(scratch("planned-a.log"), "started /bin/sh", 1, 10 * SEC));
+    pid_t b = start_runner("planned", "b", server.hosts, path, "exec sleep 1000", NULL);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
+    kill(a, SIGTERM);
+    CU_ASSERT_FATAL(wait_lines(scratch("planned.marks"), "term", 1, 5 * SEC));
+    /* a moment in: a still leads, b has started nothing */
+    char out[256];
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path %s --json | jq -r .leader", zkelect_bin,
+                            server.hosts, path),
+                    0);
+    CU_ASSERT_STRING_EQUAL(out, "a\n");
+    CU_ASSERT_EQUAL(count_lines(scratch("planned-b.log"), "started /bin/sh"), 0);
+    CU_ASSERT_EQUAL(wait_exit(a, 10 * SEC), 0);
+    CU_ASSERT(wait_lines(scratch("planned-b.log"), "started /bin/sh", 1, 5 * SEC));
+    long term = stamp_ms(scratch("planned-a.log"), "stopping pid", 0);
+    long exited = stamp_ms(scratch("planned-a.log"), "exited with status 0", 0);
+    long successor = stamp_ms(scratch("planned-b.log"), "started /bin/sh", 0);
+    printf("\n    SIGTERM -> exit %ld ms, exit -> successor %ld ms ", exited - term, successor - exited);
+    CU_ASSERT(exited - term >= 1800);
+    CU_ASSERT(successor >= exited);
+    stop(b);
+}
+
+/* A command that ignores SIGTERM is killed at the end of --stop-timeout;
+ * the successor starts after it is dead. */
+static void test_run_stop_timeout_ends_in_sigkill(void)
+{
+    const char *path = "/zkelect-run/stop-timeout";
+    const char *extra[] = {"--stop-timeout", "1", NULL};
+    pid_t a = start_runner("stubborn", "a", server.hosts, path, "trap '' TERM; while :; do sleep 0.05; done", extra);
+    CU_ASSERT_FATAL(wait_lines(scratch("stubborn-a.log"), "started /bin/sh", 1, 10 * SEC));
+    pid_t b = start_runner("stubborn", "b", server.hosts, path, "exec sleep 1000", NULL);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
+    kill(a, SIGTERM);
+    CU_ASSERT_EQUAL(wait_exit(a, 10 * SEC), 0);
+    CU_ASSERT(wait_lines(scratch("stubborn-b.log"), "started /bin/sh", 1, 5 * SEC));
+    long term = stamp_ms(scratch("stubborn-a.log"), "stopping pid", 0);
+    long dead = stamp_ms(scratch("stubborn-a.log"), "exited with status 137", 0);
+    long successor = stamp_ms(scratch("stubborn-b.log"), "started /bin/sh", 0);
+    CU_ASSERT(dead - term >= 950 && dead - term < 2000);
+    CU_ASSERT(successor >= dead);
+    stop(b);
+}
+
+/* --stop-timeout 0 waits as long as the command takes. */
+static void test_run_stop_timeout_zero_waits(void)
+{
+    const char *path = "/zkelect-run/stop-forever";
+    char script[600];
+    snprintf(script, sizeof script, SLOW_TO_STOP("%s/forever.marks"), scratch_dir());
+    const char *extra[] = {"--stop-timeout", "0", NULL};
+    pid_t a = start_runner("forever", "a", server.hosts, path, script, extra);
+    CU_ASSERT_FATAL(wait_lines(scratch("forever-a.log"), "started /bin/sh", 1, 10 * SEC));
+    kill(a, SIGTERM);
+    CU_ASSERT_EQUAL(wait_exit(a, 10 * SEC), 0);
+    CU_ASSERT_EQUAL(count_lines(scratch("forever-a.log"), "exited with status 0"), 1);
+    CU_ASSERT_EQUAL(count_lines(scratch("forever-a.log"), "SIGKILL"), 0);
+}
+
+/* Leadership in doubt during a planned stop: the lost-leadership rule takes
+ * over at once, and the command is dead before the successor's starts,
+ * however long --stop-timeout is. */
+static void test_run_doubt_during_planned_stop_kills_at_the_bound(void)
+{
+    const char *path = "/zkelect-run/doubt";
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_FATAL(proxy != NULL);
+    const char *argv[] = {zkelect_bin, "run", "--zk", proxy_hosts(proxy), "--path", path, "--id", "cut",
+                          "--session-timeout", "2000", "--stop-timeout", "60", "--",
+                          "/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done", NULL};
+    const char *cut_log = scratch("doubt-cut.log");
+    pid_t leader = spawn(cut_log, argv);
+    CU_ASSERT_FATAL(wait_lines(cut_log, "started /bin/sh", 1, 10 * SEC));
+    pid_t follower = start_runner("doubt", "next", server.hosts, path, "exec sleep 1000", NULL);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
+    kill(leader, SIGTERM);
+    CU_ASSERT_FATAL(wait_lines(cut_log, "stopping pid", 1, 5 * SEC));
+    int64_t t_cut = mono_ns();
+    proxy_set_mode(proxy, PROXY_BLACKHOLE);
+    CU_ASSERT(wait_lines(cut_log, "status 137", 1, 10 * SEC));
+    long killed_after_ms = (mono_ns() - t_cut) / 1000000;
+    CU_ASSERT(wait_lines(scratch("doubt-next.log"), "started /bin/sh", 1, 15 * SEC));
+    long dead = stamp_ms(cut_log, "exited with status 137", 0);
+    long successor = stamp_ms(scratch("doubt-next.log"), "started /bin/sh", 0);
+    printf("\n    killed %ld ms after the cut, successor %ld ms after the death ", killed_after_ms, successor - dead);
+    CU_ASSERT(killed_after_ms <= 2000);
+    CU_ASSERT(successor > dead);
+    proxy_set_mode(proxy, PROXY_PASS);
+    CU_ASSERT(wait_exit(leader, 10 * SEC) == 0);
+    stop(follower);
+    proxy_stop(proxy);
+}
+
+/* SIGUSR1: the leader stops its command, hands over and rejoins at the
+ * back; SIGUSR1 is no longer passed to the command; on a standby it does
+ * nothing. */
+static void test_run_steps_down_on_sigusr1(void)
+{
+    const char *path = "/zkelect-run/step-down";
+    char script[600];
+    snprintf(script, sizeof script,
+             "trap 'echo usr1 >> %s/step.marks' USR1; trap 'echo term >> %s/step.marks; exit 0' TERM; "
+             "while :; do sleep 0.05; done",
+             scratch_dir(), scratch_dir());
+    pid_t a = start_runner("step", "a", server.hosts, path, script, NULL);
+    CU_ASSERT_FATAL(wait_lines(scratch("step-a.log"), "started /bin/sh", 1, 10 * SEC));
+    pid_t b = start_runner("step", "b", server.hosts, path, script, NULL);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
+    kill(a, SIGUSR1);
+    CU_ASSERT(wait_lines(scratch("step-b.log"), "started /bin/sh", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(scratch("step-a.log"), "rejoining at the back", 1, 5 * SEC));
+    CU_ASSERT(wait_contenders(server.hosts, path, 2, 5 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("step.marks"), "term"), 1);
+    CU_ASSERT_EQUAL(count_lines(scratch("step.marks"), "usr1"), 0);
+    long exited = stamp_ms(scratch("step-a.log"), "exited with status 0", 0);
+    long successor = stamp_ms(scratch("step-b.log"), "started /bin/sh", 0);
+    CU_ASSERT(exited >= 0 && successor >= exited);
+    /* a standby has nothing to hand over */
+    kill(a, SIGUSR1);
+    CU_ASSERT(wait_lines(scratch("step-a.log"), "not leading, nothing to hand over", 1, 5 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("step-b.log"), "started /bin/sh"), 1);
+    stop(a);
+    stop(b);
+}
+
+/* SIGTERM while the first connection is still being made ends run at once,
+ * not at --connect-timeout. */
+static void test_run_sigterm_while_connecting(void)
+{
+    char hosts[64];
+    snprintf(hosts, sizeof hosts, "127.0.0.1:%d", zk_free_port());
+    const char *argv[] = {zkelect_bin, "run", "--zk", hosts, "--path", "/zkelect-run/never", "--connect-timeout",
+                          "30", "--", "/bin/true", NULL};
+    pid_t p = spawn(scratch("connecting.log"), argv);
+    CU_ASSERT_FATAL(wait_lines(scratch("connecting.log"), "zookeeper:", 1, 10 * SEC));
+    int64_t t0 = mono_ns();
+    kill(p, SIGTERM);
+    CU_ASSERT_EQUAL(wait_exit(p, 5 * SEC), 0);
+    CU_ASSERT((mono_ns() - t0) / 1000000 < 1000);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("zkelect run", suite_init, suite_clean);
+    ADD_TEST(s, test_run_command_not_found);
+    ADD_TEST(s, test_run_only_the_leader_runs_the_command);
+    ADD_TEST(s, test_run_sigterm_stops_command_then_leaves);
+    ADD_TEST(s, test_run_partitioned_strict_leader_kills_stubborn_command);
+    ADD_TEST(s, test_run_partitioned_lease_leader_kill_bounded_by_session);
+    ADD_TEST(s, test_run_on_exit_resign_hands_over);
+    ADD_TEST(s, test_run_on_exit_exit_returns_status);
+    ADD_TEST(s, test_run_planned_stop_keeps_the_node_until_the_command_exits);
+    ADD_TEST(s, test_run_stop_timeout_ends_in_sigkill);
+    ADD_TEST(s, test_run_stop_timeout_zero_waits);
+    ADD_TEST(s, test_run_doubt_during_planned_stop_kills_at_the_bound);
+    ADD_TEST(s, test_run_steps_down_on_sigusr1);
+    ADD_TEST(s, test_run_sigterm_while_connecting);
+    return run_registered_tests() ? 1 : 0;
+}
