@@ -693,6 +693,48 @@ static void test_leave_hands_over_and_stays_out(void)
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
 }
 
+/* Out of line, then back in: a new node at the back, the line order kept,
+ * and leadership when first again. */
+static void test_rejoin_after_leave(void)
+{
+    const char *p = test_path("rejoin");
+    static participant_t ps[2];
+    start_all(ps, 2, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    CU_ASSERT_EQUAL(zkelect_rejoin(ps[0].e), ZKELECT_ESTATE); /* not left */
+    CU_ASSERT_EQUAL(zkelect_rejoin(NULL), ZKELECT_EINVAL);
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[0].e), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_rejoin(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_rejoin(ps[0].e), ZKELECT_ESTATE); /* in line already */
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 2);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[1].e), 1);
+    /* the one ahead goes: it leads again, with a new epoch */
+    participant_destroy(&ps[1]);
+    long elected = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(elected >= 0);
+    long first = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, SEC);
+    CU_ASSERT(rec_get(&rec, (size_t)elected).epoch > rec_get(&rec, (size_t)first).epoch);
+    /* rejoin right after leave, while the old node is still being released */
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_rejoin(ps[0].e), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    participant_destroy(&ps[0]);
+    /* an observer has no place to leave or take */
+    static participant_t obs;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&obs, 5, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_observer(obs.e, 1), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_rejoin(obs.e), ZKELECT_ESTATE); /* not started */
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(obs.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_rejoin(obs.e), ZKELECT_ESTATE);
+    participant_destroy(&obs);
+}
+
 /* ------------------------------------------------------------ the fast path */
 
 typedef struct request_counts {
@@ -1696,6 +1738,7 @@ int main(void)
     ADD_TEST(s, test_leader_leaves_next_elected);
     ADD_TEST(s, test_middle_leaves_only_successor_notified);
     ADD_TEST(s, test_leave_hands_over_and_stays_out);
+    ADD_TEST(s, test_rejoin_after_leave);
     ADD_TEST(s, test_second_in_line_takes_over_without_listing);
     ADD_TEST(s, test_further_back_relists_and_rewatches);
     ADD_TEST(s, test_standby_node_deleted_with_leader);
