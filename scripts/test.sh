@@ -9,6 +9,8 @@
 #   gcc        make check, gcc, -Werror (every test program and script)
 #   clang      make check of the quick programs, clang, -Werror
 #   asan       make check under AddressSanitizer + UndefinedBehaviorSanitizer
+#   torture    zkelect-torture for 75 s, a fresh seed, sanitizers on; the weakened
+#              participant must be caught
 #   tsan       make check under ThreadSanitizer
 #   valgrind   the unit, integration, dispatch and shared-session programs under memcheck
 #   fuzz       libFuzzer on names, line order, validation and ACL text (30 s)
@@ -26,7 +28,7 @@
 # any failed.
 set -uo pipefail
 . "$(dirname "$0")/setup.sh"
-all_steps=(gcc clang asan tsan valgrind fuzz lint distcheck release packaging front-door)
+all_steps=(gcc clang asan torture tsan valgrind fuzz lint distcheck release packaging front-door)
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")
 for s in "${steps[@]}"; do
@@ -87,7 +89,13 @@ check_in() {
     local rc=$?
     grep -aE '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):|^# ' "$log"
     if [ $rc -ne 0 ]; then
-        cat "$ZKELECT_ROOT/$dir"/tests/*.log 2>/dev/null | tail -n 80
+        # the failed programs' own logs: their failed assertions, and what led there
+        local trs
+        for trs in $(grep -l -E '^:test-result: (FAIL|ERROR)' "$ZKELECT_ROOT/$dir"/tests/*.trs 2>/dev/null); do
+            echo "--- ${trs%.trs}.log"
+            grep -aE 'FAILED|^ +[0-9]+\. |checker|VIOLATION' "${trs%.trs}.log" | head -n 40
+            tail -n 30 "${trs%.trs}.log"
+        done
         return 1
     fi
     ran_tests "$log"
@@ -205,6 +213,29 @@ release() {
     return $rc
 }
 
+# zkelect-torture (tests/torture/torture.h) from the sanitizer build, so that
+# its participants and the zkelect run among them report leaks and undefined
+# behaviour: a random seed each time (printed), then the weakened
+# participant, which the checker must catch.
+torture() {
+    local dir=build-asan out=$ZKELECT_ROOT/build-asan/torture
+    build_in "$dir" "${DEV[@]}" --enable-sanitizers --disable-shared || return 1
+    make -C "$ZKELECT_ROOT/$dir" -s tests/torture/zkelect-torture cli/zkelect || return 1
+    local bin=$ZKELECT_ROOT/$dir/tests/torture/zkelect-torture
+    rm -rf "$out"
+    mkdir -p "$out"
+    top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds "${ZKELECT_TORTURE_SECONDS:-75}" --dir "$out/run" ||
+        { echo "logs and timeline in $out/run"; return 1; }
+    top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds 10 --weakened --dir "$out/weakened" >"$out/weakened.txt" 2>&1
+    local rc=$?
+    if [ $rc -ne 1 ] || ! grep -q 'two leaders' "$out/weakened.txt" || ! grep -q 'while leading' "$out/weakened.txt"; then
+        cat "$out/weakened.txt"
+        echo "the checker did not catch the weakened participant (exit status $rc)"
+        return 1
+    fi
+    echo "the weakened participant was caught: $(grep -c '^VIOLATION' "$out/weakened.txt") violations shown, $(sed -n 's/^violations: //p' "$out/weakened.txt") in all"
+}
+
 front_door() {
     "$ZKELECT_ROOT/tests/front-door.sh"
 }
@@ -219,6 +250,7 @@ export LSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/lsan.supp:print_suppressio
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="fast_unwind_on_malloc=0:detect_leaks=1"
 step asan check_in build-asan "${DEV[@]}" --enable-sanitizers --disable-shared
+step torture torture
 export TSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
 step tsan check_in build-tsan CC=clang "${DEV[@]}" --enable-sanitizers=thread --disable-shared
 step valgrind valgrind_suite

@@ -38,7 +38,8 @@ struct zke_lookup {
     char *own_name;
     slot_t *slots;
     size_t n;
-    size_t next_leader;      /* leader_only: the slot being read */
+    size_t next_leader;      /* leader_only: the first slot not known to be gone */
+    size_t batch_end;        /* leader_only: slots before it are read or being read */
 };
 
 static void lookup_unref(zke_lookup_t *l)
@@ -177,14 +178,30 @@ static bool filled(const zkelect_participant_t *p)
     return p->id && p->node && (p->data_len == 0 || p->data);
 }
 
+/* A leader lookup reads the first contender alone; if that one is gone or
+ * an impostor, the next ones in batches that double, all of a batch at
+ * once: a flood of impostors ahead (anyone with CREATE on the path can make
+ * one) costs a few round trips, not one each. */
+#define LEADER_BATCH_MAX 256
+
+static void read_leader_batch(zke_lookup_t *l)
+{
+    size_t from = l->batch_end, size = from == 0 ? 1 : from < LEADER_BATCH_MAX ? from * 2 : LEADER_BATCH_MAX;
+    l->batch_end = from + size < l->n ? from + size : l->n;
+    for (size_t i = from; i < l->batch_end && !l->finished; i++)
+        read_slot(l, i);
+}
+
 /* All read, or (leader only) the first live contender found. */
 static void maybe_finish(zke_lookup_t *l)
 {
     if (l->leader_only) {
-        if (l->next_leader < l->n && l->slots[l->next_leader].state == -1)
-            read_slot(l, ++l->next_leader);
-        else if (l->next_leader >= l->n || l->slots[l->next_leader].state == 1)
+        while (l->next_leader < l->n && l->slots[l->next_leader].state == -1)
+            l->next_leader++;
+        if (l->next_leader >= l->n || l->slots[l->next_leader].state == 1)
             finish(l, ZKELECT_OK);
+        else if (l->next_leader >= l->batch_end)
+            read_leader_batch(l);
         return;
     }
     for (size_t i = 0; i < l->n; i++)
@@ -224,10 +241,6 @@ static void read_done(int rc, const char *value, int len, const struct Stat *sta
 
 static void read_slot(zke_lookup_t *l, size_t i)
 {
-    if (i >= l->n) {
-        maybe_finish(l);
-        return;
-    }
     char *path;
     if (asprintf(&path, "%s/%s", l->e->path, l->slots[i].name) < 0) {
         finish(l, ZKELECT_ENOMEM);
@@ -290,7 +303,10 @@ static void list_done(int rc, const struct String_vector *names, const struct St
         } else if (!keep_names(l, names)) {
             finish(l, ZKELECT_ENOMEM);
         } else if (l->leader_only) {
-            read_slot(l, 0);
+            if (l->n == 0)
+                finish(l, ZKELECT_OK);
+            else
+                read_leader_batch(l);
         } else {
             for (size_t i = 0; i < l->n && !l->finished; i++)
                 read_slot(l, i);

@@ -731,7 +731,7 @@ static int connected_member(participant_t *pt)
     pthread_mutex_lock(pt->e->lock);
     if (pt->e->zh && zookeeper_get_connected_host(pt->e->zh, (struct sockaddr *)&addr, &len)) {
         int port = ntohs(((struct sockaddr_in *)&addr)->sin_port);
-        for (int i = 0; i < ZK_ENSEMBLE; i++) {
+        for (int i = 0; i < ensemble.n; i++) {
             if (ensemble.member[i].port == port)
                 member = i;
         }

@@ -222,28 +222,36 @@ int zk_server_rebuild_empty(zk_server_t *s)
     return wait_serving(s, 60);
 }
 
+bool zk_server_serving(const zk_server_t *s)
+{
+    return s->pid > 0 && serving(s->port);
+}
+
 int zk_server_wait_serving(zk_server_t *s)
 {
     return wait_serving(s, 60);
 }
 
-int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms)
+int zk_ensemble_start_n(zk_ensemble_t *ens, int members, int tick_ms)
 {
     memset(ens, 0, sizeof *ens);
-    int peer[ZK_ENSEMBLE], election[ZK_ENSEMBLE];
-    char servers[512] = "";
-    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+    if (members < 1 || members > ZK_ENSEMBLE_MAX)
+        return -1;
+    ens->n = members;
+    int peer[ZK_ENSEMBLE_MAX], election[ZK_ENSEMBLE_MAX];
+    char servers[1024] = "";
+    for (int i = 0; i < ens->n; i++) {
         if (prepare(&ens->member[i], 0))
             return -1;
         peer[i] = free_port();
         election[i] = free_port();
     }
-    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+    for (int i = 0; i < ens->n; i++) {
         size_t used = strlen(servers);
         snprintf(servers + used, sizeof servers - used, "server.%d=127.0.0.1:%d:%d\n", i + 1, peer[i],
                  election[i]);
     }
-    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+    for (int i = 0; i < ens->n; i++) {
         zk_server_t *s = &ens->member[i];
         char myid[300];
         snprintf(myid, sizeof myid, "%s/data/myid", s->dir);
@@ -257,7 +265,7 @@ int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms)
         size_t used = strlen(ens->hosts);
         snprintf(ens->hosts + used, sizeof ens->hosts - used, "%s%s", i ? "," : "", s->hosts);
     }
-    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+    for (int i = 0; i < ens->n; i++) {
         if (wait_serving(&ens->member[i], 90)) {
             zk_ensemble_stop(ens);
             return -1;
@@ -266,15 +274,20 @@ int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms)
     return 0;
 }
 
+int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms)
+{
+    return zk_ensemble_start_n(ens, ZK_ENSEMBLE, tick_ms);
+}
+
 void zk_ensemble_stop(zk_ensemble_t *ens)
 {
-    for (int i = 0; i < ZK_ENSEMBLE; i++)
+    for (int i = 0; i < ens->n; i++)
         zk_server_stop(&ens->member[i]);
 }
 
 int zk_ensemble_leader(zk_ensemble_t *ens)
 {
-    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+    for (int i = 0; i < ens->n; i++) {
         if (ens->member[i].pid > 0 && zk_server_is_leader(&ens->member[i]))
             return i;
     }

@@ -32,19 +32,24 @@ void zk_server_stop(zk_server_t *s);
 void zk_server_kill(zk_server_t *s);
 int zk_server_restart(zk_server_t *s, bool wait);
 int zk_server_wait_serving(zk_server_t *s);
+/* It answers, as a standalone server or a member of a quorum. */
+bool zk_server_serving(const zk_server_t *s);
 /* Kill it, erase its data (sessions and tree), start it again empty. */
 int zk_server_rebuild_empty(zk_server_t *s);
 /* The ensemble's leader (or a standalone server). */
 bool zk_server_is_leader(const zk_server_t *s);
 
-/* A 3-server ensemble on loopback. */
+/* An ensemble on loopback: 3 members (zk_ensemble_start()), or up to 5. */
 #define ZK_ENSEMBLE 3
+#define ZK_ENSEMBLE_MAX 5
 typedef struct zk_ensemble {
-    zk_server_t member[ZK_ENSEMBLE];
-    char hosts[256];
+    zk_server_t member[ZK_ENSEMBLE_MAX];
+    int n;
+    char hosts[512];
 } zk_ensemble_t;
 
 int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms);
+int zk_ensemble_start_n(zk_ensemble_t *ens, int members, int tick_ms);
 void zk_ensemble_stop(zk_ensemble_t *ens);
 /* Index of the member that leads the ensemble, or -1. */
 int zk_ensemble_leader(zk_ensemble_t *ens);

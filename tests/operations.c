@@ -355,7 +355,7 @@ static void test_rolling_restart_of_the_ensemble(void)
         CU_ASSERT_FATAL(wait_contenders(ens.hosts, path, i + 1, 20 * SEC));
     }
     CU_ASSERT_FATAL(wait_lines(scratch("rolling.starts"), "start ra", 1, 10 * SEC));
-    for (int i = 0; i < ZK_ENSEMBLE; i++) {
+    for (int i = 0; i < ens.n; i++) {
         int leader_before = zk_ensemble_leader(&ens);
         printf("\n    restarting member %d%s ", i + 1, i == leader_before ? " (the ensemble's leader)" : "");
         CU_ASSERT_EQUAL_FATAL(zk_server_restart(&ens.member[i], true), 0);

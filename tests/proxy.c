@@ -51,6 +51,7 @@ struct proxy {
     int active_delay; /* the proxy thread's copy */
     int creates_lost;
     int reads_held;
+    int connections;
     bool stop;
     pair_t *pairs[MAX_PAIRS];
 };
@@ -100,6 +101,9 @@ static void free_chunks(chunk_t *c)
 
 static void close_pair(proxy_t *p, int i)
 {
+    pthread_mutex_lock(&p->lock);
+    p->connections--;
+    pthread_mutex_unlock(&p->lock);
     free_chunks(p->pairs[i]->to_server);
     free_chunks(p->pairs[i]->to_client);
     close(p->pairs[i]->client);
@@ -196,7 +200,8 @@ static bool from_client(proxy_t *p, pair_t *c, proxy_mode_t mode)
             pthread_mutex_unlock(&p->lock);
         }
         c->seen_connect = true;
-        bool sent = c->holding            ? queue_chunk(&c->to_server, c->frame, 4 + len, HELD)
+        bool sent = mode == PROXY_DROP_REQUESTS ? true
+                    : c->holding            ? queue_chunk(&c->to_server, c->frame, 4 + len, HELD)
                     : mode == PROXY_DELAY ? delay_chunk(&c->to_server, c->frame, 4 + len, p->active_delay)
                                           : send_all(c->server, c->frame, 4 + len);
         if (!sent)
@@ -262,6 +267,9 @@ static void accept_client(proxy_t *p, proxy_mode_t mode)
     c->client = fd;
     c->server = up;
     p->pairs[slot] = c;
+    pthread_mutex_lock(&p->lock);
+    p->connections++;
+    pthread_mutex_unlock(&p->lock);
 }
 
 static void *proxy_main(void *arg)
@@ -391,6 +399,14 @@ int proxy_reads_held(proxy_t *p)
 {
     pthread_mutex_lock(&p->lock);
     int n = p->reads_held;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+int proxy_connections(proxy_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int n = p->connections;
     pthread_mutex_unlock(&p->lock);
     return n;
 }

@@ -16,6 +16,7 @@ typedef enum proxy_mode {
                         * the connection; back to PASS afterwards */
     PROXY_LOSE_CREATE_THEN_REFUSE, /* the same, then PROXY_REFUSE */
     PROXY_DROP_REPLIES,/* forward the client's bytes, drop the server's: asymmetric */
+    PROXY_DROP_REQUESTS, /* forward the server's bytes, drop the client's: asymmetric, the other way */
     PROXY_DELAY,       /* forward both ways, each chunk proxy_set_delay() ms late */
     PROXY_HOLD_READ    /* forward until the client sends a getData, then hold it and
                         * every later client byte (replies still flow) until the
@@ -36,5 +37,7 @@ void proxy_set_delay(proxy_t *p, int delay_ms);
 int proxy_creates_lost(proxy_t *p);
 /* How many reads PROXY_HOLD_READ has held back. */
 int proxy_reads_held(proxy_t *p);
+/* Connections open through it now. */
+int proxy_connections(proxy_t *p);
 
 #endif

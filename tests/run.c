@@ -213,9 +213,10 @@ static void test_run_command_not_found(void)
 
 /* --------------------------------------------------------- planned stops */
 
-/* A command that takes a while to stop: it marks the SIGTERM, and exits 0
- * 2 s later. */
-#define SLOW_TO_STOP(marks) "trap 'echo term >> " marks "; sleep 2; exit 0' TERM; while :; do sleep 0.05; done"
+/* A command that takes a while to stop: once its trap is set it marks
+ * "ready"; it marks the SIGTERM, and exits 0 2 s later. */
+#define SLOW_TO_STOP(marks)                                                                        \
+    "trap 'echo term >> " marks "; sleep 2; exit 0' TERM; echo ready >> " marks "; while :; do sleep 0.05; done"
 
 /* SIGTERM to the leader's run: its command gets SIGTERM and all the time it
  * needs (here 2 s, more than the 0.8 s a grace may have at T = 2 s), the
@@ -224,9 +225,9 @@ static void test_run_planned_stop_keeps_the_node_until_the_command_exits(void)
 {
     const char *path = "/zkelect-run/planned";
     char script[600];
-    snprintf(script, sizeof script, SLOW_TO_STOP("%s/planned.marks"), scratch_dir());
+    snprintf(script, sizeof script, SLOW_TO_STOP("%s/planned.marks"), scratch_dir(), scratch_dir());
     pid_t a = start_runner("planned", "a", server.hosts, path, script, NULL);
-    CU_ASSERT_FATAL(wait_lines(scratch("planned-a.log"), "started /bin/sh", 1, 10 * SEC));
+    CU_ASSERT_FATAL(wait_lines(scratch("planned.marks"), "ready", 1, 10 * SEC));
     pid_t b = start_runner("planned", "b", server.hosts, path, "exec sleep 1000", NULL);
     CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
     kill(a, SIGTERM);
@@ -275,10 +276,10 @@ static void test_run_stop_timeout_zero_waits(void)
 {
     const char *path = "/zkelect-run/stop-forever";
     char script[600];
-    snprintf(script, sizeof script, SLOW_TO_STOP("%s/forever.marks"), scratch_dir());
+    snprintf(script, sizeof script, SLOW_TO_STOP("%s/forever.marks"), scratch_dir(), scratch_dir());
     const char *extra[] = {"--stop-timeout", "0", NULL};
     pid_t a = start_runner("forever", "a", server.hosts, path, script, extra);
-    CU_ASSERT_FATAL(wait_lines(scratch("forever-a.log"), "started /bin/sh", 1, 10 * SEC));
+    CU_ASSERT_FATAL(wait_lines(scratch("forever.marks"), "ready", 1, 10 * SEC));
     kill(a, SIGTERM);
     CU_ASSERT_EQUAL(wait_exit(a, 10 * SEC), 0);
     CU_ASSERT_EQUAL(count_lines(scratch("forever-a.log"), "exited with status 0"), 1);

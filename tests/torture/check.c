@@ -1,0 +1,469 @@
+/* check.c - the checker, over the logs of a run (torture.h lists them):
+ *  1. no two processes lead at the same instant: the intervals of samples
+ *     reading zkelect_is_leader() == 1, and a writer's life under
+ *     `zkelect run`, never overlap;
+ *  2. the fence is the last line of defence, not the proof: a write sent
+ *     while its sender led, with an epoch lower than one the store had
+ *     accepted before that send, is a violation; a write merely in flight
+ *     when its successor's first write landed, refused, is counted; two
+ *     participants accepted with the same epoch is a violation;
+ *  3. epochs strictly increase from one participant's term to the next;
+ *  4. after each heal, one leader within the bound, and every live
+ *     participant back in line at the end of the quiet phase.
+ * A violation prints the history around it, every process's records on
+ * one clock. */
+#include "torture.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct line {
+    int64_t t;
+    char *text; /* "file: record" */
+} line_t;
+
+typedef struct interval {
+    int64_t first, last, epoch;
+    char who[64];      /* a process: "s3g2" or "s5g1/4242" */
+    char identity[64]; /* a participant: "s3g2" (a run's writers share its id) */
+} interval_t;
+
+typedef struct write {
+    int64_t recv, send, epoch, highest_before;
+    char who[64];
+    int accepted;
+} write_t;
+
+typedef struct history {
+    line_t *lines;
+    size_t n_lines, cap_lines;
+    interval_t *iv;
+    size_t n_iv, cap_iv;
+    write_t *w;
+    size_t n_w, cap_w;
+    int64_t quiet_from[4096], quiet_to[4096];
+    int n_quiet;
+    uint64_t seed;
+    FILE *out;
+    torture_report_t *report;
+} history_t;
+
+#define GROW(arr, n, cap)                                                       \
+    do {                                                                        \
+        if ((n) == (cap)) {                                                     \
+            (cap) = (cap) ? 2 * (cap) : 1024;                                   \
+            void *grown = realloc((arr), (cap) * sizeof *(arr));                \
+            if (!grown) {                                                       \
+                fprintf(stderr, "checker: out of memory\n");                   \
+                exit(1);                                                        \
+            }                                                                   \
+            (arr) = grown;                                                      \
+        }                                                                       \
+    } while (0)
+
+static void keep_line(history_t *h, int64_t t, const char *file, const char *text)
+{
+    GROW(h->lines, h->n_lines, h->cap_lines);
+    char *copy = malloc(strlen(file) + strlen(text) + 3);
+    sprintf(copy, "%s: %s", file, text);
+    h->lines[h->n_lines++] = (line_t){t, copy};
+}
+
+/* An interval, or the growth of one still open ("l"). */
+static void keep_interval(history_t *h, const char *who, const char *identity, int64_t first, int64_t last,
+                          int64_t epoch)
+{
+    for (size_t i = h->n_iv; i-- > 0 && i + 64 > h->n_iv;) {
+        interval_t *v = &h->iv[i];
+        if (v->first == first && strcmp(v->who, who) == 0) {
+            if (last > v->last)
+                v->last = last;
+            return;
+        }
+    }
+    GROW(h->iv, h->n_iv, h->cap_iv);
+    interval_t *v = &h->iv[h->n_iv++];
+    *v = (interval_t){first, last, epoch, "", ""};
+    snprintf(v->who, sizeof v->who, "%s", who);
+    snprintf(v->identity, sizeof v->identity, "%s", identity);
+}
+
+static void read_participant(history_t *h, const char *file, FILE *f)
+{
+    char who[64];
+    snprintf(who, sizeof who, "%.*s", (int)(strcspn(file, ".")), file);
+    char buf[1024];
+    while (fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        long long a, b, c;
+        if ((buf[0] == 'L' || buf[0] == 'l') && sscanf(buf + 2, "%lld %lld %lld", &a, &b, &c) == 3) {
+            keep_interval(h, who, who, a, b, c);
+            if (buf[0] == 'L')
+                keep_line(h, a, file, buf);
+        } else if (sscanf(buf + 2, "%lld", &a) == 1) {
+            keep_line(h, a, file, buf);
+        }
+    }
+}
+
+/* The store's records: the writes, and the life of each writer under
+ * `zkelect run` (its first to its last write). */
+static void read_store(history_t *h, FILE *f)
+{
+    char buf[1024];
+    while (fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        write_t w;
+        long long recv, epoch, send, seq, highest;
+        if (sscanf(buf, "S %lld %63s %lld %lld %lld %d %lld", &recv, w.who, &epoch, &send, &seq, &w.accepted,
+                   &highest) != 7)
+            continue;
+        w.recv = recv, w.send = send, w.epoch = epoch, w.highest_before = highest;
+        GROW(h->w, h->n_w, h->cap_w);
+        h->w[h->n_w++] = w;
+        if (!w.accepted)
+            keep_line(h, w.recv, "store", buf);
+        /* a run's writer ("w:sNgM/pid"): a sample of its writes for the
+         * history windows */
+        if (strncmp(w.who, "w:", 2) == 0 && h->n_w % 100 == 0)
+            keep_line(h, w.send, "store", buf);
+    }
+}
+
+static void read_orchestrator(history_t *h, FILE *f)
+{
+    char buf[1024];
+    while (fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        long long t;
+        char word[32] = "";
+        if (sscanf(buf + 2, "%lld %31s", &t, word) < 1)
+            continue;
+        keep_line(h, t, "nemesis", buf);
+        unsigned long long seed;
+        if (buf[0] == 'B' && sscanf(buf, "B %*d seed %llu", &seed) == 1)
+            h->seed = seed;
+        if (buf[0] == 'Q' && h->n_quiet < 4096) {
+            if (!strcmp(word, "from"))
+                h->quiet_from[h->n_quiet] = t, h->quiet_to[h->n_quiet] = 0;
+            else if (!strcmp(word, "to"))
+                h->quiet_to[h->n_quiet++] = t;
+        }
+        if (buf[0] == 'N' && !strcmp(word, "start")) {
+            char kind[24];
+            if (sscanf(buf, "N %*d start %*d %23s", kind) == 1) {
+                torture_report_t *r = h->report;
+                int k = 0;
+                while (k < r->n_kinds && strcmp(r->kinds[k], kind) != 0)
+                    k++;
+                if (k == r->n_kinds && k < 16)
+                    snprintf(r->kinds[r->n_kinds++], sizeof r->kinds[0], "%s", kind);
+                if (k < 16)
+                    r->faults_by_kind[k]++;
+            }
+        }
+    }
+}
+
+/* The participant a store writer speaks for: "w:s5g1/4242" and "s3g2/77"
+ * are s5g1 and s3g2. */
+static void identity_of(const char *who, char *identity, size_t len)
+{
+    const char *id = strncmp(who, "w:", 2) == 0 ? who + 2 : who;
+    snprintf(identity, len, "%.*s", (int)strcspn(id, "/"), id);
+}
+
+/* The writers' lives under `zkelect run`: each process's first to last
+ * write. Writes come in the store's order; a few writers are live at once. */
+static void writer_intervals(history_t *h)
+{
+    enum { RECENT = 16 };
+    size_t recent[RECENT];
+    int n_recent = 0;
+    for (size_t i = 0; i < h->n_w; i++) {
+        const write_t *w = &h->w[i];
+        if (strncmp(w->who, "w:", 2) != 0)
+            continue;
+        interval_t *v = NULL;
+        for (int k = 0; k < n_recent && !v; k++)
+            if (strcmp(h->iv[recent[k]].who, w->who) == 0 && h->iv[recent[k]].epoch == w->epoch)
+                v = &h->iv[recent[k]];
+        if (v) {
+            if (w->send > v->last)
+                v->last = w->send;
+            if (w->send < v->first)
+                v->first = w->send;
+            continue;
+        }
+        char identity[64];
+        identity_of(w->who, identity, sizeof identity);
+        GROW(h->iv, h->n_iv, h->cap_iv);
+        h->iv[h->n_iv] = (interval_t){w->send, w->send, w->epoch, "", ""};
+        snprintf(h->iv[h->n_iv].who, sizeof h->iv[0].who, "%s", w->who);
+        snprintf(h->iv[h->n_iv].identity, sizeof h->iv[0].identity, "%s", identity);
+        if (n_recent == RECENT)
+            memmove(recent, recent + 1, (RECENT - 1) * sizeof recent[0]), n_recent--;
+        recent[n_recent++] = h->n_iv++;
+    }
+}
+
+/* ------------------------------------------------------------ reporting */
+
+static int by_time(const void *a, const void *b)
+{
+    int64_t x = ((const line_t *)a)->t, y = ((const line_t *)b)->t;
+    return x < y ? -1 : x > y;
+}
+
+static int64_t t0_of(const history_t *h)
+{
+    return h->n_lines ? h->lines[0].t : 0;
+}
+
+/* The history around t, every process's records on one clock: a second
+ * either side, and of the store's stream of writes only the nearest. */
+static void window(history_t *h, int64_t t)
+{
+    FILE *out = h->out;
+    int64_t t0 = t0_of(h);
+    fprintf(out, "    history around +%.3f s (seed %" PRIu64 "):\n", (double)(t - t0) / 1e9, h->seed);
+    int printed = 0;
+    for (size_t i = 0; i < h->n_lines && printed < 60; i++) {
+        int64_t d = h->lines[i].t - t;
+        bool store = strncmp(h->lines[i].text, "store", 5) == 0;
+        if (d < -NS_PER_S || d > NS_PER_S || (store && (d < -30 * NS_PER_MS || d > 30 * NS_PER_MS)))
+            continue;
+        fprintf(out, "      +%.3f %s\n", (double)(h->lines[i].t - t0) / 1e9, h->lines[i].text);
+        printed++;
+    }
+}
+
+static void violation(history_t *h, int64_t t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void violation(history_t *h, int64_t t, const char *fmt, ...)
+{
+    long n = ++h->report->violations;
+    if (n > 8)
+        return; /* the first few say enough; the count says the rest */
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(h->out, "VIOLATION at +%.3f s: ", (double)(t - t0_of(h)) / 1e9);
+    vfprintf(h->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', h->out);
+    if (n == 1)
+        window(h, t);
+}
+
+/* ------------------------------------------------------------ the checks */
+
+static int by_first(const void *a, const void *b)
+{
+    int64_t x = ((const interval_t *)a)->first, y = ((const interval_t *)b)->first;
+    return x < y ? -1 : x > y;
+}
+
+/* 1 and 3: leadership intervals never overlap; epochs grow from one
+ * participant's term to the next. */
+static void check_intervals(history_t *h)
+{
+    qsort(h->iv, h->n_iv, sizeof *h->iv, by_first);
+    h->report->leader_intervals = (long)h->n_iv;
+    int64_t last_epoch = -1;
+    const char *last_identity = "";
+    for (size_t i = 0; i < h->n_iv; i++) {
+        const interval_t *v = &h->iv[i];
+        for (size_t k = i; k-- > 0;) {
+            const interval_t *u = &h->iv[k];
+            if (u->last >= v->first && strcmp(u->who, v->who) != 0) {
+                violation(h, v->first, "two leaders: %s (epoch %" PRId64 ") led until +%.3f s, %s (epoch %" PRId64
+                          ") from +%.3f s",
+                          u->who, u->epoch, (double)(u->last - t0_of(h)) / 1e9, v->who, v->epoch,
+                          (double)(v->first - t0_of(h)) / 1e9);
+                break;
+            }
+            if (v->first - u->first > 600 * NS_PER_S)
+                break; /* no term lasts that long in a run */
+        }
+        bool same = strcmp(v->identity, last_identity) == 0;
+        if (v->epoch < last_epoch || (v->epoch == last_epoch && !same))
+            violation(h, v->first, "epoch %" PRId64 " of %s after epoch %" PRId64 " of %s", v->epoch, v->who,
+                      last_epoch, last_identity);
+        if (v->epoch != last_epoch)
+            h->report->terms++;
+        last_epoch = v->epoch;
+        last_identity = v->identity;
+    }
+}
+
+/* 2: the fence. The store takes writes in the order of its records. */
+static void check_writes(history_t *h)
+{
+    int64_t *max_accepted = malloc((h->n_w ? h->n_w : 1) * sizeof *max_accepted);
+    int64_t highest = -1;
+    for (size_t i = 0; i < h->n_w; i++) {
+        if (h->w[i].accepted && h->w[i].epoch > highest)
+            highest = h->w[i].epoch;
+        max_accepted[i] = highest;
+    }
+    for (size_t i = 0; i < h->n_w; i++) {
+        const write_t *w = &h->w[i];
+        h->report->writes++;
+        /* the highest epoch accepted before this write was sent */
+        size_t lo = 0, hi = h->n_w;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (h->w[mid].recv < w->send)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        int64_t before = lo ? max_accepted[lo - 1] : -1;
+        if (w->epoch < before)
+            violation(h, w->send, "%s sent a write with epoch %" PRId64 " while leading, after the store had accepted "
+                      "epoch %" PRId64, w->who, w->epoch, before);
+        else if (w->accepted)
+            h->report->accepted++;
+        else
+            h->report->refused_in_flight++;
+    }
+    /* One participant per accepted epoch: accepted epochs never go down,
+     * so the first write of each names its owner. */
+    int64_t owned_epoch = -1;
+    char owner[64] = "", who[64];
+    for (size_t i = 0; i < h->n_w; i++) {
+        if (!h->w[i].accepted)
+            continue;
+        identity_of(h->w[i].who, who, sizeof who);
+        if (h->w[i].epoch != owned_epoch) {
+            owned_epoch = h->w[i].epoch;
+            snprintf(owner, sizeof owner, "%s", who);
+        } else if (strcmp(owner, who) != 0) {
+            violation(h, h->w[i].recv, "epoch %" PRId64 " accepted from %s and from %s", owned_epoch, owner, who);
+            snprintf(owner, sizeof owner, "%s", who);
+        }
+    }
+    free(max_accepted);
+}
+
+/* 4: after each heal, a leader within the bound; every live participant in
+ * line at the quiet phase's check. */
+static void check_liveness(history_t *h, int bound_ms)
+{
+    for (int q = 0; q < h->n_quiet; q++) {
+        int64_t from = h->quiet_from[q];
+        int64_t first = INT64_MAX;
+        for (size_t i = 0; i < h->n_iv; i++) {
+            const interval_t *v = &h->iv[i];
+            if (v->last >= from && (v->first > from ? v->first : from) < first)
+                first = v->first > from ? v->first : from;
+        }
+        h->report->quiet_phases++;
+        double waited = first == INT64_MAX ? -1 : (double)(first - from) / 1e6;
+        if (waited > h->report->max_ms_without_leader)
+            h->report->max_ms_without_leader = waited;
+        if (first == INT64_MAX || first - from > (int64_t)bound_ms * NS_PER_MS)
+            violation(h, from, "no leader within %d ms after the heal (%s)", bound_ms,
+                      first == INT64_MAX ? "none at all" : "later");
+    }
+    for (size_t i = 0; i < h->n_lines; i++) {
+        const char *text = h->lines[i].text;
+        const char *a = strstr(text, ": A ");
+        if (!a || strncmp(text, "nemesis", 7) != 0)
+            continue;
+        int rc = -1;
+        sscanf(a + 4, "%*d rc %d", &rc);
+        const char *expected = strstr(a, "expected"), *present = strstr(a, "| present");
+        if (rc != 0 || !expected || !present) {
+            violation(h, h->lines[i].t, "the contenders could not be read at the end of a quiet phase (%d)", rc);
+            continue;
+        }
+        char ids[512];
+        snprintf(ids, sizeof ids, "%.*s", (int)(present - expected - 8), expected + 8);
+        for (char *save = NULL, *id = strtok_r(ids, " ", &save); id; id = strtok_r(NULL, " ", &save)) {
+            char needle[64];
+            snprintf(needle, sizeof needle, " %s", id);
+            const char *at = strstr(present, needle);
+            if (!at || (at[strlen(needle)] != ' ' && at[strlen(needle)] != '\0'))
+                violation(h, h->lines[i].t, "%s is alive but not in line at the end of a quiet phase", id);
+        }
+    }
+}
+
+static bool is_log(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), k = strlen(suffix);
+    return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+static int read_dir(history_t *h, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        FILE *f = NULL;
+        if (!strcmp(ent->d_name, "store.log") || !strcmp(ent->d_name, "orchestrator.log") ||
+            (ent->d_name[0] == 's' && is_log(ent->d_name, ".log")))
+            f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (!strcmp(ent->d_name, "store.log"))
+            read_store(h, f);
+        else if (!strcmp(ent->d_name, "orchestrator.log"))
+            read_orchestrator(h, f);
+        else
+            read_participant(h, ent->d_name, f);
+        fclose(f);
+    }
+    closedir(d);
+    return 0;
+}
+
+long torture_check(const char *dir, int session_timeout_ms, int bound_ms, torture_report_t *report, FILE *out)
+{
+    (void)session_timeout_ms;
+    static history_t h;
+    memset(&h, 0, sizeof h);
+    memset(report, 0, sizeof *report);
+    h.out = out;
+    h.report = report;
+    if (read_dir(&h, dir) != 0) {
+        fprintf(out, "checker: cannot read %s\n", dir);
+        return 1;
+    }
+    qsort(h.lines, h.n_lines, sizeof *h.lines, by_time);
+    writer_intervals(&h);
+    check_intervals(&h);
+    check_writes(&h);
+    check_liveness(&h, bound_ms);
+    fprintf(out, "faults injected:");
+    for (int k = 0; k < report->n_kinds; k++)
+        fprintf(out, " %s %ld%s", report->kinds[k], report->faults_by_kind[k], k + 1 < report->n_kinds ? "," : "");
+    fprintf(out, "\nwrites checked: %ld (%ld accepted, %ld refused in flight); %ld terms, %ld leadership intervals\n",
+            report->writes, report->accepted, report->refused_in_flight, report->terms, report->leader_intervals);
+    fprintf(out, "after %ld heals: a leader within %.0f ms at most (bound %d ms)\n", report->quiet_phases,
+            report->max_ms_without_leader, bound_ms);
+    fprintf(out, "violations: %ld\n", report->violations);
+    for (size_t i = 0; i < h.n_lines; i++)
+        free(h.lines[i].text);
+    free(h.lines);
+    free(h.iv);
+    free(h.w);
+    return report->violations;
+}
+
+int torture_check_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: zkelect-torture check DIR [--session-timeout MS]\n");
+        return 2;
+    }
+    int t = argc >= 4 && !strcmp(argv[2], "--session-timeout") ? atoi(argv[3]) : 2000;
+    torture_report_t report;
+    return torture_check(argv[1], t, 2 * t + 1000, &report, stdout) ? 1 : 0;
+}

@@ -1,0 +1,385 @@
+/* nemesis.c - the faults, seeded: in each cycle, a fault phase where
+ * faults start at random moments, one or several at once, each healed after
+ * a random time; then everything healed, and a quiet phase of 3 T in which
+ * the checker expects one leader within 2 T + a tick and every live
+ * participant back in line. Each fault is logged when it starts and when
+ * it heals. */
+#include "orchestra.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+
+typedef enum kind {
+    CUT,          /* the proxies in front of one participant: blackhole, reset, one way, delay */
+    PAUSE,        /* SIGSTOP a participant, SIGCONT at the heal */
+    KILL,         /* SIGKILL a participant; a new one at the heal */
+    MEMBER_KILL,  /* kill -9 an ensemble member, start it again at the heal */
+    QUORUM,       /* two members killed: no quorum */
+    MEMBER_PAUSE, /* SIGSTOP a member */
+    EXPIRE,       /* a follower's session closed by a third party */
+    RESIGN,       /* the leader resigns (zkelect run: steps down) */
+    LEAVE,        /* out of line, back at the heal */
+    STOP,         /* a participant leaves and exits */
+    DESTROY,      /* destroyed from inside a callback */
+    KINDS
+} kind_t;
+
+static const char *const kind_names[KINDS] = {"cut", "pause", "kill", "member-kill", "quorum-lost", "member-pause",
+                                              "expire", "resign", "leave", "stop", "destroy-in-callback"};
+static const char *const cut_modes[] = {"blackhole", "reset", "drop-replies", "drop-requests", "delay"};
+
+typedef struct fault {
+    bool active;
+    int id;
+    kind_t kind;
+    int target, target2;
+    int64_t heal_at;
+} fault_t;
+
+#define MAX_FAULTS 6
+
+typedef struct play {
+    stage_t *s;
+    fault_t faults[MAX_FAULTS];
+    int next_id;
+} play_t;
+
+static int64_t ms(int64_t n)
+{
+    return n * NS_PER_MS;
+}
+
+/* A duration shorter or longer than T. */
+static int64_t around_t(stage_t *s)
+{
+    int64_t t = s->session_timeout_ms;
+    return stage_random(s, 2) ? ms(t / 5 + (int64_t)stage_random(s, (uint64_t)t / 2))
+                              : ms(t + t / 5 + (int64_t)stage_random(s, (uint64_t)t * 2));
+}
+
+static void note(play_t *p, const fault_t *f, const char *what, const char *detail)
+{
+    torture_record(p->s->log, "N %" PRId64 " %s %d %s %d %s", torture_now(), what, f->id, kind_names[f->kind],
+                   f->target, detail);
+}
+
+/* ------------------------------------------------------------- targets */
+
+/* A participant for a fault: the leader half the time (faults that miss
+ * the leader change little), any live one otherwise. */
+static slot_t *live_slot(stage_t *s, bool library_only)
+{
+    if (stage_random(s, 2) == 0) {
+        slot_t *leader = stage_leader_slot(s);
+        if (leader && !leader->paused && (!library_only || !leader->run))
+            return leader;
+    }
+    int candidates[MAX_SLOTS], n = 0;
+    for (int i = 0; i < s->n_slots; i++)
+        if (s->slots[i].pid > 0 && !s->slots[i].paused && (!library_only || !s->slots[i].run))
+            candidates[n++] = i;
+    return n ? &s->slots[candidates[stage_random(s, (uint64_t)n)]] : NULL;
+}
+
+static int up_member(stage_t *s)
+{
+    int candidates[ZK_ENSEMBLE_MAX], n = 0;
+    for (int m = 0; m < s->ens.n; m++)
+        if (!s->member_down[m] && !s->member_paused[m])
+            candidates[n++] = m;
+    return n ? candidates[stage_random(s, (uint64_t)n)] : -1;
+}
+
+/* The member the election's leader is connected to, the ensemble's leader,
+ * or any: the ones a careless fault would miss. */
+static int member_target(stage_t *s)
+{
+    int choice = (int)stage_random(s, 3);
+    if (choice == 0) {
+        slot_t *leader = stage_leader_slot(s);
+        for (int m = 0; leader && m < s->ens.n; m++)
+            if (!s->member_down[m] && !s->member_paused[m] && proxy_connections(leader->proxy[m]) > 0)
+                return m;
+    } else if (choice == 1) {
+        int m = zk_ensemble_leader(&s->ens);
+        if (m >= 0 && !s->member_down[m] && !s->member_paused[m])
+            return m;
+    }
+    return up_member(s);
+}
+
+static int members_down(const stage_t *s)
+{
+    int n = 0;
+    for (int m = 0; m < s->ens.n; m++)
+        n += s->member_down[m] || s->member_paused[m];
+    return n;
+}
+
+/* A process and everything it started: a frozen cgroup, a paused VM. A
+ * `zkelect run` stopped alone while its command runs on is outside what it
+ * promises: it must run to stop its command. */
+static void signal_tree(pid_t pid, int sig)
+{
+    kill(pid, sig);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    int child;
+    while (f && fscanf(f, "%d", &child) == 1)
+        signal_tree((pid_t)child, sig);
+    if (f)
+        fclose(f);
+}
+
+/* ------------------------------------------------------- start and heal */
+
+static void set_cut(slot_t *slot, int members, proxy_mode_t mode, int delay_ms)
+{
+    for (int m = 0; m < members; m++) {
+        proxy_set_delay(slot->proxy[m], delay_ms);
+        proxy_set_mode(slot->proxy[m], mode);
+    }
+}
+
+static bool start_participant_fault(play_t *p, fault_t *f)
+{
+    stage_t *s = p->s;
+    bool library = f->kind == EXPIRE || f->kind == LEAVE || f->kind == DESTROY;
+    slot_t *slot = f->kind == RESIGN ? stage_leader_slot(s) : live_slot(s, library);
+    if (!slot || (f->kind == LEAVE && slot->left))
+        return false;
+    f->target = (int)(slot - s->slots);
+    char detail[64] = "";
+    switch (f->kind) {
+    case CUT: {
+        int mode = (int)stage_random(s, 5);
+        static const proxy_mode_t modes[] = {PROXY_BLACKHOLE, PROXY_REFUSE, PROXY_DROP_REPLIES, PROXY_DROP_REQUESTS,
+                                             PROXY_DELAY};
+        int delay = 50 + (int)stage_random(s, 1500);
+        set_cut(slot, s->ens.n, modes[mode], delay);
+        snprintf(detail, sizeof detail, "%s%s%d", cut_modes[mode], mode == 4 ? "=" : "", mode == 4 ? delay : 0);
+        break;
+    }
+    case PAUSE:
+        signal_tree(slot->pid, SIGSTOP);
+        slot->paused = true;
+        break;
+    case KILL:
+        slot->killed = true;
+        kill(slot->pid, SIGKILL);
+        break;
+    case EXPIRE:
+        kill(slot->pid, SIGHUP);
+        break;
+    case RESIGN:
+        kill(slot->pid, SIGUSR1);
+        break;
+    case LEAVE:
+        kill(slot->pid, SIGWINCH);
+        slot->left = true;
+        break;
+    case STOP:
+        kill(slot->pid, SIGTERM);
+        break;
+    case DESTROY:
+        kill(slot->pid, SIGUSR2);
+        break;
+    default:
+        return false;
+    }
+    snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s%s", detail[0] ? " " : "", slot->id);
+    note(p, f, "start", detail);
+    return true;
+}
+
+static bool start_member_fault(play_t *p, fault_t *f)
+{
+    stage_t *s = p->s;
+    /* Never all members at once: the data must survive. */
+    int allowed = s->ens.n - 1 - members_down(s);
+    if (allowed < (f->kind == QUORUM ? 2 : 1))
+        return false;
+    f->target = member_target(s);
+    if (f->target < 0)
+        return false;
+    char detail[64];
+    snprintf(detail, sizeof detail, "%s", f->target == zk_ensemble_leader(&s->ens) ? "zk-leader" : "member");
+    if (f->kind == MEMBER_PAUSE) {
+        zk_server_pause(&s->ens.member[f->target], true);
+        s->member_paused[f->target] = true;
+    } else {
+        zk_server_kill(&s->ens.member[f->target]);
+        s->member_down[f->target] = true;
+    }
+    if (f->kind == QUORUM) {
+        s->member_down[f->target] = true;
+        f->target2 = up_member(s);
+        if (f->target2 >= 0) {
+            zk_server_kill(&s->ens.member[f->target2]);
+            s->member_down[f->target2] = true;
+        }
+    }
+    note(p, f, "start", detail);
+    return true;
+}
+
+static void heal(play_t *p, fault_t *f)
+{
+    stage_t *s = p->s;
+    f->active = false;
+    slot_t *slot = f->target >= 0 && f->target < s->n_slots ? &s->slots[f->target] : NULL;
+    switch (f->kind) {
+    case CUT:
+        set_cut(slot, s->ens.n, PROXY_PASS, 0);
+        break;
+    case PAUSE:
+        if (slot->pid > 0)
+            signal_tree(slot->pid, SIGCONT);
+        slot->paused = false;
+        break;
+    case LEAVE:
+        if (slot->pid > 0 && slot->left)
+            kill(slot->pid, SIGWINCH);
+        slot->left = false;
+        break;
+    case MEMBER_PAUSE:
+        zk_server_pause(&s->ens.member[f->target], false);
+        s->member_paused[f->target] = false;
+        break;
+    case QUORUM:
+    case MEMBER_KILL:
+        for (int k = 0; k < 2; k++) {
+            int m = k ? f->target2 : f->target;
+            if (m >= 0 && zk_server_restart(&s->ens.member[m], false) == 0)
+                s->member_down[m] = false;
+        }
+        break;
+    default:
+        break; /* the rest heal when their slot gets a new process */
+    }
+    note(p, f, "heal", "");
+}
+
+static void start_random_fault(play_t *p)
+{
+    stage_t *s = p->s;
+    fault_t *f = NULL;
+    for (int i = 0; i < MAX_FAULTS && !f; i++)
+        if (!p->faults[i].active)
+            f = &p->faults[i];
+    if (!f)
+        return;
+    *f = (fault_t){.active = true, .id = ++p->next_id, .kind = (kind_t)stage_random(s, KINDS), .target2 = -1};
+    f->heal_at = torture_now() + around_t(s);
+    bool member = f->kind == MEMBER_KILL || f->kind == QUORUM || f->kind == MEMBER_PAUSE;
+    if (!(member ? start_member_fault(p, f) : start_participant_fault(p, f)))
+        f->active = false;
+}
+
+/* --------------------------------------------------------- the cycles */
+
+/* Processes that ended (killed, stopped, destroyed) are replaced, now and
+ * then during a fault phase ("participants come and go"), always at the
+ * heal. */
+static void refill(stage_t *s, bool all)
+{
+    stage_reap(s);
+    for (int i = 0; i < s->n_slots; i++)
+        if (s->slots[i].pid <= 0 && (all || stage_random(s, 50) == 0))
+            stage_start_slot(s, &s->slots[i]);
+}
+
+static void heal_all(play_t *p)
+{
+    stage_t *s = p->s;
+    for (int i = 0; i < MAX_FAULTS; i++)
+        if (p->faults[i].active)
+            heal(p, &p->faults[i]);
+    for (int m = 0; m < s->ens.n; m++) {
+        if (s->member_down[m] && zk_server_restart(&s->ens.member[m], false) == 0)
+            s->member_down[m] = false;
+        if (s->member_paused[m]) {
+            zk_server_pause(&s->ens.member[m], false);
+            s->member_paused[m] = false;
+        }
+    }
+    /* Healed once every member serves again. */
+    int64_t deadline = torture_now() + 90 * NS_PER_S;
+    for (int m = 0; m < s->ens.n; m++)
+        while (!zk_server_serving(&s->ens.member[m]) && torture_now() < deadline)
+            poll_pause();
+    refill(s, true);
+}
+
+void nemesis_quiet(stage_t *s)
+{
+    int64_t t = s->session_timeout_ms;
+    int64_t from = torture_now();
+    torture_record(s->log, "Q %" PRId64 " from", from);
+    /* One leader by 2 T + a tick, every live participant in line T later. */
+    int64_t check_at = from + ms(3 * t + 1200);
+    while (torture_now() < check_at) {
+        stage_reap(s);
+        poll_pause();
+    }
+    char expected[512] = "", present[512] = "";
+    for (int i = 0; i < s->n_slots; i++) {
+        slot_t *slot = &s->slots[i];
+        if (slot->pid > 0 && !slot->left)
+            snprintf(expected + strlen(expected), sizeof expected - strlen(expected), " %s", slot->id);
+    }
+    zkelect_participant_t *list = NULL;
+    size_t n = 0;
+    int rc = zkelect_participants(s->watcher, &list, &n);
+    for (size_t i = 0; rc == ZKELECT_OK && i < n; i++)
+        snprintf(present + strlen(present), sizeof present - strlen(present), " %s", list[i].id);
+    zkelect_participants_free(list, n);
+    torture_record(s->log, "A %" PRId64 " rc %d expected%s | present%s", torture_now(), rc, expected, present);
+    torture_record(s->log, "Q %" PRId64 " to", torture_now());
+}
+
+void nemesis_play(stage_t *s)
+{
+    static play_t p;
+    p.s = s;
+    int64_t end = torture_now() + (int64_t)s->seconds * NS_PER_S;
+    int64_t t = s->session_timeout_ms;
+    while (torture_now() < end) {
+        int64_t phase_end = torture_now() + ms(3 * t + (int64_t)stage_random(s, (uint64_t)(3 * t)));
+        int64_t next = torture_now() + ms((int64_t)stage_random(s, (uint64_t)t / 2));
+        while (torture_now() < phase_end) {
+            int64_t now = torture_now();
+            if (now >= next) {
+                /* one or several at once */
+                int burst = 1 + (int)stage_random(s, 3);
+                for (int i = 0; i < burst; i++)
+                    start_random_fault(&p);
+                next = now + ms(t / 4 + (int64_t)stage_random(s, (uint64_t)t));
+            }
+            for (int i = 0; i < MAX_FAULTS; i++)
+                if (p.faults[i].active && now >= p.faults[i].heal_at)
+                    heal(&p, &p.faults[i]);
+            refill(s, false);
+            poll_pause();
+        }
+        heal_all(&p);
+        nemesis_quiet(s);
+    }
+}
+
+void nemesis_weakened(stage_t *s)
+{
+    static play_t p;
+    p.s = s;
+    /* s0, weakened, leads; it resigns; s1 takes over at once while s0 goes
+     * on writing with its old epoch for 1.5 s. */
+    int64_t deadline = torture_now() + 20 * NS_PER_S;
+    while (stage_leader_slot(s) != &s->slots[0] && torture_now() < deadline)
+        poll_pause();
+    fault_t f = {.active = true, .id = ++p.next_id, .kind = RESIGN, .target2 = -1};
+    if (start_participant_fault(&p, &f))
+        heal(&p, &f);
+    nemesis_quiet(s);
+}

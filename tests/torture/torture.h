@@ -1,0 +1,71 @@
+/* torture.h - zkelect-torture: hours of randomized, combined faults against
+ * a real ensemble, participants in their own processes, and a fenced store
+ * that must never accept a write from a stale leader.
+ *
+ * One binary, five roles (main.c picks one):
+ *   run          the orchestrator: ensemble, proxies, store, participants,
+ *                the nemesis; then the checker and the timeline (run.c)
+ *   participant  one election participant, sampling zkelect_is_leader() and
+ *                writing to the store while it reads 1 (participant.c)
+ *   writer       the command under `zkelect run`: writes with ZKELECT_EPOCH
+ *                for as long as it runs (writer.c)
+ *   store        the fenced store: accepts a write only if its epoch is at
+ *                least the highest it has accepted (store.c)
+ *   check DIR    the checker alone, over the logs of a run (check.c)
+ *
+ * Every process logs to its own file in the run's directory, one record per
+ * line, times in CLOCK_MONOTONIC nanoseconds (one clock for all):
+ *   participant  E t type reason epoch      an event delivered to the callback
+ *                L first last epoch          an interval of samples reading 1
+ *                l first last epoch          the same, still open (every 50 ms)
+ *                C t connected               the session connected or not
+ *                I t ahead                   place in line changed (-1: out)
+ *                X t what                    a command received (resign, ...)
+ *   store        S recv writer epoch send seq accepted highest_before
+ *   orchestrator N t start|heal id kind target detail    the nemesis
+ *                Q t from|to                 a quiet phase: all faults healed
+ *                A t ids...                  the contenders in line at a check
+ *                P t slot pid name started|exited status
+ */
+#ifndef ZKELECT_TORTURE_H
+#define ZKELECT_TORTURE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NS_PER_MS 1000000LL
+#define NS_PER_S 1000000000LL
+
+/* CLOCK_MONOTONIC in ns: every record's clock. */
+int64_t torture_now(void);
+/* Append one line to fd, whole (one write). */
+void torture_record(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The roles. */
+int torture_run(int argc, char **argv);
+int torture_participant(int argc, char **argv);
+int torture_writer(int argc, char **argv);
+int torture_store(int argc, char **argv);
+int torture_check_main(int argc, char **argv);
+
+/* The checker (check.c) over the run directory dir; the report goes to out.
+ * T is the session timeout in ms, bound_ms the time a leader must be back
+ * within after a heal. Returns the number of violations. */
+typedef struct torture_report {
+    long writes, accepted, refused_in_flight;
+    long terms, leader_intervals;
+    long quiet_phases;
+    double max_ms_without_leader; /* after a heal, until one leads */
+    long faults_by_kind[16];
+    char kinds[16][24];
+    int n_kinds;
+    long violations;
+} torture_report_t;
+long torture_check(const char *dir, int session_timeout_ms, int bound_ms, torture_report_t *report, FILE *out);
+
+/* The timeline (timeline.c): an SVG of the run in dir. 0 on success. */
+int torture_timeline(const char *dir, const char *svg);
+
+#endif
