@@ -346,10 +346,10 @@ void nemesis_play(stage_t *s)
     p.s = s;
     int64_t end = torture_now() + (int64_t)s->seconds * NS_PER_S;
     int64_t t = s->session_timeout_ms;
-    while (torture_now() < end) {
+    while (torture_now() < end && !s->interrupted) {
         int64_t phase_end = torture_now() + ms(3 * t + (int64_t)stage_random(s, (uint64_t)(3 * t)));
         int64_t next = torture_now() + ms((int64_t)stage_random(s, (uint64_t)t / 2));
-        while (torture_now() < phase_end) {
+        while (torture_now() < phase_end && !s->interrupted) {
             int64_t now = torture_now();
             if (now >= next) {
                 /* one or several at once */

@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "proxy.h"
 
+#include <signal.h>
 #include <sys/types.h>
 #include <zkelect.h>
 
@@ -47,6 +48,7 @@ typedef struct stage {
     int n_slots;
     zkelect_t *watcher;       /* an observer on the ensemble itself */
     long process_failures;    /* processes that ended badly on their own */
+    volatile sig_atomic_t interrupted; /* SIGINT or SIGTERM: heal, check what ran, report */
 } stage_t;
 
 /* run.c */

@@ -255,6 +255,26 @@ static int parse(stage_t *s, int argc, char **argv, const char **svg)
     return 0;
 }
 
+static stage_t *interrupted_stage;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    if (interrupted_stage)
+        interrupted_stage->interrupted = 1;
+}
+
+/* Ctrl-C ends a long run early, as its end would: faults healed, the
+ * processes stopped, the checker over what ran, the report. */
+static void end_early_on_interrupt(stage_t *s)
+{
+    interrupted_stage = s;
+    struct sigaction sa = {.sa_handler = on_interrupt};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int torture_run(int argc, char **argv)
 {
     static stage_t s;
@@ -288,6 +308,7 @@ int torture_run(int argc, char **argv)
     fflush(stdout);
     torture_record(s.log, "B %" PRId64 " seed %" PRIu64 " seconds %d members %d timeout %d weakened %d", torture_now(),
                    s.seed, s.seconds, s.members, s.session_timeout_ms, s.weakened);
+    end_early_on_interrupt(&s);
     if (set_stage(&s) != 0) {
         fprintf(stderr, "torture: could not set the stage; see %s\n", s.dir);
         strike_stage(&s);
@@ -306,6 +327,8 @@ int torture_run(int argc, char **argv)
     snprintf(svg_path, sizeof svg_path, "%s/timeline.svg", s.dir);
     if (torture_timeline(s.dir, svg ? svg : svg_path) == 0)
         printf("timeline: %s\n", svg ? svg : svg_path);
+    if (s.interrupted)
+        printf("zkelect-torture: interrupted: the report covers what ran\n");
     printf("zkelect-torture: seed %" PRIu64 ": %ld violation%s\n", s.seed, violations, violations == 1 ? "" : "s");
     return violations ? 1 : 0;
 }
