@@ -50,7 +50,7 @@ output with \`bench/render.sh\`) on $(date -u +%Y-%m-%d):
 - machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);
 - ZooKeeper $zk (Debian), standalone, on 127.0.0.1, \`tickTime\` 200 ms, fsync on,
   \`maxSessionTimeout\` 600 s, the JVM's default flags (as Debian's package
-  runs it), started by \`scripts/zk-local.sh\`; every
+  runs it), started by \`tests/zk-local\`; every
   participant has its own session, of 600 s for the graceful runs (as the
   runner protocol asks: idle sessions then do not ping while a failover is
   measured) and 10 s for the idle run;

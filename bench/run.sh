@@ -5,13 +5,13 @@
 #   run.sh full OUTDIR     the whole matrix as JSON lines in OUTDIR/results.jsonl,
 #                          then BENCHMARKS.md's tables and OUTDIR/failover.svg
 #                          (make bench-full; needs gnuplot)
-# BENCH (the zkelect-bench binary) and ZK_LOCAL (scripts/zk-local.sh) come
-# from make.
+# BENCH (the zkelect-bench binary) and ZK_LOCAL (tests/zk-local, the
+# tests' own ZooKeeper launcher) come from make.
 set -euo pipefail
 mode=${1:-quick}
 here=$(cd "$(dirname "$0")" && pwd)
 bench=${BENCH:-zkelect-bench}
-zk_local=${ZK_LOCAL:-$here/../scripts/zk-local.sh}
+zk_local=${ZK_LOCAL:?run it through make bench, which builds tests/zk-local}
 work=$(mktemp -d /tmp/zkelect-bench.XXXXXX)
 cleanup() { "$zk_local" stop "$work/zk" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT

@@ -6,7 +6,7 @@ Checks, over every file git tracks (and new ones it does not ignore):
      points into a Markdown file;
   2. every path of the tree named anywhere (a document, a man page, a
      comment: "src/acl.c", "examples/systemd/") exists, or is a program the
-     build makes from the tree (Makefile.am's *_PROGRAMS);
+     build makes from the tree (Makefile.am's *_PROGRAMS and *_LIBRARIES);
   3. every Markdown file named anywhere ("FORMATS.md") exists;
   4. every test a document or man page names (test_...) exists in tests/.
 Prints each problem as FILE:LINE: what; exits 1 if there is any.
@@ -40,11 +40,23 @@ def read_text(path):
 
 
 def built_programs():
-    text = read_text("Makefile.am") or ""
-    programs = set()
-    for m in re.finditer(r"^\w*_(?:PROGRAMS|LTLIBRARIES)\s*\+?=\s*((?:.*\\\n)*.*)$", text, re.M):
-        programs.update(w for w in m.group(1).replace("\\\n", " ").split() if "/" in w)
-    return programs
+    """What Makefile.am builds: its *_PROGRAMS and *_LIBRARIES, with the
+    variables they use expanded."""
+    text = (read_text("Makefile.am") or "").replace("\\\n", " ")
+    values = {}
+    for m in re.finditer(r"^(\w+)\s*\+?=\s*(.*)$", text, re.M):
+        values.setdefault(m.group(1), []).extend(m.group(2).split())
+
+    def expand(words, depth=0):
+        for w in words:
+            ref = re.fullmatch(r"\$\((\w+)\)", w)
+            if ref and depth < 5:
+                yield from expand(values.get(ref.group(1), []), depth + 1)
+            elif "/" in w:
+                yield w
+
+    return {w for name, words in values.items() if re.search(r"_(PROGRAMS|LIBRARIES|LTLIBRARIES)$", name)
+            for w in expand(words)}
 
 
 def slug(heading):

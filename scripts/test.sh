@@ -12,7 +12,7 @@
 #   torture    zkelect-torture for 75 s, a fresh seed, sanitizers on; the weakened
 #              participant must be caught
 #   tsan       make check under ThreadSanitizer
-#   valgrind   the unit, integration, dispatch and shared-session programs under memcheck
+#   valgrind   the unit, election, callback and shared-session programs under memcheck
 #   fuzz       libFuzzer on names, line order, validation and ACL text (30 s)
 #   lint       cppcheck and clang-tidy on src/ and cli/; every reference in the docs resolves
 #   distcheck  make distcheck: the tarball builds, installs and passes the quick tests
@@ -105,9 +105,10 @@ valgrind_suite() {
     local vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
               --show-leak-kinds=definite,indirect --suppressions="$ZKELECT_ROOT/tests/valgrind.supp")
     build_in build "${DEV[@]}" || return 1
-    make -C "$ZKELECT_ROOT/build" -s tests/unit tests/integration tests/dispatch tests/shared || return 1
+    local progs=(unit api election handover partitions observers security inputs dispatch shared)
+    make -C "$ZKELECT_ROOT/build" -s "${progs[@]/#/tests/}" || return 1
     local rc=0 prog log
-    for prog in unit integration dispatch shared; do
+    for prog in "${progs[@]}"; do
         log="$ZKELECT_ROOT/build/valgrind-$prog.log"
         "${vg[@]}" "$ZKELECT_ROOT/build/tests/$prog" >"$log" 2>&1 || rc=1
         grep -aE 'Test:|tests |asserts|FAIL|^ +[0-9]+\. |==[0-9]+==' "$log" | grep -av 'Test: .*passed$'
@@ -168,7 +169,7 @@ distcheck() {
     local log=$ZKELECT_ROOT/build/distcheck.log
     build_in build "${DEV[@]}" || return 1
     make -C "$ZKELECT_ROOT/build" -s distcheck \
-        TESTS="tests/unit tests/cli tests/worker-pool.sh tests/header-alone.sh tests/exports.sh" \
+        TESTS="tests/unit tests/api tests/cli tests/worker-pool.sh tests/header-alone.sh tests/exports.sh" \
         >"$log" 2>&1 || {
         tail -n 60 "$log"
         return 1
@@ -244,7 +245,7 @@ step gcc check_in build "${DEV[@]}"
 # Every server test runs in the gcc and both sanitizer builds (and the core ones
 # under valgrind); the clang build is a -Werror build plus the quick programs,
 # to keep the whole suite near 15 minutes.
-CHECK_TESTS="tests/unit tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
+CHECK_TESTS="tests/unit tests/api tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
     step clang check_in build-clang CC=clang "${DEV[@]}"
 export LSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -1,5 +1,6 @@
 /* dispatch.c - manual dispatch: callbacks run on the host's thread, from its
- * own event loop, instead of on the library's dispatch thread. */
+ * own event loop, instead of on the library's dispatch thread. The queue
+ * and how it runs are queue.c's; this is the public face of it. */
 #include "internal.h"
 
 #include <stdint.h>
@@ -8,13 +9,11 @@
 
 int zkelect_set_dispatch_mode(zkelect_t *e, int mode)
 {
-    if (!e)
-        return ZKELECT_EINVAL;
-    if (e->started) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_dispatch_mode: only allowed before zkelect_start()");
-        return ZKELECT_ESTATE;
-    }
-    if (e->carrier) {
+    int rc = zkelect__configurable(e, "zkelect_set_dispatch_mode");
+    if (rc)
+        return rc;
+    zke_session_t *s = e->session;
+    if (!e->owns_session) {
         zkelect__log(e, ZKELECT_LOG_ERROR,
                      "zkelect_set_dispatch_mode: elections on a shared session use the session's dispatch thread");
         return ZKELECT_ESTATE;
@@ -23,17 +22,17 @@ int zkelect_set_dispatch_mode(zkelect_t *e, int mode)
         zkelect__log(e, ZKELECT_LOG_ERROR, "unknown dispatch mode %d", mode);
         return ZKELECT_EINVAL;
     }
-    if (mode == ZKELECT_DISPATCH_MANUAL && e->event_fd < 0) {
-        e->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (e->event_fd < 0) {
+    if (mode == ZKELECT_DISPATCH_MANUAL && s->event_fd < 0) {
+        s->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (s->event_fd < 0) {
             zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_dispatch_mode: could not create an eventfd");
             return ZKELECT_ESYS;
         }
-    } else if (mode == ZKELECT_DISPATCH_THREAD && e->event_fd >= 0) {
-        close(e->event_fd);
-        e->event_fd = -1;
+    } else if (mode == ZKELECT_DISPATCH_THREAD && s->event_fd >= 0) {
+        close(s->event_fd);
+        s->event_fd = -1;
     }
-    e->manual_dispatch = mode == ZKELECT_DISPATCH_MANUAL;
+    s->manual_dispatch = mode == ZKELECT_DISPATCH_MANUAL;
     return ZKELECT_OK;
 }
 
@@ -42,48 +41,13 @@ int zkelect_fd(zkelect_t *e, int *fd)
     if (!e || !fd)
         return ZKELECT_EINVAL;
     /* Fixed from zkelect_set_dispatch_mode() on: no lock needed. */
-    if (!e->manual_dispatch) {
+    if (!e->session->manual_dispatch) {
         *fd = -1;
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_fd: the handle is not in ZKELECT_DISPATCH_MANUAL mode");
         return ZKELECT_ESTATE;
     }
-    *fd = e->event_fd;
+    *fd = e->session->event_fd;
     return ZKELECT_OK;
-}
-
-/* Run up to budget items, or until a callback destroys the handle when
- * stop_at_destroy. Lock held. Returns the number of callbacks run. */
-static unsigned run_items(struct zkelect *e, size_t budget, bool stop_at_destroy)
-{
-    unsigned delivered = 0;
-    while (budget-- > 0) {
-        zke_item_t *item = zkelect__queue_take(e);
-        if (!item)
-            break;
-        if (item->kind == ZKE_ITEM_EVENT) {
-            zkelect__deliver(e, item);
-            delivered++;
-        } else if (item->kind == ZKE_ITEM_RELEASE) {
-            zkelect__release(item->owner, item);
-        }
-        zkelect__item_free(item);
-        if (stop_at_destroy && e->destroy_deferred)
-            break;
-    }
-    return delivered;
-}
-
-unsigned zkelect__manual_destroy(struct zkelect *e)
-{
-    e->dispatching = true;
-    e->dispatcher = pthread_self();
-    /* What was queued, REVOKED(closed) last, still reaches the host, on the
-     * thread that destroys, as the thread mode delivers it before joining. */
-    unsigned delivered = run_items(e, SIZE_MAX, false);
-    pthread_mutex_unlock(e->lock);
-    zkelect__teardown(e);
-    zkelect__free(e);
-    return delivered;
 }
 
 int zkelect_dispatch(zkelect_t *e, unsigned *dispatched)
@@ -92,27 +56,29 @@ int zkelect_dispatch(zkelect_t *e, unsigned *dispatched)
         *dispatched = 0;
     if (!e)
         return ZKELECT_EINVAL;
-    pthread_mutex_lock(e->lock);
+    zke_session_t *s = e->session;
+    pthread_mutex_lock(&s->lock);
     const char *why = NULL;
-    if (!e->manual_dispatch)
+    if (!s->manual_dispatch)
         why = "the handle is not in ZKELECT_DISPATCH_MANUAL mode";
-    else if (e->dispatching)
+    else if (s->dispatching)
         why = "already dispatching (called from a callback, or from two threads at once)";
     if (why) {
-        pthread_mutex_unlock(e->lock);
+        pthread_mutex_unlock(&s->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_dispatch: %s", why);
         return ZKELECT_ESTATE;
     }
-    e->dispatching = true;
-    e->dispatcher = pthread_self();
+    s->dispatching = true;
+    s->dispatcher = pthread_self();
     /* Only what is queued now: a callback that causes more events (a resign,
      * say) cannot keep the host's loop here for ever. */
-    unsigned delivered = run_items(e, e->queue_len, true);
-    if (e->destroy_deferred)
-        delivered += zkelect__manual_destroy(e);
-    else {
-        e->dispatching = false;
-        pthread_mutex_unlock(e->lock);
+    unsigned delivered = zkelect__queue_run(s, s->queue_len);
+    if (s->stopping) {
+        /* A callback destroyed the handle: the rest runs, then it goes. */
+        delivered += zkelect__session_end_here(s);
+    } else {
+        s->dispatching = false;
+        pthread_mutex_unlock(&s->lock);
     }
     if (dispatched)
         *dispatched = delivered;

@@ -5,7 +5,7 @@
  * (zkelect_set_leader_events()). It has its own generation, so that its
  * requests and the election's never make each other stale. Only the
  * follower pays for its watch: the participants' one notification per
- * leader change is untouched. Runs with the lock held, like election.c; the
+ * leader change is untouched. Runs with the lock held, like line.c; the
  * completions and watchers take it themselves. */
 #include "internal.h"
 
@@ -51,7 +51,7 @@ static void retry_later(struct zkelect *e)
     f->retry_at = zkelect__now_ns() + (int64_t)f->backoff_ms * ZKE_MS;
     f->gen++;
     set_phase(e, ZKE_WAITING);
-    zkelect__wake_keeper(e);
+    zkelect__wake_keeper(e->session);
 }
 
 /* A request that failed: the reconnection starts again if the connection
@@ -71,7 +71,7 @@ static void fail(struct zkelect *e, const char *what, int rc)
 
 static zke_op_t *start_op(struct zkelect *e, const char *path)
 {
-    zke_op_t *op = zkelect__op_new(e, path);
+    zke_op_t *op = zkelect__op_new(e->session, e, path);
     if (!op) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; following the leader again later");
         retry_later(e);
@@ -117,16 +117,17 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
         return;
     /* Watches of earlier rounds cannot be taken back on the server; a stray
      * one costs one listing. */
-    if (!e->stopping && zh == e->zh) {
+    if (!e->stopping && zh == e->session->zh) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "followed change on %s (event %d)", path ? path : "?", type);
         zkelect__follow_start(e);
     }
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
 }
 
 static void candidate_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
     struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZOK && stat->ephemeralOwner != 0) {
@@ -141,7 +142,7 @@ static void candidate_done(int rc, const char *value, int len, const struct Stat
         }
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&s->lock);
 }
 
 static void read_candidate(struct zkelect *e)
@@ -165,7 +166,7 @@ static void read_candidate(struct zkelect *e)
     free(path);
     if (!op)
         return;
-    int rc = zkelect__zk_awget(e->zh, op->path, watcher, e->ref, candidate_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, op->path, watcher, e->ref, candidate_done, op);
     if (rc != ZOK)
         abandon(e, op, "reading the leader's node", rc);
 }
@@ -173,21 +174,15 @@ static void read_candidate(struct zkelect *e)
 static bool keep_line(struct zkelect *e, const struct String_vector *names)
 {
     zke_follow_t *f = &e->follow;
-    zke_child_t *order = malloc((size_t)(names->count ? names->count : 1) * sizeof *order);
-    if (!order)
+    size_t n;
+    zke_child_t *line = zkelect__line_of(e->format, names, &n, NULL, NULL);
+    if (!line)
         return false;
-    size_t n = 0;
-    for (int i = 0; i < names->count; i++) {
-        int32_t seq;
-        if (zkelect__parse_child(e->format, names->data[i], &seq))
-            order[n++] = (zke_child_t){.name = names->data[i], .seq = seq};
-    }
-    zkelect__order_children_as(e->format, order, n);
     f->line = calloc(n ? n : 1, sizeof *f->line);
     bool ok = f->line != NULL;
     for (size_t i = 0; ok && i < n; i++)
-        ok = (f->line[f->n_line++] = strdup(order[i].name)) != NULL;
-    free(order);
+        ok = (f->line[f->n_line++] = strdup(line[i].name)) != NULL;
+    free(line);
     return ok;
 }
 
@@ -195,6 +190,7 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
     struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZNONODE)
@@ -205,7 +201,7 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
             fail(e, "watching for the election path", rc);
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&s->lock);
 }
 
 static void watch_for_path(struct zkelect *e)
@@ -213,7 +209,7 @@ static void watch_for_path(struct zkelect *e)
     zke_op_t *op = start_op(e, NULL);
     if (!op)
         return;
-    int rc = zkelect__zk_aexists(e->zh, e->path, watcher, e->ref, exists_done, op);
+    int rc = zkelect__zk_aexists(e->session->zh, e->path, watcher, e->ref, exists_done, op);
     if (rc != ZOK)
         abandon(e, op, "watching for the election path", rc);
 }
@@ -222,6 +218,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
     struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
         forget_line(&e->follow);
@@ -237,7 +234,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
         }
     }
     zkelect__op_free(op);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* The listing sets a child watch only when the line turned out empty (or
@@ -250,7 +247,7 @@ static void list_line(struct zkelect *e, bool watch_children)
         return;
     e->follow.line_watched = watch_children;
     set_phase(e, ZKE_CHECKING);
-    int rc = zkelect__zk_alist(e->zh, e->path, watch_children ? watcher : NULL, e->ref, list_done, op);
+    int rc = zkelect__zk_alist(e->session->zh, e->path, watch_children ? watcher : NULL, e->ref, list_done, op);
     if (rc != ZOK)
         abandon(e, op, "listing the election", rc);
 }

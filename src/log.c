@@ -1,42 +1,80 @@
-/* log.c - messages to the host's log function, never to stdout or stderr. */
+/* log.c - messages to the host's log function, never to stdout or stderr:
+ * an election's, its session's, and the ZooKeeper client's own lines. */
 #include "internal.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 
-void zkelect__log(struct zkelect *e, int level, const char *fmt, ...)
+static void vlog_to(zkelect_log_fn fn, int max_level, zkelect_t *handle, void *userdata, int level, const char *fmt,
+                    va_list ap) ZKE_PRINTF(6, 0);
+
+static void vlog_to(zkelect_log_fn fn, int max_level, zkelect_t *handle, void *userdata, int level, const char *fmt,
+                    va_list ap)
 {
-    if (!e || !e->log_fn || level > e->log_level)
+    if (!fn || level > max_level)
         return;
     char message[1024];
+    vsnprintf(message, sizeof message, fmt, ap);
+    fn(handle, level, message, userdata);
+}
+
+void zkelect__log(struct zkelect *e, int level, const char *fmt, ...)
+{
+    if (!e)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    vlog_to(e->log_fn, e->log_level, e, e->log_userdata, level, fmt, ap);
     va_end(ap);
-    /* A shared session's own messages name no election. */
-    e->log_fn(e->is_carrier ? NULL : e, level, message, e->log_userdata);
+}
+
+/* A shared session's own messages name no election. */
+void zkelect__session_log(zke_session_t *s, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog_to(s->log_fn, s->log_level, s->owner, s->log_userdata, level, fmt, ap);
+    va_end(ap);
+}
+
+void zkelect__log_about(zke_session_t *s, struct zkelect *e, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (e)
+        vlog_to(e->log_fn, e->log_level, e, e->log_userdata, level, fmt, ap);
+    else
+        vlog_to(s->log_fn, s->log_level, s->owner, s->log_userdata, level, fmt, ap);
+    va_end(ap);
 }
 
 /* ----------------------------------------------- the ZooKeeper client's lines
  *
- * The client's log callback carries no context, so the handle is found
+ * The client's log callback carries no context, so the session is found
  * through the thread. On the threads that run zkelect's code (completions,
  * watchers, its own threads) zkelect marks itself as the owner each time its
  * code runs. The client's I/O thread never runs zkelect's code, yet it logs
  * what matters most (why a connection failed): it is found by its name.
  * Linux threads start with the name of the thread that creates them, so the
  * thread that calls zookeeper_init2() takes, for the length of that call, a
- * name that encodes the handle; the client's two threads keep it. The
- * handle outlives them: zookeeper_close() joins them before it is freed. */
-static _Thread_local struct zkelect *log_owner;
+ * name that encodes the session; the client's two threads keep it. The
+ * session outlives them: zookeeper_close() joins them before it is freed.
+ * The client's messages are about the session: they go to the session's
+ * log function (a standalone handle's own). */
+static _Thread_local zke_session_t *log_owner;
 
-void zkelect__set_log_owner(struct zkelect *e)
+zke_session_t *zkelect__set_log_owner(zke_session_t *s)
 {
-    /* The client's messages are about the session: an election on a shared
-     * session passes them to the session's log function, which also outlives
-     * the election. */
-    log_owner = e ? zkelect__host(e) : NULL;
+    zke_session_t *previous = log_owner;
+    log_owner = s;
+    return previous;
+}
+
+void zkelect__forget_log_owner(const zke_session_t *s)
+{
+    if (log_owner == s)
+        log_owner = NULL;
 }
 
 /* "zk" + the pointer in 11 digits of base 64 + a check digit: 14 characters,
@@ -45,9 +83,9 @@ void zkelect__set_log_owner(struct zkelect *e)
 #define NAME_DIGITS 11
 static const char digits64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-";
 
-void zkelect__zk_thread_name(const struct zkelect *e, char *name)
+void zkelect__zk_thread_name(const zke_session_t *s, char *name)
 {
-    uint64_t v = (uint64_t)(uintptr_t)e;
+    uint64_t v = (uint64_t)(uintptr_t)s;
     unsigned check = 0;
     memcpy(name, NAME_PREFIX, 2);
     for (int i = 0; i < NAME_DIGITS; i++) {
@@ -59,7 +97,7 @@ void zkelect__zk_thread_name(const struct zkelect *e, char *name)
     name[3 + NAME_DIGITS] = '\0';
 }
 
-static struct zkelect *owner_from_thread_name(void)
+static zke_session_t *owner_from_thread_name(void)
 {
     char name[16] = "";
     if (prctl(PR_GET_NAME, name) != 0 || strlen(name) != 3 + NAME_DIGITS || memcmp(name, NAME_PREFIX, 2) != 0)
@@ -78,8 +116,8 @@ static struct zkelect *owner_from_thread_name(void)
         v = v << 6 | d;
         check ^= d;
     }
-    /* The handle's address, as zkelect__zk_thread_name() wrote it. */
-    return check == 0 ? (struct zkelect *)(uintptr_t)v : NULL; // NOLINT(performance-no-int-to-ptr)
+    /* The session's address, as zkelect__zk_thread_name() wrote it. */
+    return check == 0 ? (zke_session_t *)(uintptr_t)v : NULL; // NOLINT(performance-no-int-to-ptr)
 }
 
 static int zk_level(const char *message)
@@ -101,46 +139,46 @@ static int zk_level(const char *message)
 
 /* Whether this line may go out; *dropped gets the count of lines dropped in
  * the window that just ended, to be reported first. */
-static bool admit(struct zkelect *e, uint64_t *dropped)
+static bool admit(zke_session_t *s, uint64_t *dropped)
 {
     int64_t now = zkelect__now_ns();
-    pthread_mutex_lock(&e->log_lock);
+    pthread_mutex_lock(&s->log_lock);
     *dropped = 0;
-    if (now - e->zk_log_window_ns >= ZK_LOG_WINDOW_NS) {
-        *dropped = e->zk_log_dropped;
-        e->zk_log_dropped = 0;
-        e->zk_log_window_ns = now;
-        e->zk_log_lines = 0;
+    if (now - s->zk_log_window_ns >= ZK_LOG_WINDOW_NS) {
+        *dropped = s->zk_log_dropped;
+        s->zk_log_dropped = 0;
+        s->zk_log_window_ns = now;
+        s->zk_log_lines = 0;
     }
-    bool ok = e->zk_log_lines < ZK_LOG_BURST;
+    bool ok = s->zk_log_lines < ZK_LOG_BURST;
     if (ok) {
-        e->zk_log_lines++;
+        s->zk_log_lines++;
     } else {
-        e->zk_log_dropped++;
-        e->zk_log_dropped_total++;
+        s->zk_log_dropped++;
+        s->zk_log_dropped_total++;
     }
-    pthread_mutex_unlock(&e->log_lock);
+    pthread_mutex_unlock(&s->log_lock);
     return ok;
 }
 
 void zkelect__zk_log(const char *message)
 {
-    struct zkelect *e = log_owner;
-    if (!e)
-        e = log_owner = owner_from_thread_name();
+    zke_session_t *s = log_owner;
+    if (!s)
+        s = log_owner = owner_from_thread_name();
     int level = zk_level(message);
-    if (!e || !e->log_fn || level > e->log_level)
+    if (!s || !s->log_fn || level > s->log_level)
         return;
     uint64_t dropped;
-    if (!admit(e, &dropped))
+    if (!admit(s, &dropped))
         return;
     if (dropped)
-        zkelect__log(e, ZKELECT_LOG_WARN, "zookeeper: %llu more lines of the ZooKeeper client were dropped in %d s",
+        zkelect__session_log(s, ZKELECT_LOG_WARN, "zookeeper: %llu more lines of the ZooKeeper client were dropped in %d s",
                      (unsigned long long)dropped, (int)(ZK_LOG_WINDOW_NS / 1000000000));
     /* ZooKeeper's own prefix (time, pid, thread, level) is kept: it is what
      * its documentation and bug reports refer to. */
     size_t len = strlen(message);
     while (len > 0 && (message[len - 1] == '\n' || message[len - 1] == '\r'))
         len--;
-    zkelect__log(e, level, "zookeeper: %.*s", (int)len, message);
+    zkelect__session_log(s, level, "zookeeper: %.*s", (int)len, message);
 }

@@ -145,7 +145,7 @@ static void request_gone(zke_op_t *op)
 static zke_op_t *send_op(zke_lookup_t *l, const char *path)
 {
     struct zkelect *e = l->e;
-    zke_op_t *op = zkelect__op_new(e, path);
+    zke_op_t *op = zkelect__op_new(e->session, e, path);
     if (!op)
         return NULL;
     op->lookup = l;
@@ -234,9 +234,9 @@ static void read_done(int rc, const char *value, int len, const struct Stat *sta
         if (!l->finished)
             maybe_finish(l);
     }
-    pthread_mutex_t *lock = op->lock;
+    zke_session_t *s = op->session;
     zkelect__op_free(op);
-    pthread_mutex_unlock(lock);
+    pthread_mutex_unlock(&s->lock);
 }
 
 static void read_slot(zke_lookup_t *l, size_t i)
@@ -255,7 +255,7 @@ static void read_slot(zke_lookup_t *l, size_t i)
     op->slot = i;
     /* Only the id comes first in a node: a leader lookup reads it whole all
      * the same, as the reply's size is the server's to choose. */
-    int rc = zkelect__zk_awget(l->e->zh, op->path, NULL, NULL, read_done, op);
+    int rc = zkelect__zk_awget(l->e->session->zh, op->path, NULL, NULL, read_done, op);
     if (rc != ZOK) {
         op->answered = true;
         zkelect__op_finish(op);
@@ -268,21 +268,15 @@ static void read_slot(zke_lookup_t *l, size_t i)
 
 static bool keep_names(zke_lookup_t *l, const struct String_vector *names)
 {
-    zke_child_t *order = malloc((size_t)(names->count ? names->count : 1) * sizeof *order);
-    if (!order)
+    size_t n;
+    zke_child_t *line = zkelect__line_of(l->e->format, names, &n, NULL, NULL);
+    if (!line)
         return false;
-    size_t n = 0;
-    for (int i = 0; i < names->count; i++) {
-        int32_t seq;
-        if (zkelect__parse_child(l->e->format, names->data[i], &seq))
-            order[n++] = (zke_child_t){.name = names->data[i], .seq = seq};
-    }
-    zkelect__order_children_as(l->e->format, order, n);
     l->slots = calloc(n ? n : 1, sizeof *l->slots);
     bool ok = l->slots != NULL;
     for (size_t i = 0; ok && i < n; i++)
-        ok = (l->slots[l->n++].name = strdup(order[i].name)) != NULL;
-    free(order);
+        ok = (l->slots[l->n++].name = strdup(line[i].name)) != NULL;
+    free(line);
     return ok;
 }
 
@@ -314,9 +308,9 @@ static void list_done(int rc, const struct String_vector *names, const struct St
                 finish(l, ZKELECT_OK);
         }
     }
-    pthread_mutex_t *lock = op->lock;
+    zke_session_t *s = op->session;
     zkelect__op_free(op);
-    pthread_mutex_unlock(lock);
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* ------------------------------------------------------------ starting one */
@@ -363,7 +357,7 @@ static zke_lookup_t *begin(struct zkelect *e, bool leader_only, bool async, cons
     if (!e->own_name || (l->own_name = strdup(e->own_name)))
         op = send_op(l, NULL);
     if (op)
-        zrc = zkelect__zk_alist(e->zh, e->path, NULL, NULL, list_done, op);
+        zrc = zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, list_done, op);
     if (zrc == ZOK)
         return l;
     *rc = op ? zkelect__from_zk_error(zrc) : ZKELECT_ENOMEM;
@@ -448,24 +442,13 @@ int zkelect_participants_async(zkelect_t *e)
     int rc;
     zke_lookup_t *l = begin(e, false, true, "zkelect_participants_async", &rc);
     if (l) {
-        zkelect__wake_keeper(e); /* it ends the lookup at its deadline */
+        zkelect__wake_keeper(e->session); /* it ends the lookup at its deadline */
         lookup_unref(l);         /* the requests in flight keep it */
     }
     pthread_mutex_unlock(e->lock);
     return rc;
 }
 
-void zkelect_participants_free(zkelect_participant_t *list, size_t count)
-{
-    if (!list)
-        return;
-    for (size_t i = 0; i < count; i++) {
-        free(list[i].id);
-        free(list[i].node);
-        free(list[i].data);
-    }
-    free(list);
-}
 
 /* --------------------------------------------------- the keeper's part */
 

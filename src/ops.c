@@ -1,10 +1,14 @@
-/* ops.c - bookkeeping for asynchronous ZooKeeper requests in flight. */
+/* ops.c - the requests in flight: every asynchronous ZooKeeper request is
+ * sent through here and kept on its session's list until its completion
+ * runs or its ZooKeeper handle is closed. One rule says whether an answer
+ * still counts (zkelect__op_finish()); watchers find their election the
+ * same way, through a context that outlives it (zkelect__watched()). */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-zke_op_t *zkelect__op_new(struct zkelect *e, const char *path)
+zke_op_t *zkelect__op_new(zke_session_t *s, struct zkelect *e, const char *path)
 {
     zke_op_t *op = calloc(1, sizeof *op);
     if (!op)
@@ -14,23 +18,23 @@ zke_op_t *zkelect__op_new(struct zkelect *e, const char *path)
         return NULL;
     }
     op->e = e;
-    op->lock = e->lock;
-    op->zh = e->zh;
-    op->gen = e->gen;
+    op->session = s;
+    op->zh = s->zh;
+    op->gen = e ? e->gen : 0;
     op->sent_ns = zkelect__now_ns();
-    op->next = &e->ops;
-    op->prev = e->ops.prev;
-    e->ops.prev->next = op;
-    e->ops.prev = op;
+    op->next = &s->ops;
+    op->prev = s->ops.prev;
+    s->ops.prev->next = op;
+    s->ops.prev = op;
     return op;
 }
 
 struct zkelect *zkelect__op_lock(zke_op_t *op)
 {
-    /* op->e is read only with the lock held: an election retired from its
-     * shared session meanwhile has handed op to the session (shared.c). */
-    pthread_mutex_lock(op->lock);
-    zkelect__set_log_owner(op->e);
+    /* op->e is read only with the lock held: an election that retired
+     * meanwhile has left op to the session (zkelect__ops_orphan()). */
+    pthread_mutex_lock(&op->session->lock);
+    zkelect__set_log_owner(op->session);
     return op->e;
 }
 
@@ -43,12 +47,15 @@ static void unlink_op(zke_op_t *op)
 
 bool zkelect__op_finish(zke_op_t *op)
 {
+    zke_session_t *s = op->session;
     struct zkelect *e = op->e;
     unlink_op(op);
-    if (e->stopping && e->ops.next == &e->ops)
-        pthread_cond_broadcast(&e->state_cond); /* see drain_requests() */
+    if (s->stopping && s->ops.next == &s->ops)
+        pthread_cond_broadcast(&s->state_cond); /* see drain_requests() in session.c */
+    if (!e || e->stopping)
+        return false;
     uint64_t gen = op->follow ? e->follow.gen : e->gen;
-    return !e->stopping && op->gen == gen && op->zh == e->zh;
+    return op->gen == gen && op->zh == s->zh;
 }
 
 void zkelect__op_free(zke_op_t *op)
@@ -60,10 +67,10 @@ void zkelect__op_free(zke_op_t *op)
     free(op);
 }
 
-void zkelect__ops_free_for(struct zkelect *e, zhandle_t *zh)
+void zkelect__ops_free_for(zke_session_t *s, zhandle_t *zh)
 {
-    zke_op_t *op = e->ops.next;
-    while (op != &e->ops) {
+    zke_op_t *op = s->ops.next;
+    while (op != &s->ops) {
         zke_op_t *next = op->next;
         if (op->zh == zh || !zh) {
             unlink_op(op);
@@ -71,6 +78,36 @@ void zkelect__ops_free_for(struct zkelect *e, zhandle_t *zh)
         }
         op = next;
     }
+}
+
+void zkelect__ops_orphan(zke_session_t *s, const struct zkelect *e)
+{
+    for (zke_op_t *op = s->ops.next; op != &s->ops; op = op->next)
+        if (op->e == e)
+            op->e = NULL;
+}
+
+void zkelect__ignore_void(int rc, const void *data)
+{
+    (void)rc;
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    zkelect__op_lock(op);
+    zkelect__op_finish(op);
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+struct zkelect *zkelect__watched(void *ctx)
+{
+    zke_ref_t *ref = ctx;
+    pthread_mutex_lock(&ref->session->lock);
+    if (!ref->e) {
+        pthread_mutex_unlock(&ref->session->lock);
+        return NULL;
+    }
+    zkelect__set_log_owner(ref->session);
+    return ref->e;
 }
 
 /* ------------------------------------------------------------ sending */

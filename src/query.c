@@ -5,20 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static bool holds_lease(const struct zkelect *e)
-{
-    return atomic_load(&e->leading) && zkelect__now_ns() < atomic_load(&e->lease_deadline);
-}
-
 int zkelect_is_leader(const zkelect_t *e)
 {
-    return e && holds_lease(e) ? 1 : 0;
+    return e && zkelect__holds_lease(e) ? 1 : 0;
 }
 
 int64_t zkelect_epoch(const zkelect_t *e)
 {
-    if (!e || !holds_lease(e))
+    if (!e || !zkelect__holds_lease(e))
         return -1;
     return atomic_load(&e->epoch);
 }
@@ -28,7 +22,7 @@ int zkelect_lease_deadline(const zkelect_t *e, int64_t *deadline_ns)
     if (!e || !deadline_ns)
         return ZKELECT_EINVAL;
     int64_t deadline = atomic_load(&e->lease_deadline);
-    if (!holds_lease(e))
+    if (!zkelect__holds_lease(e))
         return ZKELECT_ENOLEADER;
     *deadline_ns = deadline;
     return ZKELECT_OK;
@@ -38,40 +32,52 @@ int zkelect_session_timeout(const zkelect_t *e)
 {
     if (!e)
         return ZKELECT_EINVAL;
-    int granted = atomic_load(&e->granted_ms);
+    int granted = atomic_load(&e->session->granted_ms);
     return granted > 0 ? granted : ZKELECT_ENOTCONN;
 }
 
-typedef bool (*condition_fn)(const struct zkelect *e);
+/* ---------------------------------------------------------------- waits */
 
-static bool is_connected(const struct zkelect *e)
+/* What a wait waits for: e's leadership, or s's connection (e NULL). */
+typedef bool (*condition_fn)(const zke_session_t *s, const struct zkelect *e);
+
+static bool leads(const zke_session_t *s, const struct zkelect *e)
 {
-    return e->connected;
+    (void)s;
+    return zkelect__holds_lease(e);
+}
+
+static bool is_connected(const zke_session_t *s, const struct zkelect *e)
+{
+    (void)e;
+    return s->connected;
+}
+
+static bool ended(const zke_session_t *s, const struct zkelect *e)
+{
+    return e ? !e->started || e->stopping : !s->started || s->stopping;
 }
 
 /* Lock held. */
-static int wait_for(struct zkelect *e, condition_fn done, int timeout_ms, const char *what)
+static int wait_for(zke_session_t *s, struct zkelect *e, condition_fn done, int timeout_ms, const char *what)
 {
-    if (!e->started || e->stopping) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: not started", what);
-        return ZKELECT_ESTATE;
-    }
-    if (zkelect__on_dispatch_thread(e)) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: not allowed from a callback", what);
+    const char *why = ended(s, e) ? "not started" : zkelect__on_dispatch_thread(s) ? "not allowed from a callback" : NULL;
+    if (why) {
+        zkelect__log_about(s, e, ZKELECT_LOG_ERROR, "%s: %s", what, why);
         return ZKELECT_ESTATE;
     }
     int64_t deadline = timeout_ms < 0 ? -1 : zkelect__now_ns() + (int64_t)timeout_ms * ZKE_MS;
-    while (!done(e)) {
-        if (e->stopping)
+    while (!done(s, e)) {
+        if (ended(s, e))
             return ZKELECT_ESTATE;
         if (deadline >= 0 && zkelect__now_ns() >= deadline)
             return ZKELECT_ETIMEDOUT;
         int64_t wake = deadline;
         /* Leadership can also end by the clock alone: wake at the lease
          * deadline to look again. */
-        if (atomic_load(&e->leading) && (wake < 0 || atomic_load(&e->lease_deadline) < wake))
+        if (e && atomic_load(&e->leading) && (wake < 0 || atomic_load(&e->lease_deadline) < wake))
             wake = atomic_load(&e->lease_deadline);
-        zkelect__cond_wait_until(&e->state_cond, e->lock, wake);
+        zkelect__cond_wait_until(&s->state_cond, &s->lock, wake);
     }
     return ZKELECT_OK;
 }
@@ -86,7 +92,7 @@ int zkelect_wait_leader(zkelect_t *e, int timeout_ms)
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_wait_leader: an observer never leads");
         return ZKELECT_ESTATE;
     }
-    int rc = wait_for(e, holds_lease, timeout_ms, "zkelect_wait_leader");
+    int rc = wait_for(e->session, e, leads, timeout_ms, "zkelect_wait_leader");
     pthread_mutex_unlock(e->lock);
     return rc;
 }
@@ -96,8 +102,18 @@ int zkelect_wait_connected(zkelect_t *e, int timeout_ms)
     if (!e)
         return ZKELECT_EINVAL;
     pthread_mutex_lock(e->lock);
-    int rc = wait_for(e, is_connected, timeout_ms, "zkelect_wait_connected");
+    int rc = wait_for(e->session, e, is_connected, timeout_ms, "zkelect_wait_connected");
     pthread_mutex_unlock(e->lock);
+    return rc;
+}
+
+int zkelect_session_wait_connected(zkelect_session_t *s, int timeout_ms)
+{
+    if (!s)
+        return ZKELECT_EINVAL;
+    pthread_mutex_lock(&s->lock);
+    int rc = wait_for(s, NULL, is_connected, timeout_ms, "zkelect_session_wait_connected");
+    pthread_mutex_unlock(&s->lock);
     return rc;
 }
 

@@ -1,375 +1,476 @@
-/* session.c - the ZooKeeper session: opening it, following its states, and
- * the keeper thread that renews the lease and replaces a dead session. */
+/* session.c - one ZooKeeper session and the threads that serve it: opening
+ * it, following its states and telling each election on it
+ * (zkelect__session_changed()), the keeper thread that tends the elections'
+ * timers and replaces a dead session, the dispatch thread that runs the
+ * queue, and the end of it all. */
 #include "internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
-bool zkelect__session_ready(const struct zkelect *e)
+/* ------------------------------------------------------------ its memory */
+
+static int init_sync(zke_session_t *s)
 {
-    return e->zh && e->connected && !e->stopping && e->phase != ZKE_FAILED;
+    if (pthread_mutex_init(&s->lock, NULL))
+        return ZKELECT_ESYS;
+    if (zkelect__cond_init(&s->state_cond))
+        goto no_state;
+    if (zkelect__cond_init(&s->keeper_cond))
+        goto no_keeper;
+    if (zkelect__cond_init(&s->queue_cond))
+        goto no_queue;
+    if (pthread_mutex_init(&s->log_lock, NULL))
+        goto no_log_lock;
+    return ZKELECT_OK;
+no_log_lock:
+    pthread_cond_destroy(&s->queue_cond);
+no_queue:
+    pthread_cond_destroy(&s->keeper_cond);
+no_keeper:
+    pthread_cond_destroy(&s->state_cond);
+no_state:
+    pthread_mutex_destroy(&s->lock);
+    return ZKELECT_ESYS;
 }
+
+int zkelect__session_alloc(zke_session_t **out, const char *servers)
+{
+    zke_session_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return ZKELECT_ENOMEM;
+    int rc = (s->servers = strdup(servers)) ? init_sync(s) : ZKELECT_ENOMEM;
+    if (rc != ZKELECT_OK) {
+        free(s->servers);
+        free(s);
+        return rc;
+    }
+    s->event_fd = -1;
+    s->ops.next = s->ops.prev = &s->ops;
+    s->requested_timeout_ms = 10000;
+    s->log_level = ZKELECT_LOG_INFO;
+    atomic_init(&s->granted_ms, 0);
+    *out = s;
+    return ZKELECT_OK;
+}
+
+void zkelect__session_free(zke_session_t *s)
+{
+    zkelect__forget_log_owner(s);
+    if (s->owner)
+        zkelect__election_free(s->owner);
+    while (s->retired_refs) {
+        zke_ref_t *next = s->retired_refs->next;
+        free(s->retired_refs);
+        s->retired_refs = next;
+    }
+    zkelect__forget_orphans(s);
+    zkelect__queue_free_all(s);
+    if (s->event_fd >= 0)
+        close(s->event_fd);
+    pthread_mutex_destroy(&s->log_lock);
+    pthread_cond_destroy(&s->queue_cond);
+    pthread_cond_destroy(&s->keeper_cond);
+    pthread_cond_destroy(&s->state_cond);
+    pthread_mutex_destroy(&s->lock);
+    free(s->auth_scheme);
+    free(s->auth_credential);
+    free(s->servers);
+    free(s);
+}
+
+/* ----------------------------------------------------- what becomes of it */
+
+/* Every started election on s hears of the change (those not yet started
+ * join the session's state at their start: zkelect__session_attach()). */
+static void tell_elections(zke_session_t *s, zke_session_change_t change)
+{
+    for (struct zkelect *e = s->elections; e; e = e->next)
+        if (e->started && !e->stopping)
+            zkelect__session_changed(e, change);
+}
+
+static void on_connected(zke_session_t *s, zhandle_t *zh)
+{
+    const clientid_t *cid = zoo_client_id(zh);
+    int granted = zoo_recv_timeout(zh);
+    bool same_session = s->ever_connected && cid->client_id == s->id;
+    /* Another server may grant a different timeout; the lease must use the
+     * smallest one this session has had. */
+    if (!same_session || granted < s->timeout_ms)
+        s->timeout_ms = granted;
+    atomic_store(&s->granted_ms, s->timeout_ms);
+    s->counters.connections++;
+    if (!same_session)
+        s->counters.sessions++;
+    s->id = cid->client_id;
+    s->connected = true;
+    s->ever_connected = true;
+    s->disconnected_since = 0;
+    zkelect__session_log(s, ZKELECT_LOG_INFO, "connected: session 0x%llx, timeout %d ms%s",
+                         (unsigned long long)s->id, s->timeout_ms, same_session ? " (same session)" : "");
+    pthread_cond_broadcast(&s->state_cond);
+    zkelect__remove_orphans(s);
+    tell_elections(s, same_session ? ZKE_SESSION_RESUMED : ZKE_SESSION_NEW);
+}
+
+static void on_disconnected(zke_session_t *s)
+{
+    if (s->connected) {
+        s->connected = false;
+        s->disconnected_since = zkelect__now_ns();
+        zkelect__session_log(s, ZKELECT_LOG_WARN, "disconnected from ZooKeeper; reconnecting");
+    }
+    tell_elections(s, ZKE_SESSION_SUSPENDED);
+}
+
+static void on_expired(zke_session_t *s)
+{
+    zkelect__session_log(s, ZKELECT_LOG_WARN, "session 0x%llx expired; opening a new one",
+                         (unsigned long long)s->id);
+    s->connected = false;
+    s->counters.expiries++;
+    s->need_new_session = true;
+    zkelect__forget_orphans(s); /* they went with the session */
+    tell_elections(s, ZKE_SESSION_EXPIRED);
+}
+
+static void on_auth_failed(zke_session_t *s)
+{
+    s->connected = false;
+    /* A standalone handle's election counts the error it is told of. */
+    if (!s->owner)
+        s->counters.errors++;
+    tell_elections(s, ZKE_SESSION_AUTH_FAILED);
+}
+
+static void session_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)path;
+    zke_session_t *s = ctx;
+    zkelect__set_log_owner(s);
+    if (type != ZOO_SESSION_EVENT)
+        return;
+    pthread_mutex_lock(&s->lock);
+    if (zh == s->zh && !s->stopping) {
+        if (state == ZOO_CONNECTED_STATE)
+            on_connected(s, zh);
+        else if (state == ZOO_EXPIRED_SESSION_STATE)
+            on_expired(s);
+        else if (state == ZOO_AUTH_FAILED_STATE)
+            on_auth_failed(s);
+        else
+            on_disconnected(s);
+        zkelect__wake_keeper(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+void zkelect__session_attach(zke_session_t *s, struct zkelect *e)
+{
+    if (s->zh && s->connected)
+        zkelect__session_changed(e, ZKE_SESSION_NEW);
+}
+
+/* ------------------------------------------------------------ opening it */
 
 /* Only an unknown scheme is refused here (the session then dies: see
  * on_auth_failed()); a digest with a wrong password is accepted. */
 static void auth_answered(int rc, const void *data)
 {
-    struct zkelect *e = (struct zkelect *)data;
-    zkelect__set_log_owner(e);
+    zke_session_t *s = (zke_session_t *)data;
+    zkelect__set_log_owner(s);
     if (rc != ZOK)
-        zkelect__log(e, ZKELECT_LOG_ERROR, "ZooKeeper refused the credentials: %s", zerror(rc));
+        zkelect__session_log(s, ZKELECT_LOG_ERROR, "ZooKeeper refused the credentials: %s", zerror(rc));
 }
 
-int zkelect__session_open(struct zkelect *e)
+/* A new ZooKeeper handle for s. Lock NOT held. */
+static int open_handle(zke_session_t *s)
 {
-    struct zkelect *previous_owner = e;
-    zkelect__set_log_owner(e);
+    zke_session_t *previous_owner = zkelect__set_log_owner(s);
     /* The lock is held across zookeeper_init2() so that the watcher, which
-     * may run on the new handle's thread before init returns, finds e->zh set. */
-    pthread_mutex_lock(e->lock);
+     * may run on the new handle's thread before init returns, finds s->zh set. */
+    pthread_mutex_lock(&s->lock);
     /* The client's threads start with this thread's name, which tells their
      * log lines whose they are (log.c). */
     char own_name[16] = "", tagged[16];
     prctl(PR_GET_NAME, own_name);
-    zkelect__zk_thread_name(e, tagged);
+    zkelect__zk_thread_name(s, tagged);
     prctl(PR_SET_NAME, tagged);
     errno = 0;
-    zhandle_t *zh = zookeeper_init2(e->hosts, zkelect__session_watcher, e->session_timeout_ms, NULL, e, 0,
+    zhandle_t *zh = zookeeper_init2(s->servers, session_watcher, s->requested_timeout_ms, NULL, s, 0,
                                     zkelect__zk_log);
     int saved_errno = errno;
     prctl(PR_SET_NAME, own_name);
-    if (zh) {
-        e->zh = zh;
-        e->connected = false;
-        e->gen++;
-        /* Sent before anything else on every connection of this handle. */
-        if (e->auth_scheme &&
-            zoo_add_auth(zh, e->auth_scheme, e->auth_credential, (int)e->auth_len, auth_answered, e) != ZOK)
-            zkelect__log(e, ZKELECT_LOG_ERROR, "could not queue the credentials for scheme \"%s\"", e->auth_scheme);
-    }
-    pthread_mutex_unlock(e->lock);
     zkelect__set_log_owner(previous_owner);
+    if (zh) {
+        s->zh = zh;
+        s->connected = false;
+        /* Sent before anything else on every connection of this handle. */
+        if (s->auth_scheme &&
+            zoo_add_auth(zh, s->auth_scheme, s->auth_credential, (int)s->auth_len, auth_answered, s) != ZOK)
+            zkelect__session_log(s, ZKELECT_LOG_ERROR, "could not queue the credentials for scheme \"%s\"",
+                                 s->auth_scheme);
+    }
+    pthread_mutex_unlock(&s->lock);
     if (zh)
         return ZKELECT_OK;
-    zkelect__log(e, ZKELECT_LOG_ERROR, "the ZooKeeper client refused to open a session for \"%s\": %s", e->hosts,
-                 strerror(saved_errno));
+    zkelect__session_log(s, ZKELECT_LOG_ERROR, "the ZooKeeper client refused to open a session for \"%s\": %s",
+                         s->servers, strerror(saved_errno));
     return saved_errno == ENOMEM ? ZKELECT_ENOMEM : ZKELECT_EZK;
 }
 
-static void on_connected(struct zkelect *e, zhandle_t *zh)
+/* The session could not be opened again: said to the host (a standalone
+ * handle's callback), and tried again after a backoff. Lock held. */
+static void reopen_failed(zke_session_t *s, int rc)
 {
-    const clientid_t *cid = zoo_client_id(zh);
-    int granted = zoo_recv_timeout(zh);
-    bool same_session = e->ever_connected && cid->client_id == e->session_id;
-    /* Another server may grant a different timeout; the lease must use the
-     * smallest one this session has had. */
-    if (!same_session || granted < e->timeout_ms)
-        e->timeout_ms = granted;
-    if (!same_session) {
-        e->answered_ns = 0; /* answers on another session prove nothing here */
-        e->own_watched = e->own_watch_armed = false;
-    }
-    atomic_store(&e->granted_ms, e->timeout_ms);
-    e->counters.connections++;
-    if (!same_session)
-        e->counters.sessions++;
-    e->session_id = cid->client_id;
-    e->connected = true;
-    e->ever_connected = true;
-    e->disconnected_since = 0;
-    zkelect__log(e, ZKELECT_LOG_INFO, "connected: session 0x%llx, timeout %d ms%s", (unsigned long long)e->session_id,
-                 e->timeout_ms, same_session ? " (same session)" : "");
-    pthread_cond_broadcast(&e->state_cond);
-    zkelect__wake_keeper(e);
-    char **orphans = e->orphans;
-    size_t n = e->n_orphans;
-    e->orphans = NULL;
-    e->n_orphans = 0;
-    for (size_t i = 0; i < n; i++) {
-        zkelect__delete_node(e, zh, orphans[i]);
-        free(orphans[i]);
-    }
-    free(orphans);
-    if (e->phase != ZKE_RELEASING)
-        zkelect__restart(e);
-    if (e->leader_events)
-        zkelect__follow_start(e);
-}
-
-static void on_disconnected(struct zkelect *e)
-{
-    if (e->connected) {
-        e->connected = false;
-        e->disconnected_since = zkelect__now_ns();
-        zkelect__log(e, ZKELECT_LOG_WARN, "disconnected from ZooKeeper; reconnecting");
-    }
-    /* Replies to what is in flight will be lost or stale; whatever they would
-     * have told is learned again on reconnection. A create in flight may
-     * still have happened: its node is then looked up by token. */
-    if (e->phase == ZKE_CREATING)
-        e->create_unknown = true;
-    if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED)
-        e->phase = ZKE_WAITING;
-    e->gen++;
-    zkelect__follow_stale(e);
-    if (e->policy == ZKELECT_POLICY_STRICT)
-        zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
-    zkelect__wake_keeper(e);
-}
-
-static void on_expired(struct zkelect *e)
-{
-    zkelect__log(e, ZKELECT_LOG_WARN, "session 0x%llx expired; opening a new one", (unsigned long long)e->session_id);
-    e->connected = false;
-    e->counters.expiries++;
-    zkelect__revoke(e, ZKELECT_REASON_EXPIRED);
-    /* The server deleted every ephemeral of the session: nothing to clean. */
-    zkelect__forget_node(e);
-    for (size_t i = 0; i < e->n_orphans; i++)
-        free(e->orphans[i]);
-    e->n_orphans = 0;
-    if (e->phase != ZKE_FAILED)
-        e->phase = ZKE_WAITING;
-    e->need_new_session = true;
-    e->gen++;
-    zkelect__follow_stale(e);
-    zkelect__wake_keeper(e);
-}
-
-static void on_auth_failed(struct zkelect *e)
-{
-    e->connected = false;
-    zkelect__revoke(e, ZKELECT_REASON_AUTH_FAILED);
-    e->phase = ZKE_FAILED;
-    e->gen++;
-    zkelect__log(e, ZKELECT_LOG_ERROR, "ZooKeeper refused the session's credentials; the participant stops");
-    zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, ZKELECT_EAUTH, ZAUTHFAILED,
-                         "authentication failed: the participant has stopped");
-}
-
-static void on_session_state(struct zkelect *e, zhandle_t *zh, int state)
-{
-    if (state == ZOO_CONNECTED_STATE)
-        on_connected(e, zh);
-    else if (state == ZOO_EXPIRED_SESSION_STATE)
-        on_expired(e);
-    else if (state == ZOO_AUTH_FAILED_STATE)
-        on_auth_failed(e);
+    if (s->owner)
+        zkelect__queue_event(s->owner, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, rc, 0,
+                             "could not open a new ZooKeeper session: %s; retrying", zkelect_strerror(rc));
     else
-        on_disconnected(e);
+        s->counters.errors++;
+    s->need_new_session = true;
+    s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 500;
+    if (s->backoff_ms > 30000)
+        s->backoff_ms = 30000;
+    s->retry_at = zkelect__now_ns() + (int64_t)s->backoff_ms * ZKE_MS;
 }
 
-void zkelect__session_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+/* Close the old handle, open a new one. Lock held, released meanwhile. */
+static void replace_handle(zke_session_t *s)
 {
-    (void)path;
-    struct zkelect *e = ctx;
-    zkelect__set_log_owner(e);
-    if (type != ZOO_SESSION_EVENT)
-        return;
-    pthread_mutex_lock(e->lock);
-    if (zh == e->zh && !e->stopping) {
-        on_session_state(e, zh, state);
-        /* Every election a shared session carries follows its states. */
-        for (struct zkelect *m = e->members; m; m = m->next_member) {
-            if (!m->started)
-                continue; /* zkelect_start() attaches it */
-            m->zh = zh;
-            zkelect__set_log_owner(m);
-            if (!m->stopping)
-                on_session_state(m, zh, state);
-        }
-        zkelect__set_log_owner(e);
+    zhandle_t *old = s->zh;
+    s->need_new_session = false;
+    s->zh = NULL;
+    s->connected = false;
+    s->disconnected_since = 0;
+    tell_elections(s, ZKE_SESSION_REOPENED);
+    pthread_mutex_unlock(&s->lock);
+    if (old)
+        zookeeper_close(old);
+    pthread_mutex_lock(&s->lock);
+    zkelect__ops_free_for(s, old);
+    bool stopping = s->stopping;
+    pthread_mutex_unlock(&s->lock);
+    int rc = stopping ? ZKELECT_OK : open_handle(s);
+    pthread_mutex_lock(&s->lock);
+    if (rc != ZKELECT_OK) {
+        reopen_failed(s, rc);
+    } else {
+        s->backoff_ms = 0;
+        s->retry_at = 0;
     }
-    pthread_mutex_unlock(e->lock);
 }
 
-void zkelect__session_attach(struct zkelect *m)
-{
-    struct zkelect *carrier = m->carrier;
-    m->zh = carrier->zh;
-    if (carrier->zh && carrier->connected)
-        on_connected(m, carrier->zh);
-}
-
-/* ------------------------------------------------------------ keeper thread */
-
-
-static int64_t earliest(int64_t a, int64_t b)
-{
-    if (a <= 0)
-        return b;
-    if (b <= 0)
-        return a;
-    return a < b ? a : b;
-}
+/* ------------------------------------------------------- the keeper thread */
 
 /* A session can be alive on the server while the client never reconnects to
  * it (an ensemble rebuilt empty refuses a client that has seen a newer zxid),
  * so after this long without a connection the handle is replaced. */
-static int64_t give_up_reconnecting_at(const struct zkelect *e)
+static int64_t give_up_reconnecting_at(const zke_session_t *s)
 {
-    if (!e->ever_connected || e->connected || !e->disconnected_since)
+    if (!s->ever_connected || s->connected || !s->disconnected_since)
         return 0;
-    return e->disconnected_since + 2 * (int64_t)e->timeout_ms * ZKE_MS;
+    return s->disconnected_since + 2 * (int64_t)s->timeout_ms * ZKE_MS;
 }
 
-/* The session's own fields, for the handle and each election it carries. */
-static void drop_session(struct zkelect *e)
+static int64_t next_wakeup(const zke_session_t *s, int64_t now)
 {
-    e->zh = NULL;
-    e->connected = false;
-    e->disconnected_since = 0;
-    e->gen++;
-}
-
-static void replace_session(struct zkelect *e)
-{
-    zhandle_t *old = e->zh;
-    e->need_new_session = false;
-    drop_session(e);
-    for (struct zkelect *m = e->members; m; m = m->next_member)
-        drop_session(m);
-    pthread_mutex_unlock(e->lock);
-    if (old)
-        zookeeper_close(old);
-    pthread_mutex_lock(e->lock);
-    zkelect__ops_free_for(e, old);
-    for (struct zkelect *m = e->members; m; m = m->next_member) {
-        zkelect__ops_free_for(m, old);
-        m->need_new_session = false;
-    }
-    bool stopping = e->stopping;
-    pthread_mutex_unlock(e->lock);
-    int rc = stopping ? ZKELECT_OK : zkelect__session_open(e);
-    pthread_mutex_lock(e->lock);
-    if (rc != ZKELECT_OK) {
-        zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, rc, 0,
-                             "could not open a new ZooKeeper session: %s; retrying", zkelect_strerror(rc));
-        e->need_new_session = true;
-        e->session_backoff_ms = e->session_backoff_ms ? e->session_backoff_ms * 2 : 500;
-        if (e->session_backoff_ms > 30000)
-            e->session_backoff_ms = 30000;
-        e->session_retry_at = zkelect__now_ns() + (int64_t)e->session_backoff_ms * ZKE_MS;
-    } else {
-        e->session_backoff_ms = 0;
-        e->session_retry_at = 0;
-    }
-}
-
-/* Next in line: renewals keep a recent answer at hand, so that the
- * predecessor's departure can be taken over without a round trip. */
-static bool on_standby(const struct zkelect *e)
-{
-    return !atomic_load(&e->leading) && e->phase == ZKE_WATCHING && e->n_ahead == 1;
-}
-
-static void check_lease(struct zkelect *e, int64_t now)
-{
-    if (!atomic_load(&e->leading)) {
-        if (on_standby(e) && now >= e->next_renew_ns) {
-            zkelect__renew(e);
-            e->next_renew_ns = now + zkelect__renew_interval_ns(e);
-        }
-        return;
-    }
-    if (now >= atomic_load(&e->lease_deadline)) {
-        zkelect__log(e, ZKELECT_LOG_WARN, "lease deadline passed without a reply from ZooKeeper");
-        zkelect__revoke(e, ZKELECT_REASON_LEASE_EXPIRED);
-        /* Still first in line and the session alive? A fresh check says so,
-         * and leadership comes back with the same epoch. */
-        if (zkelect__session_ready(e))
-            zkelect__restart(e);
-        return;
-    }
-    if (now >= e->next_renew_ns) {
-        /* Without a connection there is nothing to send; the reconnection
-         * re-checks the node anyway. Either way the next renewal is T/4 on. */
-        if (zkelect__session_ready(e))
-            zkelect__renew(e);
-        e->next_renew_ns = now + zkelect__renew_interval_ns(e);
-    }
-}
-
-/* When one election next needs the keeper. */
-static int64_t election_wakeup(const struct zkelect *e)
-{
-    /* A join retry waits for the new session when one is due. */
-    int64_t wake = zkelect__host(e)->need_new_session ? 0 : e->retry_at;
-    if (atomic_load(&e->leading)) {
-        wake = earliest(wake, atomic_load(&e->lease_deadline));
-        wake = earliest(wake, e->next_renew_ns);
-    } else if (on_standby(e)) {
-        wake = earliest(wake, e->next_renew_ns);
-    }
-    wake = earliest(wake, e->follow.retry_at);
-    return earliest(wake, zkelect__lookups_deadline(e));
-}
-
-static int64_t next_wakeup(const struct zkelect *e, int64_t now)
-{
-    int64_t wake = election_wakeup(e);
-    for (const struct zkelect *m = e->members; m; m = m->next_member)
-        wake = earliest(wake, election_wakeup(m));
-    wake = earliest(wake, give_up_reconnecting_at(e));
-    if (e->need_new_session)
-        wake = earliest(wake, e->session_retry_at);
+    int64_t wake = give_up_reconnecting_at(s);
+    for (const struct zkelect *e = s->elections; e; e = e->next)
+        if (e->started)
+            wake = zkelect__earliest(wake, zkelect__wakeup(e));
+    if (s->need_new_session)
+        wake = zkelect__earliest(wake, s->retry_at);
     if (wake <= 0)
         return -1;
     /* A deadline already past must never make this loop spin with the lock
-     * held: whatever it was for has been handled above, or is waiting for
-     * an event that signals keeper_cond. */
+     * held: whatever it was for has been handled, or is waiting for an
+     * event that signals keeper_cond. */
     return wake > now ? wake : now + ZKE_MS;
 }
 
-/* One election's timers: its lease, its standby renewal, its join retry. */
-static void tend(struct zkelect *e, int64_t now)
+static void *keeper_main(void *arg)
 {
-    zkelect__set_log_owner(e);
-    check_lease(e, now);
-    zkelect__lookups_expire(e, now);
-    zkelect__follow_tend(e, now);
-    if (e->retry_at && now >= e->retry_at && !zkelect__host(e)->need_new_session) {
-        e->retry_at = 0;
-        if (e->phase == ZKE_WAITING)
-            zkelect__restart(e);
-    }
-}
-
-static void give_up_session(struct zkelect *e)
-{
-    e->counters.expiries++;
-    zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
-    zkelect__forget_node(e);
-}
-
-void *zkelect__keeper_main(void *arg)
-{
-    struct zkelect *e = arg;
+    zke_session_t *s = arg;
     prctl(PR_SET_NAME, "zke-keeper"); /* what ps -L and top -H show */
-    zkelect__set_log_owner(e);
-    pthread_mutex_lock(e->lock);
-    while (!e->stopping) {
+    zkelect__set_log_owner(s);
+    pthread_mutex_lock(&s->lock);
+    while (!s->stopping) {
         int64_t now = zkelect__now_ns();
-        int64_t give_up = give_up_reconnecting_at(e);
+        int64_t give_up = give_up_reconnecting_at(s);
         if (give_up && now >= give_up) {
-            zkelect__log(e, ZKELECT_LOG_WARN, "no connection for twice the session timeout; opening a new session");
-            give_up_session(e);
-            for (struct zkelect *m = e->members; m; m = m->next_member)
-                give_up_session(m);
-            e->need_new_session = true;
+            zkelect__session_log(s, ZKELECT_LOG_WARN,
+                                 "no connection for twice the session timeout; opening a new session");
+            s->counters.expiries++;
+            tell_elections(s, ZKE_SESSION_ABANDONED);
+            s->need_new_session = true;
         }
-        if (e->need_new_session && now >= e->session_retry_at) {
-            replace_session(e);
+        if (s->need_new_session && now >= s->retry_at) {
+            replace_handle(s);
             continue;
         }
-        tend(e, now);
-        for (struct zkelect *m = e->members; m; m = m->next_member)
-            tend(m, now);
-        zkelect__set_log_owner(e);
-        zkelect__cond_wait_until(&e->keeper_cond, e->lock, next_wakeup(e, zkelect__now_ns()));
+        for (struct zkelect *e = s->elections; e; e = e->next)
+            if (e->started)
+                zkelect__tend(e, now);
+        zkelect__cond_wait_until(&s->keeper_cond, &s->lock, next_wakeup(s, zkelect__now_ns()));
     }
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&s->lock);
     return NULL;
+}
+
+/* ------------------------------------------------------ the dispatch thread */
+
+static void *dispatch_main(void *arg)
+{
+    zke_session_t *s = arg;
+    prctl(PR_SET_NAME, "zke-dispatch"); /* what ps -L and top -H show */
+    zkelect__set_log_owner(s);
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        zkelect__queue_run(s, SIZE_MAX);
+        if (s->stopping)
+            break; /* and the queue is empty */
+        pthread_cond_wait(&s->queue_cond, &s->lock);
+    }
+    bool deferred = s->teardown_deferred;
+    pthread_mutex_unlock(&s->lock);
+    if (deferred) {
+        /* Destroyed from a callback: nobody waits to join us. */
+        pthread_detach(pthread_self());
+        zkelect__session_teardown(s);
+        zkelect__session_free(s);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------- start and end */
+
+/* Undo a start that failed half way. Lock NOT held. */
+static void unstart(zke_session_t *s)
+{
+    pthread_mutex_lock(&s->lock);
+    zkelect__session_stop(s);
+    pthread_mutex_unlock(&s->lock);
+    if (s->dispatch_running)
+        pthread_join(s->dispatch_thread, NULL);
+    zkelect__session_teardown(s);
+    s->dispatch_running = false;
+    s->started = s->stopping = false;
+}
+
+static int start_threads(zke_session_t *s)
+{
+    if (!s->manual_dispatch) {
+        if (pthread_create(&s->dispatch_thread, NULL, dispatch_main, s) != 0) {
+            zkelect__session_log(s, ZKELECT_LOG_ERROR, "could not create the dispatch thread");
+            return ZKELECT_ESYS;
+        }
+        s->dispatch_running = true;
+    }
+    if (pthread_create(&s->keeper_thread, NULL, keeper_main, s) != 0) {
+        zkelect__session_log(s, ZKELECT_LOG_ERROR, "could not create the keeper thread");
+        return ZKELECT_ESYS;
+    }
+    s->keeper_running = true;
+    return open_handle(s);
+}
+
+int zkelect__session_start(zke_session_t *s)
+{
+    s->started = true;
+    /* Every thread started from here (ours and the ZooKeeper client's)
+     * leaves the process's signals to the host's threads: see signals.c. */
+    sigset_t host_mask;
+    zkelect__block_async_signals(&host_mask);
+    int rc = start_threads(s);
+    zkelect__restore_signals(&host_mask);
+    if (rc != ZKELECT_OK)
+        unstart(s);
+    return rc;
+}
+
+void zkelect__session_stop(zke_session_t *s)
+{
+    s->stopping = true;
+    zkelect__wake_keeper(s);
+    pthread_cond_broadcast(&s->queue_cond);
+}
+
+/* The ZooKeeper client neither calls nor frees the completions of requests
+ * still in flight when a handle is closed, so the close waits, briefly, for
+ * the answers to what was sent: at once on a live connection. A connection
+ * that has gone silent cannot be waited for; its requests then leak inside
+ * the client (tests/valgrind.supp). Lock held. */
+#define DRAIN_MAX_MS 500
+
+static void drain_requests(zke_session_t *s)
+{
+    int64_t deadline = zkelect__now_ns() + (int64_t)DRAIN_MAX_MS * ZKE_MS;
+    while (s->ops.next != &s->ops && s->connected) {
+        if (zkelect__cond_wait_until(&s->state_cond, &s->lock, deadline) != 0)
+            break;
+    }
+}
+
+void zkelect__session_teardown(zke_session_t *s)
+{
+    pthread_mutex_lock(&s->lock);
+    zkelect__session_stop(s);
+    pthread_mutex_unlock(&s->lock);
+    if (s->keeper_running) {
+        pthread_join(s->keeper_thread, NULL);
+        s->keeper_running = false;
+    }
+    pthread_mutex_lock(&s->lock);
+    drain_requests(s);
+    zhandle_t *zh = s->zh;
+    s->zh = NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (zh) {
+        /* The client logs as it closes, on this thread. */
+        zke_session_t *previous_owner = zkelect__set_log_owner(s);
+        zookeeper_close(zh);
+        zkelect__set_log_owner(previous_owner == s ? NULL : previous_owner);
+    }
+    pthread_mutex_lock(&s->lock);
+    zkelect__ops_free_for(s, NULL);
+    zkelect__queue_free_all(s);
+    pthread_mutex_unlock(&s->lock);
+}
+
+unsigned zkelect__session_end_here(zke_session_t *s)
+{
+    s->dispatching = true;
+    s->dispatcher = pthread_self();
+    /* What was queued, REVOKED(closed) last, still reaches the host, on this
+     * thread, as the dispatch thread delivers it before it ends. */
+    unsigned delivered = zkelect__queue_run(s, SIZE_MAX);
+    s->dispatching = false;
+    pthread_mutex_unlock(&s->lock);
+    zkelect__session_teardown(s);
+    zkelect__session_free(s);
+    return delivered;
+}
+
+void zkelect__session_end(zke_session_t *s)
+{
+    zkelect__session_stop(s);
+    if (zkelect__on_dispatch_thread(s)) {
+        /* From a callback: the thread that runs it finishes the session. */
+        s->teardown_deferred = true;
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    if (s->manual_dispatch) {
+        (void)zkelect__session_end_here(s);
+        return;
+    }
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->dispatch_thread, NULL);
+    zkelect__session_teardown(s);
+    zkelect__session_free(s);
 }

@@ -9,28 +9,37 @@
  * epoch): anything shorter is not a zkelect_stats_t of any version. */
 #define STATS_MIN_SIZE (offsetof(zkelect_stats_t, epoch) + sizeof(int64_t))
 
-static void add_counters(zkelect_stats_t *out, const zke_counters_t *c)
+void zkelect__count_events(zke_counters_t *to, const zke_counters_t *from)
 {
-    out->terms += c->terms;
+    to->terms += from->terms;
     for (size_t i = 0; i < ZKELECT_STATS_REASONS; i++)
-        out->revoked[i] += c->revoked[i];
-    out->joins += c->joins;
-    out->errors += c->errors;
-    out->leader_changes += c->leader_changes;
+        to->revoked[i] += from->revoked[i];
+    to->joins += from->joins;
+    to->errors += from->errors;
+    to->leader_changes += from->leader_changes;
 }
 
-/* The session's side: its connection and its counters. host's lock held. */
-static void session_fields(zkelect_stats_t *out, struct zkelect *host, int64_t now)
+static void events_fields(zkelect_stats_t *out, const zke_counters_t *c)
 {
-    out->connected = host->connected;
-    out->disconnected_ns = host->disconnected_since ? now - host->disconnected_since : 0;
-    out->session_timeout_ms = atomic_load(&host->granted_ms);
-    out->connections = host->counters.connections;
-    out->sessions = host->counters.sessions;
-    out->expiries = host->counters.expiries;
-    pthread_mutex_lock(&host->log_lock);
-    out->zk_log_dropped = host->zk_log_dropped_total;
-    pthread_mutex_unlock(&host->log_lock);
+    out->terms = c->terms;
+    memcpy(out->revoked, c->revoked, sizeof out->revoked);
+    out->joins = c->joins;
+    out->errors = c->errors;
+    out->leader_changes = c->leader_changes;
+}
+
+/* The session's side: its connection and its counters. Lock held. */
+static void session_fields(zkelect_stats_t *out, zke_session_t *s, int64_t now)
+{
+    out->connected = s->connected;
+    out->disconnected_ns = s->disconnected_since ? now - s->disconnected_since : 0;
+    out->session_timeout_ms = atomic_load(&s->granted_ms);
+    out->connections = s->counters.connections;
+    out->sessions = s->counters.sessions;
+    out->expiries = s->counters.expiries;
+    pthread_mutex_lock(&s->log_lock);
+    out->zk_log_dropped = s->zk_log_dropped_total;
+    pthread_mutex_unlock(&s->log_lock);
 }
 
 static int ahead_in_line(const struct zkelect *e)
@@ -43,7 +52,7 @@ static int ahead_in_line(const struct zkelect *e)
 }
 
 /* Copy what the caller's struct has room for, and say how much that was. */
-static int deliver(zkelect_stats_t *out, const zkelect_stats_t *full)
+static int copy_out(zkelect_stats_t *out, const zkelect_stats_t *full)
 {
     if (out->size < STATS_MIN_SIZE)
         return ZKELECT_EINVAL;
@@ -67,27 +76,28 @@ int zkelect_stats(zkelect_t *e, zkelect_stats_t *stats)
         full.lease_remaining_ns = deadline - now;
     }
     full.ahead = ahead_in_line(e);
-    add_counters(&full, &e->counters);
-    session_fields(&full, zkelect__host(e), now);
+    events_fields(&full, &e->counters);
+    session_fields(&full, e->session, now);
     pthread_mutex_unlock(e->lock);
-    return deliver(stats, &full);
+    return copy_out(stats, &full);
 }
 
-/* shared.c knows the session's layout; it passes its carrier here. */
-int zkelect__session_stats(struct zkelect *carrier, zkelect_stats_t *stats)
+int zkelect_session_stats(zkelect_session_t *s, zkelect_stats_t *stats)
 {
-    if (!stats)
+    if (!s || !stats)
         return ZKELECT_EINVAL;
     zkelect_stats_t full = {.size = sizeof full, .epoch = -1, .lease_remaining_ns = -1, .ahead = -1};
     int64_t now = zkelect__now_ns();
-    pthread_mutex_lock(carrier->lock);
-    for (const struct zkelect *m = carrier->members; m; m = m->next_member) {
-        full.leading += atomic_load(&m->leading) && now < atomic_load(&m->lease_deadline);
-        add_counters(&full, &m->counters);
+    zke_counters_t sum = {0};
+    pthread_mutex_lock(&s->lock);
+    for (const struct zkelect *e = s->elections; e; e = e->next) {
+        full.leading += atomic_load(&e->leading) && now < atomic_load(&e->lease_deadline);
+        zkelect__count_events(&sum, &e->counters);
     }
-    add_counters(&full, &carrier->retired_counters);
-    add_counters(&full, &carrier->counters); /* the session's own errors */
-    session_fields(&full, carrier, now);
-    pthread_mutex_unlock(carrier->lock);
-    return deliver(stats, &full);
+    zkelect__count_events(&sum, &s->retired_counters);
+    zkelect__count_events(&sum, &s->counters); /* the session's own errors */
+    events_fields(&full, &sum);
+    session_fields(&full, s, now);
+    pthread_mutex_unlock(&s->lock);
+    return copy_out(stats, &full);
 }

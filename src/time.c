@@ -16,6 +16,15 @@ int64_t zkelect__now_ns(void)
     return clock_ns(CLOCK_BOOTTIME);
 }
 
+int64_t zkelect__earliest(int64_t a, int64_t b)
+{
+    if (a <= 0)
+        return b;
+    if (b <= 0)
+        return a;
+    return a < b ? a : b;
+}
+
 int64_t zkelect__mono_ns(void)
 {
     return clock_ns(CLOCK_MONOTONIC);

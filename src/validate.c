@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Decode one UTF-8 sequence; returns its length, or 0 if it is malformed
  * (overlong forms, surrogates and values past U+10FFFF included). */
@@ -231,4 +232,26 @@ int zkelect__validate_hosts(const char *hosts, const char **why)
         }
     }
     return ZKELECT_OK;
+}
+
+static int default_id(char *buf, size_t len)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    snprintf(buf, len, "%.200s:%ld", host[0] ? host : "localhost", (long)getpid());
+    return ZKELECT_OK;
+}
+
+int zkelect__check_election(const char *election_path, const char **participant_id, char *generated, size_t len,
+                            const char **why)
+{
+    *why = "could not make a participant id from the host name and pid";
+    int rc = zkelect__validate_path(election_path, why);
+    if (!rc && !*participant_id)
+        rc = default_id(generated, len), *participant_id = generated;
+    if (!rc)
+        rc = zkelect__validate_id(*participant_id, why);
+    return rc;
 }

@@ -455,19 +455,19 @@ static void test_bench_one_notification_per_failover(void)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("zkelect command", suite_init, suite_clean);
-    ADD_TEST(s, test_bad_command_lines);
-    ADD_TEST(s, test_unreachable_server_times_out);
-    ADD_TEST(s, test_status_json_matches_the_contenders);
-    ADD_TEST(s, test_status_binary_data_as_hex);
-    ADD_TEST(s, test_watch_prints_each_change_once);
-    ADD_TEST(s, test_auth_file_bad_input);
-    ADD_TEST(s, test_run_with_credentials);
-    ADD_TEST(s, test_refused_access_is_explained);
-    ADD_TEST(s, test_bench_runner_protocol);
-    ADD_TEST(s, test_bench_one_notification_per_failover);
-    return run_registered_tests() ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        TEST(test_bad_command_lines),
+        TEST(test_unreachable_server_times_out),
+        TEST(test_status_json_matches_the_contenders),
+        TEST(test_status_binary_data_as_hex),
+        TEST(test_watch_prints_each_change_once),
+        TEST(test_auth_file_bad_input),
+        TEST(test_run_with_credentials),
+        TEST(test_refused_access_is_explained),
+        TEST(test_bench_runner_protocol),
+        TEST(test_bench_one_notification_per_failover),
+        CU_TEST_INFO_NULL,
+    };
+    static const test_suite_t suites[] = {{"zkelect command", suite_init, suite_clean, tests}, {0}};
+    return run_suites(suites);
 }

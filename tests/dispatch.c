@@ -1,10 +1,12 @@
-/* dispatch.c - manual dispatch (zkelect_set_dispatch_mode, zkelect_fd,
- * zkelect_dispatch) against a real ZooKeeper server: callbacks run only on
- * the thread that dispatches, in order, and the fd wakes a loop only when
- * there is something to dispatch. One server for the suite; each test has
- * its own election path. */
+/* dispatch.c - callbacks against a real ZooKeeper server. On the dispatch
+ * thread: a slow callback stalls nothing else, and a callback may query,
+ * resign and destroy. In manual dispatch (zkelect_set_dispatch_mode,
+ * zkelect_fd, zkelect_dispatch): callbacks run only on the thread that
+ * dispatches, in order, and the fd wakes a loop only when there is
+ * something to dispatch. One server for the suite; each test has its own
+ * election path. */
 #include "harness.h"
-#include "internal.h"
+#include "inspect.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -13,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <zookeeper/zookeeper.h>
 
 #define SEC 1000
@@ -21,14 +24,105 @@
 static zk_server_t server;
 static void *admin;
 static recorder_t rec;
-static char path[256];
 
-static const char *test_path(const char *name)
+/* ------------------------------------------------- on the dispatch thread */
+
+typedef struct slow_ctx {
+    pthread_t dispatch;
+} slow_ctx_t;
+
+static void slow_elected_hook(participant_t *pt, const zkelect_event_t *ev)
 {
-    snprintf(path, sizeof path, "/zkelect-dispatch-tests/%s", name);
-    rec_reset(&rec);
-    return path;
+    if (ev->type != ZKELECT_EV_ELECTED)
+        return;
+    ((slow_ctx_t *)pt->hook_arg)->dispatch = pthread_self();
+    struct timespec one_second = {1, 0};
+    nanosleep(&one_second, NULL); /* the host's slow work, on purpose */
 }
+
+static void test_slow_callback_does_not_stall_zookeeper(void)
+{
+    const char *p = test_election(&rec, "slow-callback");
+    static participant_t a;
+    slow_ctx_t ctx = {0};
+    CU_ASSERT_EQUAL_FATAL(participant_new(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    a.hook = slow_elected_hook;
+    a.hook_arg = &ctx;
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 10 * SEC) >= 0);
+    /* the callback now blocks for a second; ZooKeeper work goes on */
+    int64_t t0 = mono_ns();
+    char id[64];
+    CU_ASSERT_EQUAL(zkelect_get_leader(a.e, id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 1);
+    CU_ASSERT(mono_ns() - t0 < 500 * NS_PER_MS);
+    /* callbacks run on the library's dispatch thread, not ours */
+    CU_ASSERT(!pthread_equal(rec_get(&rec, 0).thread, pthread_self()));
+    participant_destroy(&a);
+}
+
+static void resign_in_callback(participant_t *pt, const zkelect_event_t *ev)
+{
+    if (ev->type == ZKELECT_EV_ELECTED && pt->hook_arg == NULL) {
+        pt->hook_arg = (void *)1;
+        char id[64];
+        CU_ASSERT_EQUAL(zkelect_get_leader(pt->e, id, sizeof id), ZKELECT_OK);
+        CU_ASSERT_STRING_EQUAL(id, pt->id);
+        CU_ASSERT_EQUAL(zkelect_wait_leader(pt->e, 1000), ZKELECT_ESTATE);
+        CU_ASSERT_EQUAL(zkelect_resign(pt->e), ZKELECT_OK);
+        CU_ASSERT_EQUAL(zkelect_is_leader(pt->e), 0);
+    }
+}
+
+static void test_resign_and_queries_inside_callback(void)
+{
+    const char *p = test_election(&rec, "resign-in-callback");
+    static participant_t ps[2];
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
+    ps[0].hook = resign_in_callback;
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 10 * SEC) >= 0);
+    /* alone in line, it resigns and is elected again, with a larger epoch */
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, 0, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    long again = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, (size_t)revoked, 5 * SEC);
+    CU_ASSERT_FATAL(again >= 0);
+    CU_ASSERT(rec_get(&rec, (size_t)again).epoch > rec_get(&rec, (size_t)revoked).epoch);
+    participant_destroy(&ps[0]);
+}
+
+static void destroy_itself_when_elected(participant_t *pt, const zkelect_event_t *ev)
+{
+    if (ev->type == ZKELECT_EV_ELECTED) {
+        zkelect_destroy(pt->e);
+        pt->hook_arg = (void *)1;
+    }
+}
+
+static void test_destroy_inside_threaded_callback(void)
+{
+    const char *p = test_election(&rec, "destroy-in-callback");
+    static participant_t ps[2];
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
+    ps[0].hook = destroy_itself_when_elected;
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
+    /* p0 destroys itself inside ELECTED: REVOKED(closed) follows, its node goes */
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, 0, 10 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_ELECTED, 0), 1);
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (zk_child_count(admin, p) != 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
+    /* and the election goes on for the others */
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[1], 1, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    participant_destroy(&ps[1]);
+}
+
+/* --------------------------------------------------------- manual dispatch */
 
 /* A participant in manual mode, started. */
 static void start_manual(participant_t *p, int idx, const char *election)
@@ -93,7 +187,7 @@ static int64_t wait_new_term(participant_t *p, int64_t old, int timeout_ms)
 
 static void test_callbacks_only_on_dispatching_thread(void)
 {
-    const char *p = test_path("only-on-dispatcher");
+    const char *p = test_election(&rec, "only-on-dispatcher");
     static participant_t ps[1];
     start_manual(&ps[0], 0, p);
     /* Elected without the host's loop: nothing delivered until it dispatches. */
@@ -136,7 +230,7 @@ static void test_callbacks_only_on_dispatching_thread(void)
  * connection, so a term may be SUSPENDED and resumed before it expires.) */
 static void test_burst_delivered_in_order(void)
 {
-    const char *p = test_path("burst");
+    const char *p = test_election(&rec, "burst");
     static participant_t ps[1];
     start_manual(&ps[0], 0, p);
     CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
@@ -188,22 +282,18 @@ static void test_burst_delivered_in_order(void)
  * wakes the host's loop. */
 static void test_fd_quiet_while_nothing_happens(void)
 {
-    const char *p = test_path("quiet");
+    const char *p = test_election(&rec, "quiet");
     static participant_t ps[1];
     start_manual(&ps[0], 0, p);
     CU_ASSERT_FATAL(pump_until(&ps[0], ZKELECT_EV_ELECTED, 0, 10 * SEC) >= 0);
     int fd = event_fd(&ps[0]);
-    pthread_mutex_lock(ps[0].e->lock);
-    uint64_t reads_before = ps[0].e->reads_sent;
-    pthread_mutex_unlock(ps[0].e->lock);
+    uint64_t reads_before = inspect_requests(ps[0].e).reads;
     /* T = 4 s: renewals every second. Watch the fd for 2.5 s, as a loop would. */
     int wakeups = 0;
     int64_t until = mono_ns() + 2500 * NS_PER_MS;
     for (int64_t left; (left = (until - mono_ns()) / NS_PER_MS) > 0;)
         wakeups += readable(fd, (int)left);
-    pthread_mutex_lock(ps[0].e->lock);
-    uint64_t renewals = ps[0].e->reads_sent - reads_before;
-    pthread_mutex_unlock(ps[0].e->lock);
+    uint64_t renewals = inspect_requests(ps[0].e).reads - reads_before;
     CU_ASSERT_EQUAL(wakeups, 0);
     CU_ASSERT(renewals >= 2);
     CU_ASSERT(zkelect_is_leader(ps[0].e));
@@ -229,7 +319,7 @@ static void resign_once(participant_t *pt, const zkelect_event_t *ev)
 
 static void test_resign_inside_callback(void)
 {
-    const char *p = test_path("resign-in-callback");
+    const char *p = test_election(&rec, "resign-in-callback");
     static participant_t ps[1];
     CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_set_dispatch_mode(ps[0].e, ZKELECT_DISPATCH_MANUAL), ZKELECT_OK);
@@ -263,7 +353,7 @@ static void destroy_on_elected(participant_t *pt, const zkelect_event_t *ev)
 
 static void test_destroy_inside_callback(void)
 {
-    const char *p = test_path("destroy-in-callback");
+    const char *p = test_election(&rec, "destroy-in-callback");
     static participant_t ps[1];
     CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_set_dispatch_mode(ps[0].e, ZKELECT_DISPATCH_MANUAL), ZKELECT_OK);
@@ -288,7 +378,7 @@ static void test_destroy_inside_callback(void)
  * last, on the calling thread before it returns; the successor then leads. */
 static void test_destroy_delivers_pending_events(void)
 {
-    const char *p = test_path("destroy-delivers");
+    const char *p = test_election(&rec, "destroy-delivers");
     static participant_t ps[2];
     start_manual(&ps[0], 0, p);
     CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
@@ -309,7 +399,7 @@ static void test_destroy_delivers_pending_events(void)
 /* Bad calls: each a return code and, where there is a handle, a logged reason. */
 static void test_bad_calls(void)
 {
-    const char *p = test_path("bad-calls");
+    const char *p = test_election(&rec, "bad-calls");
     static participant_t ps[1];
     int fd = 7;
     unsigned n = 7;
@@ -349,20 +439,18 @@ static void test_bad_calls(void)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    rec_init(&rec);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    suite_server_use(&server, &admin);
-    CU_pSuite s = CU_add_suite("manual dispatch on a real ZooKeeper", suite_server_init, suite_server_clean);
-    ADD_TEST(s, test_callbacks_only_on_dispatching_thread);
-    ADD_TEST(s, test_burst_delivered_in_order);
-    ADD_TEST(s, test_fd_quiet_while_nothing_happens);
-    ADD_TEST(s, test_resign_inside_callback);
-    ADD_TEST(s, test_destroy_inside_callback);
-    ADD_TEST(s, test_destroy_delivers_pending_events);
-    ADD_TEST(s, test_bad_calls);
-    int failed = run_registered_tests();
-    rec_destroy(&rec);
-    return failed ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        TEST(test_slow_callback_does_not_stall_zookeeper),
+        TEST(test_resign_and_queries_inside_callback),
+        TEST(test_destroy_inside_threaded_callback),
+        TEST(test_callbacks_only_on_dispatching_thread),
+        TEST(test_burst_delivered_in_order),
+        TEST(test_fd_quiet_while_nothing_happens),
+        TEST(test_resign_inside_callback),
+        TEST(test_destroy_inside_callback),
+        TEST(test_destroy_delivers_pending_events),
+        TEST(test_bad_calls),
+        CU_TEST_INFO_NULL,
+    };
+    return run_server_suite("callbacks on a real ZooKeeper", &server, &admin, &rec, tests);
 }

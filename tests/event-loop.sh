@@ -11,7 +11,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/zkelect-event-loop.XXXXXX")
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    "$src/scripts/zk-local.sh" stop "$work/zk" >/dev/null 2>&1 || true
+    "$build/tests/zk-local" stop "$work/zk" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -78,7 +78,7 @@ check_daemon() {
     echo "ok: $name: '$first' handed over to '$second'"
 }
 
-hosts=$("$src/scripts/zk-local.sh" start "$work/zk")
+hosts=$("$build/tests/zk-local" start "$work/zk")
 check_daemon "$build/examples/poll-loop"
 if [ -x "$build/examples/libevent-leader" ]; then
     check_daemon "$build/examples/libevent-leader"

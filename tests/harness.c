@@ -1,6 +1,6 @@
 /* harness.c - see harness.h. */
 #include "harness.h"
-#include "internal.h"
+#include "inspect.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -13,304 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
-
-int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void poll_pause(void)
-{
-    struct timespec ts = {0, 5 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-}
-
-/* -------------------------------------------------------------- server */
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || getsockname(fd, (struct sockaddr *)&a, &len)) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* "ruok" -> "imok": the server is up and serving. */
-/* Send a four-letter word, return the answer (NUL-terminated) or "". */
-static void four_letter(int port, const char *word, char *out, size_t len)
-{
-    out[0] = '\0';
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    /* a server that is starting may answer without closing: never wait long */
-    struct timeval limit = {.tv_sec = 1};
-    if (fd >= 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, word, 4) == 4) {
-        size_t have = 0;
-        ssize_t n;
-        while (have + 1 < len && (n = read(fd, out + have, len - 1 - have)) > 0)
-            have += (size_t)n;
-        out[have] = '\0';
-    }
-    if (fd >= 0)
-        close(fd);
-}
-
-/* Serving clients: "srvr" names a mode (standalone, leader, follower). */
-static bool serving(int port)
-{
-    char answer[1024];
-    four_letter(port, "srvr", answer, sizeof answer);
-    return strstr(answer, "Mode: ") != NULL;
-}
-
-bool zk_server_is_leader(const zk_server_t *s)
-{
-    char answer[1024];
-    four_letter(s->port, "srvr", answer, sizeof answer);
-    return strstr(answer, "Mode: leader") != NULL || strstr(answer, "Mode: standalone") != NULL;
-}
-
-static int write_config(zk_server_t *s, int tick_ms, const char *extra)
-{
-    char path[300];
-    snprintf(path, sizeof path, "%s/zoo.cfg", s->dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f,
-            "tickTime=%d\n"
-            "initLimit=10\n"
-            "syncLimit=5\n"
-            "dataDir=%s/data\n"
-            "clientPort=%d\n"
-            "clientPortAddress=127.0.0.1\n"
-            "minSessionTimeout=%d\n"
-            "maxSessionTimeout=600000\n"
-            "maxClientCnxns=0\n"
-            "admin.enableServer=false\n"
-            "4lw.commands.whitelist=*\n"
-            "jute.maxbuffer=1048575\n"
-            "%s",
-            tick_ms, s->dir, s->port, 2 * tick_ms, extra ? extra : "");
-    return fclose(f);
-}
-
-static void exec_server(const zk_server_t *s)
-{
-    char cfg[300], log[300];
-    snprintf(cfg, sizeof cfg, "%s/zoo.cfg", s->dir);
-    snprintf(log, sizeof log, "%s/server.log", s->dir);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-    }
-    const char *java = getenv("JAVA") ? getenv("JAVA") : "java";
-    execlp(java, java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dzookeeper.log.dir=/tmp",
-           "-cp", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar",
-           "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg, (char *)NULL);
-    _exit(127);
-}
-
-static int spawn(zk_server_t *s)
-{
-    s->pid = fork();
-    if (s->pid < 0)
-        return -1;
-    if (s->pid == 0)
-        exec_server(s);
-    return 0;
-}
-
-static int wait_serving(zk_server_t *s, int timeout_s)
-{
-    int64_t deadline = mono_ns() + timeout_s * (int64_t)1000000000;
-    while (mono_ns() < deadline) {
-        if (serving(s->port))
-            return 0;
-        if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-            fprintf(stderr, "zookeeper exited at start; see %s/server.log\n", s->dir);
-            s->pid = 0;
-            return -1;
-        }
-        poll_pause();
-    }
-    fprintf(stderr, "zookeeper did not serve within %d s; see %s/server.log\n", timeout_s, s->dir);
-    return -1;
-}
-
-static int prepare(zk_server_t *s, int port)
-{
-    memset(s, 0, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "%s/zkelect-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(s->dir))
-        return -1;
-    s->port = port > 0 ? port : free_port();
-    snprintf(s->hosts, sizeof s->hosts, "127.0.0.1:%d", s->port);
-    char data[300];
-    snprintf(data, sizeof data, "%s/data", s->dir);
-    return s->port < 0 || mkdir(data, 0755) ? -1 : 0;
-}
-
-int zk_server_start_on(zk_server_t *s, int tick_ms, int port)
-{
-    if (prepare(s, port) || write_config(s, tick_ms, NULL) || spawn(s))
-        return -1;
-    if (wait_serving(s, 60)) {
-        zk_server_stop(s);
-        return -1;
-    }
-    return 0;
-}
-
-int zk_server_start(zk_server_t *s, int tick_ms)
-{
-    return zk_server_start_on(s, tick_ms, 0);
-}
-
-int zk_free_port(void)
-{
-    return free_port();
-}
-
-void zk_server_kill(zk_server_t *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGCONT);
-        kill(s->pid, SIGKILL);
-        waitpid(s->pid, NULL, 0);
-        s->pid = 0;
-    }
-}
-
-int zk_server_restart(zk_server_t *s, bool wait)
-{
-    zk_server_kill(s);
-    if (spawn(s))
-        return -1;
-    return wait ? wait_serving(s, 60) : 0;
-}
-
-int zk_server_rebuild_empty(zk_server_t *s)
-{
-    zk_server_kill(s);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s/data/version-2'", s->dir);
-    if (system(cmd) != 0)
-        return -1;
-    if (spawn(s))
-        return -1;
-    return wait_serving(s, 60);
-}
-
-bool zk_server_serving(const zk_server_t *s)
-{
-    return s->pid > 0 && serving(s->port);
-}
-
-int zk_server_wait_serving(zk_server_t *s)
-{
-    return wait_serving(s, 60);
-}
-
-int zk_ensemble_start_n(zk_ensemble_t *ens, int members, int tick_ms)
-{
-    memset(ens, 0, sizeof *ens);
-    if (members < 1 || members > ZK_ENSEMBLE_MAX)
-        return -1;
-    ens->n = members;
-    int peer[ZK_ENSEMBLE_MAX], election[ZK_ENSEMBLE_MAX];
-    char servers[1024] = "";
-    for (int i = 0; i < ens->n; i++) {
-        if (prepare(&ens->member[i], 0))
-            return -1;
-        peer[i] = free_port();
-        election[i] = free_port();
-    }
-    for (int i = 0; i < ens->n; i++) {
-        size_t used = strlen(servers);
-        snprintf(servers + used, sizeof servers - used, "server.%d=127.0.0.1:%d:%d\n", i + 1, peer[i],
-                 election[i]);
-    }
-    for (int i = 0; i < ens->n; i++) {
-        zk_server_t *s = &ens->member[i];
-        char myid[300];
-        snprintf(myid, sizeof myid, "%s/data/myid", s->dir);
-        FILE *f = fopen(myid, "w");
-        if (!f)
-            return -1;
-        fprintf(f, "%d\n", i + 1);
-        fclose(f);
-        if (write_config(s, tick_ms, servers) || spawn(s))
-            return -1;
-        size_t used = strlen(ens->hosts);
-        snprintf(ens->hosts + used, sizeof ens->hosts - used, "%s%s", i ? "," : "", s->hosts);
-    }
-    for (int i = 0; i < ens->n; i++) {
-        if (wait_serving(&ens->member[i], 90)) {
-            zk_ensemble_stop(ens);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms)
-{
-    return zk_ensemble_start_n(ens, ZK_ENSEMBLE, tick_ms);
-}
-
-void zk_ensemble_stop(zk_ensemble_t *ens)
-{
-    for (int i = 0; i < ens->n; i++)
-        zk_server_stop(&ens->member[i]);
-}
-
-int zk_ensemble_leader(zk_ensemble_t *ens)
-{
-    for (int i = 0; i < ens->n; i++) {
-        if (ens->member[i].pid > 0 && zk_server_is_leader(&ens->member[i]))
-            return i;
-    }
-    return -1;
-}
-
-void zk_server_pause(zk_server_t *s, bool paused)
-{
-    if (s->pid > 0)
-        kill(s->pid, paused ? SIGSTOP : SIGCONT);
-}
-
-void zk_server_stop(zk_server_t *s)
-{
-    zk_server_kill(s);
-    if (s->dir[0] && !getenv("ZKELECT_TEST_KEEP")) {
-        char cmd[300];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", s->dir);
-        s->dir[0] = '\0';
-    }
-}
 
 /* ------------------------------------------------------------- recorder */
 
@@ -519,6 +228,68 @@ int wait_single_leader(participant_t *ps, int n, int timeout_ms)
     return -1;
 }
 
+/* ------------------------------------------------------ each test's own */
+
+const char *test_election(recorder_t *r, const char *name)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "/zkelect-tests/%s", name);
+    rec_reset(r);
+    return path;
+}
+
+void observe_for(int ms)
+{
+    int64_t until = mono_ns() + (int64_t)ms * 1000000;
+    while (mono_ns() < until)
+        poll_pause();
+}
+
+double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+int64_t ms_since(int64_t t0_ns)
+{
+    return (mono_ns() - t0_ns) / 1000000;
+}
+
+void start_all(participant_t *ps, int n, recorder_t *r, const char *hosts, const char *path)
+{
+    for (int i = 0; i < n; i++) {
+        size_t mark = rec_count(r);
+        CU_ASSERT_EQUAL_FATAL(participant_start(&ps[i], i, r, hosts, path), ZKELECT_OK);
+        /* joining one after the other fixes the line order */
+        CU_ASSERT_FATAL(rec_wait(r, i, ZKELECT_EV_JOINED, mark, 10000) >= 0);
+    }
+}
+
+int participant_start_with(participant_t *p, int idx, recorder_t *r, const char *hosts, const char *path,
+                           int timeout_ms, int policy)
+{
+    size_t mark = rec_count(r);
+    int rc = participant_new(p, idx, r, hosts, path);
+    if (rc)
+        return rc;
+    zkelect_set_session_timeout(p->e, timeout_ms);
+    zkelect_set_disconnect_policy(p->e, policy);
+    rc = zkelect_start(p->e);
+    if (rc)
+        return rc;
+    return rec_wait(r, idx, ZKELECT_EV_JOINED, mark, 15000) >= 0 ? 0 : -1;
+}
+
+void destroy_all(participant_t *ps, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (ps[i].e)
+            participant_destroy(&ps[i]);
+    }
+}
+
 /* ------------------------------------------------------ ZooKeeper side */
 
 typedef struct conn_wait {
@@ -596,15 +367,6 @@ void zk_close(void *zh)
     free(c);
 }
 
-static int64_t session_of(zkelect_t *e, bool *connected)
-{
-    pthread_mutex_lock(e->lock);
-    int64_t id = e->session_id;
-    *connected = e->zh && e->connected;
-    pthread_mutex_unlock(e->lock);
-    return id;
-}
-
 /* The victim's client reconnects within milliseconds and can take the
  * session back from the duplicate before the duplicate's close is sent (a
  * close from a disconnected handle sends nothing), so try until the victim's
@@ -612,17 +374,12 @@ static int64_t session_of(zkelect_t *e, bool *connected)
 int expire_session(zkelect_t *e, const char *hosts)
 {
     bool connected;
-    int64_t victim = session_of(e, &connected);
+    int64_t victim = inspect_session_id(e, &connected, NULL);
     if (!connected)
         return -1;
     for (int attempt = 0; attempt < 20; attempt++) {
         clientid_t cid;
-        pthread_mutex_lock(e->lock);
-        bool ok = e->zh && e->session_id == victim;
-        if (ok)
-            cid = *zoo_client_id(e->zh);
-        pthread_mutex_unlock(e->lock);
-        if (!ok || cid.client_id != victim)
+        if (!inspect_client_id(e, &cid) || cid.client_id != victim)
             return 0;
         conn_wait_t w;
         zhandle_t *dup = connect_session(hosts, &cid, &w);
@@ -632,15 +389,27 @@ int expire_session(zkelect_t *e, const char *hosts)
         pthread_cond_destroy(&w.cond);
         int64_t deadline = mono_ns() + 2000 * (int64_t)1000000;
         while (mono_ns() < deadline) {
-            pthread_mutex_lock(e->lock);
-            bool gone = e->session_id != victim || e->need_new_session;
-            pthread_mutex_unlock(e->lock);
-            if (gone)
+            bool replacing;
+            if (inspect_session_id(e, NULL, &replacing) != victim || replacing)
                 return 0;
             poll_pause();
         }
     }
     return -1;
+}
+
+int zk_make_path(void *zh, const char *path, int flags)
+{
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, "%s", path);
+    for (char *slash = strchr(prefix + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        int rc = zoo_create(zh, prefix, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+        if (rc != ZOK && rc != ZNODEEXISTS)
+            return rc;
+        *slash = '/';
+    }
+    return zoo_create(zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, flags, NULL, 0);
 }
 
 int zk_child_count(void *zh, const char *path)
@@ -703,7 +472,42 @@ int run_registered_tests(void)
     return failed;
 }
 
+int run_suites(const test_suite_t *suites)
+{
+    signal(SIGPIPE, SIG_IGN); /* a proxy's peer may go first */
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    for (const test_suite_t *suite = suites; suite->name; suite++) {
+        CU_pSuite s = CU_add_suite(suite->name, suite->init, suite->clean);
+        for (const CU_TestInfo *t = suite->tests; s && t->pName; t++) {
+            if (test_selected(t->pName))
+                CU_add_test(s, t->pName, t->pTestFunc);
+        }
+    }
+    return run_registered_tests() ? 1 : 0;
+}
+
+int run_server_suite(const char *suite, zk_server_t *server, void **admin, recorder_t *rec, const CU_TestInfo *tests)
+{
+    rec_init(rec);
+    suite_server_use(server, admin);
+    const test_suite_t suites[] = {{suite, suite_server_init, suite_server_clean, tests}, {NULL, NULL, NULL, NULL}};
+    int status = run_suites(suites);
+    rec_destroy(rec);
+    return status;
+}
+
 /* ------------------------------------------------------------- checker */
+
+void assert_no_two_leaders(recorder_t *r)
+{
+    char why[256];
+    int violations = check_no_two_leaders(r, why, sizeof why);
+    if (violations) {
+        fprintf(stderr, "\n    checker: %d violation(s), last: %s\n", violations, why);
+        CU_FAIL("two leaders, unpaired events or a decreasing epoch");
+    }
+}
 
 int check_no_two_leaders(recorder_t *r, char *why, size_t len)
 {

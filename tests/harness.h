@@ -1,6 +1,7 @@
-/* harness.h - what the integration tests stand on: a real ZooKeeper server
- * started by the test program itself, participants whose events are
- * recorded, and waits on conditions with deadlines (never fixed sleeps). */
+/* harness.h - what the test programs stand on: a real ZooKeeper server
+ * started by the test program itself (zkserver.h), participants whose
+ * events are recorded, and waits on conditions with deadlines (never fixed
+ * sleeps). */
 #ifndef ZKELECT_TEST_HARNESS_H
 #define ZKELECT_TEST_HARNESS_H
 
@@ -8,53 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <CUnit/CUnit.h>
 #include <zkelect.h>
 
-/* ------------------------------------------------------------ the server */
-
-typedef struct zk_server {
-    pid_t pid;
-    int port;
-    char dir[256];
-    char hosts[64]; /* "127.0.0.1:PORT" */
-} zk_server_t;
-
-/* Start a standalone ZooKeeper on a free loopback port, in a temp dir, and
- * wait until it serves. 0 on success. The server is killed if the test
- * process dies (PR_SET_PDEATHSIG) and by zk_server_stop(). */
-int zk_server_start(zk_server_t *s, int tick_ms);
-/* The same on a given port. */
-int zk_server_start_on(zk_server_t *s, int tick_ms, int port);
-int zk_free_port(void);
-/* Stop and remove its directory. */
-void zk_server_stop(zk_server_t *s);
-/* SIGKILL, keeping its data; then start it again on the same port and data. */
-void zk_server_kill(zk_server_t *s);
-int zk_server_restart(zk_server_t *s, bool wait);
-int zk_server_wait_serving(zk_server_t *s);
-/* It answers, as a standalone server or a member of a quorum. */
-bool zk_server_serving(const zk_server_t *s);
-/* Kill it, erase its data (sessions and tree), start it again empty. */
-int zk_server_rebuild_empty(zk_server_t *s);
-/* The ensemble's leader (or a standalone server). */
-bool zk_server_is_leader(const zk_server_t *s);
-
-/* An ensemble on loopback: 3 members (zk_ensemble_start()), or up to 5. */
-#define ZK_ENSEMBLE 3
-#define ZK_ENSEMBLE_MAX 5
-typedef struct zk_ensemble {
-    zk_server_t member[ZK_ENSEMBLE_MAX];
-    int n;
-    char hosts[512];
-} zk_ensemble_t;
-
-int zk_ensemble_start(zk_ensemble_t *ens, int tick_ms);
-int zk_ensemble_start_n(zk_ensemble_t *ens, int members, int tick_ms);
-void zk_ensemble_stop(zk_ensemble_t *ens);
-/* Index of the member that leads the ensemble, or -1. */
-int zk_ensemble_leader(zk_ensemble_t *ens);
-/* SIGSTOP / SIGCONT the server JVM. */
-void zk_server_pause(zk_server_t *s, bool paused);
+#include "zkserver.h"
 
 /* ------------------------------------------------------ recorded events */
 
@@ -109,6 +67,16 @@ int participant_start(participant_t *p, int idx, recorder_t *rec, const char *ho
 int participant_new_on(participant_t *p, int idx, recorder_t *rec, zkelect_session_t *s, const char *path);
 void participant_destroy(participant_t *p);
 
+/* zkelect_new() with a session timeout and a disconnect policy, started;
+ * 0 once it joined, else an error or -1. */
+int participant_start_with(participant_t *p, int idx, recorder_t *rec, const char *hosts, const char *path,
+                           int timeout_ms, int policy);
+/* Start participants 0..n-1 on path one after the other, each joined before
+ * the next: the line order is theirs. Asserts through CUnit. */
+void start_all(participant_t *ps, int n, recorder_t *rec, const char *hosts, const char *path);
+/* Destroy those that exist. */
+void destroy_all(participant_t *ps, int n);
+
 /* Poll (with a deadline) until exactly one of the n participants leads;
  * returns its index, or -1. */
 int wait_single_leader(participant_t *ps, int n, int timeout_ms);
@@ -123,6 +91,9 @@ void zk_close(void *zh);
 /* Expire the session of a participant for real: a second handle on the same
  * session id and password, then closed. 0 on success. */
 int expire_session(zkelect_t *e, const char *hosts);
+/* Create path (its last node with flags, ZOO_EPHEMERAL say), and the
+ * levels above it that are missing; ZOK, or ZooKeeper's error. */
+int zk_make_path(void *zh, const char *path, int flags);
 /* Number of children of path (-1 on error). */
 int zk_child_count(void *zh, const char *path);
 /* Delete path and everything below it. */
@@ -137,6 +108,19 @@ void suite_server_use(zk_server_t *s, void **admin);
 int suite_server_init(void);
 int suite_server_clean(void);
 
+/* -------------------------------------------------- each test's own */
+
+/* "/zkelect-tests/<name>", with the recorder emptied: each test has an
+ * election path of its own. Valid until the next call. */
+const char *test_election(recorder_t *rec, const char *name);
+/* Lets ms pass: the window in which a test shows that something does not
+ * happen (a retry storm, a second ELECTED). Never a stand-in for waiting on
+ * something that will happen: that is rec_wait() with a deadline. */
+void observe_for(int ms);
+int64_t ms_since(int64_t t0_ns);
+/* CPU seconds this process used so far: a busy loop shows in it. */
+double cpu_seconds(void);
+
 /* ------------------------------------------------------------ running */
 
 /* ZKELECT_TEST_ONLY=a,b,c selects the tests whose names contain one of the
@@ -150,18 +134,27 @@ bool test_selected(const char *name);
 /* Run what is registered, verbosely; clean the registry up. Returns the
  * number of failed assertions and suites. */
 int run_registered_tests(void);
-
-/* ---------------------------------------------------------------- time */
-
-int64_t mono_ns(void);
-/* Sleep a little in a polling loop: only ever used together with a deadline. */
-void poll_pause(void);
-
-
+/* A test program's suites, each a name, its set-up and clean-up (may be
+ * NULL) and a CU_TEST_INFO_NULL-ended list of TEST(fn), the list ended by
+ * a NULL name: registered (the tests ZKELECT_TEST_ONLY selects) and run.
+ * Returns main's exit status. */
+#define TEST(fn) {#fn, fn}
+typedef struct test_suite {
+    const char *name;
+    CU_InitializeFunc init;
+    CU_CleanupFunc clean;
+    const CU_TestInfo *tests;
+} test_suite_t;
+int run_suites(const test_suite_t *suites);
+/* The most common program: one suite on one server (with an admin handle
+ * if admin is not NULL) and one recorder. */
+int run_server_suite(const char *suite, zk_server_t *server, void **admin, recorder_t *rec, const CU_TestInfo *tests);
 
 /* The event log checker: leadership intervals (ELECTED..REVOKED, in the
  * order the callbacks ran) never overlap, REVOKED only follows ELECTED, and
  * epochs never go back (a participant re-elected after a lapse may keep its
  * epoch). Returns the number of violations; why describes the last one. */
 int check_no_two_leaders(recorder_t *r, char *why, size_t len);
+/* The same as a CUnit failure, with the last violation on stderr. */
+void assert_no_two_leaders(recorder_t *r);
 #endif

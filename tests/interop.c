@@ -25,7 +25,6 @@
 
 static zk_server_t server;
 static recorder_t rec;
-static char path[256];
 static char class_dir[256]; /* where CuratorPeer.class is compiled */
 static const char *srcdir;
 
@@ -251,14 +250,13 @@ static void peer_stop(peer_t *p)
 
 /* ------------------------------------------------------------- the C side */
 
+static const char *path; /* the current test's election */
+
 static const char *test_path(const char *name)
 {
-    snprintf(path, sizeof path, "/zkelect-interop-tests/%s", name);
-    rec_reset(&rec);
     n_moments = 0;
-    return path;
+    return path = test_election(&rec, name);
 }
-
 static void start_c(participant_t *p, int idx, int format)
 {
     CU_ASSERT_EQUAL_FATAL(participant_new(p, idx, &rec, server.hosts, path), ZKELECT_OK);
@@ -409,14 +407,15 @@ static void test_shared_with_kazoo_election(void)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN);
+    static const CU_TestInfo tests[] = {
+        TEST(test_shared_with_curator_leader_latch),
+        TEST(test_shared_with_kazoo_election),
+        CU_TEST_INFO_NULL,
+    };
+    static const test_suite_t suites[] = {{"elections shared with Curator and kazoo", suite_init, suite_clean, tests},
+                                          {0}};
     rec_init(&rec);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("elections shared with Curator and kazoo", suite_init, suite_clean);
-    ADD_TEST(s, test_shared_with_curator_leader_latch);
-    ADD_TEST(s, test_shared_with_kazoo_election);
-    int failed = run_registered_tests();
+    int status = run_suites(suites);
     rec_destroy(&rec);
-    return failed ? 1 : 0;
+    return status;
 }

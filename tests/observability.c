@@ -2,7 +2,7 @@
  * on a real election, and the ZooKeeper client's own log lines, from every
  * one of its threads, rate-limited. */
 #include "harness.h"
-#include "internal.h" /* the log limiter's window, to test it without waiting 10 s */
+#include "inspect.h" /* the log limiter's window, to test it without waiting 10 s */
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -254,27 +254,23 @@ static void test_log_limit_says_what_it_dropped(void)
     CU_ASSERT_EQUAL(zkelect_set_log(e, on_line, &l), ZKELECT_OK);
     /* a thread named for e, as the client's threads are */
     char name[16], own[16] = "";
-    zkelect__zk_thread_name(e, name);
+    inspect_zk_thread_name(e, name);
     pthread_getname_np(pthread_self(), own, sizeof own);
     pthread_setname_np(pthread_self(), name);
-    zkelect__set_log_owner(NULL);
     for (int i = 0; i < 25; i++)
-        zkelect__zk_log("2026-12-05 01:00:00,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
+        inspect_zk_client_logs("2026-12-05 01:00:00,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
     CU_ASSERT_EQUAL(counted(&l, &l.zk), 20);
     CU_ASSERT_EQUAL(stats_of(e).zk_log_dropped, 5);
     /* the window ends */
-    pthread_mutex_lock(&e->log_lock);
-    e->zk_log_window_ns -= 10000 * NS_PER_MS;
-    pthread_mutex_unlock(&e->log_lock);
-    zkelect__zk_log("2026-12-05 01:00:10,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
+    inspect_end_log_window(e);
+    inspect_zk_client_logs("2026-12-05 01:00:10,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
     CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 1);
     CU_ASSERT_EQUAL(counted(&l, &l.zk), 21);
     CU_ASSERT(strstr(l.last, "ZOO_ERROR@check_events") != NULL);
     /* a thread whose name is not ours, or is corrupted, routes nothing */
     name[5] = name[5] == 'A' ? 'B' : 'A';
     pthread_setname_np(pthread_self(), name);
-    zkelect__set_log_owner(NULL);
-    zkelect__zk_log("2026-12-05 01:00:10,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
+    inspect_zk_client_logs("2026-12-05 01:00:10,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
     CU_ASSERT_EQUAL(counted(&l, &l.zk), 21);
     pthread_setname_np(pthread_self(), own);
     zkelect_destroy(e);
@@ -282,19 +278,24 @@ static void test_log_limit_says_what_it_dropped(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
+    static const CU_TestInfo alone[] = {
+        TEST(test_stats_bad_calls),
+        TEST(test_stats_fill_only_what_the_caller_knows),
+        TEST(test_log_limit_says_what_it_dropped),
+        TEST(test_io_thread_lines_reach_the_log),
+        CU_TEST_INFO_NULL,
+    };
+    static const CU_TestInfo served[] = {
+        TEST(test_stats_follow_an_election),
+        TEST(test_session_stats_sum_its_elections),
+        CU_TEST_INFO_NULL,
+    };
+    static const test_suite_t suites[] = {{"without a server", NULL, NULL, alone},
+                                          {"on a server", suite_server_init, suite_server_clean, served},
+                                          {0}};
     rec_init(&rec);
     suite_server_use(&server, &admin);
-    CU_pSuite none = CU_add_suite("without a server", NULL, NULL);
-    ADD_TEST(none, test_stats_bad_calls);
-    ADD_TEST(none, test_stats_fill_only_what_the_caller_knows);
-    ADD_TEST(none, test_log_limit_says_what_it_dropped);
-    ADD_TEST(none, test_io_thread_lines_reach_the_log);
-    CU_pSuite s = CU_add_suite("on a server", suite_server_init, suite_server_clean);
-    ADD_TEST(s, test_stats_follow_an_election);
-    ADD_TEST(s, test_session_stats_sum_its_elections);
-    int failed = run_registered_tests();
+    int status = run_suites(suites);
     rec_destroy(&rec);
-    return failed ? 1 : 0;
+    return status;
 }

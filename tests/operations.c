@@ -373,15 +373,16 @@ static void test_rolling_restart_of_the_ensemble(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("operations", suite_init, suite_clean);
-    ADD_TEST(s, test_failing_leader_hands_over_to_healthy_standby);
-    ADD_TEST(s, test_unhealthy_standby_is_skipped);
-    ADD_TEST(s, test_health_timeout_is_a_failure);
-    ADD_TEST(s, test_systemd_notifications_and_watchdog);
-    ADD_TEST(s, test_metrics_file);
-    ADD_TEST(s, test_journal_priorities);
-    ADD_TEST(s, test_rolling_restart_of_the_ensemble);
-    return run_registered_tests() ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        TEST(test_failing_leader_hands_over_to_healthy_standby),
+        TEST(test_unhealthy_standby_is_skipped),
+        TEST(test_health_timeout_is_a_failure),
+        TEST(test_systemd_notifications_and_watchdog),
+        TEST(test_metrics_file),
+        TEST(test_journal_priorities),
+        TEST(test_rolling_restart_of_the_ensemble),
+        CU_TEST_INFO_NULL,
+    };
+    static const test_suite_t suites[] = {{"operations", suite_init, suite_clean, tests}, {0}};
+    return run_suites(suites);
 }

@@ -17,11 +17,6 @@ static zk_server_t server;
 static void *admin;
 static recorder_t rec;
 
-static int64_t ms_since(int64_t t0)
-{
-    return (mono_ns() - t0) / NS_PER_MS;
-}
-
 /* What the last PARTICIPANTS event of a participant carried. */
 typedef struct answer {
     pthread_mutex_t lock;
@@ -78,12 +73,6 @@ static void line_up(participant_t *ps, int n, const char *hosts0, const char *pa
         CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
     }
     CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
-}
-
-static void destroy_all(participant_t *ps, int n)
-{
-    for (int i = n - 1; i >= 0; i--)
-        participant_destroy(&ps[i]);
 }
 
 static void test_query_timeout_bad_input(void)
@@ -315,18 +304,14 @@ static void test_lookup_across_a_lost_connection(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    rec_init(&rec);
-    suite_server_use(&server, &admin);
-    CU_pSuite s = CU_add_suite("reading the line", suite_server_init, suite_server_clean);
-    ADD_TEST(s, test_query_timeout_bad_input);
-    ADD_TEST(s, test_lookups_take_two_round_trips);
-    ADD_TEST(s, test_lookups_end_at_the_query_timeout);
-    ADD_TEST(s, test_async_lookup_delivers_the_line);
-    ADD_TEST(s, test_async_lookup_in_manual_dispatch);
-    ADD_TEST(s, test_lookup_across_a_lost_connection);
-    int failed = run_registered_tests();
-    rec_destroy(&rec);
-    return failed ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        TEST(test_query_timeout_bad_input),
+        TEST(test_lookups_take_two_round_trips),
+        TEST(test_lookups_end_at_the_query_timeout),
+        TEST(test_async_lookup_delivers_the_line),
+        TEST(test_async_lookup_in_manual_dispatch),
+        TEST(test_lookup_across_a_lost_connection),
+        CU_TEST_INFO_NULL,
+    };
+    return run_server_suite("reading the line", &server, &admin, &rec, tests);
 }

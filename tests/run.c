@@ -370,21 +370,22 @@ static void test_run_sigterm_while_connecting(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("zkelect run", suite_init, suite_clean);
-    ADD_TEST(s, test_run_command_not_found);
-    ADD_TEST(s, test_run_only_the_leader_runs_the_command);
-    ADD_TEST(s, test_run_sigterm_stops_command_then_leaves);
-    ADD_TEST(s, test_run_partitioned_strict_leader_kills_stubborn_command);
-    ADD_TEST(s, test_run_partitioned_lease_leader_kill_bounded_by_session);
-    ADD_TEST(s, test_run_on_exit_resign_hands_over);
-    ADD_TEST(s, test_run_on_exit_exit_returns_status);
-    ADD_TEST(s, test_run_planned_stop_keeps_the_node_until_the_command_exits);
-    ADD_TEST(s, test_run_stop_timeout_ends_in_sigkill);
-    ADD_TEST(s, test_run_stop_timeout_zero_waits);
-    ADD_TEST(s, test_run_doubt_during_planned_stop_kills_at_the_bound);
-    ADD_TEST(s, test_run_steps_down_on_sigusr1);
-    ADD_TEST(s, test_run_sigterm_while_connecting);
-    return run_registered_tests() ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        TEST(test_run_command_not_found),
+        TEST(test_run_only_the_leader_runs_the_command),
+        TEST(test_run_sigterm_stops_command_then_leaves),
+        TEST(test_run_partitioned_strict_leader_kills_stubborn_command),
+        TEST(test_run_partitioned_lease_leader_kill_bounded_by_session),
+        TEST(test_run_on_exit_resign_hands_over),
+        TEST(test_run_on_exit_exit_returns_status),
+        TEST(test_run_planned_stop_keeps_the_node_until_the_command_exits),
+        TEST(test_run_stop_timeout_ends_in_sigkill),
+        TEST(test_run_stop_timeout_zero_waits),
+        TEST(test_run_doubt_during_planned_stop_kills_at_the_bound),
+        TEST(test_run_steps_down_on_sigusr1),
+        TEST(test_run_sigterm_while_connecting),
+        CU_TEST_INFO_NULL,
+    };
+    static const test_suite_t suites[] = {{"zkelect run", suite_init, suite_clean, tests}, {0}};
+    return run_suites(suites);
 }

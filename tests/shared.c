@@ -5,7 +5,7 @@
  * revokes what is left. One server for the suite; each test has its own
  * election paths. */
 #include "harness.h"
-#include "internal.h"
+#include "inspect.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -234,14 +234,11 @@ static void test_expiry_revokes_every_election(void)
 /* No node left under path, for good: the session has no request in flight
  * either (a create sent before a destroy completes on the session, and its
  * node is deleted right then, so a count alone can be read too early). */
-static bool wait_gone(struct zkelect *carrier, const char *path)
+static bool wait_gone(zkelect_session_t *s, const char *path)
 {
     int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
     for (;;) {
-        pthread_mutex_lock(carrier->lock);
-        bool idle = carrier->ops.next == &carrier->ops;
-        pthread_mutex_unlock(carrier->lock);
-        if (idle && zk_child_count(admin, path) == 0)
+        if (inspect_session_idle(s) && zk_child_count(admin, path) == 0)
             return true;
         if (mono_ns() >= deadline)
             return false;
@@ -267,14 +264,13 @@ static void test_destroy_from_callback(void)
     char path[256];
     election_path(path, sizeof path, "destroy-in-callback", 0);
     CU_ASSERT_EQUAL_FATAL(participant_new_on(&ps[0], 0, &rec, s, path), ZKELECT_OK);
-    struct zkelect *carrier = ps[0].e->carrier; /* outlives its elections */
     ps[0].hook = destroy_on_elected;
     ps[0].hook_arg = &ps[0];
     CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
     long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, 0, 10 * SEC);
     CU_ASSERT_FATAL(revoked >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
-    CU_ASSERT(wait_gone(carrier, path));
+    CU_ASSERT(wait_gone(s, path));
     /* the session goes on: a new election on the same path leads */
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL_FATAL(participant_new_on(&ps[1], 1, &rec, s, path), ZKELECT_OK);
@@ -285,7 +281,7 @@ static void test_destroy_from_callback(void)
     zkelect_resign(ps[1].e);
     zkelect_destroy(ps[1].e);
     CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_REVOKED, mark), 1);
-    CU_ASSERT(wait_gone(carrier, path));
+    CU_ASSERT(wait_gone(s, path));
     zkelect_session_destroy(s);
 }
 
@@ -371,19 +367,14 @@ static void test_bad_calls(void)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    rec_init(&rec);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    suite_server_use(&server, &admin);
-    CU_pSuite s = CU_add_suite("elections on a shared session", suite_server_init, suite_server_clean);
-    ADD_TEST(s, test_many_elections_one_session);
-    ADD_TEST(s, test_one_election_leaves_others_stay);
-    ADD_TEST(s, test_expiry_revokes_every_election);
-    ADD_TEST(s, test_destroy_from_callback);
-    ADD_TEST(s, test_observer_on_shared_session);
-    ADD_TEST(s, test_bad_calls);
-    int failed = run_registered_tests();
-    rec_destroy(&rec);
-    return failed ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        TEST(test_many_elections_one_session),
+        TEST(test_one_election_leaves_others_stay),
+        TEST(test_expiry_revokes_every_election),
+        TEST(test_destroy_from_callback),
+        TEST(test_observer_on_shared_session),
+        TEST(test_bad_calls),
+        CU_TEST_INFO_NULL,
+    };
+    return run_server_suite("elections on a shared session", &server, &admin, &rec, tests);
 }

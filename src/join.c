@@ -1,0 +1,263 @@
+/* join.c - getting a node of ours into the line: create it (and the
+ * election path, like mkdir -p), find it by its token when a create's reply
+ * was lost, and check that a node we hold belongs to this session before it
+ * counts. Then stand in line (line.c). Every function here runs with the
+ * lock held; the completions and watchers take it themselves. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void announce_join(struct zkelect *e)
+{
+    zkelect__log(e, ZKELECT_LOG_INFO, "joined: node %s, czxid 0x%llx", e->own_name, (unsigned long long)e->own_czxid);
+    zkelect__queue_event(e, ZKELECT_EV_JOINED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "joined with node %s",
+                         e->own_name);
+}
+
+/* czxid -1: not known yet (an adopted node); the ownership check learns it. */
+static bool adopt_node(struct zkelect *e, const char *path, int64_t czxid)
+{
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    char *own_path = zkelect__child_path(e, name);
+    char *own_name = strdup(name);
+    if (!own_path || !own_name || !zkelect__parse_child(e->format, name, &e->own_seq)) {
+        free(own_path);
+        free(own_name);
+        return false;
+    }
+    free(e->own_path);
+    free(e->own_name);
+    e->own_path = own_path;
+    e->own_name = own_name;
+    e->own_czxid = czxid;
+    e->create_unknown = false;
+    if (czxid >= 0)
+        announce_join(e);
+    return true;
+}
+
+/* ------------------------------------------------- checking that it is ours */
+
+void zkelect__own_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)state;
+    /* Per-path watchers also receive every session event (G5): ignore them. */
+    if (type == ZOO_SESSION_EVENT)
+        return;
+    struct zkelect *e = zkelect__watched(ctx);
+    if (!e)
+        return;
+    bool ours = zh == e->session->zh && e->own_path && path && strcmp(path, e->own_path) == 0;
+    if (ours)
+        e->own_watched = e->own_watch_armed = false;
+    if (ours && !e->stopping && e->phase != ZKE_RELEASING) {
+        if (type == ZOO_DELETED_EVENT)
+            e->driver->node_lost(e, "deleted by someone else");
+        else
+            e->driver->drive(e); /* changed: check it again, which also re-arms the watch */
+    }
+    pthread_mutex_unlock(&e->session->lock);
+}
+
+static void check_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    (void)value, (void)len;
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0) {
+        zkelect__note_answer(e, op, rc);
+        if (rc == ZOK && stat->ephemeralOwner == s->id) {
+            /* The check that closes CURATOR-696: a node of ours, but of an
+             * earlier session, must never make us leader. */
+            bool announce = e->own_czxid < 0;
+            e->own_czxid = stat->czxid;
+            e->checked_ns = op->sent_ns;
+            e->owned_session = s->id;
+            e->own_watched = true;
+            if (announce)
+                announce_join(e);
+            zkelect__stand_in_line(e);
+        } else if (rc == ZOK) {
+            char why[64];
+            snprintf(why, sizeof why, "it belongs to session 0x%llx, not ours",
+                     (unsigned long long)stat->ephemeralOwner);
+            e->driver->node_lost(e, why);
+        } else if (rc == ZNONODE) {
+            e->driver->node_lost(e, "not found");
+        } else {
+            zkelect__fail(e, "checking our node", rc);
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void zkelect__check_node(struct zkelect *e)
+{
+    zke_op_t *op = zkelect__start_op(e, e->own_path);
+    if (!op)
+        return;
+    e->phase = ZKE_CHECKING;
+    e->reads_sent++;
+    e->own_watch_armed = true;
+    /* The same read arms the watch that tells us if someone deletes our node. */
+    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__own_watcher, e->ref, check_done, op);
+    if (rc != ZOK)
+        zkelect__abandon(e, op, "checking our node", rc);
+}
+
+/* ------------------------------------------- finding it after a lost reply */
+
+/* Our node may exist, named with our token. Adopt it rather than create a
+ * second one, which would be an orphan that stalls the election until the
+ * session ends. */
+static void find_own(struct zkelect *e, const struct String_vector *names)
+{
+    for (int i = 0; i < names->count; i++) {
+        if (!zkelect__name_has_token_as(e->format, names->data[i], e->token))
+            continue;
+        char *path = zkelect__child_path(e, names->data[i]);
+        /* The czxid is learned by the ownership check that follows. */
+        bool adopted = path && adopt_node(e, path, -1);
+        free(path);
+        if (!adopted) {
+            zkelect__retry_later(e);
+            return;
+        }
+        zkelect__log(e, ZKELECT_LOG_INFO, "adopted %s after a lost create reply", names->data[i]);
+        zkelect__check_node(e);
+        return;
+    }
+    e->create_unknown = false;
+    e->driver->drive(e);
+}
+
+static void find_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        zkelect__note_answer(e, op, rc);
+        if (rc == ZOK)
+            find_own(e, names);
+        else if (rc == ZNONODE)
+            e->driver->node_lost(e, "the election path was deleted");
+        else
+            zkelect__fail(e, "listing the election", rc);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void zkelect__find_node(struct zkelect *e)
+{
+    zkelect__list_election(e, find_done);
+}
+
+/* ------------------------------------------------------------ creating it */
+
+static void ensure_done(int rc, const char *name, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    (void)name;
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        if (rc != ZOK && rc != ZNODEEXISTS)
+            zkelect__fail(e, "creating the election path", rc);
+        else if (strcmp(op->path, e->path) == 0)
+            zkelect__create_node(e);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Like mkdir -p: one create per missing level, all sent at once (ZooKeeper
+ * answers a session's requests in order), each content if another client
+ * created that level first. */
+static void ensure_path(struct zkelect *e)
+{
+    zkelect__log(e, ZKELECT_LOG_INFO, "creating the election path %s", e->path);
+    char *prefix = strdup(e->path);
+    if (!prefix) {
+        zkelect__retry_later(e);
+        return;
+    }
+    for (char *slash = strchr(prefix + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        zke_op_t *op = zkelect__start_op(e, prefix);
+        if (!op)
+            break;
+        int rc = zkelect__zk_acreate(e->session->zh, prefix, NULL, -1, zkelect__node_acl(e), 0, ensure_done, op);
+        if (rc != ZOK) {
+            zkelect__abandon(e, op, "creating the election path", rc);
+            break;
+        }
+        if (!slash)
+            break;
+        *slash = '/';
+    }
+    free(prefix);
+}
+
+static void create_done(int rc, const char *name, const struct Stat *stat, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    bool current = zkelect__op_finish(op);
+    if (!current) {
+        /* Given up, closed, retired or driven again meanwhile: a node created
+         * now is nobody's candidacy, and would block the line until the
+         * session ends. */
+        if (rc == ZOK)
+            zkelect__remove_node(s, e, op->zh, name, false);
+    } else if (rc == ZOK) {
+        e->retry_backoff_ms = 0;
+        zkelect__note_answer(e, op, rc);
+        if (adopt_node(e, name, stat->czxid)) {
+            e->checked_ns = op->sent_ns;
+            e->owned_session = s->id;
+            zkelect__stand_in_line(e);
+        } else {
+            zkelect__remove_node(s, e, op->zh, name, false);
+            zkelect__retry_later(e);
+        }
+    } else if (rc == ZNONODE) {
+        ensure_path(e);
+    } else {
+        if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT)
+            e->create_unknown = true;
+        zkelect__fail(e, "creating our node", rc);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void zkelect__create_node(struct zkelect *e)
+{
+    char prefix[ZKE_PREFIX_MAX];
+    char *prefix_path;
+    if (zkelect__node_prefix(e->format, e->token, prefix, sizeof prefix) != ZKELECT_OK ||
+        asprintf(&prefix_path, "%s/%s", e->path, prefix) < 0) {
+        zkelect__retry_later(e);
+        return;
+    }
+    zke_op_t *op = zkelect__start_op(e, prefix_path);
+    if (op) {
+        e->phase = ZKE_CREATING;
+        int rc = zkelect__zk_acreate(e->session->zh, prefix_path, e->payload, (int)e->payload_len,
+                                     zkelect__node_acl(e), ZOO_EPHEMERAL | ZOO_SEQUENCE, create_done, op);
+        if (rc != ZOK)
+            zkelect__abandon(e, op, "creating our node", rc);
+    }
+    free(prefix_path);
+}

@@ -1,0 +1,70 @@
+/* leadership.c - the term: becoming leader on a proof, the lease that keeps
+ * it, and revoking it. What zkelect_is_leader() and friends read lock-free
+ * is written here, and only here. */
+#include "internal.h"
+
+bool zkelect__holds_lease(const struct zkelect *e)
+{
+    return atomic_load(&e->leading) && zkelect__now_ns() < atomic_load(&e->lease_deadline);
+}
+
+void zkelect__revoke(struct zkelect *e, int reason)
+{
+    if (!atomic_load(&e->leading))
+        return;
+    atomic_store(&e->leading, false);
+    atomic_store(&e->epoch, -1);
+    atomic_store(&e->lease_deadline, 0);
+    if (e->phase == ZKE_LEADING)
+        e->phase = ZKE_WAITING;
+    zkelect__log(e, ZKELECT_LOG_INFO, "leadership revoked (%s), epoch 0x%llx", zkelect_reason_name(reason),
+                 (unsigned long long)e->own_czxid);
+    zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_REVOKED, reason, ZKELECT_OK, 0, "leadership revoked: %s",
+                                            zkelect_reason_name(reason));
+    /* Our node still stands for these: nobody can be elected before the
+     * server expires the session, which it cannot do before a + T. */
+    bool node_stands = reason == ZKELECT_REASON_SUSPENDED || reason == ZKELECT_REASON_LEASE_EXPIRED ||
+                       reason == ZKELECT_REASON_AUTH_FAILED;
+    if (item && node_stands)
+        item->ev.successor_not_before_ns = e->lease_sent_ns + (int64_t)e->session->timeout_ms * ZKE_MS;
+    pthread_cond_broadcast(&e->session->state_cond);
+}
+
+/* proof_sent_ns is the send time of the oldest request that proved both
+ * that our node is first and that it belongs to this session. */
+bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns)
+{
+    e->first_confirmed = true;
+    int64_t now = zkelect__now_ns();
+    int64_t deadline = proof_sent_ns + zkelect__lease_ns(e);
+    if (now >= deadline) {
+        zkelect__log(e, ZKELECT_LOG_WARN, "first in line, but the server answered too late to grant a lease");
+        return false;
+    }
+    e->phase = ZKE_LEADING;
+    e->retry_backoff_ms = 0;
+    e->lease_sent_ns = proof_sent_ns;
+    atomic_store(&e->lease_deadline, deadline);
+    atomic_store(&e->epoch, e->own_czxid);
+    if (atomic_load(&e->leading))
+        return true;
+    atomic_store(&e->leading, true);
+    /* Renewals keep the lease T/4 apart from its start, which may be older
+     * than now. */
+    e->next_renew_ns = proof_sent_ns + zkelect__renew_interval_ns(e);
+    zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch 0x%llx, lease %lld ms", e->own_name,
+                 (unsigned long long)e->own_czxid, (long long)((deadline - now) / ZKE_MS));
+    zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "elected with node %s",
+                         e->own_name);
+    pthread_cond_broadcast(&e->session->state_cond);
+    zkelect__wake_keeper(e->session);
+    return true;
+}
+
+void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns)
+{
+    if (proof_sent_ns <= e->lease_sent_ns)
+        return;
+    e->lease_sent_ns = proof_sent_ns;
+    atomic_store(&e->lease_deadline, proof_sent_ns + zkelect__lease_ns(e));
+}

@@ -1,0 +1,51 @@
+/* lifecycle.h - the session and the public API: what starts, configures and ends the
+ * objects. Included by internal.h, last */
+#ifndef ZKELECT_LIFECYCLE_H
+#define ZKELECT_LIFECYCLE_H
+
+/* ============================================= the session and the public API */
+
+/* -------------------------------------------------------------------- session.c */
+
+/* A session with its defaults (servers already validated), and its end:
+ * a standalone handle's election goes with it. */
+ZKE_HIDDEN int zkelect__session_alloc(zke_session_t **out, const char *servers);
+ZKE_HIDDEN void zkelect__session_free(zke_session_t *s);
+/* Start the dispatch thread (thread mode), the keeper, and the first
+ * ZooKeeper session; on failure, as it was before. */
+ZKE_HIDDEN int zkelect__session_start(zke_session_t *s);
+/* An election starts on s: it joins the session's current state. Lock held. */
+ZKE_HIDDEN void zkelect__session_attach(zke_session_t *s, struct zkelect *e);
+/* The session is ending: the keeper exits, the dispatch thread ends once
+ * the queue is empty. Lock held. */
+ZKE_HIDDEN void zkelect__session_stop(zke_session_t *s);
+/* Stop the keeper, let the answers in flight come back (briefly), close
+ * the ZooKeeper handle. Lock NOT held; not on the keeper. */
+ZKE_HIDDEN void zkelect__session_teardown(zke_session_t *s);
+/* End a started session whose elections have all retired: what is queued
+ * runs, then it is torn down and freed; from a callback, by the thread
+ * that runs it, once the callback returns. Lock held, released. */
+ZKE_HIDDEN void zkelect__session_end(zke_session_t *s);
+/* Manual dispatch: run the queue to its end on this thread, tear down and
+ * free; the callbacks run. Lock held, released. */
+ZKE_HIDDEN unsigned zkelect__session_end_here(zke_session_t *s);
+
+/* --------------------------------------------------------------------- config.c */
+
+/* Setters share one rule: before start only. */
+ZKE_HIDDEN int zkelect__configurable(struct zkelect *e, const char *what);
+/* The ACL for the nodes e creates: zkelect_set_acl()'s, or the default for
+ * the session's credentials (set at start). */
+ZKE_HIDDEN const struct ACL_vector *zkelect__node_acl(const struct zkelect *e);
+ZKE_HIDDEN void zkelect__default_acl(struct zkelect *e);
+
+/* --------------------------------------------------------------------- handle.c */
+
+/* Start an election on a started session. */
+ZKE_HIDDEN int zkelect__election_start(struct zkelect *e);
+/* Close e and retire it from its session (REVOKED(closed) its last event),
+ * and free it; from a callback, the retirement frees it once the callback
+ * returns. */
+ZKE_HIDDEN void zkelect__election_destroy(struct zkelect *e);
+
+#endif /* ZKELECT_LIFECYCLE_H */

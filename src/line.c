@@ -1,0 +1,360 @@
+/* line.c - standing in line: list the election, find our place, watch the
+ * one contender just ahead (its node only: one notification per change, at
+ * any N), skip persistent impostors, and lead when nobody is left ahead.
+ * Every function here runs with the lock held; the completions and
+ * watchers take it themselves. Nothing blocks and nothing sleeps. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void list_line(struct zkelect *e);
+
+void zkelect__forget_ahead(struct zkelect *e)
+{
+    for (size_t i = 0; i < e->n_ahead; i++)
+        free(e->ahead[i]);
+    free(e->ahead);
+    e->ahead = NULL;
+    e->n_ahead = 0;
+}
+
+bool zkelect__on_standby(const struct zkelect *e)
+{
+    return !atomic_load(&e->leading) && e->phase == ZKE_WATCHING && e->n_ahead == 1;
+}
+
+static bool owned_on_this_session(const struct zkelect *e)
+{
+    return e->own_path && e->own_czxid >= 0 && e->owned_session == e->session->id;
+}
+
+static void lead(struct zkelect *e, int64_t proof_sent_ns)
+{
+    if (!zkelect__become_leader(e, proof_sent_ns))
+        zkelect__retry_later(e);
+}
+
+/* ------------------------------------------------------ the predecessor */
+
+/* Elected by a notification alone, on a recent answer of this session (the
+ * standby renewals keep one, see election.c), without a round trip. */
+static void take_over_now(struct zkelect *e)
+{
+    e->quick_takeovers++;
+    lead(e, e->answered_ns);
+    /* The watch on our node has done its job; as leader it would only
+     * notify us when we leave. Sent after the election: not waited for. */
+    if (atomic_load(&e->leading) && e->own_watch_armed) {
+        zkelect__unwatch_node(e->session, e, e->session->zh, e->own_path);
+        e->own_watched = e->own_watch_armed = false;
+    }
+}
+
+/* The predecessor is gone; handed_over: it went with a hand-over (see
+ * node.c), which only a node that was first in line makes.
+ * Sequence numbers only grow, so the contenders ahead of us can only have
+ * become fewer since our last listing: if the predecessor was the only one
+ * then, we are first now. A hand-over says the same however old the
+ * listing; as a data change is all that tells it, and anyone allowed to
+ * write could make one, one listing sent after the election checks it (a
+ * contender still ahead revokes at its answer). Otherwise one listing says
+ * where we stand: our node was created or checked on this session, so no
+ * ownership read is needed. */
+static void predecessor_gone(struct zkelect *e, bool handed_over)
+{
+    bool only_one_ahead = e->n_ahead == 1;
+    e->gen++;
+    zkelect__forget_ahead(e);
+    free(e->watched_path);
+    e->watched_path = NULL;
+    int64_t lease = zkelect__lease_ns(e);
+    bool recent = e->answered_ns + lease - zkelect__now_ns() > (int64_t)e->session->timeout_ms * ZKE_MS / 8;
+    if (recent && only_one_ahead && e->own_watched) {
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "the only contender ahead is gone: first in line");
+        take_over_now(e);
+        return;
+    }
+    if (recent && handed_over && zkelect__session_ready(e)) {
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "the first in line handed over to us: first in line");
+        e->handoff_takeovers++;
+        take_over_now(e);
+        list_line(e);
+        return;
+    }
+    if (!zkelect__session_ready(e)) {
+        e->phase = ZKE_WAITING;
+        return;
+    }
+    list_line(e);
+}
+
+static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)state;
+    /* Per-path watchers also receive every session event (G5): ignore them. */
+    if (type == ZOO_SESSION_EVENT)
+        return;
+    struct zkelect *e = zkelect__watched(ctx);
+    if (!e)
+        return;
+    /* A watch left by an earlier round (a watch cannot be taken back on the
+     * server) fires here too: only the current predecessor counts. */
+    if (!e->stopping && zh == e->session->zh && e->watched_path && path && strcmp(path, e->watched_path) == 0) {
+        zkelect__log(e, ZKELECT_LOG_DEBUG, "predecessor %s changed (event %d)", path, type);
+        bool handed_over = type == ZOO_CHANGED_EVENT && e->format == ZKELECT_FORMAT_NATIVE;
+        if ((type == ZOO_DELETED_EVENT || handed_over) && e->phase == ZKE_WATCHING && owned_on_this_session(e))
+            predecessor_gone(e, handed_over);
+        else
+            e->driver->drive(e);
+    }
+    pthread_mutex_unlock(&e->session->lock);
+}
+
+static void watch_predecessor(struct zkelect *e, const char *name);
+
+static void ignore_impostor(struct zkelect *e, const char *name)
+{
+    if (zkelect__strset_add(&e->impostors, name) < 0)
+        zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory remembering an impostor");
+    if (e->impostors.count <= 16)
+        zkelect__log(e, ZKELECT_LOG_WARN,
+                     "%s/%s is a persistent node named like a contender: it is not one, and is skipped", e->path,
+                     name);
+    else if (e->impostors.count == 17)
+        zkelect__log(e, ZKELECT_LOG_WARN, "more persistent impostors in %s; no longer naming each", e->path);
+}
+
+/* Watch the nearest contender ahead that is not known to be an impostor; with
+ * none left, we are first. */
+static void watch_nearest_ahead(struct zkelect *e)
+{
+    while (e->n_ahead > 0 && zkelect__strset_has(&e->impostors, e->ahead[e->n_ahead - 1]))
+        free(e->ahead[--e->n_ahead]);
+    if (e->n_ahead == 0) {
+        /* The listing was answered on the session that owns the node: the
+         * session cannot expire before its send time + T. */
+        lead(e, e->listed_ns);
+        return;
+    }
+    watch_predecessor(e, e->ahead[e->n_ahead - 1]);
+}
+
+static void probe_done(int rc, const struct Stat *stat, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        if (rc == ZOK && stat->ephemeralOwner == 0)
+            ignore_impostor(e, strrchr(op->path, '/') + 1);
+        else if (rc != ZOK && rc != ZNONODE)
+            e->probe_failed = rc;
+        if (--e->probes_pending == 0) {
+            if (e->probe_failed)
+                zkelect__fail(e, "checking the contenders ahead", e->probe_failed);
+            else
+                watch_nearest_ahead(e);
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Where one impostor stood there may be thousands (anyone with CREATE on the
+ * parent can make them): the nearest contenders ahead are checked a batch at
+ * a time, all requests in flight at once, rather than one round trip each. */
+#define PROBE_BATCH 128
+
+static void probe_ahead(struct zkelect *e)
+{
+    e->probes_pending = 0;
+    e->probe_failed = 0;
+    size_t sent = 0;
+    for (size_t i = e->n_ahead; i > 0 && sent < PROBE_BATCH; i--) {
+        const char *name = e->ahead[i - 1];
+        if (zkelect__strset_has(&e->impostors, name))
+            continue;
+        char *full = zkelect__child_path(e, name);
+        zke_op_t *op = full ? zkelect__start_op(e, full) : NULL;
+        free(full);
+        if (!op)
+            break;
+        e->reads_sent++;
+        int rc = zkelect__zk_aexists(e->session->zh, op->path, NULL, NULL, probe_done, op);
+        if (rc != ZOK) {
+            zkelect__abandon(e, op, "checking the contenders ahead", rc);
+            return;
+        }
+        e->probes_pending++;
+        sent++;
+    }
+    if (sent == 0)
+        watch_nearest_ahead(e);
+}
+
+static void predecessor_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    (void)value, (void)len;
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        zkelect__note_answer(e, op, rc);
+        if (rc == ZOK && stat->ephemeralOwner == 0) {
+            ignore_impostor(e, strrchr(op->path, '/') + 1);
+            probe_ahead(e);
+        } else if (rc == ZNONODE) {
+            /* Gone between our listing and the watch: look again at once. */
+            list_line(e);
+        } else if (rc != ZOK) {
+            zkelect__fail(e, "watching the predecessor", rc);
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void watch_predecessor(struct zkelect *e, const char *name)
+{
+    free(e->watched_path);
+    e->watched_path = zkelect__child_path(e, name);
+    if (!e->watched_path) {
+        zkelect__retry_later(e);
+        return;
+    }
+    zke_op_t *op = zkelect__start_op(e, e->watched_path);
+    if (!op)
+        return;
+    e->phase = ZKE_WATCHING;
+    if (e->n_ahead == 1) {
+        /* Next in line: keep a recent answer at hand (see predecessor_gone),
+         * and a watch on our own node, so that its deletion is known before
+         * the predecessor's could make us leader. */
+        int64_t due = e->answered_ns + zkelect__renew_interval_ns(e);
+        e->next_renew_ns = e->own_watched ? due : 0;
+        zkelect__wake_keeper(e->session);
+    }
+    /* A get, not an exists: an exists watch on a node that is already gone
+     * would stay behind as a creation watch. */
+    e->reads_sent++;
+    int rc = zkelect__zk_awget(e->session->zh, e->watched_path, predecessor_watcher, e->ref, predecessor_done, op);
+    if (rc != ZOK)
+        zkelect__abandon(e, op, "watching the predecessor", rc);
+}
+
+/* ------------------------------------------------------------ the listing */
+
+static void note_stranger(void *ctx, const char *name)
+{
+    struct zkelect *e = ctx;
+    if (e->strangers_capped || zkelect__strset_has(&e->strangers, name))
+        return;
+    if (e->strangers.count >= 1024) {
+        e->strangers_capped = true;
+        zkelect__log(e, ZKELECT_LOG_WARN, "more than 1024 foreign children in %s; no longer naming each", e->path);
+        return;
+    }
+    if (e->format == ZKELECT_FORMAT_CURATOR)
+        zkelect__log(e, ZKELECT_LOG_WARN,
+                     "ignoring %s/%s: not a LeaderLatch node (Curator counts every child: it may disagree about the leader)",
+                     e->path, name);
+    else
+        zkelect__log(e, ZKELECT_LOG_WARN, "ignoring %s/%s: not a contender in the %s format", e->path, name,
+                     zkelect__format_name(e->format));
+    zkelect__strset_add(&e->strangers, name);
+}
+
+/* Keep the names ahead of ours, nearest last. False without memory. */
+static bool keep_ahead(struct zkelect *e, const zke_child_t *line, size_t self)
+{
+    if (self > 0 && !(e->ahead = malloc(self * sizeof *e->ahead)))
+        return false;
+    for (size_t i = 0; i < self; i++) {
+        if (!(e->ahead[e->n_ahead] = strdup(line[i].name)))
+            return false;
+        e->n_ahead++;
+    }
+    return true;
+}
+
+static void evaluate(struct zkelect *e, const struct String_vector *names, int64_t listed_ns)
+{
+    size_t n;
+    zke_child_t *line = zkelect__line_of(e->format, names, &n, note_stranger, e);
+    if (!line) {
+        zkelect__retry_later(e);
+        return;
+    }
+    size_t kept = 0, self = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (zkelect__strset_has(&e->impostors, line[i].name))
+            continue;
+        if (self == SIZE_MAX && strcmp(line[i].name, e->own_name) == 0)
+            self = kept;
+        line[kept++] = line[i];
+    }
+    if (self == SIZE_MAX) {
+        free(line);
+        e->driver->node_lost(e, "missing from the listing");
+        return;
+    }
+    zkelect__forget_ahead(e);
+    e->listed_ns = listed_ns;
+    if (self > 0) {
+        e->first_confirmed = false;
+        if (atomic_load(&e->leading))
+            zkelect__revoke(e, ZKELECT_REASON_PREEMPTED);
+    }
+    bool kept_all = keep_ahead(e, line, self);
+    free(line);
+    if (!kept_all) {
+        zkelect__retry_later(e);
+        return;
+    }
+    watch_nearest_ahead(e);
+}
+
+static void list_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        zkelect__note_answer(e, op, rc);
+        if (rc == ZOK && e->own_path)
+            evaluate(e, names, op->sent_ns);
+        else if (rc == ZOK || rc == ZNONODE)
+            /* The election path itself is gone (deleted by an operator, or a
+             * reaped container), and our node with it. */
+            e->driver->node_lost(e, "the election path was deleted");
+        else
+            zkelect__fail(e, "listing the election", rc);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void zkelect__list_election(struct zkelect *e, strings_stat_completion_t done)
+{
+    zke_op_t *op = zkelect__start_op(e, NULL);
+    if (!op)
+        return;
+    e->phase = ZKE_CHECKING;
+    e->reads_sent++;
+    e->lists_sent++;
+    int rc = zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, done, op);
+    if (rc != ZOK)
+        zkelect__abandon(e, op, "listing the election", rc);
+}
+
+static void list_line(struct zkelect *e)
+{
+    zkelect__list_election(e, list_done);
+}
+
+void zkelect__stand_in_line(struct zkelect *e)
+{
+    list_line(e);
+}

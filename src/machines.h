@@ -1,0 +1,110 @@
+/* machines.h - the state machines of an election: leadership, retries, the line,
+ * joining, following, lookups, and election.c, which drives them. Included
+ * by internal.h, after requests.h */
+#ifndef ZKELECT_MACHINES_H
+#define ZKELECT_MACHINES_H
+
+/* ========================================================= the state machines */
+
+/* ---------------------------------------------------------------- leadership.c */
+
+/* Elected, on a proof sent at proof_sent_ns: the lease runs from then.
+ * False if it had ended already (the answer came too late). Lock held. */
+ZKE_HIDDEN bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns);
+/* Stop leading, if leading, and queue REVOKED. Lock held. */
+ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
+/* A renewal answered: the lease runs from its send time. Lock held. */
+ZKE_HIDDEN void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns);
+/* zkelect_is_leader(): leading, and the lease not over. Lock-free. */
+ZKE_HIDDEN bool zkelect__holds_lease(const struct zkelect *e);
+
+/* ---------------------------------------------------------------------- retry.c */
+
+/* Drive again after a backoff (errors that need no reconnection). Lock held. */
+ZKE_HIDDEN void zkelect__retry_later(struct zkelect *e);
+/* A request that failed: wait for the reconnection if the connection is the
+ * cause, else report ERROR and retry later. Lock held. */
+ZKE_HIDDEN void zkelect__fail(struct zkelect *e, const char *what, int rc);
+/* A request of the election about to be sent; NULL (and a retry later)
+ * without memory. Lock held. */
+ZKE_HIDDEN zke_op_t *zkelect__start_op(struct zkelect *e, const char *path);
+/* The client refused to queue op's request: its completion will not run. */
+ZKE_HIDDEN void zkelect__abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc);
+/* A reply from the server (not a local error) to a request of the current
+ * session: the session cannot expire before its send time + T. */
+ZKE_HIDDEN void zkelect__note_answer(struct zkelect *e, const zke_op_t *op, int rc);
+/* The full path of a child of the election; NULL without memory. */
+ZKE_HIDDEN char *zkelect__child_path(const struct zkelect *e, const char *name);
+
+/* ----------------------------------------------------------------------- line.c */
+
+/* List the election and take our place: watch the predecessor, or lead.
+ * Lock held, the session ready, our node ours on this session. */
+ZKE_HIDDEN void zkelect__stand_in_line(struct zkelect *e);
+/* Send a listing of the election path (counted in lists_sent); done gets
+ * its answer. Lock held, the session ready. */
+ZKE_HIDDEN void zkelect__list_election(struct zkelect *e, strings_stat_completion_t done);
+/* Forget the contenders ahead at the last listing. */
+ZKE_HIDDEN void zkelect__forget_ahead(struct zkelect *e);
+/* Next in line: renewals keep a recent answer at hand (line.c). */
+ZKE_HIDDEN bool zkelect__on_standby(const struct zkelect *e);
+
+/* ----------------------------------------------------------------------- join.c */
+
+/* Create our node (and the path, like mkdir -p); find it by its token after
+ * a lost reply; or check that it is ours: then stand in line. Lock held,
+ * the session ready. */
+ZKE_HIDDEN void zkelect__create_node(struct zkelect *e);
+ZKE_HIDDEN void zkelect__find_node(struct zkelect *e);
+ZKE_HIDDEN void zkelect__check_node(struct zkelect *e);
+/* The watch on our own node: its deletion by someone else loses it, a
+ * change has it checked again. */
+ZKE_HIDDEN void zkelect__own_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
+
+/* --------------------------------------------------------------------- follow.c */
+
+/* Whether e follows who leads: an observer, or a participant that asked. */
+ZKE_HIDDEN bool zkelect__following(const struct zkelect *e);
+/* Read the line again and report its leader if it changed. Lock held. */
+ZKE_HIDDEN void zkelect__follow_start(struct zkelect *e);
+/* The follower's requests in flight are stale (a disconnection). */
+ZKE_HIDDEN void zkelect__follow_stale(struct zkelect *e);
+/* The keeper's part: start again after a failure's backoff. */
+ZKE_HIDDEN void zkelect__follow_tend(struct zkelect *e, int64_t now);
+ZKE_HIDDEN void zkelect__follow_forget(struct zkelect *e);
+
+/* --------------------------------------------------------------------- lookup.c */
+
+/* The earliest deadline of the asynchronous lookups in flight, 0 if none. */
+ZKE_HIDDEN int64_t zkelect__lookups_deadline(const struct zkelect *e);
+/* End those past their deadline (ZKELECT_ETIMEDOUT). Lock held. */
+ZKE_HIDDEN void zkelect__lookups_expire(struct zkelect *e, int64_t now);
+/* Forget every lookup in flight, without an event: the election is going. */
+ZKE_HIDDEN void zkelect__lookups_cancel(struct zkelect *e);
+
+/* ------------------------------------------------------------------- election.c */
+
+/* An election with its defaults on s, on the session's list (arguments
+ * already validated); its removal from the list (lock held); its memory. */
+ZKE_HIDDEN int zkelect__election_alloc(struct zkelect **out, zke_session_t *s, const char *path, const char *id);
+ZKE_HIDDEN void zkelect__election_unlink(struct zkelect *e);
+ZKE_HIDDEN void zkelect__election_free(struct zkelect *e);
+/* The driver: from the current state, the next step (create, find, check,
+ * follow). Lock held. */
+ZKE_HIDDEN void zkelect__drive(struct zkelect *e);
+/* The one entry point by which the session tells an election what became of
+ * it. Lock held. */
+ZKE_HIDDEN void zkelect__session_changed(struct zkelect *e, zke_session_change_t change);
+/* Stop leading, if leading, and give up our place: REVOKED first, the node
+ * released after its delivery, then a new candidacy at the back unless the
+ * participant has left. Lock held. */
+ZKE_HIDDEN void zkelect__give_up(struct zkelect *e, int reason);
+/* Forget our node (gone, or being released), and take a new token. Lock held. */
+ZKE_HIDDEN void zkelect__forget_node(struct zkelect *e);
+/* The keeper's part of one election: its lease and standby renewals, its
+ * retries, its follower, its lookups; and when it next needs the keeper
+ * (0: never). Lock held. */
+ZKE_HIDDEN void zkelect__tend(struct zkelect *e, int64_t now);
+ZKE_HIDDEN int64_t zkelect__wakeup(const struct zkelect *e);
+
+#endif /* ZKELECT_MACHINES_H */

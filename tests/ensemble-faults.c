@@ -1,0 +1,160 @@
+/* ensemble-faults.c - "never two leaders" on a 3-member ensemble: the member a leader
+ * is connected to dies, quorum is lost and comes back.
+ * Every test runs the event-log checker (tests/harness.c) on top of its
+ * own bounds. */
+#include "harness.h"
+#include "inspect.h"
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zookeeper/zookeeper.h>
+
+#define SEC 1000
+#define NS_PER_MS 1000000LL
+
+static zk_ensemble_t ensemble;
+
+static void *admin;
+
+static recorder_t rec;
+
+/* Which ensemble member a participant is connected to (-1 if none). */
+static int connected_member(participant_t *pt)
+{
+    int port = inspect_server_port(pt->e);
+    for (int i = 0; port >= 0 && i < ensemble.n; i++) {
+        if (ensemble.member[i].port == port)
+            return i;
+    }
+    return -1;
+}
+
+/* Scenario 4 (F12): the member the leader is connected to dies. The client
+ * moves to another member within the session and nobody else leads. With the
+ * strict policy the leader revokes and is re-elected with the same epoch;
+ * with the lease policy the move is faster than the lease and nothing
+ * happens at all. */
+static void member_killed(int policy, const char *name)
+{
+    const char *p = test_election(&rec, name);
+    static participant_t ps[2];
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL_FATAL(participant_start_with(&ps[i], i, &rec, ensemble.hosts, p, 6000, policy), 0);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, SEC) >= 0);
+    int64_t epoch = zkelect_epoch(ps[0].e);
+    int member = connected_member(&ps[0]);
+    CU_ASSERT_FATAL(member >= 0);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    zk_server_kill(&ensemble.member[member]);
+    if (policy == ZKELECT_POLICY_STRICT) {
+        long again = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, mark, 20 * SEC);
+        CU_ASSERT_FATAL(again >= 0);
+        CU_ASSERT_EQUAL(rec_get(&rec, (size_t)again).epoch, epoch);
+        printf("\n    member %d killed (strict): leader back after %lld ms, same epoch ", member + 1,
+               (long long)ms_since(t0));
+    } else {
+        int64_t deadline = mono_ns() + 20000 * NS_PER_MS;
+        while (connected_member(&ps[0]) < 0 && mono_ns() < deadline)
+            poll_pause();
+        int64_t moved_ms = ms_since(t0);
+        /* two renewals on the new member, and still no event */
+        int64_t d0 = 0, d1 = 0;
+        zkelect_lease_deadline(ps[0].e, &d0);
+        t0 = mono_ns();
+        while (ms_since(t0) < 4000 && (zkelect_lease_deadline(ps[0].e, &d1) != ZKELECT_OK || d1 <= d0))
+            poll_pause();
+        CU_ASSERT(d1 > d0);
+        CU_ASSERT_EQUAL(rec_count(&rec), mark);
+        CU_ASSERT_EQUAL(zkelect_epoch(ps[0].e), epoch);
+        printf("\n    member %d killed (lease): moved after %lld ms, no event ", member + 1, (long long)moved_ms);
+    }
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 0);
+    CU_ASSERT(connected_member(&ps[0]) != member);
+    assert_no_two_leaders(&rec);
+    CU_ASSERT_EQUAL(zk_server_restart(&ensemble.member[member], true), 0);
+    destroy_all(ps, 2);
+}
+
+static void test_ensemble_member_killed_strict(void)
+{
+    member_killed(ZKELECT_POLICY_STRICT, "member-killed-strict");
+}
+
+static void test_ensemble_member_killed_lease(void)
+{
+    member_killed(ZKELECT_POLICY_LEASE, "member-killed-lease");
+}
+
+/* Scenario 5 (F13): quorum lost. The leader stops by its deadline, nobody
+ * leads during the outage, exactly one leader once quorum is back. */
+static void test_ensemble_quorum_lost(void)
+{
+    const char *p = test_election(&rec, "quorum-lost");
+    static participant_t ps[3];
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL_FATAL(participant_start_with(&ps[i], i, &rec, ensemble.hosts, p, 4000, ZKELECT_POLICY_LEASE), 0);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    /* two of three, whichever they are: the survivor stops serving */
+    int killed[2] = {0, 1};
+    zk_server_kill(&ensemble.member[killed[0]]);
+    zk_server_kill(&ensemble.member[killed[1]]);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 10 * SEC);
+    int64_t revoked_ms = ms_since(t0);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT(revoked_ms <= 4000 * 2 / 3 + 500);
+    /* an outage longer than the session timeout: still nobody may lead */
+    while (ms_since(t0) < 6000) {
+        CU_ASSERT_EQUAL(leader_count(ps, 3), 0);
+        poll_pause();
+    }
+    CU_ASSERT_EQUAL(rec_tally(&rec, -1, ZKELECT_EV_ELECTED, mark), 0);
+    zk_server_restart(&ensemble.member[killed[0]], false);
+    zk_server_restart(&ensemble.member[killed[1]], false);
+    CU_ASSERT_EQUAL(zk_server_wait_serving(&ensemble.member[killed[0]]), 0);
+    CU_ASSERT_EQUAL(zk_server_wait_serving(&ensemble.member[killed[1]]), 0);
+    int64_t back = mono_ns();
+    int leader = wait_single_leader(ps, 3, 30 * SEC);
+    CU_ASSERT(leader >= 0);
+    printf("\n    quorum lost: revoked after %lld ms, one leader %lld ms after quorum is back ", (long long)revoked_ms,
+           (long long)ms_since(back));
+    assert_no_two_leaders(&rec);
+    destroy_all(ps, 3);
+}
+
+static int ensemble_init(void)
+{
+    rec_init(&rec);
+    if (zk_ensemble_start(&ensemble, 200))
+        return -1;
+    admin = zk_connect(ensemble.hosts);
+    return admin ? 0 : -1;
+}
+
+static int ensemble_clean(void)
+{
+    zk_close(admin);
+    admin = NULL;
+    zk_ensemble_stop(&ensemble);
+    rec_destroy(&rec);
+    return 0;
+}
+
+int main(void)
+{
+    static const CU_TestInfo tests[] = {
+        TEST(test_ensemble_member_killed_strict),
+        TEST(test_ensemble_member_killed_lease),
+        TEST(test_ensemble_quorum_lost),
+        CU_TEST_INFO_NULL,
+    };
+    static const test_suite_t suites[] = {{"faults, 3-server ensemble", ensemble_init, ensemble_clean, tests}, {0}};
+    return run_suites(suites);
+}

@@ -1,0 +1,100 @@
+/* inputs.c - bad inputs at run time: no server, a name that does not resolve,
+ * data too large, an election path that cannot have children
+ *
+ * One standalone server for the program; every test has its own election
+ * path. All waits are on conditions with deadlines. */
+#include "harness.h"
+
+#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zookeeper/zookeeper.h>
+
+#define SEC 1000
+#define NS_PER_MS 1000000LL
+
+static zk_server_t server;
+static void *admin; /* a plain handle to look at the tree */
+static recorder_t rec;
+
+static void test_unreachable_server(void)
+{
+    zkelect_t *e;
+    /* a port nobody listens on */
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "127.0.0.1:1", "/zkelect-tests/unreachable", "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_start(e), ZKELECT_OK);
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL(zkelect_wait_connected(e, 300), ZKELECT_ETIMEDOUT);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(e, 200), ZKELECT_ETIMEDOUT);
+    char id[16];
+    CU_ASSERT_EQUAL(zkelect_get_leader(e, id, sizeof id), ZKELECT_ENOTCONN);
+    zkelect_participant_t *list;
+    size_t n;
+    CU_ASSERT_EQUAL(zkelect_participants(e, &list, &n), ZKELECT_ENOTCONN);
+    CU_ASSERT_EQUAL(zkelect_session_timeout(e), ZKELECT_ENOTCONN);
+    zkelect_destroy(e); /* no hang without a server */
+    CU_ASSERT(mono_ns() - t0 < 3000 * NS_PER_MS);
+    /* an unresolvable host name: start refuses or keeps trying; never hangs */
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "no-such-host.invalid:2181", "/zkelect-tests/unreachable", "x"),
+                          ZKELECT_OK);
+    int rc = zkelect_start(e);
+    CU_ASSERT(rc == ZKELECT_OK || rc == ZKELECT_EZK);
+    if (rc == ZKELECT_OK) {
+        CU_ASSERT_EQUAL(zkelect_wait_connected(e, 200), ZKELECT_ETIMEDOUT);
+    }
+    zkelect_destroy(e);
+}
+
+static void test_oversized_data_rejected(void)
+{
+    zkelect_t *e;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, server.hosts, "/zkelect-tests/big", "x"), ZKELECT_OK);
+    char *big = calloc(1, ZKELECT_DATA_MAX + 1);
+    CU_ASSERT_EQUAL(zkelect_set_data(e, big, ZKELECT_DATA_MAX + 1), ZKELECT_ETOOBIG);
+    CU_ASSERT_EQUAL(zkelect_set_data(e, NULL, 5), ZKELECT_EINVAL);
+    /* the largest accepted payload really goes through ZooKeeper */
+    CU_ASSERT_EQUAL(zkelect_set_data(e, big, ZKELECT_DATA_MAX), ZKELECT_OK);
+    free(big);
+    CU_ASSERT_EQUAL(zkelect_start(e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(e, 10 * SEC), ZKELECT_OK);
+    zkelect_participant_t *list;
+    size_t n;
+    CU_ASSERT_EQUAL(zkelect_participants(e, &list, &n), ZKELECT_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    if (n == 1) {
+        CU_ASSERT_EQUAL(list[0].data_len, ZKELECT_DATA_MAX);
+    }
+    zkelect_participants_free(list, n);
+    /* setters after start are refused */
+    CU_ASSERT_EQUAL(zkelect_set_data(e, "x", 1), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_set_session_timeout(e, 5000), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(zkelect_start(e), ZKELECT_ESTATE);
+    zkelect_destroy(e);
+}
+
+static void test_ephemeral_parent_reported(void)
+{
+    const char *p = test_election(&rec, "ephemeral-parent");
+    /* an ephemeral election path cannot have children (B19) */
+    CU_ASSERT_EQUAL_FATAL(zk_make_path(admin, p, ZOO_EPHEMERAL), ZOK);
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    long err = rec_wait(&rec, 0, ZKELECT_EV_ERROR, 0, 5 * SEC);
+    CU_ASSERT_FATAL(err >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).reason, ZKELECT_REASON_NONE);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 200), ZKELECT_ETIMEDOUT);
+    participant_destroy(&a);
+}
+
+int main(void)
+{
+    static const CU_TestInfo tests[] = {
+        TEST(test_ephemeral_parent_reported),
+        TEST(test_unreachable_server),
+        TEST(test_oversized_data_rejected),
+        CU_TEST_INFO_NULL,
+    };
+    return run_server_suite("bad inputs", &server, &admin, &rec, tests);
+}
