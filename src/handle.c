@@ -13,7 +13,7 @@ int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path
     *out = NULL;
     const char *why;
     char generated[ZKELECT_ID_MAX + 1];
-    int rc = zkelect__validate_hosts(zk_hosts, &why);
+    int rc = zkelect__validate_servers(zk_hosts, &why);
     if (!rc)
         rc = zkelect__check_election(election_path, &participant_id, generated, sizeof generated, &why);
     zke_session_t *s = NULL;
@@ -93,6 +93,7 @@ int zkelect_start(zkelect_t *e)
         return ZKELECT_ESTATE;
     }
     mark_started(e);
+    s->started = true;
     pthread_mutex_unlock(&s->lock);
     rc = zkelect__session_start(s);
     if (rc != ZKELECT_OK) {

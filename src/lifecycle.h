@@ -12,7 +12,8 @@
 ZKE_HIDDEN int zkelect__session_alloc(zke_session_t **out, const char *servers);
 ZKE_HIDDEN void zkelect__session_free(zke_session_t *s);
 /* Start the dispatch thread (thread mode), the keeper, and the first
- * ZooKeeper session; on failure, as it was before. */
+ * ZooKeeper session, the caller having marked s started (under the lock,
+ * so that only one start goes on); on failure, as it was before. */
 ZKE_HIDDEN int zkelect__session_start(zke_session_t *s);
 /* An election starts on s: it joins the session's current state. Lock held. */
 ZKE_HIDDEN void zkelect__session_attach(zke_session_t *s, struct zkelect *e);

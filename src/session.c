@@ -358,8 +358,10 @@ static void unstart(zke_session_t *s)
     if (s->dispatch_running)
         pthread_join(s->dispatch_thread, NULL);
     zkelect__session_teardown(s);
+    pthread_mutex_lock(&s->lock);
     s->dispatch_running = false;
     s->started = s->stopping = false;
+    pthread_mutex_unlock(&s->lock);
 }
 
 static int start_threads(zke_session_t *s)
@@ -381,7 +383,6 @@ static int start_threads(zke_session_t *s)
 
 int zkelect__session_start(zke_session_t *s)
 {
-    s->started = true;
     /* Every thread started from here (ours and the ZooKeeper client's)
      * leaves the process's signals to the host's threads: see signals.c. */
     sigset_t host_mask;

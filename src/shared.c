@@ -14,7 +14,7 @@ int zkelect_session_new(zkelect_session_t **out, const char *zk_hosts)
         return ZKELECT_EINVAL;
     *out = NULL;
     const char *why;
-    int rc = zkelect__validate_hosts(zk_hosts, &why);
+    int rc = zkelect__validate_servers(zk_hosts, &why);
     return rc ? rc : zkelect__session_alloc(out, zk_hosts);
 }
 
@@ -24,6 +24,7 @@ int zkelect_session_start(zkelect_session_t *s)
         return ZKELECT_EINVAL;
     pthread_mutex_lock(&s->lock);
     bool started = s->started || s->stopping;
+    s->started = true;
     pthread_mutex_unlock(&s->lock);
     if (started) {
         zkelect__session_log(s, ZKELECT_LOG_ERROR, "zkelect_session_start: already started");

@@ -64,7 +64,7 @@ ZKE_HIDDEN void zkelect__strset_free(zke_strset_t *set);
 /* ---------------------------------------------------------------- validate.c */
 
 /* Each returns ZKELECT_OK, or an error with *why saying what is wrong. */
-ZKE_HIDDEN int zkelect__validate_hosts(const char *hosts, const char **why);
+ZKE_HIDDEN int zkelect__validate_servers(const char *servers, const char **why);
 ZKE_HIDDEN int zkelect__validate_path(const char *path, const char **why);
 ZKE_HIDDEN int zkelect__validate_id(const char *id, const char **why);
 /* An election path and id; a NULL id becomes "<hostname>:<pid>" in generated. */

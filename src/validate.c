@@ -117,7 +117,7 @@ int zkelect_check_arguments(const char *zk_hosts, const char *election_path, con
 {
     const char *reason = NULL, *what = NULL;
     int rc = ZKELECT_OK;
-    if (zk_hosts && (rc = zkelect__validate_hosts(zk_hosts, &reason)) != ZKELECT_OK)
+    if (zk_hosts && (rc = zkelect__validate_servers(zk_hosts, &reason)) != ZKELECT_OK)
         what = "zk_hosts";
     else if (election_path && (rc = zkelect__validate_path(election_path, &reason)) != ZKELECT_OK)
         what = "election_path";
@@ -200,25 +200,25 @@ static int validate_server(const char *s, size_t len, const char **why)
     return ZKELECT_OK;
 }
 
-int zkelect__validate_hosts(const char *hosts, const char **why)
+int zkelect__validate_servers(const char *servers, const char **why)
 {
-    if (!hosts || hosts[0] == '\0') {
+    if (!servers || servers[0] == '\0') {
         *why = "ZooKeeper host string is NULL or empty";
         return ZKELECT_EINVAL;
     }
-    const char *chroot = strchr(hosts, '/');
-    size_t list_len = chroot ? (size_t)(chroot - hosts) : strlen(hosts);
+    const char *chroot = strchr(servers, '/');
+    size_t list_len = chroot ? (size_t)(chroot - servers) : strlen(servers);
     if (list_len == 0) {
         *why = "ZooKeeper host string names no server";
         return ZKELECT_EINVAL;
     }
-    for (const char *s = hosts; s < hosts + list_len;) {
-        const char *comma = memchr(s, ',', list_len - (size_t)(s - hosts));
-        size_t len = comma ? (size_t)(comma - s) : list_len - (size_t)(s - hosts);
+    for (const char *s = servers; s < servers + list_len;) {
+        const char *comma = memchr(s, ',', list_len - (size_t)(s - servers));
+        size_t len = comma ? (size_t)(comma - s) : list_len - (size_t)(s - servers);
         int rc = validate_server(s, len, why);
         if (rc)
             return rc;
-        if (comma && comma + 1 == hosts + list_len) {
+        if (comma && comma + 1 == servers + list_len) {
             *why = "ZooKeeper host string ends with ','";
             return ZKELECT_EINVAL;
         }

@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (zkelect__validate_path(text, &why) != ZKELECT_OK && !why)
         abort();
     why = NULL;
-    if (zkelect__validate_hosts(text, &why) != ZKELECT_OK && !why)
+    if (zkelect__validate_servers(text, &why) != ZKELECT_OK && !why)
         abort();
     why = NULL;
     if (text[0] && zkelect__validate_id(text, &why) != ZKELECT_OK && !why)

@@ -247,7 +247,7 @@ static void test_hosts(void)
     const char *good[] = {"127.0.0.1:2181", "a:1,b:65535", "zk1.example.com:2181,zk2:2181/app",
                           "h:2181/", "[::1]:2181", "h_1-x:2181/a/b"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-        if (zkelect__validate_hosts(good[i], &why) != ZKELECT_OK)
+        if (zkelect__validate_servers(good[i], &why) != ZKELECT_OK)
             CU_FAIL(good[i]);
     }
     const char *bad[] = {NULL,     "",       "   ",       "h",         "h:",         ":2181", "h:0",
@@ -255,7 +255,7 @@ static void test_hosts(void)
                          "a:b:c",  "[::1:2181", "h:2181/zookeeper", "h:123456"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         why = NULL;
-        if (zkelect__validate_hosts(bad[i], &why) == ZKELECT_OK || !why) {
+        if (zkelect__validate_servers(bad[i], &why) == ZKELECT_OK || !why) {
             char msg[64];
             snprintf(msg, sizeof msg, "host string #%zu accepted", i);
             CU_FAIL(msg);
