@@ -257,7 +257,8 @@ static void replace_handle(zke_session_t *s)
     pthread_mutex_unlock(&s->lock);
     int rc = stopping ? ZKELECT_OK : open_handle(s);
     pthread_mutex_lock(&s->lock);
-    if (rc != ZKELECT_OK) {
+    /* A destroy that came meanwhile has queued the last event already. */
+    if (rc != ZKELECT_OK && !s->stopping) {
         reopen_failed(s, rc);
     } else {
         s->backoff_ms = 0;
