@@ -275,6 +275,19 @@ bool zk_server_serving(const zk_server_t *s)
     return s->pid > 0 && serving(s->port);
 }
 
+long zk_server_digest_mismatches(const zk_server_t *s)
+{
+    enum { MNTR_MAX = 64 * 1024 }; /* a leader's mntr runs to some 20 KiB */
+    char *answer = s->pid > 0 ? malloc(MNTR_MAX) : NULL;
+    if (!answer)
+        return -1;
+    four_letter(s->port, "mntr", answer, MNTR_MAX);
+    const char *at = strstr(answer, "zk_digest_mismatches_count");
+    long count = at ? strtol(at + strlen("zk_digest_mismatches_count"), NULL, 10) : -1;
+    free(answer);
+    return count;
+}
+
 int zk_server_wait_serving(zk_server_t *s)
 {
     return wait_serving(s, 60);

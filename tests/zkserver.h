@@ -40,6 +40,11 @@ int zk_server_restart(zk_server_t *s, bool wait);
 int zk_server_wait_serving(zk_server_t *s);
 /* It answers, as a standalone server or a member of a quorum. */
 bool zk_server_serving(const zk_server_t *s);
+/* Transactions whose result did not match the ensemble leader's digest of
+ * the data tree since the member started (mntr's
+ * zk_digest_mismatches_count): more than 0 means its tree diverged from the
+ * leader's, a ZooKeeper fault. -1 if it does not answer. */
+long zk_server_digest_mismatches(const zk_server_t *s);
 /* Kill it, erase its data (sessions and tree), start it again empty. */
 int zk_server_rebuild_empty(zk_server_t *s);
 /* The ensemble's leader (or a standalone server). */

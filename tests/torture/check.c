@@ -11,7 +11,15 @@
  *  4. after each heal, one leader within the bound, and every live
  *     participant back in line at the end of the quiet phase.
  * A violation prints the history around it, every process's records on
- * one clock. */
+ * one clock.
+ *
+ * Three things are set aside, counted and reported, never hidden: a term a
+ * participant was elected to on the node a third party was closing (A6 in
+ * docs/GUARANTEES.md: no lease covers it); the writes of a `zkelect run`
+ * writer resumed after a pause, when the store refused every one of them
+ * (F5: a paused process cannot know; the fence must refuse, and did); and
+ * whatever is found while ZooKeeper reported a member's tree diverged from
+ * its leader's, from 30 s before its report until the member was rebuilt. */
 #include "torture.h"
 
 #include <dirent.h>
@@ -24,17 +32,36 @@ typedef struct line {
     char *text; /* "file: record" */
 } line_t;
 
+typedef enum aside { KEPT, ASIDE_A6, ASIDE_PAUSED } aside_t;
+
 typedef struct interval {
     int64_t first, last, epoch;
     char who[64];      /* a process: "s3g2" or "s5g1/4242" */
     char identity[64]; /* a participant: "s3g2" (a run's writers share its id) */
+    aside_t aside;
+    /* a writer's: resumed after a silence that began at gap_from */
+    int64_t gap_from;
+    long accepted;
 } interval_t;
 
 typedef struct write {
     int64_t recv, send, epoch, highest_before;
     char who[64];
     int accepted;
+    aside_t aside;
+    size_t interval; /* a writer's: its interval, before they are sorted */
 } write_t;
+
+typedef struct term_key {
+    char identity[64];
+    int64_t epoch;
+} term_key_t;
+
+typedef struct window {
+    char id[64]; /* the paused participant, or the diverged member */
+    int fault;
+    int64_t from, to;
+} window_t;
 
 typedef struct history {
     line_t *lines;
@@ -45,6 +72,12 @@ typedef struct history {
     size_t n_w, cap_w;
     int64_t quiet_from[4096], quiet_to[4096];
     int n_quiet;
+    term_key_t a6[1024];   /* nodes a third party closed */
+    int n_a6;
+    window_t pauses[4096]; /* participants SIGSTOPped */
+    int n_pauses;
+    window_t diverged[64]; /* ZooKeeper members diverged, until rebuilt */
+    int n_diverged;
     uint64_t seed;
     FILE *out;
     torture_report_t *report;
@@ -85,7 +118,7 @@ static void keep_interval(history_t *h, const char *who, const char *identity, i
     }
     GROW(h->iv, h->n_iv, h->cap_iv);
     interval_t *v = &h->iv[h->n_iv++];
-    *v = (interval_t){first, last, epoch, "", ""};
+    *v = (interval_t){.first = first, .last = last, .epoch = epoch};
     snprintf(v->who, sizeof v->who, "%s", who);
     snprintf(v->identity, sizeof v->identity, "%s", identity);
 }
@@ -104,6 +137,10 @@ static void read_participant(history_t *h, const char *file, FILE *f)
                 keep_line(h, a, file, buf);
         } else if (sscanf(buf + 2, "%lld", &a) == 1) {
             keep_line(h, a, file, buf);
+            if (buf[0] == 'X' && sscanf(buf + 2, "%*d expired %lld", &b) == 1 && h->n_a6 < 1024) {
+                snprintf(h->a6[h->n_a6].identity, sizeof h->a6[0].identity, "%s", who);
+                h->a6[h->n_a6++].epoch = b;
+            }
         }
     }
 }
@@ -115,7 +152,7 @@ static void read_store(history_t *h, FILE *f)
     char buf[1024];
     while (fgets(buf, sizeof buf, f)) {
         buf[strcspn(buf, "\n")] = '\0';
-        write_t w;
+        write_t w = {0};
         long long recv, epoch, send, seq, highest;
         if (sscanf(buf, "S %lld %63s %lld %lld %lld %d %lld", &recv, w.who, &epoch, &send, &seq, &w.accepted,
                    &highest) != 7)
@@ -130,6 +167,40 @@ static void read_store(history_t *h, FILE *f)
         if (strncmp(w.who, "w:", 2) == 0 && h->n_w % 100 == 0)
             keep_line(h, w.send, "store", buf);
     }
+}
+
+/* "N t start id pause target sXgY", "N t heal id pause target" */
+static void read_pause(history_t *h, const char *buf)
+{
+    long long t;
+    int fault;
+    char what[16], kind[24], id[64] = "";
+    if (sscanf(buf, "N %lld %15s %d %23s %*d %63s", &t, what, &fault, kind, id) < 4 || strcmp(kind, "pause") != 0)
+        return;
+    if (!strcmp(what, "start") && h->n_pauses < 4096) {
+        h->pauses[h->n_pauses++] = (window_t){"", fault, t, INT64_MAX};
+        snprintf(h->pauses[h->n_pauses - 1].id, sizeof h->pauses[0].id, "%s", id);
+    }
+    for (int i = h->n_pauses; !strcmp(what, "heal") && i-- > 0;)
+        if (h->pauses[i].fault == fault)
+            h->pauses[i].to = t;
+}
+
+/* "M t diverged member count", "M t rebuilt member rc" */
+static void read_divergence(history_t *h, const char *buf)
+{
+    long long t;
+    char what[16], member[16];
+    if (sscanf(buf, "M %lld %15s %15s", &t, what, member) != 3)
+        return;
+    if (!strcmp(what, "diverged") && h->n_diverged < 64) {
+        h->diverged[h->n_diverged++] = (window_t){"", 0, t - 30 * NS_PER_S, INT64_MAX};
+        snprintf(h->diverged[h->n_diverged - 1].id, sizeof h->diverged[0].id, "%s", member);
+        h->report->zk_diverged++;
+    }
+    for (int i = 0; !strcmp(what, "rebuilt") && i < h->n_diverged; i++)
+        if (!strcmp(h->diverged[i].id, member) && h->diverged[i].to == INT64_MAX)
+            h->diverged[i].to = t + 5 * NS_PER_S;
 }
 
 static void read_orchestrator(history_t *h, FILE *f)
@@ -151,6 +222,10 @@ static void read_orchestrator(history_t *h, FILE *f)
             else if (!strcmp(word, "to"))
                 h->quiet_to[h->n_quiet++] = t;
         }
+        if (buf[0] == 'N')
+            read_pause(h, buf);
+        if (buf[0] == 'M')
+            read_divergence(h, buf);
         if (buf[0] == 'N' && !strcmp(word, "start")) {
             char kind[24];
             if (sscanf(buf, "N %*d start %*d %23s", kind) == 1) {
@@ -175,37 +250,104 @@ static void identity_of(const char *who, char *identity, size_t len)
     snprintf(identity, len, "%.*s", (int)strcspn(id, "/"), id);
 }
 
-/* The writers' lives under `zkelect run`: each process's first to last
- * write. Writes come in the store's order; a few writers are live at once. */
+/* A writer silent this long was stopped: it writes every 5 ms. */
+#define WRITER_GAP (250 * NS_PER_MS)
+
+static bool paused_across(const history_t *h, const char *identity, int64_t from, int64_t to)
+{
+    for (int i = 0; i < h->n_pauses; i++)
+        if (!strcmp(h->pauses[i].id, identity) && h->pauses[i].from <= to && h->pauses[i].to >= from)
+            return true;
+    return false;
+}
+
+/* A writer resumed after a pause of its participant, every write of it
+ * refused: the fence did what it is for (F5). */
+static void set_aside_fenced_writers(history_t *h)
+{
+    for (size_t i = 0; i < h->n_iv; i++) {
+        interval_t *v = &h->iv[i];
+        if (v->gap_from && !v->accepted && paused_across(h, v->identity, v->gap_from, v->first))
+            v->aside = ASIDE_PAUSED;
+    }
+    for (size_t i = 0; i < h->n_w; i++)
+        if (strncmp(h->w[i].who, "w:", 2) == 0 && h->iv[h->w[i].interval].aside == ASIDE_PAUSED) {
+            h->w[i].aside = ASIDE_PAUSED;
+            h->report->fenced_after_pause++;
+        }
+}
+
+/* The writers' lives under `zkelect run`: each process's writes with one
+ * epoch, split where it fell silent. Writes come in the store's order; a few
+ * writers are live at once. */
 static void writer_intervals(history_t *h)
 {
     enum { RECENT = 16 };
     size_t recent[RECENT];
     int n_recent = 0;
     for (size_t i = 0; i < h->n_w; i++) {
-        const write_t *w = &h->w[i];
+        write_t *w = &h->w[i];
         if (strncmp(w->who, "w:", 2) != 0)
             continue;
         interval_t *v = NULL;
-        for (int k = 0; k < n_recent && !v; k++)
-            if (strcmp(h->iv[recent[k]].who, w->who) == 0 && h->iv[recent[k]].epoch == w->epoch)
-                v = &h->iv[recent[k]];
+        int64_t gap_from = 0;
+        for (int k = n_recent; k-- > 0 && !v;) {
+            interval_t *u = &h->iv[recent[k]];
+            if (strcmp(u->who, w->who) != 0 || u->epoch != w->epoch)
+                continue;
+            if (w->send - u->last > WRITER_GAP) {
+                gap_from = u->last;
+                break;
+            }
+            v = u;
+        }
         if (v) {
             if (w->send > v->last)
                 v->last = w->send;
             if (w->send < v->first)
                 v->first = w->send;
+            v->accepted += w->accepted;
+            w->interval = (size_t)(v - h->iv);
             continue;
         }
         char identity[64];
         identity_of(w->who, identity, sizeof identity);
         GROW(h->iv, h->n_iv, h->cap_iv);
-        h->iv[h->n_iv] = (interval_t){w->send, w->send, w->epoch, "", ""};
+        h->iv[h->n_iv] = (interval_t){.first = w->send, .last = w->send, .epoch = w->epoch, .gap_from = gap_from,
+                                      .accepted = w->accepted};
         snprintf(h->iv[h->n_iv].who, sizeof h->iv[0].who, "%s", w->who);
         snprintf(h->iv[h->n_iv].identity, sizeof h->iv[0].identity, "%s", identity);
+        w->interval = h->n_iv;
         if (n_recent == RECENT)
             memmove(recent, recent + 1, (RECENT - 1) * sizeof recent[0]), n_recent--;
         recent[n_recent++] = h->n_iv++;
+    }
+    set_aside_fenced_writers(h);
+}
+
+static bool closed_by_third_party(const history_t *h, const char *identity, int64_t epoch)
+{
+    for (int i = 0; i < h->n_a6; i++)
+        if (h->a6[i].epoch == epoch && !strcmp(h->a6[i].identity, identity))
+            return true;
+    return false;
+}
+
+/* A term on a node a third party was closing, and its writes (A6). */
+static void set_aside_a6(history_t *h)
+{
+    for (size_t i = 0; i < h->n_iv; i++)
+        if (closed_by_third_party(h, h->iv[i].identity, h->iv[i].epoch) && h->iv[i].aside == KEPT) {
+            h->iv[i].aside = ASIDE_A6;
+            h->report->a6_terms++;
+        }
+    char identity[64];
+    for (size_t i = 0; i < h->n_w; i++) {
+        identity_of(h->w[i].who, identity, sizeof identity);
+        if (h->w[i].aside == KEPT && closed_by_third_party(h, identity, h->w[i].epoch)) {
+            h->w[i].aside = ASIDE_A6;
+            h->report->a6_writes++;
+        }
     }
 }
 
@@ -241,18 +383,31 @@ static void window(history_t *h, int64_t t)
 }
 
 static void violation(history_t *h, int64_t t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool zookeeper_diverged(const history_t *h, int64_t t)
+{
+    for (int i = 0; i < h->n_diverged; i++)
+        if (h->diverged[i].from <= t && t <= h->diverged[i].to)
+            return true;
+    return false;
+}
+
 static void violation(history_t *h, int64_t t, const char *fmt, ...)
 {
-    long n = ++h->report->violations;
-    if (n > 8)
-        return; /* the first few say enough; the count says the rest */
+    bool aside = zookeeper_diverged(h, t);
+    long n = aside ? ++h->report->zk_set_aside : ++h->report->violations;
+    /* The first few say enough; the count says the rest
+     * (ZKELECT_TORTURE_SHOW=N shows N). */
+    const char *show = getenv("ZKELECT_TORTURE_SHOW");
+    if (n > (show ? atol(show) : 8))
+        return;
     va_list ap;
     va_start(ap, fmt);
-    fprintf(h->out, "VIOLATION at +%.3f s: ", (double)(t - t0_of(h)) / 1e9);
+    fprintf(h->out, "%s at +%.3f s: ", aside ? "SET ASIDE (ZooKeeper diverged)" : "VIOLATION",
+            (double)(t - t0_of(h)) / 1e9);
     vfprintf(h->out, fmt, ap);
     va_end(ap);
     fputc('\n', h->out);
-    if (n == 1)
+    if (n == 1 && !aside)
         window(h, t);
 }
 
@@ -274,9 +429,11 @@ static void check_intervals(history_t *h)
     const char *last_identity = "";
     for (size_t i = 0; i < h->n_iv; i++) {
         const interval_t *v = &h->iv[i];
+        if (v->aside)
+            continue;
         for (size_t k = i; k-- > 0;) {
             const interval_t *u = &h->iv[k];
-            if (u->last >= v->first && strcmp(u->who, v->who) != 0) {
+            if (!u->aside && u->last >= v->first && strcmp(u->who, v->who) != 0) {
                 violation(h, v->first, "two leaders: %s (epoch %" PRId64 ") led until +%.3f s, %s (epoch %" PRId64
                           ") from +%.3f s",
                           u->who, u->epoch, (double)(u->last - t0_of(h)) / 1e9, v->who, v->epoch,
@@ -320,6 +477,8 @@ static void check_writes(history_t *h)
                 hi = mid;
         }
         int64_t before = lo ? max_accepted[lo - 1] : -1;
+        if (w->aside)
+            continue;
         if (w->epoch < before)
             violation(h, w->send, "%s sent a write with epoch %" PRId64 " while leading, after the store had accepted "
                       "epoch %" PRId64, w->who, w->epoch, before);
@@ -333,7 +492,7 @@ static void check_writes(history_t *h)
     int64_t owned_epoch = -1;
     char owner[64] = "", who[64];
     for (size_t i = 0; i < h->n_w; i++) {
-        if (!h->w[i].accepted)
+        if (!h->w[i].accepted || h->w[i].aside)
             continue;
         identity_of(h->w[i].who, who, sizeof who);
         if (h->w[i].epoch != owned_epoch) {
@@ -356,7 +515,7 @@ static void check_liveness(history_t *h, int bound_ms)
         int64_t first = INT64_MAX;
         for (size_t i = 0; i < h->n_iv; i++) {
             const interval_t *v = &h->iv[i];
-            if (v->last >= from && (v->first > from ? v->first : from) < first)
+            if (!v->aside && v->last >= from && (v->first > from ? v->first : from) < first)
                 first = v->first > from ? v->first : from;
         }
         h->report->quiet_phases++;
@@ -438,6 +597,7 @@ long torture_check(const char *dir, int session_timeout_ms, int bound_ms, tortur
     }
     qsort(h.lines, h.n_lines, sizeof *h.lines, by_time);
     writer_intervals(&h);
+    set_aside_a6(&h);
     check_intervals(&h);
     check_writes(&h);
     check_liveness(&h, bound_ms);
@@ -448,6 +608,12 @@ long torture_check(const char *dir, int session_timeout_ms, int bound_ms, tortur
             report->writes, report->accepted, report->refused_in_flight, report->terms, report->leader_intervals);
     fprintf(out, "after %ld heals: a leader within %.0f ms at most (bound %d ms)\n", report->quiet_phases,
             report->max_ms_without_leader, bound_ms);
+    fprintf(out, "set aside: %ld term%s (%ld writes) elected on a node a third party was closing (A6); "
+            "%ld writes of paused writers, all refused (F5); %ld finding%s while ZooKeeper had diverged "
+            "(%ld time%s)\n",
+            report->a6_terms, report->a6_terms == 1 ? "" : "s", report->a6_writes, report->fenced_after_pause,
+            report->zk_set_aside, report->zk_set_aside == 1 ? "" : "s", report->zk_diverged,
+            report->zk_diverged == 1 ? "" : "s");
     fprintf(out, "violations: %ld\n", report->violations);
     for (size_t i = 0; i < h.n_lines; i++)
         free(h.lines[i].text);

@@ -43,6 +43,10 @@ typedef struct stage {
     int log;                  /* the orchestrator's records */
     zk_ensemble_t ens;
     bool member_down[ZK_ENSEMBLE_MAX], member_paused[ZK_ENSEMBLE_MAX];
+    /* A member whose tree ZooKeeper found diverged from its leader's (a
+     * digest mismatch): rebuilt from the others at the next heal. */
+    bool member_diverged[ZK_ENSEMBLE_MAX];
+    int64_t next_digest_check;
     pid_t store_pid;
     slot_t slots[MAX_SLOTS];
     int n_slots;

@@ -11,8 +11,13 @@
  *            the teardown is over; elsewhere a plain destroy)
  *   SIGHUP   expire its own session (a third party's close), if it is a
  *            follower two or more places back: a leader's expiry by a third
- *            party is what no lease can cover (A6)
+ *            party is what no lease can cover (A6). Those ahead may go
+ *            while the close is under way, and the participant be elected
+ *            on the node being closed: "X t expired EPOCH" names that node,
+ *            and the checker sets a term on it aside as A6
  *   SIGWINCH zkelect_leave(), and zkelect_rejoin() at the next one
+ * Once a destroy from a callback is under way, commands other than SIGTERM
+ * are ignored: the handle may be gone.
  * Weakened (--weaken), it is the participant the checker must catch: it
  * believes it leads from ELECTED until 1.5 s after REVOKED, and writes with
  * the cached epoch meanwhile. */
@@ -52,6 +57,7 @@ typedef struct part {
     /* weakened: its belief, from the callbacks */
     atomic_llong believed_epoch;  /* -1: not leading */
     atomic_llong believe_until;   /* after a REVOKED, it goes on believing until then */
+    atomic_llong node_epoch;      /* the epoch of its znode, from JOINED: -1 before */
 } part_t;
 
 static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
@@ -60,6 +66,8 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
     if (e != p->e)
         return; /* the shadow election */
     torture_record(p->log, "E %" PRId64 " %d %d %" PRId64, torture_now(), ev->type, ev->reason, ev->epoch);
+    if (ev->type == ZKELECT_EV_JOINED)
+        atomic_store(&p->node_epoch, ev->epoch);
     if (ev->type == ZKELECT_EV_ELECTED) {
         atomic_store(&p->believed_epoch, ev->epoch);
         atomic_store(&p->believe_until, INT64_MAX);
@@ -205,13 +213,20 @@ static void expire_self(part_t *p)
         torture_record(p->log, "X %" PRId64 " expire-skipped", torture_now());
         return;
     }
-    torture_record(p->log, "X %" PRId64 " expire", torture_now());
+    int64_t epoch = atomic_load(&p->node_epoch);
+    torture_record(p->log, "X %" PRId64 " expire %" PRId64, torture_now(), epoch);
     if (expire_session(p->e, p->zk_direct) != 0)
         torture_record(p->log, "X %" PRId64 " expire-failed", torture_now());
+    else
+        torture_record(p->log, "X %" PRId64 " expired %" PRId64, torture_now(), epoch);
 }
 
 static void on_signal(part_t *p, int sig, bool *left)
 {
+    if (sig != SIGTERM && atomic_load(&p->destroy_in_callback)) {
+        torture_record(p->log, "X %" PRId64 " ignored %d", torture_now(), sig);
+        return;
+    }
     if (sig == SIGTERM) {
         torture_record(p->log, "X %" PRId64 " stop", torture_now());
         atomic_store(&p->stopping, true);
@@ -280,6 +295,7 @@ int torture_participant(int argc, char **argv)
     pthread_rwlock_init(&p.use, NULL);
     atomic_init(&p.believed_epoch, -1);
     atomic_init(&p.believe_until, 0);
+    atomic_init(&p.node_epoch, -1);
     if (parse(&p, argc, argv) != 0) {
         fprintf(stderr, "participant: bad arguments\n");
         return 2;
@@ -306,7 +322,12 @@ int torture_participant(int argc, char **argv)
     serve(&p, sfd);
     atomic_store(&p.stopping, true);
     pthread_join(sampling, NULL);
-    if (!p.destroyed)
+    /* A callback may be destroying it on the session's thread right now. */
+    pthread_rwlock_wrlock(&p.use);
+    bool mine = !p.destroyed;
+    p.destroyed = true;
+    pthread_rwlock_unlock(&p.use);
+    if (mine)
         zkelect_destroy(p.e);
     if (p.shadow)
         zkelect_destroy(p.shadow);

@@ -20,12 +20,16 @@
  *                l first last epoch          the same, still open (every 50 ms)
  *                C t connected               the session connected or not
  *                I t ahead                   place in line changed (-1: out)
- *                X t what                    a command received (resign, ...)
+ *                X t what                    a command received (resign, ...);
+ *                                            "expired EPOCH": its session was
+ *                                            closed by a third party, its
+ *                                            node had that epoch
  *   store        S recv writer epoch send seq accepted highest_before
  *   orchestrator N t start|heal id kind target detail    the nemesis
  *                Q t from|to                 a quiet phase: all faults healed
  *                A t ids...                  the contenders in line at a check
  *                P t slot pid name started|exited status
+ *                M t diverged|rebuilt member ...  ZooKeeper's own faults
  */
 #ifndef ZKELECT_TORTURE_H
 #define ZKELECT_TORTURE_H
@@ -62,6 +66,11 @@ typedef struct torture_report {
     char kinds[16][24];
     int n_kinds;
     long violations;
+    /* Set aside, outside the guarantees, and said so: */
+    long a6_terms, a6_writes;  /* elected on a node a third party was closing (A6) */
+    long fenced_after_pause;   /* a paused writer's writes, all refused (F5) */
+    long zk_diverged;          /* times a member's tree diverged from its leader's */
+    long zk_set_aside;         /* findings while ZooKeeper was diverged */
 } torture_report_t;
 long torture_check(const char *dir, int session_timeout_ms, int bound_ms, torture_report_t *report, FILE *out);
 
