@@ -185,7 +185,7 @@ static bool start_participant_fault(play_t *p, fault_t *f)
         kill(slot->pid, SIGUSR1);
         break;
     case LEAVE:
-        kill(slot->pid, SIGWINCH);
+        kill(slot->pid, TORTURE_SIG_LEAVE);
         slot->left = true;
         break;
     case STOP:
@@ -249,7 +249,7 @@ static void heal(play_t *p, fault_t *f)
         break;
     case LEAVE:
         if (slot->pid > 0 && slot->left)
-            kill(slot->pid, SIGWINCH);
+            kill(slot->pid, TORTURE_SIG_REJOIN);
         slot->left = false;
         break;
     case MEMBER_PAUSE:

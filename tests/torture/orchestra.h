@@ -26,7 +26,7 @@ typedef struct slot {
     int gen;
     char id[32];              /* the current process's participant id */
     bool paused;              /* SIGSTOPped */
-    bool left;                /* out of line by SIGWINCH */
+    bool left;                /* out of line (TORTURE_SIG_LEAVE) */
     bool killed;              /* its end was not asked for: any status will do */
 } slot_t;
 

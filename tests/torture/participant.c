@@ -15,7 +15,9 @@
  *            while the close is under way, and the participant be elected
  *            on the node being closed: "X t expired EPOCH" names that node,
  *            and the checker sets a term on it aside as A6
- *   SIGWINCH zkelect_leave(), and zkelect_rejoin() at the next one
+ *   SIGRTMIN zkelect_leave();  SIGRTMIN + 1  zkelect_rejoin(): real-time
+ *            signals, which queue, in that order: a leave and its rejoin
+ *            sent while the process is stopped both arrive
  * Once a destroy from a callback is under way, commands other than SIGTERM
  * are ignored: the handle may be gone.
  * Weakened (--weaken), it is the participant the checker must catch: it
@@ -221,7 +223,7 @@ static void expire_self(part_t *p)
         torture_record(p->log, "X %" PRId64 " expired %" PRId64, torture_now(), epoch);
 }
 
-static void on_signal(part_t *p, int sig, bool *left)
+static void on_signal(part_t *p, int sig)
 {
     if (sig != SIGTERM && atomic_load(&p->destroy_in_callback)) {
         torture_record(p->log, "X %" PRId64 " ignored %d", torture_now(), sig);
@@ -242,10 +244,10 @@ static void on_signal(part_t *p, int sig, bool *left)
             atomic_store(&p->stopping, true);
     } else if (sig == SIGHUP) {
         expire_self(p);
-    } else if (sig == SIGWINCH) {
-        torture_record(p->log, "X %" PRId64 " %s", torture_now(), *left ? "rejoin" : "leave");
-        if (*left ? zkelect_rejoin(p->e) == ZKELECT_OK : zkelect_leave(p->e) == ZKELECT_OK)
-            *left = !*left;
+    } else if (sig == TORTURE_SIG_LEAVE) {
+        torture_record(p->log, "X %" PRId64 " leave %d", torture_now(), zkelect_leave(p->e));
+    } else if (sig == TORTURE_SIG_REJOIN) {
+        torture_record(p->log, "X %" PRId64 " rejoin %d", torture_now(), zkelect_rejoin(p->e));
     }
 }
 
@@ -254,7 +256,6 @@ static void serve(part_t *p, int sfd)
     int efd = -1;
     if (p->manual)
         zkelect_fd(p->e, &efd);
-    bool left = false;
     while (!atomic_load(&p->stopping)) {
         struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = efd, .events = POLLIN}};
         if (poll(fds, efd >= 0 ? 2 : 1, 100) < 0 && errno != EINTR)
@@ -262,7 +263,7 @@ static void serve(part_t *p, int sfd)
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-                on_signal(p, (int)si.ssi_signo, &left);
+                on_signal(p, (int)si.ssi_signo);
         }
         if (efd >= 0 && (fds[1].revents & POLLIN))
             zkelect_dispatch(p->e, NULL); /* may destroy the handle, from a callback */
@@ -305,7 +306,7 @@ int torture_participant(int argc, char **argv)
     snprintf(p.store_addr.sun_path, sizeof p.store_addr.sun_path, "%s", p.store);
     sigset_t sigs;
     sigemptyset(&sigs);
-    int handled[] = {SIGTERM, SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH};
+    int handled[] = {SIGTERM, SIGUSR1, SIGUSR2, SIGHUP, TORTURE_SIG_LEAVE, TORTURE_SIG_REJOIN};
     for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
         sigaddset(&sigs, handled[i]);
     /* Blocked after the library started: its threads must not take them

@@ -34,10 +34,16 @@
 #ifndef ZKELECT_TORTURE_H
 #define ZKELECT_TORTURE_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* The orchestrator's commands to a participant that must not merge when
+ * the process is stopped: real-time signals queue, the lower first. */
+#define TORTURE_SIG_LEAVE (SIGRTMIN)
+#define TORTURE_SIG_REJOIN (SIGRTMIN + 1)
 
 #define NS_PER_MS 1000000LL
 #define NS_PER_S 1000000000LL
