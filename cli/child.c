@@ -1,7 +1,7 @@
-/* child.c - starting, signalling and collecting the command `run` supervises.
- * The child gets its own process group, so that a shell script's own
- * children are stopped with it: "never two copies" covers the whole group;
- * and it is killed if zkelect itself dies. */
+/* child.c - starting, signalling and collecting what `run` runs (the
+ * command, a health check), each under a reaper of its own (reaper.c), in
+ * the reaper's process group: signals for it go to the group, and the
+ * reaper sees that nothing it started outlives it, nor zkelect. */
 #include "cli.h"
 #include "supervise.h"
 
@@ -74,25 +74,23 @@ int cli_child_check(const char *name)
     return err;
 }
 
-/* In the child, before exec: async-signal-safe calls only. */
-static void become_command(const char *file, char *const argv[], char *const env[], const sigset_t *mask,
-                           pid_t parent, int error_fd)
+/* The reapers alive (the command's and a health check's): what zkelect
+ * itself kills when a reaper was killed must spare them. */
+static pid_t reapers[4];
+
+static void remember_reaper(pid_t pid, pid_t old)
 {
-    /* If zkelect dies, even by SIGKILL, its command must not run on
-     * unsupervised: the next leader's copy would overlap with it. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(CLI_EXIT_FAILURE);
-    setpgid(0, 0);
-    struct sigaction dfl = {.sa_handler = SIG_DFL};
-    for (int sig = 1; sig < NSIG; sig++)
-        sigaction(sig, &dfl, NULL);
-    sigprocmask(SIG_SETMASK, mask, NULL);
-    execve(file, argv, env);
-    int err = errno;
-    if (write(error_fd, &err, sizeof err) < 0)
-        _exit(CLI_EXIT_NO_EXEC);
-    _exit(CLI_EXIT_NO_EXEC);
+    for (size_t i = 0; i < sizeof reapers / sizeof reapers[0]; i++) {
+        if (reapers[i] == old) {
+            reapers[i] = pid;
+            return;
+        }
+    }
+}
+
+void cli_child_adopt_orphans(void)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
 }
 
 /* The child reports a failed exec through a close-on-exec pipe: EOF means
@@ -106,35 +104,55 @@ static int exec_error(int error_fd)
     return n == (ssize_t)sizeof err ? err : 0;
 }
 
+static bool read_int(int fd, int *value)
+{
+    ssize_t n;
+    while ((n = read(fd, value, sizeof *value)) < 0 && errno == EINTR)
+        continue;
+    return n == (ssize_t)sizeof *value;
+}
+
 int cli_child_start(cli_child_t *c, char *const argv[], char *const extra_env[], const sigset_t *mask)
 {
     char *file = resolve(argv[0]);
     if (!file)
         return errno ? errno : ENOMEM;
     char **env = environment_with(extra_env);
-    int error_pipe[2];
-    if (!env || pipe2(error_pipe, O_CLOEXEC) < 0) {
+    int error_pipe[2] = {-1, -1}, status_pipe[2] = {-1, -1};
+    if (!env || pipe2(error_pipe, O_CLOEXEC) < 0 || pipe2(status_pipe, O_CLOEXEC) < 0) {
         int err = env ? errno : ENOMEM;
+        for (int i = 0; i < 2; i++)
+            if (error_pipe[i] >= 0)
+                close(error_pipe[i]);
         free(env);
         free(file);
         return err;
     }
+    cli_spawn_t sp = {.file = file, .argv = argv, .env = env, .mask = mask, .error_fd = error_pipe[1],
+                      .status_fd = status_pipe[1]};
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        become_command(file, argv, env, mask, parent, error_pipe[1]);
+        cli_reaper_main(&sp, parent);
     int err = pid < 0 ? errno : 0;
     close(error_pipe[1]);
+    close(status_pipe[1]);
+    int command = 0;
     if (pid > 0)
         err = exec_error(error_pipe[0]);
+    if (pid > 0 && !err && !read_int(status_pipe[0], &command))
+        err = ECHILD;
     close(error_pipe[0]);
     free(env);
     free(file);
     if (pid > 0 && err)
         waitpid(pid, NULL, 0);
-    if (err)
+    if (err) {
+        close(status_pipe[0]);
         return err;
-    *c = (cli_child_t){.pid = pid, .started_ns = cli_now_ns()};
+    }
+    remember_reaper(pid, 0);
+    *c = (cli_child_t){.pid = pid, .command_pid = command, .status_fd = status_pipe[0], .started_ns = cli_now_ns()};
     return 0;
 }
 
@@ -169,17 +187,35 @@ void cli_child_kill(cli_child_t *c)
         return;
     c->killed = true;
     c->terminating = true;
-    cli_child_signal(c, SIGKILL);
+    kill(c->pid, CLI_SIG_REAPER_KILL);
+    kill(c->pid, SIGCONT); /* a stopped reaper could not do it */
+}
+
+/* The reaper is gone: the command's status, as it reported it; if it was
+ * killed before it could (by someone else), what it left behind came to
+ * zkelect, which kills it. */
+static int finish(cli_child_t *c, int reaper_status)
+{
+    int raw = 0;
+    bool reported = read_int(c->status_fd, &raw);
+    close(c->status_fd);
+    remember_reaper(0, c->pid);
+    if (!reported) {
+        raw = reaper_status;
+        cli_kill_children(reapers, sizeof reapers / sizeof reapers[0]);
+    }
+    c->pid = 0;
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : WIFSIGNALED(raw) ? 128 + WTERMSIG(raw) : 1;
 }
 
 void cli_child_wait(cli_child_t *c)
 {
     if (c->pid <= 0)
         return;
-    while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+    int raw = 0;
+    while (waitpid(c->pid, &raw, 0) < 0 && errno == EINTR)
         continue;
-    kill(-c->pid, SIGKILL);
-    c->pid = 0;
+    (void)finish(c, raw);
 }
 
 bool cli_child_reap(cli_child_t *c, int *status)
@@ -190,10 +226,6 @@ bool cli_child_reap(cli_child_t *c, int *status)
     pid_t got = waitpid(c->pid, &raw, WNOHANG);
     if (got != c->pid)
         return false;
-    /* The group outlives its leader if the command left children behind:
-     * they must not run on after leadership is gone. */
-    kill(-c->pid, SIGKILL);
-    *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : WIFSIGNALED(raw) ? 128 + WTERMSIG(raw) : 1;
-    c->pid = 0;
+    *status = finish(c, raw);
     return true;
 }

@@ -90,5 +90,6 @@ int64_t cli_now_ns(void); /* CLOCK_BOOTTIME, the library's lease clock */
 int cli_run(const cli_options_t *opt);
 int cli_status(const cli_options_t *opt);
 int cli_watch(const cli_options_t *opt);
+int cli_lockdown(const cli_options_t *opt);
 
 #endif

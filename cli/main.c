@@ -14,6 +14,7 @@ static const struct {
     {"run", cli_run},
     {"status", cli_status},
     {"watch", cli_watch},
+    {"lockdown", cli_lockdown},
 };
 
 int main(int argc, char **argv)

@@ -77,6 +77,9 @@ static void write_all(FILE *f, const cli_metrics_t *m)
     number(f, m, "zkelect_healthy", "gauge", "1 while the health check passes (always 1 without --health-cmd).",
            m->healthy);
     number(f, m, "zkelect_command_running", "gauge", "1 while the command runs.", m->command_running);
+    number(f, m, "zkelect_acl_open", "gauge",
+           "1 when anyone may add or delete contenders under the election path (zkelect lockdown closes it).",
+           st->acl_open);
     number(f, m, "zkelect_terms_total", "counter", "Terms this process has led.", (long long)st->terms);
     header(f, "zkelect_revocations_total", "counter", "Ends of leadership, by reason.");
     for (size_t r = 0; r < sizeof reason_labels / sizeof reason_labels[0]; r++) {
@@ -88,7 +91,7 @@ static void write_all(FILE *f, const cli_metrics_t *m)
     }
     number(f, m, "zkelect_reconnects_total", "counter", "Connections to ZooKeeper re-established.",
            st->connections > 0 ? (long long)st->connections - 1 : 0);
-    number(f, m, "zkelect_session_expiries_total", "counter", "ZooKeeper sessions lost (expired, or given up).",
+    number(f, m, "zkelect_session_expiries_total", "counter", "ZooKeeper sessions lost (expired).",
            (long long)st->expiries);
     number(f, m, "zkelect_child_restarts_total", "counter", "Starts of the command after its first.",
            m->command_starts > 0 ? (long long)m->command_starts - 1 : 0);

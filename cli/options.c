@@ -86,6 +86,13 @@ void cli_usage(const char *subcommand, bool to_stdout)
                      "Print the contenders in line order; the first one leads.\n\n%s"
                      "  --json                   one JSON document (see zkelect(1))\n",
                 common);
+    } else if (strcmp(subcommand, "lockdown") == 0) {
+        fprintf(out, "usage: zkelect lockdown --zk HOSTS --path PATH --auth-file FILE [--acl ACL]\n"
+                     "Close an election path that anyone may change: give it the ACL \"the identity of\n"
+                     "--auth-file may do everything, anyone may read\" (or --acl), creating it if missing.\n"
+                     "The participants then need that identity's credentials (--auth-file) to join.\n\n%s"
+                     "  --acl ACL                the ACL to give it instead, \"scheme:id:perms,...\"\n",
+                common);
     } else if (strcmp(subcommand, "watch") == 0) {
         fprintf(out, "usage: zkelect watch --zk HOSTS --path PATH [--json] [--count N]\n"
                      "Print a line each time the leader changes, without taking part.\n\n%s"
@@ -98,7 +105,8 @@ void cli_usage(const char *subcommand, bool to_stdout)
                      "commands:\n"
                      "  run      run a command only while leader:  zkelect run --zk H --path P -- CMD...\n"
                      "  status   show the contenders and the leader\n"
-                     "  watch    follow leader changes\n\n"
+                     "  watch    follow leader changes\n"
+                     "  lockdown close an election path that anyone may change\n\n"
                      "zkelect COMMAND --help shows a command's options; zkelect --version its version.\n"
                      "See zkelect(1).\n");
     }
@@ -116,12 +124,14 @@ static bool allowed(const char *subcommand, int opt)
 {
     bool run = strcmp(subcommand, "run") == 0;
     switch (opt) {
-    case OPT_ID: case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT: case OPT_ACL:
+    case OPT_ACL:
+        return run || strcmp(subcommand, "lockdown") == 0;
+    case OPT_ID: case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT:
     case OPT_STOP_TIMEOUT: case OPT_HEALTH_CMD: case OPT_HEALTH_INTERVAL: case OPT_HEALTH_TIMEOUT:
     case OPT_HEALTH_FAILURES: case OPT_METRICS_FILE:
         return run;
     case OPT_JSON:
-        return !run;
+        return !run && strcmp(subcommand, "lockdown") != 0;
     case OPT_COUNT:
         return strcmp(subcommand, "watch") == 0;
     default:
@@ -354,6 +364,8 @@ static int check_required(const char *sub, cli_options_t *o, int argc, char **ar
         return bad(sub, "%s", "--data cannot be used with --format curator or kazoo: their nodes hold only the id");
     if (o->acl && names_creator(o->acl) && !o->auth[0])
         return bad(sub, "%s", "--acl grants to \"auth\" (the creator), which needs credentials: add --auth-file");
+    if (strcmp(sub, "lockdown") == 0 && !o->auth[0] && !o->acl)
+        return bad(sub, "%s", "nothing to lock the path to: give --auth-file (its identity gets the path) or --acl");
     if (run && optind >= argc)
         return bad(sub, "%s", "no command to run: add -- CMD [ARGS...]");
     if (o->health_given && !o->health_cmd)

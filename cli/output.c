@@ -102,12 +102,14 @@ void cli_library_log(zkelect_t *e, int level, const char *message, void *userdat
                                    [ZKELECT_LOG_INFO] = CLI_INFO, [ZKELECT_LOG_DEBUG] = CLI_DEBUG};
     int p = level >= ZKELECT_LOG_ERROR && level <= ZKELECT_LOG_DEBUG ? priority[level] : CLI_DEBUG;
     if (strncmp(message, "zookeeper: ", 11) == 0) {
-        if (level == ZKELECT_LOG_ERROR) {
-            /* What follows the client's "time:pid(thread):ZOO_ERROR@function@line: " */
-            const char *text = strstr(message, "ZOO_ERROR@");
-            text = text ? strstr(text, ": ") : NULL;
+        /* What follows the client's "time:pid(thread):ZOO_ERROR@function@line: "
+         * (the library logs it as a warning while the session is not
+         * connected: it retries). */
+        const char *text = strstr(message, "ZOO_ERROR@");
+        text = text ? strstr(text, ": ") : NULL;
+        if (text) {
             pthread_mutex_lock(&last_error_lock);
-            snprintf(last_error, sizeof last_error, "%s", text ? text + 2 : message + 11);
+            snprintf(last_error, sizeof last_error, "%s", text + 2);
             pthread_mutex_unlock(&last_error_lock);
         }
         if (zookeeper_quiet && p < CLI_INFO)

@@ -122,7 +122,7 @@ static void start_command(run_state_t *r)
     r->command_starts++;
     r->changed = true;
     cli_log(CLI_NOTICE, "leading (epoch %" PRId64 "): started %s, pid %d", r->epoch, r->opt->command[0],
-            (int)r->child.pid);
+            (int)r->child.command_pid);
 }
 
 static void maybe_start_command(run_state_t *r)
@@ -155,11 +155,11 @@ static void stop_for_lost_leadership(run_state_t *r, int64_t successor_not_befor
             kill_at = bound;
     }
     if (kill_at <= now) {
-        cli_log(CLI_WARNING, "killing pid %d now: a successor may be elected already", (int)r->child.pid);
+        cli_log(CLI_WARNING, "killing pid %d now: a successor may be elected already", (int)r->child.command_pid);
         cli_child_kill(&r->child);
         return;
     }
-    cli_log(CLI_NOTICE, "stopping pid %d: SIGTERM, SIGKILL in %.2f s unless it exits", (int)r->child.pid,
+    cli_log(CLI_NOTICE, "stopping pid %d: SIGTERM, SIGKILL in %.2f s unless it exits", (int)r->child.command_pid,
             (double)(kill_at - now) / 1e9);
     cli_child_terminate(&r->child, kill_at);
 }
@@ -172,10 +172,10 @@ static void stop_as_planned(run_state_t *r, stop_why_t why)
     double timeout = r->opt->stop_timeout_s;
     if (timeout > 0) {
         cli_log(CLI_NOTICE, "stopping pid %d: SIGTERM, SIGKILL in %g s unless it exits; this host leads until then",
-                (int)r->child.pid, timeout);
+                (int)r->child.command_pid, timeout);
         cli_child_terminate(&r->child, cli_now_ns() + (int64_t)(timeout * 1e9));
     } else {
-        cli_log(CLI_NOTICE, "stopping pid %d: SIGTERM; this host leads until it exits", (int)r->child.pid);
+        cli_log(CLI_NOTICE, "stopping pid %d: SIGTERM; this host leads until it exits", (int)r->child.command_pid);
         cli_child_sigterm(&r->child);
     }
 }
@@ -288,7 +288,7 @@ static void read_events(run_state_t *r)
 static void on_stop_signal(run_state_t *r, int sig)
 {
     if (r->shutting_down && r->child.pid > 0) {
-        cli_log(CLI_WARNING, "second %s: killing pid %d now", strsignal(sig), (int)r->child.pid);
+        cli_log(CLI_WARNING, "second %s: killing pid %d now", strsignal(sig), (int)r->child.command_pid);
         cli_child_kill(&r->child);
         return;
     }
@@ -389,7 +389,7 @@ static void describe(const run_state_t *r, char *buf, size_t len)
                            : r->stopping_for == STOP_UNHEALTHY ? "stepping down (health check failed)"
                                                                : "stopping";
         if (r->child.pid > 0)
-            snprintf(buf, len, "%s: waiting for pid %d to exit", what, (int)r->child.pid);
+            snprintf(buf, len, "%s: waiting for pid %d to exit", what, (int)r->child.command_pid);
         else
             snprintf(buf, len, "%s", what);
     } else if (!r->connected_once) {
@@ -510,7 +510,7 @@ static void loop(run_state_t *r)
             command_exited(r, status);
         int64_t now = cli_now_ns();
         if (r->child.pid > 0 && r->child.kill_at_ns && now >= r->child.kill_at_ns && !r->child.killed) {
-            cli_log(CLI_WARNING, "pid %d still running at the end of its time to stop: SIGKILL", (int)r->child.pid);
+            cli_log(CLI_WARNING, "pid %d still running at the end of its time to stop: SIGKILL", (int)r->child.command_pid);
             cli_child_kill(&r->child);
         }
         tend_health(r, now);
@@ -576,6 +576,8 @@ int cli_run(const cli_options_t *given)
     }
     const cli_options_t *opt = &with_id;
     run_state_t r = {.opt = opt, .epoch = -1, .signal_fd = -1, .event_pipe = {-1, -1}, .in_line = true};
+    /* What a killed reaper leaves of the command's tree comes to us. */
+    cli_child_adopt_orphans();
     int err = cli_child_check(opt->command[0]);
     if (err) {
         cli_log(CLI_ERR, "cannot run %s: %s", opt->command[0], strerror(err));

@@ -28,11 +28,12 @@ static void print_data_json(const zkelect_participant_t *p)
     putchar('"');
 }
 
-static void print_json(const cli_options_t *opt, const zkelect_participant_t *list, size_t count)
+static void print_json(const cli_options_t *opt, const zkelect_participant_t *list, size_t count, bool acl_open)
 {
     int64_t now = wall_ms();
     fputs("{\"path\":", stdout);
     cli_json_string(opt->path, strlen(opt->path));
+    printf(",\"acl_open\":%s", acl_open ? "true" : "false");
     fputs(",\"leader\":", stdout);
     cli_json_string(count ? list[0].id : NULL, count ? strlen(list[0].id) : 0);
     printf(",\"epoch\":%" PRId64 ",\"participants\":[", count ? list[0].czxid : (int64_t)-1);
@@ -87,10 +88,15 @@ int cli_status(const cli_options_t *opt)
         zkelect_destroy(e);
         return zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
     }
+    /* The library read the path's ACL before the line (one session answers
+     * in order), and said in a WARNING if anyone may change the election. */
+    zkelect_stats_t st = {.size = sizeof st};
+    bool acl_open = zkelect_stats(e, &st) == ZKELECT_OK && st.acl_open;
     if (opt->json)
-        print_json(opt, list, count);
+        print_json(opt, list, count, acl_open);
     else
         print_table(opt, list, count);
+
     fflush(stdout);
     zkelect_participants_free(list, count);
     zkelect_destroy(e);

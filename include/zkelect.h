@@ -52,11 +52,15 @@
  *   delivered to one of the host's threads. A host may block SIGTERM after
  *   zkelect_start() and read it from a signalfd or with sigwait(). Callbacks
  *   on the dispatch thread therefore run with signals blocked.
- * - fork(): the library installs no fork handlers. In the child of a process
- *   that has started a handle, only exec or _exit is safe: the child has none
- *   of the library's threads, and the handle and its ZooKeeper session
- *   belong to the parent; do not use or destroy it there. Fork before
- *   zkelect_start(), or exec in the child.
+ * - fork(): a handle (and a zkelect_session_t) belongs to the process that
+ *   created it. In a child of fork() every call on it returns ZKELECT_ESTATE
+ *   and logs why, zkelect_is_leader() is 0 and zkelect_epoch() -1 (the child
+ *   never leads on its parent's term), and zkelect_destroy() does nothing
+ *   (the child's copy of the handle is left as it is; the parent's election
+ *   is untouched). A child that needs an election of its own creates its own
+ *   handle. The check costs no system call on Linux 4.14 and later (the
+ *   library keeps a mark in a page the kernel wipes in the child); the
+ *   library installs no fork handlers.
  * - Manual dispatch (zkelect_set_dispatch_mode(), ZKELECT_DISPATCH_MANUAL)
  *   removes the dispatch thread: callbacks then run only inside
  *   zkelect_dispatch() and zkelect_destroy(), on the thread that calls them,
@@ -85,8 +89,13 @@
  *   successor, however far back it was when it last listed the election, is
  *   told by its one notification that nothing is left ahead, and leads
  *   without a request first (given an answer from the server on its session
- *   younger than about T/2; else after one listing). Nobody else may write an election's znodes:
- *   such a write looks like a hand-over (ZKELECT_REASON_NODE_CHANGED).
+ *   younger than about T/2; else after one listing). By default only the
+ *   session that created a znode can write it (see zkelect_set_acl()), so a
+ *   write is a hand-over; under an ACL of the host's that lets others write,
+ *   the successor lists the election before it believes one, and a foreign
+ *   write elects nobody. A leader watches its own znode: its deletion or a
+ *   write to it by someone else ends its term at once, from one
+ *   notification.
  */
 #ifndef ZKELECT_H
 #define ZKELECT_H
@@ -146,6 +155,31 @@ ZKELECT_EXPORT const char *zkelect_strerror(int err);
  * jute.maxbuffer (1,048,575 bytes), past which the server drops the
  * connection instead of answering with an error. */
 #define ZKELECT_DATA_MAX 1000000
+
+/* The ranges of the numeric settings, each end with its reason
+ * (zkelect_check_setting() says it): a session timeout in ms the server
+ * could grant; a lease fraction that outlives a renewal (sent every T/4)
+ * and leaves at least T/10 before the server may expire the session; a
+ * query timeout that a lookup's two round trips can fit in. */
+#define ZKELECT_SESSION_TIMEOUT_MIN 100
+#define ZKELECT_SESSION_TIMEOUT_MAX 3600000
+#define ZKELECT_LEASE_FRACTION_MIN 0.3
+#define ZKELECT_LEASE_FRACTION_MAX 0.9
+#define ZKELECT_QUERY_TIMEOUT_MIN 10
+#define ZKELECT_QUERY_TIMEOUT_MAX 3600000
+
+/*
+ * Check a value of a numeric setting as its setter does, without a handle,
+ * and say why it is refused: setting is the setter's name without
+ * "zkelect_set_" ("session_timeout", "lease_fraction", "query_timeout";
+ * zkelect_session_set_timeout() is "session_timeout"). On a refusal, why
+ * (unless NULL or len 0) receives one sentence, e.g.
+ *   lease_fraction 0.1 is outside 0.3..0.9: the lease would end before ...
+ * truncated to len; on success "". Returns ZKELECT_OK or ZKELECT_EINVAL (a
+ * value out of range, not a number, a fraction where ms are whole; an
+ * unknown setting). Any thread; no handle needed.
+ */
+ZKELECT_EXPORT int zkelect_check_setting(const char *setting, double value, char *why, size_t len);
 
 /* =================================================================== Lifecycle */
 
@@ -264,9 +298,10 @@ ZKELECT_EXPORT void zkelect_destroy(zkelect_t *e);
  * and return ZKELECT_EINVAL for a NULL handle.
  */
 
-/* Requested session timeout, 100..3600000 ms (default 10000). The server
- * clamps it to its [minSessionTimeout, maxSessionTimeout]; the lease always
- * uses the timeout the server granted. */
+/* Requested session timeout, ZKELECT_SESSION_TIMEOUT_MIN..MAX ms (default
+ * 10000). The server clamps it to its [minSessionTimeout,
+ * maxSessionTimeout]; the lease always uses the timeout the server
+ * granted. */
 ZKELECT_EXPORT int zkelect_set_session_timeout(zkelect_t *e, int timeout_ms);
 
 /* Optional payload stored with the participant's znode (e.g. "host:port"),
@@ -291,24 +326,31 @@ typedef enum zkelect_disconnect_policy {
 
 ZKELECT_EXPORT int zkelect_set_disconnect_policy(zkelect_t *e, int policy);
 
-/* The lease fraction f in D = a + f*T, strictly between 0 and 1 (default
- * 2/3). A larger f keeps leadership longer through silence but leaves less
- * time between the end of the lease and the earliest moment the server can
- * expire the session (the margin for the host to stop its work and for clock
- * rate error). */
+/* The lease fraction f in D = a + f*T, ZKELECT_LEASE_FRACTION_MIN..MAX
+ * (default 2/3). A larger f keeps leadership longer through silence but
+ * leaves less time between the end of the lease and the earliest moment the
+ * server can expire the session (the margin for the host to stop its work
+ * and for clock rate error). */
 ZKELECT_EXPORT int zkelect_set_lease_fraction(zkelect_t *e, double fraction);
 
 /* Credentials for ZooKeeper, sent on every (re)connection (zoo_add_auth), e.g.
- * scheme "digest" with credential "user:password". With credentials, every
- * node the library creates (missing parents of the election path and the
- * participant's own node) gets the ACL "the creator may do everything, the
- * world may read": a client without them cannot overwrite participants'
- * nodes, and under a parent created that way it can neither add nor delete
- * children. ZooKeeper checks a delete against the parent's ACL, so an
- * election path that existed before with the open ACL lets anyone delete
- * participants' nodes: give it an ACL (docs/GUARANTEES.md, "The ACL of the
- * election path"). Without credentials nodes are created with the open ACL.
- * zkelect_set_acl() replaces either default. Refused
+ * scheme "digest" with credential "user:password".
+ * The ACLs the library gives what it creates, unless zkelect_set_acl() says
+ * otherwise:
+ * - The participant's own znode: its session may do everything, the world
+ *   may only read. Each session proves an identity of its own for this, a
+ *   random digest user ("zkelect-" and 16 hex digits) and password added on
+ *   every connection, so nobody else (credentials or not, the host's own
+ *   other sessions included) can write or re-ACL the node; only a
+ *   superuser can.
+ * - Missing parents of the election path: with credentials, "the creator
+ *   may do everything, the world may read" (with digest credentials the
+ *   entry names that user, e.g. digest:billing:HASH); without, the open ACL.
+ * ZooKeeper checks a create and a delete against the parent's ACL, so an
+ * election path with the open ACL lets anyone add contenders or delete
+ * participants' nodes: the library says so in one WARNING (zkelect_stats()
+ * acl_open), and credentials or an ACL close it (docs/GUARANTEES.md, "The
+ * ACL of the election path"). Refused
  * credentials surface as ZKELECT_EV_ERROR with ZKELECT_EAUTH: an unknown
  * scheme at connection (the participant stops: REVOKED with reason
  * ZKELECT_REASON_AUTH_FAILED if it led), a digest with the wrong password as
@@ -319,7 +361,7 @@ ZKELECT_EXPORT int zkelect_set_lease_fraction(zkelect_t *e, double fraction);
 ZKELECT_EXPORT int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, size_t len);
 
 /* The ACL of every node the library creates (missing parents of the election
- * path and the participant's own node), instead of the default above. acl is
+ * path and the participant's own node), instead of the defaults above. acl is
  * text in ZooKeeper's CLI notation: comma-separated "scheme:id:perms" entries,
  * perms some of c (create), d (delete), r (read), w (write), a (admin), e.g.
  *   "auth::cdrwa,world:anyone:r"
@@ -336,7 +378,11 @@ ZKELECT_EXPORT int zkelect_set_auth(zkelect_t *e, const char *scheme, const void
  * the parent: an ACL where no entry grants r is refused. A write permission
  * for the participant itself on its node lets a leaving leader hand over at
  * once (the hand-over, docs/GUARANTEES.md G20); without it, the hand-over falls back to a
- * plain delete. Allowed on an election on a shared session too (the ACL is
+ * plain delete. As others may be allowed to write too, a participant with
+ * an ACL of its host's lists the election before it takes its predecessor's
+ * write for a hand-over: one round trip more on that path. With digest
+ * credentials, "auth" is written out as the user's digest id. Allowed on an
+ * election on a shared session too (the ACL is
  * the election's; the credentials are the session's).
  * ZKELECT_EINVAL, with the entry named in the log, for NULL, an empty or
  * malformed text, an unknown scheme or permission, an id the scheme does not
@@ -345,6 +391,24 @@ ZKELECT_EXPORT int zkelect_set_auth(zkelect_t *e, const char *scheme, const void
  * for) is ZKELECT_EV_ERROR with ZKELECT_EAUTH, and the join is retried with
  * a backoff. */
 ZKELECT_EXPORT int zkelect_set_acl(zkelect_t *e, const char *acl);
+
+/*
+ * Lock the election path: give it the ACL that the parents the library
+ * creates get (zkelect_set_acl()'s, or with credentials "the creator may do
+ * everything, the world may read"), creating what is missing of it first.
+ * An election whose path was created open lets anyone add contenders and
+ * delete those in line (the library warns about it; zkelect_stats()
+ * acl_open); this closes it. Once locked, only those the ACL names may
+ * join. For an operator (`zkelect lockdown`) or a host that wants its path
+ * closed whoever created it; an observer handle may do it too. ZooKeeper
+ * needs ADMIN on the path for it (an open path grants it to anyone). Waits
+ * for ZooKeeper, at most the query timeout. Returns ZKELECT_OK,
+ * ZKELECT_EINVAL (NULL; or neither credentials nor an ACL, so nothing to
+ * lock it to), ZKELECT_ESTATE (not started, or from a callback),
+ * ZKELECT_ENOTCONN, ZKELECT_ETIMEDOUT, ZKELECT_EAUTH (ZooKeeper refused:
+ * the session may not change the path's ACL), ZKELECT_EZK.
+ */
+ZKELECT_EXPORT int zkelect_lock_path(zkelect_t *e);
 
 /* =================================================================== Logging */
 
@@ -358,10 +422,13 @@ typedef enum zkelect_log_level {
 /* Receives one message (no trailing newline) at a time. See "Threads" for the
  * rules it must follow. The ZooKeeper client's own messages, from each of its
  * threads (its I/O thread is the one that says why a connection failed), are
- * passed along too, tagged "zookeeper:", at the level the client gave them;
- * at most 20 of them per 10 s per session, so that a flapping connection
- * cannot flood the host's log: then one line says how many were dropped, and
- * zkelect_stats() counts them. The client's threads are named "zk" and 12
+ * passed along too, tagged "zookeeper:", at the level the client gave them.
+ * While the session is not connected (the library is retrying), each
+ * distinct line is passed once, as a warning, and its repeats are dropped
+ * until a connection is made: the cause of an outage is said once. Beyond
+ * that, at most 20 lines per 10 s per session, so that a flapping
+ * connection cannot flood the host's log. At the end of each 10 s window
+ * one line says how many were dropped, and zkelect_stats() counts them. The client's threads are named "zk" and 12
  * characters by which the library tells whose they are; its own threads are
  * "zke-dispatch" and "zke-keeper". */
 typedef void (*zkelect_log_fn)(zkelect_t *e, int level, const char *message, void *userdata);
@@ -494,9 +561,10 @@ typedef enum zkelect_revoke_reason {
     ZKELECT_REASON_PREEMPTED = 8,
     /* zkelect_leave() was called. */
     ZKELECT_REASON_LEFT = 9,
-    /* Someone else wrote this leader's znode. Its successor may take that for
-     * the hand-over of a graceful exit and lead, so it steps down and rejoins
-     * at the back (noticed at the next lease renewal, within T/4). */
+    /* Someone else wrote this leader's znode (a superuser, or anyone the
+     * host's own ACL lets write). Its successor may take that for the
+     * hand-over of a graceful exit and lead, so it steps down at once (its
+     * watch on its znode tells it) and rejoins at the back. */
     ZKELECT_REASON_NODE_CHANGED = 10
 } zkelect_revoke_reason_t;
 
@@ -730,9 +798,10 @@ ZKELECT_EXPORT void zkelect_participants_free(zkelect_participant_t *list, size_
  */
 ZKELECT_EXPORT int zkelect_participants_async(zkelect_t *e);
 
-/* How long zkelect_get_leader(), zkelect_participants() and
- * zkelect_participants_async() wait for ZooKeeper's answers: 1..3600000 ms
- * (default 2000). Before zkelect_start() only. */
+/* How long zkelect_get_leader(), zkelect_participants(),
+ * zkelect_participants_async() and zkelect_lock_path() wait for ZooKeeper's
+ * answers: ZKELECT_QUERY_TIMEOUT_MIN..MAX ms (default 2000). Before
+ * zkelect_start() only. */
 ZKELECT_EXPORT int zkelect_set_query_timeout(zkelect_t *e, int timeout_ms);
 
 /* The full path of this participant's znode, if it has one now. ZKELECT_ESTATE
@@ -768,8 +837,13 @@ typedef struct zkelect_stats {
     uint64_t leader_changes;    /* LEADER events */
     uint64_t connections;       /* connections established: the first, and each reconnection */
     uint64_t sessions;          /* distinct ZooKeeper sessions established */
-    uint64_t expiries;          /* sessions lost: expired, or given up after 2 T without a connection */
+    uint64_t expiries;          /* sessions lost: expired (after 2 T without a connection the session is
+                                 * resumed on a new connection, and counts only if the server says it expired) */
     uint64_t zk_log_dropped;    /* ZooKeeper client log lines dropped by the rate limit (see zkelect_set_log()) */
+    int acl_open;               /* 1 when the last check (at each join; an observer's at each start) found that
+                                 * anyone may create or delete contenders under the election path, or write
+                                 * this participant's node (see zkelect_set_auth()); for a session, how many
+                                 * of its elections are so */
 } zkelect_stats_t;
 
 /* Fill stats for a participant or observer. Any thread, callbacks included;

@@ -10,6 +10,9 @@ int zkelect__configurable(struct zkelect *e, const char *what)
 {
     if (!e)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(e->session, e, what);
+    if (rc)
+        return rc;
     if (e->started) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "%s: only allowed before zkelect_start()", what);
         return ZKELECT_ESTATE;
@@ -21,6 +24,9 @@ static int session_configurable(zke_session_t *s, const char *what)
 {
     if (!s)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(s, NULL, what);
+    if (rc)
+        return rc;
     if (s->started) {
         zkelect__session_log(s, ZKELECT_LOG_ERROR, "%s: only allowed before the session starts", what);
         return ZKELECT_ESTATE;
@@ -43,25 +49,82 @@ const struct ACL_vector *zkelect__node_acl(const struct zkelect *e)
     return e->custom_acl.count > 0 ? &e->custom_acl : &e->acl;
 }
 
-void zkelect__default_acl(struct zkelect *e)
+const struct ACL_vector *zkelect__parent_acl(const struct zkelect *e)
 {
-    if (!e->session->auth_scheme) {
-        e->acl = ZOO_OPEN_ACL_UNSAFE;
-        return;
+    return e->custom_acl.count > 0 ? &e->custom_acl : &e->parent_acl;
+}
+
+bool zkelect__owner_writes_alone(const struct zkelect *e)
+{
+    return e->custom_acl.count == 0;
+}
+
+/* An "auth" entry names every identity of the creating session, its own
+ * among them (session.c): with digest credentials it is written out as the
+ * host's identity alone. Other schemes keep "auth". */
+static struct Id auth_ids(const zke_session_t *s)
+{
+    if (s->auth_digest_id)
+        return (struct Id){.scheme = (char *)"digest", .id = s->auth_digest_id};
+    return ZOO_AUTH_IDS;
+}
+
+/* The same for the entries of a host's ACL (owned strings). */
+static int expand_auth(struct ACL_vector *acl, const zke_session_t *s)
+{
+    if (!s->auth_digest_id)
+        return ZKELECT_OK;
+    for (int i = 0; i < acl->count; i++) {
+        struct Id *id = &acl->data[i].id;
+        if (strcmp(id->scheme, "auth") != 0)
+            continue;
+        char *scheme = strdup("digest"), *text = strdup(s->auth_digest_id);
+        if (!scheme || !text) {
+            free(scheme);
+            free(text);
+            return ZKELECT_ENOMEM;
+        }
+        free(id->scheme);
+        free(id->id);
+        id->scheme = scheme;
+        id->id = text;
     }
-    /* The creator (whoever the session's credentials make it) may do
-     * everything, the world may only read. */
-    e->acl_entries[0] = (struct ACL){.perms = ZOO_PERM_ALL, .id = ZOO_AUTH_IDS};
+    return ZKELECT_OK;
+}
+
+static void default_acl(struct zkelect *e)
+{
+    /* Our nodes: the session's own identity may do everything, the world may
+     * only read. Nobody else can write one, so a write to one is a hand-over
+     * by its owner (line.c). */
+    e->acl_entries[0] = (struct ACL){.perms = ZOO_PERM_ALL,
+                                     .id = {.scheme = (char *)"digest", .id = e->session->identity_id}};
     e->acl_entries[1] = (struct ACL){.perms = ZOO_PERM_READ, .id = ZOO_ANYONE_ID_UNSAFE};
     e->acl = (struct ACL_vector){.count = 2, .data = e->acl_entries};
+    if (!e->session->auth_scheme) {
+        e->parent_acl = ZOO_OPEN_ACL_UNSAFE;
+        return;
+    }
+    /* Parents with credentials: whoever the credentials make the creator may
+     * do everything (add and delete contenders), the world may only read. */
+    e->parent_entries[0] = (struct ACL){.perms = ZOO_PERM_ALL, .id = auth_ids(e->session)};
+    e->parent_entries[1] = (struct ACL){.perms = ZOO_PERM_READ, .id = ZOO_ANYONE_ID_UNSAFE};
+    e->parent_acl = (struct ACL_vector){.count = 2, .data = e->parent_entries};
+}
+
+int zkelect__settle_acl(struct zkelect *e)
+{
+    default_acl(e);
+    return expand_auth(&e->custom_acl, e->session);
 }
 
 /* ----------------------------------------------------------- the session's */
 
 static int set_session_timeout(zke_session_t *s, int timeout_ms)
 {
-    if (timeout_ms < 100 || timeout_ms > 3600000) {
-        zkelect__session_log(s, ZKELECT_LOG_ERROR, "session timeout %d ms is outside 100..3600000", timeout_ms);
+    char why[512];
+    if (zkelect__check_setting("session_timeout", timeout_ms, why, sizeof why)) {
+        zkelect__session_log(s, ZKELECT_LOG_ERROR, "%s", why);
         return ZKELECT_EINVAL;
     }
     s->requested_timeout_ms = timeout_ms;
@@ -76,18 +139,31 @@ static int set_auth(zke_session_t *s, const char *scheme, const void *credential
         return ZKELECT_EINVAL;
     }
     char *scheme_copy = strdup(scheme);
-    char *credential_copy = malloc(len);
-    if (!scheme_copy || !credential_copy) {
+    char *credential_copy = malloc(len + 1);
+    char *digest_id = NULL;
+    int rc = scheme_copy && credential_copy ? ZKELECT_OK : ZKELECT_ENOMEM;
+    if (!rc) {
+        memcpy(credential_copy, credential, len);
+        credential_copy[len] = '\0';
+    }
+    /* "user:password" text: its id names the host in ACLs (see auth_ids()). */
+    if (!rc && strcmp(scheme, "digest") == 0 && strlen(credential_copy) == len && strchr(credential_copy, ':')) {
+        digest_id = malloc(len + 32);
+        rc = digest_id ? zkelect__digest_id(credential_copy, digest_id, len + 32) : ZKELECT_ENOMEM;
+    }
+    if (rc) {
         free(scheme_copy);
         free(credential_copy);
-        return ZKELECT_ENOMEM;
+        free(digest_id);
+        return rc;
     }
-    memcpy(credential_copy, credential, len);
     free(s->auth_scheme);
     free(s->auth_credential);
+    free(s->auth_digest_id);
     s->auth_scheme = scheme_copy;
     s->auth_credential = credential_copy;
     s->auth_len = len;
+    s->auth_digest_id = digest_id;
     return ZKELECT_OK;
 }
 
@@ -183,8 +259,9 @@ int zkelect_set_query_timeout(zkelect_t *e, int timeout_ms)
     int rc = zkelect__configurable(e, "zkelect_set_query_timeout");
     if (rc)
         return rc;
-    if (timeout_ms < 1 || timeout_ms > 3600000) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "query timeout %d ms is outside 1..3600000", timeout_ms);
+    char why[512];
+    if (zkelect__check_setting("query_timeout", timeout_ms, why, sizeof why)) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "%s", why);
         return ZKELECT_EINVAL;
     }
     e->query_timeout_ms = timeout_ms;
@@ -264,8 +341,9 @@ int zkelect_set_lease_fraction(zkelect_t *e, double fraction)
     int rc = zkelect__configurable(e, "zkelect_set_lease_fraction");
     if (rc)
         return rc;
-    if (!(fraction > 0.0 && fraction < 1.0)) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "lease fraction %g is not strictly between 0 and 1", fraction);
+    char why[512];
+    if (zkelect__check_setting("lease_fraction", fraction, why, sizeof why)) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "%s", why);
         return ZKELECT_EINVAL;
     }
     e->lease_fraction = fraction;

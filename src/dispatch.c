@@ -40,6 +40,11 @@ int zkelect_fd(zkelect_t *e, int *fd)
 {
     if (!e || !fd)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(e->session, e, "zkelect_fd");
+    if (rc) {
+        *fd = -1;
+        return rc;
+    }
     /* Fixed from zkelect_set_dispatch_mode() on: no lock needed. */
     if (!e->session->manual_dispatch) {
         *fd = -1;
@@ -57,6 +62,9 @@ int zkelect_dispatch(zkelect_t *e, unsigned *dispatched)
     if (!e)
         return ZKELECT_EINVAL;
     zke_session_t *s = e->session;
+    int rc = zkelect__check_process(s, e, "zkelect_dispatch");
+    if (rc)
+        return rc;
     pthread_mutex_lock(&s->lock);
     const char *why = NULL;
     if (!s->manual_dispatch)

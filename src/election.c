@@ -12,6 +12,7 @@ static void lose_node(struct zkelect *e, const char *why);
 
 static const zke_driver_t driver = {
     .node_lost = lose_node,
+    .give_up = zkelect__give_up,
     .drive = zkelect__drive,
 };
 
@@ -51,10 +52,10 @@ int zkelect__election_alloc(struct zkelect **out, zke_session_t *s, const char *
     e->own_seq = -1;
     e->own_czxid = -1;
     e->follow.leader_czxid = -1;
-    e->acl = ZOO_OPEN_ACL_UNSAFE;
     atomic_init(&e->leading, false);
     atomic_init(&e->lease_deadline, 0);
     atomic_init(&e->epoch, -1);
+    atomic_init(&e->acl_open, 0);
     /* On the session's list from now on, so that the session's end finds
      * it, started or not; the session's changes skip it until it starts. */
     pthread_mutex_lock(&s->lock);
@@ -214,12 +215,14 @@ void zkelect__session_changed(struct zkelect *e, zke_session_change_t change)
         on_expired(e);
         break;
     case ZKE_SESSION_ABANDONED:
-        /* Its node may stand until the server expires the session. */
+        /* The node is kept: the session it belongs to may be resumed (its
+         * ownership is checked again then), else it expires with it. */
         zkelect__revoke(e, ZKELECT_REASON_SUSPENDED);
-        zkelect__forget_node(e);
         break;
     case ZKE_SESSION_REOPENED:
-        e->gen++; /* what was sent on the old handle is void */
+        /* What was sent on the old handle is void, and its watches gone. */
+        e->gen++;
+        e->own_watched = e->own_watch_armed = false;
         break;
     case ZKE_SESSION_AUTH_FAILED:
         on_auth_failed(e);
@@ -280,71 +283,13 @@ void zkelect__give_up(struct zkelect *e, int reason)
     }
 }
 
-/* ---------------------------------------------------------- renewals */
-
-static void renew_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
-{
-    (void)value, (void)len;
-    zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
-    bool current = zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0;
-    bool ours = current && rc == ZOK && stat->ephemeralOwner == s->id;
-    bool lost = current && (rc == ZNONODE || (rc == ZOK && !ours));
-    if (current)
-        zkelect__note_answer(e, op, rc);
-    if (ours && e->own_watch_armed)
-        e->own_watched = true;
-    if (lost) {
-        lose_node(e, rc == ZOK ? "owned by another session" : "not found on renewal");
-    } else if (current && atomic_load(&e->leading)) {
-        if (ours && stat->version != 0) {
-            /* We never write our node but in the hand-over that removes it. */
-            zkelect__log(e, ZKELECT_LOG_WARN,
-                         "%s was written by someone else: its successor may take it for a hand-over; stepping down",
-                         e->own_name);
-            zkelect__give_up(e, ZKELECT_REASON_NODE_CHANGED);
-        } else if (ours) {
-            zkelect__extend_lease(e, op->sent_ns);
-        } else if (!zkelect__transient(rc)) {
-            zkelect__log(e, ZKELECT_LOG_WARN, "lease renewal failed: %s", zerror(rc));
-        }
-    }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
-}
-
-/* A read of our own node: it renews the lease, or keeps the next in line's
- * answer recent. */
-static void renew(struct zkelect *e)
-{
-    if (!e->own_path || !zkelect__session_ready(e))
-        return;
-    zke_op_t *op = zkelect__op_new(e->session, e, e->own_path);
-    if (!op)
-        return;
-    e->reads_sent++;
-    /* A leader's renewals set no watch: a watch on its own node would
-     * notify it, a second notification, when it removes the node. The
-     * renewals notice a deletion by someone else within T/4. */
-    bool watch = !atomic_load(&e->leading);
-    e->own_watch_armed |= watch;
-    int rc = zkelect__zk_awget(e->session->zh, e->own_path, watch ? zkelect__own_watcher : NULL,
-                               watch ? e->ref : NULL, renew_done, op);
-    if (rc != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
-        zkelect__log(e, ZKELECT_LOG_WARN, "lease renewal not sent: %s", zerror(rc));
-    }
-}
-
 /* ------------------------------------------------------ the keeper's part */
 
 static void tend_lease(struct zkelect *e, int64_t now)
 {
     if (!atomic_load(&e->leading)) {
         if (zkelect__on_standby(e) && now >= e->next_renew_ns) {
-            renew(e);
+            zkelect__read_own_node(e);
             e->next_renew_ns = now + zkelect__renew_interval_ns(e);
         }
         return;
@@ -361,7 +306,7 @@ static void tend_lease(struct zkelect *e, int64_t now)
     if (now >= e->next_renew_ns) {
         /* Without a connection there is nothing to send; the reconnection
          * checks the node again anyway. Either way the next renewal is T/4 on. */
-        renew(e);
+        zkelect__read_own_node(e);
         e->next_renew_ns = now + zkelect__renew_interval_ns(e);
     }
 }

@@ -264,6 +264,8 @@ void zkelect__follow_start(struct zkelect *e)
         set_phase(e, ZKE_WAITING);
         return;
     }
+    if (e->observer)
+        zkelect__check_exposure(e);
     list_line(e, false);
 }
 

@@ -53,7 +53,6 @@ static void mark_started(struct zkelect *e)
 {
     e->started = true;
     e->phase = ZKE_WAITING;
-    zkelect__default_acl(e);
 }
 
 int zkelect__election_start(struct zkelect *e)
@@ -80,7 +79,11 @@ int zkelect_start(zkelect_t *e)
 {
     if (!e)
         return ZKELECT_EINVAL;
-    int rc = acl_has_identity(e);
+    int rc = zkelect__check_process(e->session, e, "zkelect_start");
+    if (!rc)
+        rc = acl_has_identity(e);
+    if (!rc)
+        rc = zkelect__settle_acl(e);
     if (rc)
         return rc;
     if (!e->owns_session)
@@ -112,6 +115,9 @@ int zkelect_start(zkelect_t *e)
  * lock held if the call can proceed; otherwise the lock is released. */
 static int may_change_place(struct zkelect *e, const char *what)
 {
+    int rc = zkelect__check_process(e->session, e, what);
+    if (rc)
+        return rc;
     pthread_mutex_lock(e->lock);
     const char *why = NULL;
     if (!e->started || e->stopping)
@@ -263,7 +269,10 @@ void zkelect__election_destroy(struct zkelect *e)
 
 void zkelect_destroy(zkelect_t *e)
 {
-    if (!e)
+    /* In a child of fork() the handle's lock may be held by a thread that
+     * is not there: it is left alone, not freed (its memory is the child's
+     * copy). */
+    if (!e || zkelect__check_process(e->session, e, "zkelect_destroy"))
         return;
     if (!e->owns_session) {
         zkelect__election_destroy(e);

@@ -59,8 +59,13 @@
 
 /* Nanoseconds in a millisecond: every time inside the library is in ns. */
 #define ZKE_MS ((int64_t)1000000)
+/* Distinct lines of the ZooKeeper client said once per outage (log.c). */
+#define ZKE_ZK_LOG_SEEN 16
+/* Room for a session identity's digest id (session.c): "user:" and 28 characters. */
+#define ZKE_DIGEST_ID_MAX 96
 
 typedef struct zkelect_session zke_session_t;
+typedef struct zke_process_mark zke_process_mark_t;
 
 /* ================================================================ the objects */
 
@@ -95,10 +100,12 @@ typedef struct zke_op {
     zhandle_t *zh;            /* the session's ZooKeeper handle it was sent on */
     uint64_t gen;             /* the election's (or its follower's) generation when sent */
     bool follow;              /* follow.c's: stale by the follower's generation */
+    bool any_gen;             /* stale only once its election is gone (exposure.c) */
     int64_t sent_ns;          /* CLOCK_BOOTTIME when sent: the lease's "a" */
     char *path;               /* the node concerned, if any */
     zoo_op_result_t *results; /* a multi's: written by the client until its completion */
     zke_lookup_t *lookup;     /* a lookup's request (lookup.c): the lookup, and the contender it reads */
+    void *context;            /* a request of lockdown.c's: the caller's wait */
     size_t slot;
     bool answered;            /* its completion ran */
     void (*on_free)(struct zke_op *op); /* called by zkelect__op_free(), for the one who sent it */
@@ -139,10 +146,22 @@ struct zkelect_session {
     char *auth_scheme;        /* NULL: no credentials */
     char *auth_credential;
     size_t auth_len;
+    /* The session's own identity, a random digest user and password, added
+     * on every ZooKeeper handle: the nodes it creates name it as their only
+     * writer, so that nobody else can write them (a write is what a
+     * hand-over is: see line.c) */
+    char identity_credential[64]; /* "user:password" */
+    char identity_id[ZKE_DIGEST_ID_MAX]; /* "user:base64(sha1)", for ACLs */
+    /* "auth" in an ACL would name that identity too, not only the host's
+     * credentials: with digest credentials, "auth" entries are written out
+     * as this id instead (config.c). "" otherwise. */
+    char *auth_digest_id;
+    bool credentials_given;   /* the client of the current handle has them all (session.c) */
     zkelect_log_fn log_fn;
     void *log_userdata;
     int log_level;
     struct zkelect *owner;    /* a standalone handle's election (its messages name it), or NULL */
+    zke_process_mark_t *process; /* the process it belongs to (process.c) */
 
     pthread_mutex_t lock;
     pthread_cond_t state_cond;  /* connected, an election's leadership or retirement, a drain */
@@ -154,6 +173,12 @@ struct zkelect_session {
     bool connected;
     bool ever_connected;
     bool need_new_session;
+    /* The ZooKeeper handle is to be replaced by one that resumes the same
+     * session (resume_id): the old handle stopped reconnecting, but the
+     * session may be alive on the server, our nodes with it (an ensemble
+     * restarted whole restores its sessions). False: a new session. */
+    bool resume;
+    clientid_t resume_id;
     int64_t retry_at;         /* the keeper opens the new session then */
     int backoff_ms;
     int64_t id;
@@ -193,6 +218,9 @@ struct zkelect_session {
     int64_t zk_log_window_ns;
     unsigned zk_log_lines;
     uint64_t zk_log_dropped, zk_log_dropped_total;
+    bool zk_log_connected;    /* a copy of connected, for the client's threads */
+    uint64_t zk_log_seen[ZKE_ZK_LOG_SEEN]; /* lines said while disconnected (hashes) */
+    size_t zk_log_seen_count;
 };
 
 typedef enum zke_phase {
@@ -226,6 +254,8 @@ typedef struct zke_follow {
 typedef struct zke_driver {
     /* our node is gone, or not ours: revoke, forget it, join again */
     void (*node_lost)(struct zkelect *e, const char *why);
+    /* leadership must end and the node go: zkelect__give_up() */
+    void (*give_up)(struct zkelect *e, int reason);
     /* start over from the current state */
     void (*drive)(struct zkelect *e);
 } zke_driver_t;
@@ -237,7 +267,7 @@ typedef enum zke_session_change {
     ZKE_SESSION_RESUMED,     /* connected again, on the same session */
     ZKE_SESSION_SUSPENDED,   /* the connection is lost; the session may live on */
     ZKE_SESSION_EXPIRED,     /* the server ended it, and our nodes with it */
-    ZKE_SESSION_ABANDONED,   /* no connection for 2T: given up, a new one comes */
+    ZKE_SESSION_ABANDONED,   /* no connection for 2T: a new handle tries to resume the session */
     ZKE_SESSION_REOPENED,    /* a new ZooKeeper handle: requests on the old one are void */
     ZKE_SESSION_AUTH_FAILED  /* the credentials were refused: nothing more happens */
 } zke_session_change_t;
@@ -266,7 +296,9 @@ struct zkelect {
     bool leader_events;       /* a participant that follows who leads too */
     int format;               /* ZKELECT_FORMAT_*: node names, order and data */
     struct ACL acl_entries[2];
-    struct ACL_vector acl;    /* the default, for every node the library creates */
+    struct ACL_vector acl;    /* the default for our nodes: only our session writes them */
+    struct ACL parent_entries[2];
+    struct ACL_vector parent_acl; /* the default for the missing parents of the path */
     struct ACL_vector custom_acl; /* zkelect_set_acl(), owned; count 0 when unset */
     pthread_mutex_t *lock;    /* &session->lock */
 
@@ -306,6 +338,8 @@ struct zkelect {
     int retry_backoff_ms;
 
     zke_follow_t follow;
+    atomic_int acl_open;      /* 1: anyone may change the election (exposure.c) */
+    bool acl_warned;          /* and the WARNING said so */
     zke_lookup_t *lookups;    /* lookups in flight (lookup.c) */
     int n_lookups;
 

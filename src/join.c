@@ -14,6 +14,7 @@ static void announce_join(struct zkelect *e)
     zkelect__log(e, ZKELECT_LOG_INFO, "joined: node %s, czxid 0x%llx", e->own_name, (unsigned long long)e->own_czxid);
     zkelect__queue_event(e, ZKELECT_EV_JOINED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "joined with node %s",
                          e->own_name);
+    zkelect__check_exposure(e);
 }
 
 /* czxid -1: not known yet (an adopted node); the ownership check learns it. */
@@ -54,10 +55,17 @@ void zkelect__own_watcher(zhandle_t *zh, int type, int state, const char *path, 
     if (ours)
         e->own_watched = e->own_watch_armed = false;
     if (ours && !e->stopping && e->phase != ZKE_RELEASING) {
-        if (type == ZOO_DELETED_EVENT)
+        if (type == ZOO_DELETED_EVENT) {
             e->driver->node_lost(e, "deleted by someone else");
-        else
+        } else if (type == ZOO_CHANGED_EVENT && atomic_load(&e->leading)) {
+            /* We never write our node but in the hand-over that removes
+             * it: to our successor this write is one, and it may lead now. */
+            zkelect__log(e, ZKELECT_LOG_WARN, "%s was written by someone else: stepping down at once, as our "
+                         "successor may take the write for a hand-over", e->own_name);
+            e->driver->give_up(e, ZKELECT_REASON_NODE_CHANGED);
+        } else {
             e->driver->drive(e); /* changed: check it again, which also re-arms the watch */
+        }
     }
     pthread_mutex_unlock(&e->session->lock);
 }
@@ -108,6 +116,61 @@ void zkelect__check_node(struct zkelect *e)
     int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__own_watcher, e->ref, check_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "checking our node", rc);
+}
+
+/* ----------------------------------------------- reading it, watching it */
+
+static void read_own_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    (void)value, (void)len;
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    bool current = zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0;
+    bool ours = current && rc == ZOK && stat->ephemeralOwner == s->id;
+    bool lost = current && (rc == ZNONODE || (rc == ZOK && !ours));
+    if (current)
+        zkelect__note_answer(e, op, rc);
+    if (ours && e->own_watch_armed)
+        e->own_watched = true;
+    if (lost) {
+        e->driver->node_lost(e, rc == ZOK ? "owned by another session" : "not found on a read of it");
+    } else if (current && atomic_load(&e->leading)) {
+        if (ours && stat->version != 0) {
+            /* The watch on our node says it first (join.c); this covers a
+             * write made while the watch was being set again. */
+            zkelect__log(e, ZKELECT_LOG_WARN,
+                         "%s was written by someone else: its successor may take it for a hand-over; stepping down",
+                         e->own_name);
+            e->driver->give_up(e, ZKELECT_REASON_NODE_CHANGED);
+        } else if (ours) {
+            zkelect__extend_lease(e, op->sent_ns);
+        } else if (!zkelect__transient(rc)) {
+            zkelect__log(e, ZKELECT_LOG_WARN, "lease renewal failed: %s", zerror(rc));
+        }
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void zkelect__read_own_node(struct zkelect *e)
+{
+    if (!e->own_path || !zkelect__session_ready(e))
+        return;
+    zke_op_t *op = zkelect__op_new(e->session, e, e->own_path);
+    if (!op)
+        return;
+    e->reads_sent++;
+    /* Each read keeps the watch on our node armed. It takes the watch off
+     * before it removes the node itself (election.c, release()), so that
+     * its own removal notifies the successor only. */
+    e->own_watch_armed = true;
+    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__own_watcher, e->ref, read_own_done, op);
+    if (rc != ZOK) {
+        zkelect__op_finish(op);
+        zkelect__op_free(op);
+        zkelect__log(e, ZKELECT_LOG_WARN, "read of our node not sent: %s", zerror(rc));
+    }
 }
 
 /* ------------------------------------------- finding it after a lost reply */
@@ -196,7 +259,7 @@ static void ensure_path(struct zkelect *e)
         zke_op_t *op = zkelect__start_op(e, prefix);
         if (!op)
             break;
-        int rc = zkelect__zk_acreate(e->session->zh, prefix, NULL, -1, zkelect__node_acl(e), 0, ensure_done, op);
+        int rc = zkelect__zk_acreate(e->session->zh, prefix, NULL, -1, zkelect__parent_acl(e), 0, ensure_done, op);
         if (rc != ZOK) {
             zkelect__abandon(e, op, "creating the election path", rc);
             break;
@@ -226,6 +289,9 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
         if (adopt_node(e, name, stat->czxid)) {
             e->checked_ns = op->sent_ns;
             e->owned_session = s->id;
+            /* Watched from the start, sent with the listing: whatever
+             * becomes of it is known from one notification. */
+            zkelect__read_own_node(e);
             zkelect__stand_in_line(e);
         } else {
             zkelect__remove_node(s, e, op->zh, name, false);

@@ -50,8 +50,10 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns)
         return true;
     atomic_store(&e->leading, true);
     /* Renewals keep the lease T/4 apart from its start, which may be older
-     * than now. */
-    e->next_renew_ns = proof_sent_ns + zkelect__renew_interval_ns(e);
+     * than now. A leader whose node has no watch yet (elected on the listing
+     * that followed its create) renews at once, which sets it: a deletion or
+     * a write by someone else is then known from one notification. */
+    e->next_renew_ns = e->own_watch_armed ? proof_sent_ns + zkelect__renew_interval_ns(e) : now;
     zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch 0x%llx, lease %lld ms", e->own_name,
                  (unsigned long long)e->own_czxid, (long long)((deadline - now) / ZKE_MS));
     zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "elected with node %s",

@@ -35,10 +35,17 @@ ZKE_HIDDEN unsigned zkelect__session_end_here(zke_session_t *s);
 
 /* Setters share one rule: before start only. */
 ZKE_HIDDEN int zkelect__configurable(struct zkelect *e, const char *what);
-/* The ACL for the nodes e creates: zkelect_set_acl()'s, or the default for
- * the session's credentials (set at start). */
+/* The ACL of e's own nodes and of the missing parents of its path that it
+ * creates: zkelect_set_acl()'s, or the defaults (set at start). */
 ZKE_HIDDEN const struct ACL_vector *zkelect__node_acl(const struct zkelect *e);
-ZKE_HIDDEN void zkelect__default_acl(struct zkelect *e);
+ZKE_HIDDEN const struct ACL_vector *zkelect__parent_acl(const struct zkelect *e);
+/* At start, when the credentials are known: the default ACLs, and "auth"
+ * entries of the host's written out (see config.c). */
+ZKE_HIDDEN int zkelect__settle_acl(struct zkelect *e);
+/* Only the session that makes a node of e's may write it: e's nodes have the
+ * default ACL. A participant whose election is set up so trusts a data
+ * change of its predecessor as a hand-over (line.c). */
+ZKE_HIDDEN bool zkelect__owner_writes_alone(const struct zkelect *e);
 
 /* --------------------------------------------------------------------- handle.c */
 

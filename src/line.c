@@ -43,12 +43,6 @@ static void take_over_now(struct zkelect *e)
 {
     e->quick_takeovers++;
     lead(e, e->answered_ns);
-    /* The watch on our node has done its job; as leader it would only
-     * notify us when we leave. Sent after the election: not waited for. */
-    if (atomic_load(&e->leading) && e->own_watch_armed) {
-        zkelect__unwatch_node(e->session, e, e->session->zh, e->own_path);
-        e->own_watched = e->own_watch_armed = false;
-    }
 }
 
 /* The predecessor is gone; handed_over: it went with a hand-over (see
@@ -56,11 +50,12 @@ static void take_over_now(struct zkelect *e)
  * Sequence numbers only grow, so the contenders ahead of us can only have
  * become fewer since our last listing: if the predecessor was the only one
  * then, we are first now. A hand-over says the same however old the
- * listing; as a data change is all that tells it, and anyone allowed to
- * write could make one, one listing sent after the election checks it (a
- * contender still ahead revokes at its answer). Otherwise one listing says
- * where we stand: our node was created or checked on this session, so no
- * ownership read is needed. */
+ * listing: a data change is all that tells it, and it is taken for one only
+ * where nobody but the node's own session can write the node
+ * (predecessor_changed()); one listing sent after the election confirms it
+ * all the same (a contender still ahead revokes at its answer). Otherwise
+ * one listing says where we stand: our node was created or checked on this
+ * session, so no ownership read is needed. */
 static void predecessor_gone(struct zkelect *e, bool handed_over)
 {
     bool only_one_ahead = e->n_ahead == 1;
@@ -89,6 +84,32 @@ static void predecessor_gone(struct zkelect *e, bool handed_over)
     list_line(e);
 }
 
+/* The predecessor's data changed. Participants write their node only in
+ * the hand-over that deletes it, so where the election's nodes can be
+ * written by their own session alone (the default ACL) the change is a
+ * hand-over, taken without a round trip. Under an ACL of the host's that
+ * lets others write, it may be anybody's write: one listing says whether
+ * the predecessor is still there (and re-arms the watch on it) before
+ * anything is decided. */
+static void predecessor_changed(struct zkelect *e)
+{
+    if (zkelect__owner_writes_alone(e)) {
+        predecessor_gone(e, true);
+        return;
+    }
+    zkelect__log(e, ZKELECT_LOG_INFO, "%s was written: listing the election to tell a hand-over from a foreign write",
+                 e->watched_path);
+    e->gen++;
+    zkelect__forget_ahead(e);
+    free(e->watched_path);
+    e->watched_path = NULL;
+    if (!zkelect__session_ready(e)) {
+        e->phase = ZKE_WAITING;
+        return;
+    }
+    list_line(e);
+}
+
 static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     (void)state;
@@ -102,9 +123,11 @@ static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *
      * server) fires here too: only the current predecessor counts. */
     if (!e->stopping && zh == e->session->zh && e->watched_path && path && strcmp(path, e->watched_path) == 0) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "predecessor %s changed (event %d)", path, type);
-        bool handed_over = type == ZOO_CHANGED_EVENT && e->format == ZKELECT_FORMAT_NATIVE;
-        if ((type == ZOO_DELETED_EVENT || handed_over) && e->phase == ZKE_WATCHING && owned_on_this_session(e))
-            predecessor_gone(e, handed_over);
+        bool standing = e->phase == ZKE_WATCHING && owned_on_this_session(e);
+        if (type == ZOO_DELETED_EVENT && standing)
+            predecessor_gone(e, false);
+        else if (type == ZOO_CHANGED_EVENT && e->format == ZKELECT_FORMAT_NATIVE && standing)
+            predecessor_changed(e);
         else
             e->driver->drive(e);
     }

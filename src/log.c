@@ -132,25 +132,73 @@ static int zk_level(const char *message)
 }
 
 /* A connection that fails over and over makes the client log a few lines
- * every retry (tens a second): at most ZK_LOG_BURST of them reach the host
- * per ZK_LOG_WINDOW_NS, then one line says how many were dropped. */
+ * every retry (tens a second, for as long as the server is away). While the
+ * session is not connected, each distinct line (its text after the
+ * client's time, pid and thread) reaches the host once, as a warning: the
+ * library is retrying, and the cause has been said; its repeats are
+ * dropped until the session is connected again. Beyond that, at most
+ * ZK_LOG_BURST lines reach the host per ZK_LOG_WINDOW_NS. What was dropped
+ * is said at the end of each window, by the keeper if no line comes. */
 #define ZK_LOG_BURST 20
 #define ZK_LOG_WINDOW_NS (10000 * ZKE_MS)
 
-/* Whether this line may go out; *dropped gets the count of lines dropped in
- * the window that just ended, to be reported first. */
-static bool admit(zke_session_t *s, uint64_t *dropped)
+static uint64_t text_hash(const char *message)
+{
+    const char *text = strstr(message, "ZOO_");
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *p = text ? text : message; *p && *p != '\n'; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
+/* Log lock held. */
+static bool seen_while_disconnected(zke_session_t *s, const char *message)
+{
+    uint64_t h = text_hash(message);
+    for (size_t i = 0; i < s->zk_log_seen_count; i++)
+        if (s->zk_log_seen[i] == h)
+            return true;
+    s->zk_log_seen[s->zk_log_seen_count++ % ZKE_ZK_LOG_SEEN] = h;
+    if (s->zk_log_seen_count > ZKE_ZK_LOG_SEEN)
+        s->zk_log_seen_count = ZKE_ZK_LOG_SEEN;
+    return false;
+}
+
+/* The lines dropped in a window that has ended, to be said now; 0 if the
+ * window is still open or dropped nothing. Log lock held. */
+static uint64_t end_window(zke_session_t *s, int64_t now)
+{
+    if (now - s->zk_log_window_ns < ZK_LOG_WINDOW_NS)
+        return 0;
+    uint64_t dropped = s->zk_log_dropped;
+    s->zk_log_dropped = 0;
+    s->zk_log_window_ns = now;
+    s->zk_log_lines = 0;
+    return dropped;
+}
+
+static void say_dropped(zke_session_t *s, uint64_t dropped)
+{
+    if (dropped)
+        zkelect__session_log(s, ZKELECT_LOG_WARN,
+                             "zookeeper: %llu more lines of the ZooKeeper client were dropped in %d s (repeats "
+                             "while disconnected, and beyond %d in a window)",
+                             (unsigned long long)dropped, (int)(ZK_LOG_WINDOW_NS / 1000000000), ZK_LOG_BURST);
+}
+
+/* Whether this line may go out, and at which level; *dropped gets the count
+ * of lines dropped in the window that just ended, to be said first. */
+static bool admit(zke_session_t *s, const char *message, int *level, uint64_t *dropped)
 {
     int64_t now = zkelect__now_ns();
     pthread_mutex_lock(&s->log_lock);
-    *dropped = 0;
-    if (now - s->zk_log_window_ns >= ZK_LOG_WINDOW_NS) {
-        *dropped = s->zk_log_dropped;
-        s->zk_log_dropped = 0;
-        s->zk_log_window_ns = now;
-        s->zk_log_lines = 0;
+    *dropped = end_window(s, now);
+    bool ok = true;
+    if (!s->zk_log_connected && *level <= ZKELECT_LOG_WARN) {
+        ok = !seen_while_disconnected(s, message);
+        *level = ZKELECT_LOG_WARN;
     }
-    bool ok = s->zk_log_lines < ZK_LOG_BURST;
+    ok = ok && s->zk_log_lines < ZK_LOG_BURST;
     if (ok) {
         s->zk_log_lines++;
     } else {
@@ -159,6 +207,24 @@ static bool admit(zke_session_t *s, uint64_t *dropped)
     }
     pthread_mutex_unlock(&s->log_lock);
     return ok;
+}
+
+void zkelect__zk_log_connected(zke_session_t *s, bool connected)
+{
+    pthread_mutex_lock(&s->log_lock);
+    s->zk_log_connected = connected;
+    s->zk_log_seen_count = 0; /* the next outage says its causes again */
+    pthread_mutex_unlock(&s->log_lock);
+}
+
+int64_t zkelect__zk_log_flush(zke_session_t *s, int64_t now)
+{
+    pthread_mutex_lock(&s->log_lock);
+    uint64_t dropped = end_window(s, now);
+    int64_t next = s->zk_log_dropped ? s->zk_log_window_ns + ZK_LOG_WINDOW_NS : 0;
+    pthread_mutex_unlock(&s->log_lock);
+    say_dropped(s, dropped);
+    return next;
 }
 
 void zkelect__zk_log(const char *message)
@@ -170,11 +236,10 @@ void zkelect__zk_log(const char *message)
     if (!s || !s->log_fn || level > s->log_level)
         return;
     uint64_t dropped;
-    if (!admit(s, &dropped))
+    bool ok = admit(s, message, &level, &dropped);
+    say_dropped(s, dropped);
+    if (!ok)
         return;
-    if (dropped)
-        zkelect__session_log(s, ZKELECT_LOG_WARN, "zookeeper: %llu more lines of the ZooKeeper client were dropped in %d s",
-                     (unsigned long long)dropped, (int)(ZK_LOG_WINDOW_NS / 1000000000));
     /* ZooKeeper's own prefix (time, pid, thread, level) is kept: it is what
      * its documentation and bug reports refer to. */
     size_t len = strlen(message);

@@ -393,8 +393,10 @@ int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len)
     if (!e || !id_buf || id_len == 0)
         return ZKELECT_EINVAL;
     id_buf[0] = '\0';
+    int rc = zkelect__check_process(e->session, e, "zkelect_get_leader");
+    if (rc)
+        return rc;
     pthread_mutex_lock(e->lock);
-    int rc;
     zke_lookup_t *l = begin(e, true, false, "zkelect_get_leader", &rc);
     if (l)
         rc = wait_end(e, l);
@@ -421,8 +423,10 @@ int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *cou
         return ZKELECT_EINVAL;
     *list = NULL;
     *count = 0;
+    int rc = zkelect__check_process(e->session, e, "zkelect_participants");
+    if (rc)
+        return rc;
     pthread_mutex_lock(e->lock);
-    int rc;
     zke_lookup_t *l = begin(e, false, false, "zkelect_participants", &rc);
     if (l)
         rc = wait_end(e, l);
@@ -438,8 +442,10 @@ int zkelect_participants_async(zkelect_t *e)
 {
     if (!e)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(e->session, e, "zkelect_participants_async");
+    if (rc)
+        return rc;
     pthread_mutex_lock(e->lock);
-    int rc;
     zke_lookup_t *l = begin(e, false, true, "zkelect_participants_async", &rc);
     if (l) {
         zkelect__wake_keeper(e->session); /* it ends the lookup at its deadline */

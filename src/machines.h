@@ -57,6 +57,11 @@ ZKE_HIDDEN bool zkelect__on_standby(const struct zkelect *e);
 ZKE_HIDDEN void zkelect__create_node(struct zkelect *e);
 ZKE_HIDDEN void zkelect__find_node(struct zkelect *e);
 ZKE_HIDDEN void zkelect__check_node(struct zkelect *e);
+/* Read our node, arming the watch on it: a leader's renewal (it extends the
+ * lease), a standby's recent answer, and at the join the watch by which
+ * every participant learns of its node's deletion or a write to it. Lock
+ * held. */
+ZKE_HIDDEN void zkelect__read_own_node(struct zkelect *e);
 /* The watch on our own node: its deletion by someone else loses it, a
  * change has it checked again. */
 ZKE_HIDDEN void zkelect__own_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
@@ -81,6 +86,12 @@ ZKE_HIDDEN int64_t zkelect__lookups_deadline(const struct zkelect *e);
 ZKE_HIDDEN void zkelect__lookups_expire(struct zkelect *e, int64_t now);
 /* Forget every lookup in flight, without an event: the election is going. */
 ZKE_HIDDEN void zkelect__lookups_cancel(struct zkelect *e);
+
+/* ------------------------------------------------------------------- exposure.c */
+
+/* Read the election path's ACL, and warn (once) if anyone may change the
+ * election. Lock held, the session ready. */
+ZKE_HIDDEN void zkelect__check_exposure(struct zkelect *e);
 
 /* ------------------------------------------------------------------- election.c */
 

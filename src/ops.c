@@ -55,7 +55,7 @@ bool zkelect__op_finish(zke_op_t *op)
     if (!e || e->stopping)
         return false;
     uint64_t gen = op->follow ? e->follow.gen : e->gen;
-    return op->gen == gen && op->zh == s->zh;
+    return (op->any_gen || op->gen == gen) && op->zh == s->zh;
 }
 
 void zkelect__op_free(zke_op_t *op)
@@ -163,6 +163,21 @@ int zkelect__zk_amulti(zhandle_t *zh, int count, const zoo_op_t *ops, zoo_op_res
                        void_completion_t done, const void *data)
 {
     int rc = zoo_amulti(zh, count, ops, results, done, data);
+    ZKE_KEEP_FRAME();
+    return rc;
+}
+
+int zkelect__zk_aget_acl(zhandle_t *zh, const char *path, acl_completion_t done, const void *data)
+{
+    int rc = zoo_aget_acl(zh, path, done, data);
+    ZKE_KEEP_FRAME();
+    return rc;
+}
+
+int zkelect__zk_aset_acl(zhandle_t *zh, const char *path, const struct ACL_vector *acl, void_completion_t done,
+                         const void *data)
+{
+    int rc = zoo_aset_acl(zh, path, -1, (struct ACL_vector *)acl, done, data);
     ZKE_KEEP_FRAME();
     return rc;
 }

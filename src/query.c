@@ -5,14 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The lock-free queries answer "not leading" in a child of fork(), quietly:
+ * they may be called every millisecond. */
 int zkelect_is_leader(const zkelect_t *e)
 {
-    return e && zkelect__holds_lease(e) ? 1 : 0;
+    return e && zkelect__in_creating_process(e->session->process) && zkelect__holds_lease(e) ? 1 : 0;
 }
 
 int64_t zkelect_epoch(const zkelect_t *e)
 {
-    if (!e || !zkelect__holds_lease(e))
+    if (!zkelect_is_leader(e))
         return -1;
     return atomic_load(&e->epoch);
 }
@@ -21,6 +23,8 @@ int zkelect_lease_deadline(const zkelect_t *e, int64_t *deadline_ns)
 {
     if (!e || !deadline_ns)
         return ZKELECT_EINVAL;
+    if (!zkelect__in_creating_process(e->session->process))
+        return ZKELECT_ESTATE;
     int64_t deadline = atomic_load(&e->lease_deadline);
     if (!zkelect__holds_lease(e))
         return ZKELECT_ENOLEADER;
@@ -32,6 +36,8 @@ int zkelect_session_timeout(const zkelect_t *e)
 {
     if (!e)
         return ZKELECT_EINVAL;
+    if (!zkelect__in_creating_process(e->session->process))
+        return ZKELECT_ESTATE;
     int granted = atomic_load(&e->session->granted_ms);
     return granted > 0 ? granted : ZKELECT_ENOTCONN;
 }
@@ -86,13 +92,16 @@ int zkelect_wait_leader(zkelect_t *e, int timeout_ms)
 {
     if (!e)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(e->session, e, "zkelect_wait_leader");
+    if (rc)
+        return rc;
     pthread_mutex_lock(e->lock);
     if (e->observer) {
         pthread_mutex_unlock(e->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_wait_leader: an observer never leads");
         return ZKELECT_ESTATE;
     }
-    int rc = wait_for(e->session, e, leads, timeout_ms, "zkelect_wait_leader");
+    rc = wait_for(e->session, e, leads, timeout_ms, "zkelect_wait_leader");
     pthread_mutex_unlock(e->lock);
     return rc;
 }
@@ -101,8 +110,11 @@ int zkelect_wait_connected(zkelect_t *e, int timeout_ms)
 {
     if (!e)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(e->session, e, "zkelect_wait_connected");
+    if (rc)
+        return rc;
     pthread_mutex_lock(e->lock);
-    int rc = wait_for(e->session, e, is_connected, timeout_ms, "zkelect_wait_connected");
+    rc = wait_for(e->session, e, is_connected, timeout_ms, "zkelect_wait_connected");
     pthread_mutex_unlock(e->lock);
     return rc;
 }
@@ -111,8 +123,11 @@ int zkelect_session_wait_connected(zkelect_session_t *s, int timeout_ms)
 {
     if (!s)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(s, NULL, "zkelect_session_wait_connected");
+    if (rc)
+        return rc;
     pthread_mutex_lock(&s->lock);
-    int rc = wait_for(s, NULL, is_connected, timeout_ms, "zkelect_session_wait_connected");
+    rc = wait_for(s, NULL, is_connected, timeout_ms, "zkelect_session_wait_connected");
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
@@ -121,8 +136,10 @@ int zkelect_node_path(zkelect_t *e, char *buf, size_t len)
 {
     if (!e || !buf)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(e->session, e, "zkelect_node_path");
+    if (rc)
+        return rc;
     pthread_mutex_lock(e->lock);
-    int rc = ZKELECT_OK;
     if (!e->own_path || e->own_czxid < 0)
         rc = ZKELECT_ESTATE;
     else if (strlen(e->own_path) >= len)

@@ -44,6 +44,11 @@ ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_adelete(zhandle_t *zh, cons
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_amulti(zhandle_t *zh, int count, const zoo_op_t *ops,
                                                            zoo_op_result_t *results, void_completion_t done,
                                                            const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aget_acl(zhandle_t *zh, const char *path, acl_completion_t done,
+                                                             const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aset_acl(zhandle_t *zh, const char *path,
+                                                             const struct ACL_vector *acl, void_completion_t done,
+                                                             const void *data);
 /* Remove, on the server too, the data watches this session has on path. */
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aunwatch(zhandle_t *zh, const char *path,
                                                              void_completion_t done, const void *data);

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -37,13 +38,31 @@ no_state:
     return ZKELECT_ESYS;
 }
 
+/* A random digest user and password of its own: the nodes the session
+ * creates let only this identity write them (config.c). */
+static int make_identity(zke_session_t *s)
+{
+    char user[ZKE_TOKEN_LEN + 1], password[ZKE_TOKEN_LEN + 1];
+    int rc = zkelect__token_new(user);
+    if (!rc)
+        rc = zkelect__token_new(password);
+    if (!rc)
+        snprintf(s->identity_credential, sizeof s->identity_credential, "zkelect-%.16s:%s", user, password);
+    return rc ? rc : zkelect__digest_id(s->identity_credential, s->identity_id, sizeof s->identity_id);
+}
+
 int zkelect__session_alloc(zke_session_t **out, const char *servers)
 {
     zke_session_t *s = calloc(1, sizeof *s);
     if (!s)
         return ZKELECT_ENOMEM;
-    int rc = (s->servers = strdup(servers)) ? init_sync(s) : ZKELECT_ENOMEM;
+    int rc = (s->servers = strdup(servers)) ? make_identity(s) : ZKELECT_ENOMEM;
+    if (!rc)
+        rc = zkelect__process_mark_new(&s->process);
+    if (!rc)
+        rc = init_sync(s);
     if (rc != ZKELECT_OK) {
+        zkelect__process_mark_free(s->process);
         free(s->servers);
         free(s);
         return rc;
@@ -78,7 +97,9 @@ void zkelect__session_free(zke_session_t *s)
     pthread_mutex_destroy(&s->lock);
     free(s->auth_scheme);
     free(s->auth_credential);
+    free(s->auth_digest_id);
     free(s->servers);
+    zkelect__process_mark_free(s->process);
     free(s);
 }
 
@@ -93,8 +114,12 @@ static void tell_elections(zke_session_t *s, zke_session_change_t change)
             zkelect__session_changed(e, change);
 }
 
+static void give_credentials(zke_session_t *s, zhandle_t *zh);
+
 static void on_connected(zke_session_t *s, zhandle_t *zh)
 {
+    if (!s->credentials_given)
+        give_credentials(s, zh);
     const clientid_t *cid = zoo_client_id(zh);
     int granted = zoo_recv_timeout(zh);
     bool same_session = s->ever_connected && cid->client_id == s->id;
@@ -108,6 +133,7 @@ static void on_connected(zke_session_t *s, zhandle_t *zh)
         s->counters.sessions++;
     s->id = cid->client_id;
     s->connected = true;
+    zkelect__zk_log_connected(s, true);
     s->ever_connected = true;
     s->disconnected_since = 0;
     zkelect__session_log(s, ZKELECT_LOG_INFO, "connected: session 0x%llx, timeout %d ms%s",
@@ -121,6 +147,7 @@ static void on_disconnected(zke_session_t *s)
 {
     if (s->connected) {
         s->connected = false;
+        zkelect__zk_log_connected(s, false);
         s->disconnected_since = zkelect__now_ns();
         zkelect__session_log(s, ZKELECT_LOG_WARN, "disconnected from ZooKeeper; reconnecting");
     }
@@ -132,8 +159,10 @@ static void on_expired(zke_session_t *s)
     zkelect__session_log(s, ZKELECT_LOG_WARN, "session 0x%llx expired; opening a new one",
                          (unsigned long long)s->id);
     s->connected = false;
+    zkelect__zk_log_connected(s, false);
     s->counters.expiries++;
     s->need_new_session = true;
+    s->resume = false;
     zkelect__forget_orphans(s); /* they went with the session */
     tell_elections(s, ZKE_SESSION_EXPIRED);
 }
@@ -183,12 +212,40 @@ static void auth_answered(int rc, const void *data)
 {
     zke_session_t *s = (zke_session_t *)data;
     zkelect__set_log_owner(s);
-    if (rc != ZOK)
+    /* A lost connection is no refusal: the client sends them again on the
+     * next one. */
+    if (rc != ZOK && !zkelect__transient(rc))
         zkelect__session_log(s, ZKELECT_LOG_ERROR, "ZooKeeper refused the credentials: %s", zerror(rc));
 }
 
-/* A new ZooKeeper handle for s. Lock NOT held. */
-static int open_handle(zke_session_t *s)
+/* The client keeps credentials with the handle, and sends them on every
+ * connection: ZMARSHALLINGERROR only says that the connection being made
+ * took no packet yet. Between two attempts to connect (the server away) it
+ * refuses them (ZINVALIDSTATE): they are given again when a connection is
+ * made, before anything is sent on it (on_connected()). Lock held. */
+static bool add_auth(zke_session_t *s, zhandle_t *zh, const char *scheme, const char *credential, size_t len,
+                     const char *what)
+{
+    int rc = zoo_add_auth(zh, scheme, credential, (int)len, auth_answered, s);
+    if (rc == ZOK || rc == ZMARSHALLINGERROR)
+        return true;
+    if (rc != ZINVALIDSTATE)
+        zkelect__session_log(s, ZKELECT_LOG_ERROR, "could not give the client %s (scheme \"%s\"): %s", what, scheme,
+                             zerror(rc));
+    return false;
+}
+
+/* Sent before anything else on every connection of this handle. Lock held. */
+static void give_credentials(zke_session_t *s, zhandle_t *zh)
+{
+    bool given = !s->auth_scheme || add_auth(s, zh, s->auth_scheme, s->auth_credential, s->auth_len, "the credentials");
+    s->credentials_given = add_auth(s, zh, "digest", s->identity_credential, strlen(s->identity_credential),
+                                    "the session's own identity") && given;
+}
+
+/* A new ZooKeeper handle for s, on the session of resume (NULL: a new
+ * session). Lock NOT held. */
+static int open_handle(zke_session_t *s, const clientid_t *resume)
 {
     zke_session_t *previous_owner = zkelect__set_log_owner(s);
     /* The lock is held across zookeeper_init2() so that the watcher, which
@@ -201,7 +258,7 @@ static int open_handle(zke_session_t *s)
     zkelect__zk_thread_name(s, tagged);
     prctl(PR_SET_NAME, tagged);
     errno = 0;
-    zhandle_t *zh = zookeeper_init2(s->servers, session_watcher, s->requested_timeout_ms, NULL, s, 0,
+    zhandle_t *zh = zookeeper_init2(s->servers, session_watcher, s->requested_timeout_ms, resume, s, 0,
                                     zkelect__zk_log);
     int saved_errno = errno;
     prctl(PR_SET_NAME, own_name);
@@ -209,11 +266,7 @@ static int open_handle(zke_session_t *s)
     if (zh) {
         s->zh = zh;
         s->connected = false;
-        /* Sent before anything else on every connection of this handle. */
-        if (s->auth_scheme &&
-            zoo_add_auth(zh, s->auth_scheme, s->auth_credential, (int)s->auth_len, auth_answered, s) != ZOK)
-            zkelect__session_log(s, ZKELECT_LOG_ERROR, "could not queue the credentials for scheme \"%s\"",
-                                 s->auth_scheme);
+        give_credentials(s, zh);
     }
     pthread_mutex_unlock(&s->lock);
     if (zh)
@@ -239,10 +292,13 @@ static void reopen_failed(zke_session_t *s, int rc)
     s->retry_at = zkelect__now_ns() + (int64_t)s->backoff_ms * ZKE_MS;
 }
 
-/* Close the old handle, open a new one. Lock held, released meanwhile. */
+/* Close the old handle, open a new one: on the same session if it is to be
+ * resumed. Lock held, released meanwhile. */
 static void replace_handle(zke_session_t *s)
 {
     zhandle_t *old = s->zh;
+    clientid_t resume = s->resume_id;
+    bool resuming = s->resume;
     s->need_new_session = false;
     s->zh = NULL;
     s->connected = false;
@@ -255,7 +311,7 @@ static void replace_handle(zke_session_t *s)
     zkelect__ops_free_for(s, old);
     bool stopping = s->stopping;
     pthread_mutex_unlock(&s->lock);
-    int rc = stopping ? ZKELECT_OK : open_handle(s);
+    int rc = stopping ? ZKELECT_OK : open_handle(s, resuming ? &resume : NULL);
     pthread_mutex_lock(&s->lock);
     /* A destroy that came meanwhile has queued the last event already. */
     if (rc != ZKELECT_OK && !s->stopping) {
@@ -270,7 +326,11 @@ static void replace_handle(zke_session_t *s)
 
 /* A session can be alive on the server while the client never reconnects to
  * it (an ensemble rebuilt empty refuses a client that has seen a newer zxid),
- * so after this long without a connection the handle is replaced. */
+ * so after this long without a connection the handle is replaced, by one
+ * that asks for the same session and has seen no zxid: a server that still
+ * has the session (an ensemble restarted whole restores it, and our nodes)
+ * resumes it, one that does not answers that it expired, and a new session
+ * follows. */
 static int64_t give_up_reconnecting_at(const zke_session_t *s)
 {
     if (!s->ever_connected || s->connected || !s->disconnected_since)
@@ -278,9 +338,9 @@ static int64_t give_up_reconnecting_at(const zke_session_t *s)
     return s->disconnected_since + 2 * (int64_t)s->timeout_ms * ZKE_MS;
 }
 
-static int64_t next_wakeup(const zke_session_t *s, int64_t now)
+static int64_t next_wakeup(const zke_session_t *s, int64_t now, int64_t log_flush)
 {
-    int64_t wake = give_up_reconnecting_at(s);
+    int64_t wake = zkelect__earliest(give_up_reconnecting_at(s), log_flush);
     for (const struct zkelect *e = s->elections; e; e = e->next)
         if (e->started)
             wake = zkelect__earliest(wake, zkelect__wakeup(e));
@@ -305,9 +365,12 @@ static void *keeper_main(void *arg)
         int64_t give_up = give_up_reconnecting_at(s);
         if (give_up && now >= give_up) {
             zkelect__session_log(s, ZKELECT_LOG_WARN,
-                                 "no connection for twice the session timeout; opening a new session");
-            s->counters.expiries++;
+                                 "no connection for twice the session timeout; reconnecting to session 0x%llx "
+                                 "afresh (a new one if the server has no such session)",
+                                 (unsigned long long)s->id);
             tell_elections(s, ZKE_SESSION_ABANDONED);
+            s->resume_id = *zoo_client_id(s->zh);
+            s->resume = true;
             s->need_new_session = true;
         }
         if (s->need_new_session && now >= s->retry_at) {
@@ -317,7 +380,8 @@ static void *keeper_main(void *arg)
         for (struct zkelect *e = s->elections; e; e = e->next)
             if (e->started)
                 zkelect__tend(e, now);
-        zkelect__cond_wait_until(&s->keeper_cond, &s->lock, next_wakeup(s, zkelect__now_ns()));
+        int64_t log_flush = zkelect__zk_log_flush(s, now);
+        zkelect__cond_wait_until(&s->keeper_cond, &s->lock, next_wakeup(s, zkelect__now_ns(), log_flush));
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -379,7 +443,7 @@ static int start_threads(zke_session_t *s)
         return ZKELECT_ESYS;
     }
     s->keeper_running = true;
-    return open_handle(s);
+    return open_handle(s, NULL);
 }
 
 int zkelect__session_start(zke_session_t *s)

@@ -22,6 +22,9 @@ int zkelect_session_start(zkelect_session_t *s)
 {
     if (!s)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(s, NULL, "zkelect_session_start");
+    if (rc)
+        return rc;
     pthread_mutex_lock(&s->lock);
     bool started = s->started || s->stopping;
     s->started = true;
@@ -41,9 +44,12 @@ int zkelect_new_on_session(zkelect_t **out, zkelect_session_t *s, const char *el
     *out = NULL;
     if (!s)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(s, NULL, "zkelect_new_on_session");
+    if (rc)
+        return rc;
     char generated[ZKELECT_ID_MAX + 1];
     const char *why;
-    int rc = zkelect__check_election(election_path, &participant_id, generated, sizeof generated, &why);
+    rc = zkelect__check_election(election_path, &participant_id, generated, sizeof generated, &why);
     if (rc) {
         /* Unlike zkelect_new(), there is a log function to say why: the session's. */
         zkelect__session_log(s, ZKELECT_LOG_ERROR, "zkelect_new_on_session: %s", why);
@@ -54,7 +60,7 @@ int zkelect_new_on_session(zkelect_t **out, zkelect_session_t *s, const char *el
 
 void zkelect_session_destroy(zkelect_session_t *s)
 {
-    if (!s)
+    if (!s || zkelect__check_process(s, NULL, "zkelect_session_destroy"))
         return;
     pthread_mutex_lock(&s->lock);
     if (s->started && zkelect__on_dispatch_thread(s)) {

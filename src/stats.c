@@ -66,6 +66,9 @@ int zkelect_stats(zkelect_t *e, zkelect_stats_t *stats)
 {
     if (!e || !stats)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(e->session, e, "zkelect_stats");
+    if (rc)
+        return rc;
     zkelect_stats_t full = {.size = sizeof full, .epoch = -1, .lease_remaining_ns = -1};
     int64_t now = zkelect__now_ns();
     pthread_mutex_lock(e->lock);
@@ -76,6 +79,7 @@ int zkelect_stats(zkelect_t *e, zkelect_stats_t *stats)
         full.lease_remaining_ns = deadline - now;
     }
     full.ahead = ahead_in_line(e);
+    full.acl_open = atomic_load(&e->acl_open);
     events_fields(&full, &e->counters);
     session_fields(&full, e->session, now);
     pthread_mutex_unlock(e->lock);
@@ -86,12 +90,16 @@ int zkelect_session_stats(zkelect_session_t *s, zkelect_stats_t *stats)
 {
     if (!s || !stats)
         return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(s, NULL, "zkelect_session_stats");
+    if (rc)
+        return rc;
     zkelect_stats_t full = {.size = sizeof full, .epoch = -1, .lease_remaining_ns = -1, .ahead = -1};
     int64_t now = zkelect__now_ns();
     zke_counters_t sum = {0};
     pthread_mutex_lock(&s->lock);
     for (const struct zkelect *e = s->elections; e; e = e->next) {
         full.leading += atomic_load(&e->leading) && now < atomic_load(&e->lease_deadline);
+        full.acl_open += atomic_load(&e->acl_open);
         zkelect__count_events(&sum, &e->counters);
     }
     zkelect__count_events(&sum, &s->retired_counters);

@@ -54,6 +54,13 @@ ZKE_HIDDEN void zkelect__order_children(zke_child_t *children, size_t count);
 ZKE_HIDDEN zke_child_t *zkelect__line_of(int format, const struct String_vector *names, size_t *count,
                                         void (*stranger)(void *ctx, const char *name), void *ctx);
 
+/* ------------------------------------------------------------------ digest.c */
+
+/* The "digest" scheme's id for "user:password": "user:" and the base64 of
+ * its SHA-1, as ZooKeeper's ACLs name it. ZKELECT_EINVAL without a ':',
+ * ZKELECT_ERANGE if out is too small. */
+ZKE_HIDDEN int zkelect__digest_id(const char *user_password, char *out, size_t len);
+
 /* ------------------------------------------------------------------ strset.c */
 
 ZKE_HIDDEN bool zkelect__strset_has(const zke_strset_t *set, const char *name);
@@ -98,6 +105,11 @@ ZKE_HIDDEN int zkelect__cond_init(pthread_cond_t *cond);
 ZKE_HIDDEN void zkelect__block_async_signals(sigset_t *saved);
 ZKE_HIDDEN void zkelect__restore_signals(const sigset_t *saved);
 
+/* ------------------------------------------------------------------ limits.c */
+
+/* zkelect_check_setting(): the setters' one rule for their numeric values. */
+ZKE_HIDDEN int zkelect__check_setting(const char *name, double value, char *why, size_t len);
+
 /* ------------------------------------------------------------------- stats.c */
 
 /* Add the event counters of from to to (the session keeps those of the
@@ -124,6 +136,12 @@ ZKE_HIDDEN void zkelect__log_about(zke_session_t *s, struct zkelect *e, int leve
 /* For zookeeper_init2(): routes the ZooKeeper client's messages to the
  * session whose code runs on the calling thread, or whose name it bears. */
 ZKE_HIDDEN void zkelect__zk_log(const char *message);
+/* The session is connected, or not: while it is not, each distinct line of
+ * the client is said once. */
+ZKE_HIDDEN void zkelect__zk_log_connected(zke_session_t *s, bool connected);
+/* The keeper's part: say what was dropped in a window that ended; when to
+ * look again (0: nothing waits to be said). */
+ZKE_HIDDEN int64_t zkelect__zk_log_flush(zke_session_t *s, int64_t now);
 /* The session the calling thread works for now; returns the one before. A
  * host's thread sets it only for the length of a call into the client
  * (init, close, a callback), and forgets a session that is freed. */
@@ -132,5 +150,16 @@ ZKE_HIDDEN void zkelect__forget_log_owner(const zke_session_t *s);
 /* The name a thread that creates a ZooKeeper handle for s takes while it
  * does, so that the client's own threads inherit it (name[16]). */
 ZKE_HIDDEN void zkelect__zk_thread_name(const zke_session_t *s, char *name);
+
+/* ----------------------------------------------------------------- process.c */
+
+/* Which process a session belongs to (see process.c). */
+ZKE_HIDDEN int zkelect__process_mark_new(zke_process_mark_t **out);
+ZKE_HIDDEN void zkelect__process_mark_free(zke_process_mark_t *m);
+/* Lock-free, no system call where the kernel wipes the mark on fork(). */
+ZKE_HIDDEN bool zkelect__in_creating_process(const zke_process_mark_t *m);
+/* ZKELECT_OK in the process that created s; ZKELECT_ESTATE in another one
+ * (a child of fork()), said to e's log (s's if e is NULL) for what. */
+ZKE_HIDDEN int zkelect__check_process(zke_session_t *s, struct zkelect *e, const char *what);
 
 #endif /* ZKELECT_UTIL_H */

@@ -200,6 +200,53 @@ static void test_acl_refusals(void)
     zkelect_destroy(e);
 }
 
+/* zkelect_check_setting(): every setting's range, with the setter's code
+ * and a reason that names the setting; the ends themselves are allowed. */
+static void test_check_setting_says_why(void)
+{
+    static const struct {
+        const char *setting;
+        double value;
+        int rc;
+        const char *reason;
+    } cases[] = {
+        {"session_timeout", 99, ZKELECT_EINVAL, "grants"},
+        {"session_timeout", ZKELECT_SESSION_TIMEOUT_MIN, ZKELECT_OK, NULL},
+        {"session_timeout", ZKELECT_SESSION_TIMEOUT_MAX, ZKELECT_OK, NULL},
+        {"session_timeout", 3600001, ZKELECT_EINVAL, "an hour"},
+        {"session_timeout", 2000.5, ZKELECT_EINVAL, "whole number"},
+        {"lease_fraction", 1e-300, ZKELECT_EINVAL, "never win it"},
+        {"lease_fraction", 0.3, ZKELECT_OK, NULL},
+        {"lease_fraction", 0.9, ZKELECT_OK, NULL},
+        {"lease_fraction", 1.0, ZKELECT_EINVAL, "T/10"},
+        {"lease_fraction", 0.0 / 0.0, ZKELECT_EINVAL, "not a number"},
+        {"query_timeout", 9, ZKELECT_EINVAL, "round trips"},
+        {"query_timeout", 10, ZKELECT_OK, NULL},
+        {"query_timeout", -1, ZKELECT_EINVAL, "query_timeout -1 ms is outside 10..3600000 ms"},
+        {"lease", 0.5, ZKELECT_EINVAL, "no such setting"},
+        {NULL, 0.5, ZKELECT_EINVAL, "no such setting"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char why[512] = "x";
+        CU_ASSERT_EQUAL(zkelect_check_setting(cases[i].setting, cases[i].value, why, sizeof why), cases[i].rc);
+        CU_ASSERT(cases[i].reason ? strstr(why, cases[i].reason) != NULL : why[0] == '\0');
+    }
+    /* The setter says the same. */
+    zkelect_t *e;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "127.0.0.1:1", "/a", "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_log(e, counting_log, NULL), ZKELECT_OK);
+    char why[512];
+    CU_ASSERT_EQUAL(zkelect_check_setting("query_timeout", 5, why, sizeof why), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_query_timeout(e, 5), ZKELECT_EINVAL);
+    CU_ASSERT_STRING_EQUAL(last_log, why);
+    /* Truncated to len, NULL why allowed. */
+    char small[8];
+    CU_ASSERT_EQUAL(zkelect_check_setting("query_timeout", 5, small, sizeof small), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(strlen(small), sizeof small - 1);
+    CU_ASSERT_EQUAL(zkelect_check_setting("query_timeout", 5, NULL, 0), ZKELECT_EINVAL);
+    zkelect_destroy(e);
+}
+
 static void test_calls_before_start(void)
 {
     zkelect_t *e;
@@ -207,7 +254,7 @@ static void test_calls_before_start(void)
     log_lines = 0;
     CU_ASSERT_EQUAL(zkelect_set_log(e, counting_log, NULL), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_session_timeout(e, 0), ZKELECT_EINVAL);
-    CU_ASSERT(log_lines == 1 && strstr(last_log, "session timeout"));
+    CU_ASSERT(log_lines == 1 && strstr(last_log, "session_timeout 0 ms"));
     CU_ASSERT_EQUAL(zkelect_set_session_timeout(e, -5), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_session_timeout(e, 3600001), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_session_timeout(e, 2000), ZKELECT_OK);
@@ -215,6 +262,16 @@ static void test_calls_before_start(void)
     CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, 1.0), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, -0.5), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, 0.0 / 0.0), ZKELECT_EINVAL);
+    /* A lease too short to outlive its renewal: a participant that could
+     * never lead ("first in line, but the server answered too late"). */
+    log_lines = 0;
+    CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, 1e-300), ZKELECT_EINVAL);
+    CU_ASSERT(log_lines == 1 && strstr(last_log, "never win it"));
+    CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, 0.29), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, 0.95), ZKELECT_EINVAL);
+    CU_ASSERT(strstr(last_log, "T/10") != NULL);
+    CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, ZKELECT_LEASE_FRACTION_MIN), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, ZKELECT_LEASE_FRACTION_MAX), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_lease_fraction(e, 0.5), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_disconnect_policy(e, 7), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_disconnect_policy(e, ZKELECT_POLICY_LEASE), ZKELECT_OK);
@@ -283,6 +340,7 @@ int main(void)
         TEST(test_version),
         TEST(test_new_rejects_bad_input),
         TEST(test_check_arguments_says_why),
+        TEST(test_check_setting_says_why),
         TEST(test_calls_before_start),
         TEST(test_format_refusals),
         TEST(test_acl_refusals),

@@ -146,7 +146,8 @@ static void test_watch_prints_each_change_once(void)
     }
     CU_ASSERT_EQUAL(wait_exit(w, 10 * SEC), 0);
     char text[4096];
-    CU_ASSERT_EQUAL(capture(text, sizeof text, "jq -r '\"\\(.leader) \\(.epoch)\"' %s", out), 0);
+    /* stdout and stderr share the file: the JSON lines are stdout's */
+    CU_ASSERT_EQUAL(capture(text, sizeof text, "grep '^{' %s | jq -r '\"\\(.leader) \\(.epoch)\"'", out), 0);
     char expect[256];
     snprintf(expect, sizeof expect, "p0 %lld\np1 %lld\np2 %lld\nnull -1\n", (long long)epochs[0],
              (long long)epochs[1], (long long)epochs[2]);
@@ -309,6 +310,63 @@ static void test_run_with_credentials(void)
     CU_ASSERT(wait_contenders(server.hosts, path, 0, 5 * SEC));
 }
 
+/* An election whose path anyone may change (run without credentials
+ * creates it open): run and status say so, status --json has acl_open.
+ * lockdown needs something to lock it to; with ops' credentials it gives
+ * the path ops' ACL, after which the path is no longer open, a stranger
+ * can add no contender, and another identity cannot change it back. */
+static void test_open_election_is_said_and_locked(void)
+{
+    const char *path = "/zkelect-cli-open/election"; /* a top of its own, created open */
+    pid_t runner = start_runner("open", "a", server.hosts, path, "exec sleep 1000", NULL);
+    CU_ASSERT_FATAL(wait_lines(scratch("open-a.log"), "started /bin/sh", 1, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("open-a.log"), "election path /zkelect-cli-open/election is open to anyone"), 1);
+    char out[4096];
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path %s --json 2>/dev/null | jq -r .acl_open",
+                            zkelect_bin, server.hosts, path),
+                    0);
+    CU_ASSERT_STRING_EQUAL(out, "true\n");
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path %s 2>&1", zkelect_bin, server.hosts, path), 0);
+    CU_ASSERT(strstr(out, "is open to anyone (world:anyone:cdrwa)") != NULL);
+
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' lockdown --zk %s --path %s 2>&1", zkelect_bin, server.hosts, path), 2);
+    CU_ASSERT(strstr(out, "nothing to lock the path to") != NULL);
+    const char *ops = scratch("auth-lock-ops"), *other = scratch("auth-lock-other");
+    write_file(ops, "digest:ops:s3cret\n", 0600);
+    write_file(other, "digest:other:s3cret\n", 0600);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' lockdown --zk %s --path %s --auth-file %s 2>&1", zkelect_bin,
+                            server.hosts, path, ops),
+                    0);
+    CU_ASSERT(strstr(out, "is locked") != NULL);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path %s --json 2>&1 | jq -r .acl_open",
+                            zkelect_bin, server.hosts, path),
+                    0);
+    CU_ASSERT_STRING_EQUAL(out, "false\n");
+    void *stranger = zk_connect(server.hosts);
+    CU_ASSERT_FATAL(stranger != NULL);
+    struct ACL_vector acl;
+    struct Stat st;
+    CU_ASSERT_EQUAL_FATAL(zoo_get_acl(stranger, path, &acl, &st), ZOK);
+    CU_ASSERT_EQUAL(acl.count, 2);
+    for (int32_t i = 0; i < acl.count; i++) {
+        bool is_ops = strcmp(acl.data[i].id.scheme, "digest") == 0 && strncmp(acl.data[i].id.id, "ops:", 4) == 0;
+        bool world = strcmp(acl.data[i].id.scheme, "world") == 0;
+        CU_ASSERT(is_ops ? acl.data[i].perms == ZOO_PERM_ALL : world && acl.data[i].perms == ZOO_PERM_READ);
+    }
+    deallocate_ACL_vector(&acl);
+    char node[1024];
+    snprintf(node, sizeof node, "%s/zke_00000000000000000000000000000000_0000000000", path);
+    CU_ASSERT_EQUAL(zoo_create(stranger, node, "x", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0), ZNOAUTH);
+    zk_close(stranger);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' lockdown --zk %s --path %s --auth-file %s 2>&1", zkelect_bin,
+                            server.hosts, path, other),
+                    1);
+    CU_ASSERT(strstr(out, "needs ADMIN") != NULL);
+    /* The participant in line stays; it leaves as ever. */
+    stop(runner);
+    CU_ASSERT(wait_contenders(server.hosts, path, 0, 5 * SEC));
+}
+
 /* An election only alice may read (--acl auth::cdrwa): each command that
  * ZooKeeper refuses says what to fix and exits 1; none of them hangs on
  * retries (watch used to retry for ever). With alice's credentials, watch
@@ -419,7 +477,10 @@ static void test_bench_runner_protocol(void)
 }
 
 /* The server's own counters: one watch notification per failover (the
- * successor's), and at most one read, at N = 10. */
+ * successor's), and at most two reads, at N = 10: the leaving leader takes
+ * the watch off its own node (so that its removal notifies the successor
+ * alone), and the successor, further back than second, lists once after it
+ * leads to confirm the hand-over. */
 static void test_bench_one_notification_per_failover(void)
 {
     char json[4096];
@@ -428,7 +489,7 @@ static void test_bench_one_notification_per_failover(void)
                                   bench_bin, server.hosts, scratch("bench.json")),
                           0);
     CU_ASSERT_EQUAL(capture(json, sizeof json,
-                            "jq -r '[.server_counters, .per_failover.notifications, .per_failover.reads <= 1.5, "
+                            "jq -r '[.server_counters, .per_failover.notifications, .per_failover.reads <= 2.5, "
                             ".failover_ms.count // .failovers] | @tsv' %s",
                             scratch("bench.json")),
                     0);
@@ -464,6 +525,7 @@ int main(void)
         TEST(test_auth_file_bad_input),
         TEST(test_run_with_credentials),
         TEST(test_refused_access_is_explained),
+        TEST(test_open_election_is_said_and_locked),
         TEST(test_bench_runner_protocol),
         TEST(test_bench_one_notification_per_failover),
         CU_TEST_INFO_NULL,

@@ -15,7 +15,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
 #define SEC 1000
@@ -437,6 +439,138 @@ static void test_bad_calls(void)
     participant_destroy(&ps[0]);
 }
 
+/* ------------------------------------------------------------------ fork() */
+
+/* What a child of fork() got from every call on its parent's handle. */
+typedef struct child_report {
+    int start, resign, leave, wait_leader, stats, dispatch, fd, node_path;
+    int is_leader;
+    int64_t epoch;
+    int log_errors; /* errors the calls logged, in the child */
+    bool destroy_returned;
+} child_report_t;
+
+/* In a child of fork(): try everything on the parent's handle, and report
+ * through a pipe. */
+static void probe_in_child(participant_t *p, int out)
+{
+    child_report_t r = {0};
+    int errors = p->log_errors;
+    zkelect_stats_t st = {.size = sizeof st};
+    char node[512];
+    int fd;
+    r.is_leader = zkelect_is_leader(p->e);
+    r.epoch = zkelect_epoch(p->e);
+    r.start = zkelect_start(p->e);
+    r.resign = zkelect_resign(p->e);
+    r.leave = zkelect_leave(p->e);
+    r.wait_leader = zkelect_wait_leader(p->e, 0);
+    r.stats = zkelect_stats(p->e, &st);
+    r.dispatch = zkelect_dispatch(p->e, NULL);
+    r.fd = zkelect_fd(p->e, &fd);
+    r.node_path = zkelect_node_path(p->e, node, sizeof node);
+    r.log_errors = p->log_errors - errors;
+    zkelect_destroy(p->e);
+    r.destroy_returned = true;
+    _exit(write(out, &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+}
+
+/* Fork; the child probes p's handle; its report, within 10 s. */
+static child_report_t fork_and_probe(participant_t *p)
+{
+    child_report_t r = {0};
+    int fds[2];
+    CU_ASSERT_FATAL(pipe(fds) == 0);
+    pid_t child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0)
+        probe_in_child(p, fds[1]);
+    close(fds[1]);
+    struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+    CU_ASSERT_FATAL(poll(&pfd, 1, 10 * SEC) == 1);
+    CU_ASSERT_EQUAL(read(fds[0], &r, sizeof r), (ssize_t)sizeof r);
+    close(fds[0]);
+    int status = -1;
+    CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return r;
+}
+
+/* Every call in the child is refused with ZKELECT_ESTATE (and said to the
+ * log); the lock-free queries say "not leading"; destroy returns. */
+static void assert_refused_in_child(const child_report_t *r)
+{
+    CU_ASSERT_EQUAL(r->is_leader, 0);
+    CU_ASSERT_EQUAL(r->epoch, -1);
+    CU_ASSERT_EQUAL(r->start, ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(r->resign, ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(r->leave, ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(r->wait_leader, ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(r->stats, ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(r->dispatch, ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(r->fd, ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(r->node_path, ZKELECT_ESTATE);
+    CU_ASSERT(r->log_errors >= 8);
+    CU_ASSERT(r->destroy_returned);
+}
+
+/* A handle made, then the process forks before starting it: the child
+ * cannot start it (it would join with the same token as the parent); the
+ * parent joins once. */
+static void test_fork_before_start_child_cannot_join(void)
+{
+    const char *p = test_election(&rec, "fork-before-start");
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    child_report_t r = fork_and_probe(&a);
+    assert_refused_in_child(&r);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
+    observe_for(200);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    participant_destroy(&a);
+}
+
+/* A leader forks (a daemon starting a worker): the child is not a leader,
+ * and the parent goes on leading, untouched. */
+static void test_fork_of_a_leader_child_does_not_lead(void)
+{
+    const char *p = test_election(&rec, "fork-leader");
+    static participant_t a;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 10 * SEC) >= 0);
+    int64_t epoch = zkelect_epoch(a.e);
+    size_t mark = rec_count(&rec);
+    child_report_t r = fork_and_probe(&a);
+    assert_refused_in_child(&r);
+    CU_ASSERT_EQUAL(zkelect_is_leader(a.e), 1);
+    CU_ASSERT_EQUAL(zkelect_epoch(a.e), epoch);
+    CU_ASSERT_EQUAL(rec_count(&rec), mark);
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
+    participant_destroy(&a);
+}
+
+/* A host loop in manual dispatch forks with events waiting: the child can
+ * neither dispatch them nor touch the fd, and the parent's loop finds its
+ * events there, then a quiet fd (it does not spin). */
+static void test_fork_of_a_manual_loop_leaves_the_fd_to_the_parent(void)
+{
+    const char *p = test_election(&rec, "fork-manual");
+    static participant_t ps[1];
+    start_manual(&ps[0], 0, p);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
+    int fd = event_fd(&ps[0]);
+    CU_ASSERT(readable(fd, 0));
+    child_report_t r = fork_and_probe(&ps[0]);
+    assert_refused_in_child(&r);
+    CU_ASSERT(readable(fd, 0));
+    unsigned n = 0;
+    CU_ASSERT_EQUAL(zkelect_dispatch(ps[0].e, &n), ZKELECT_OK);
+    CU_ASSERT_EQUAL(n, 2); /* JOINED, ELECTED */
+    CU_ASSERT(!readable(fd, 100));
+    participant_destroy(&ps[0]);
+}
+
 int main(void)
 {
     static const CU_TestInfo tests[] = {
@@ -450,6 +584,9 @@ int main(void)
         TEST(test_destroy_inside_callback),
         TEST(test_destroy_delivers_pending_events),
         TEST(test_bad_calls),
+        TEST(test_fork_before_start_child_cannot_join),
+        TEST(test_fork_of_a_leader_child_does_not_lead),
+        TEST(test_fork_of_a_manual_loop_leaves_the_fd_to_the_parent),
         CU_TEST_INFO_NULL,
     };
     return run_server_suite("callbacks on a real ZooKeeper", &server, &admin, &rec, tests);

@@ -129,6 +129,54 @@ static void test_ensemble_quorum_lost(void)
     destroy_all(ps, 3);
 }
 
+/* The whole ensemble is killed and stays down past 2T, then restarted
+ * (maintenance, a power cut). ZooKeeper restores the sessions from its
+ * snapshot and log, with their nodes. Each participant gave up its
+ * connection after 2T without one and reconnects to the same session, not
+ * a new one (which would queue behind its own restored node until the
+ * server expires the old session, T later): the leader is back within about
+ * a second of the quorum's return, the same one with the same epoch. */
+static void test_whole_ensemble_restarted(void)
+{
+    const char *p = test_election(&rec, "ensemble-restarted");
+    static participant_t ps[3];
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL_FATAL(participant_start_with(&ps[i], i, &rec, ensemble.hosts, p, 2000, ZKELECT_POLICY_LEASE), 0);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    int64_t epoch = zkelect_epoch(ps[0].e);
+    size_t mark = rec_count(&rec);
+    for (int i = 0; i < ensemble.n; i++)
+        zk_server_kill(&ensemble.member[i]);
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 10 * SEC) >= 0);
+    /* Past 2T without a connection: every participant has given its up. */
+    observe_for(2 * 2000 + 1500);
+    CU_ASSERT_EQUAL(leader_count(ps, 3), 0);
+    for (int i = 0; i < ensemble.n; i++)
+        CU_ASSERT_EQUAL(zk_server_restart(&ensemble.member[i], false), 0);
+    /* The quorum is back once two members serve. */
+    int64_t deadline = mono_ns() + 60 * SEC * NS_PER_MS;
+    int serving = 0;
+    while (mono_ns() < deadline && serving < 2) {
+        serving = 0;
+        for (int i = 0; i < ensemble.n; i++)
+            serving += zk_server_serving(&ensemble.member[i]);
+        if (serving < 2)
+            poll_pause();
+    }
+    CU_ASSERT_FATAL(serving >= 2);
+    int64_t back = mono_ns();
+    int leader = wait_single_leader(ps, 3, 30 * SEC);
+    int64_t took = ms_since(back);
+    printf("\n    whole ensemble restarted: leader %d back %lld ms after the quorum ", leader, (long long)took);
+    CU_ASSERT_EQUAL(leader, 0);
+    CU_ASSERT(took < 1500);
+    CU_ASSERT_EQUAL(zkelect_epoch(ps[0].e), epoch);
+    for (int i = 0; i < ensemble.n; i++)
+        CU_ASSERT_EQUAL(zk_server_wait_serving(&ensemble.member[i]), 0);
+    assert_no_two_leaders(&rec);
+    destroy_all(ps, 3);
+}
+
 static int ensemble_init(void)
 {
     rec_init(&rec);
@@ -153,6 +201,7 @@ int main(void)
         TEST(test_ensemble_member_killed_strict),
         TEST(test_ensemble_member_killed_lease),
         TEST(test_ensemble_quorum_lost),
+        TEST(test_whole_ensemble_restarted),
         CU_TEST_INFO_NULL,
     };
     static const test_suite_t suites[] = {{"faults, 3-server ensemble", ensemble_init, ensemble_clean, tests}, {0}};

@@ -114,8 +114,9 @@ static void test_further_back_relists_and_rewatches(void)
 }
 
 /* F21: the predecessor goes between the listing and the watch. p2 talks
- * through a proxy that holds back its first read, the watch on p1's node;
- * p1 leaves while it is held. The watch then finds no node, and p2 must
+ * through a proxy that holds back its second read (its first is of its own
+ * node, sent with its create), the watch on p1's node; p1 leaves while it
+ * is held. The watch then finds no node, and p2 must
  * list again at once and watch p0, not wait for a notification that will
  * never come. */
 static void test_predecessor_gone_before_its_watch(void)
@@ -125,6 +126,7 @@ static void test_predecessor_gone_before_its_watch(void)
     line_up(ps, 2, p);
     proxy_t *proxy = proxy_start(server.port);
     CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    proxy_pass_reads(proxy, 1);
     proxy_set_mode(proxy, PROXY_HOLD_READ);
     CU_ASSERT_EQUAL_FATAL(participant_start(&ps[2], 2, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
     int64_t deadline = mono_ns() + 10 * SEC * NS_PER_MS;
@@ -246,24 +248,48 @@ static void test_follower_leaving_hands_nothing_over(void)
     destroy_all(ps, 3);
 }
 
-static void set_node_data(zkelect_t *e, const char *data)
+/* A stranger's write to a participant's node: ZooKeeper's answer to it. */
+static int write_node(zkelect_t *e, const char *data)
 {
     char node[512];
     CU_ASSERT_EQUAL_FATAL(zkelect_node_path(e, node, sizeof node), ZKELECT_OK);
-    CU_ASSERT_EQUAL_FATAL(zoo_set(admin, node, data, (int)strlen(data), -1), ZOK);
+    return zoo_set(admin, node, data, (int)strlen(data), -1);
 }
 
-/* The hand-over's write refused (here by an ACL an operator set on the
- * leader's node): the node still goes, by a plain delete, and the next in
- * line takes over on that. */
+/* Start n participants whose nodes get acl (NULL: the default), p0 leading,
+ * p1 ready to take over, the others watching. */
+static void line_up_with_acl(participant_t *ps, int n, const char *p, const char *acl)
+{
+    for (int i = 0; i < n; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
+        if (acl)
+            CU_ASSERT_EQUAL_FATAL(zkelect_set_acl(ps[i].e, acl), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, n, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    for (int i = 2; i < n; i++)
+        CU_ASSERT_FATAL(wait_watching(ps[i].e));
+}
+
+/* An ACL that lets nobody write, the owner included: the hand-over's write
+ * is refused. */
+#define ACL_NO_WRITE "world:anyone:cdra"
+/* An ACL that lets anyone write. */
+#define ACL_OPEN "world:anyone:cdrwa"
+
+/* The hand-over's write refused (here by an ACL that lets nobody write):
+ * the node still goes, by a plain delete, and the next in line takes over
+ * on that. */
 static void test_refused_handover_falls_back_to_delete(void)
 {
     const char *p = test_election(&rec, "handover-refused");
     static participant_t ps[2];
-    line_up(ps, 2, p);
+    line_up_with_acl(ps, 2, p, ACL_NO_WRITE);
     char node[512];
     CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
-    CU_ASSERT_EQUAL_FATAL(zoo_set_acl(admin, node, -1, &ZOO_READ_ACL_UNSAFE), ZOK);
     inspect_requests_t before = inspect_requests(ps[1].e);
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL(zkelect_leave(ps[0].e), ZKELECT_OK);
@@ -277,48 +303,94 @@ static void test_refused_handover_falls_back_to_delete(void)
     destroy_all(ps, 2);
 }
 
-/* Someone writes a follower's node (breaking assumption A5): the one behind
- * it takes that for a hand-over and leads, but only until the answer to the
- * listing it sends at once shows the leader still ahead. The leader is never
- * disturbed. */
-static void test_forged_handover_is_caught_by_the_listing(void)
+/* By default only a node's own session may write it: a stranger's write
+ * (an operator's script "touching" the nodes) is refused by ZooKeeper, and
+ * nobody is elected or stepped down. The ACL read back says so. */
+static void test_stranger_cannot_write_a_node(void)
 {
-    const char *p = test_election(&rec, "forged-handover");
+    const char *p = test_election(&rec, "stranger-write");
     static participant_t ps[3];
     line_up(ps, 3, p);
     size_t mark = rec_count(&rec);
-    set_node_data(ps[1].e, "forged");
-    long elected = rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 5 * SEC);
-    CU_ASSERT_FATAL(elected >= 0);
-    long revoked = rec_wait(&rec, 2, ZKELECT_EV_REVOKED, (size_t)elected, 5 * SEC);
-    CU_ASSERT_FATAL(revoked > elected);
-    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_PREEMPTED);
-    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, mark), 0);
-    CU_ASSERT_EQUAL(wait_single_leader(ps, 3, 5 * SEC), 0);
-    /* Back in line behind p1, whose node it watches again. */
-    CU_ASSERT(wait_watching(ps[2].e));
-    CU_ASSERT(inspect_watches(ps[2].e, ps[1].e));
+    CU_ASSERT_EQUAL(write_node(ps[1].e, "touched"), ZNOAUTH);
+    CU_ASSERT_EQUAL(write_node(ps[0].e, "touched"), ZNOAUTH);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[1].e, node, sizeof node), ZKELECT_OK);
+    struct ACL_vector acl;
+    struct Stat stat;
+    CU_ASSERT_EQUAL_FATAL(zoo_get_acl(admin, node, &acl, &stat), ZOK);
+    CU_ASSERT_EQUAL(acl.count, 2);
+    for (int i = 0; i < acl.count; i++) {
+        bool world = strcmp(acl.data[i].id.scheme, "world") == 0;
+        bool own = strcmp(acl.data[i].id.scheme, "digest") == 0 && strncmp(acl.data[i].id.id, "zkelect-", 8) == 0;
+        CU_ASSERT(world ? acl.data[i].perms == ZOO_PERM_READ : own && acl.data[i].perms == ZOO_PERM_ALL);
+    }
+    deallocate_ACL_vector(&acl);
+    observe_for(300);
+    CU_ASSERT_EQUAL(rec_count(&rec), mark);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
     destroy_all(ps, 3);
 }
 
-/* Someone writes the leader's node: the next in line takes it for a
- * hand-over and leads at once. The leader sees the write at its next lease
- * renewal (within T/4), steps down with reason NODE_CHANGED and rejoins at
- * the back. */
-static void test_forged_change_on_leader_steps_it_down(void)
+/* Under an ACL that lets anyone write, a stranger writes a follower's node.
+ * The one behind it cannot take that for a hand-over: it lists first, finds
+ * the follower still there, watches it again, and is never elected; the
+ * leader is never disturbed, and its epoch stays the highest (a store fenced
+ * by epochs would refuse none of its writes). */
+static void test_foreign_write_on_a_follower_elects_nobody(void)
 {
-    const char *p = test_election(&rec, "forged-leader");
-    static participant_t ps[2];
-    line_up(ps, 2, p);
+    const char *p = test_election(&rec, "foreign-write-follower");
+    static participant_t ps[3];
+    line_up_with_acl(ps, 3, p, ACL_OPEN);
+    int64_t epoch = zkelect_epoch(ps[0].e);
+    inspect_requests_t before = inspect_requests(ps[2].e);
     size_t mark = rec_count(&rec);
-    set_node_data(ps[0].e, "forged");
-    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL_FATAL(write_node(ps[1].e, "touched"), ZOK);
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (inspect_requests(ps[2].e).lists == before.lists && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(inspect_requests(ps[2].e).lists, before.lists + 1);
+    CU_ASSERT(wait_watching(ps[2].e));
+    CU_ASSERT(inspect_watches(ps[2].e, ps[1].e));
+    CU_ASSERT_EQUAL(inspect_requests(ps[2].e).handoff_takeovers, before.handoff_takeovers);
+    CU_ASSERT_EQUAL(rec_tally(&rec, -1, ZKELECT_EV_ELECTED, mark), 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, -1, ZKELECT_EV_REVOKED, mark), 0);
+    CU_ASSERT_EQUAL(zkelect_epoch(ps[0].e), epoch);
+    /* The watch set again works: p1 leaving puts p2 behind p0, and p0
+     * leaving elects p2. */
+    participant_destroy(&ps[1]);
+    CU_ASSERT_FATAL(wait_standby(ps[2].e));
+    participant_destroy(&ps[0]);
+    CU_ASSERT(rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    assert_no_two_leaders(&rec);
+    destroy_all(ps, 3);
+}
+
+/* Under an ACL that lets anyone write, a stranger writes the leader's node.
+ * The leader's own watch tells it at once: it steps down (NODE_CHANGED) and
+ * rejoins at the back. Its successor does not take the write for a
+ * hand-over: it lists, and leads only once the leader's node is gone. Never
+ * two leaders. */
+static void test_foreign_write_on_the_leader_steps_it_down_at_once(void)
+{
+    const char *p = test_election(&rec, "foreign-write-leader");
+    static participant_t ps[2];
+    line_up_with_acl(ps, 2, p, ACL_OPEN);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL_FATAL(write_node(ps[0].e, "touched"), ZOK);
     long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC);
     CU_ASSERT_FATAL(revoked >= 0);
-    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_NODE_CHANGED);
+    rec_event_t r = rec_get(&rec, (size_t)revoked);
+    CU_ASSERT_EQUAL(r.reason, ZKELECT_REASON_NODE_CHANGED);
+    printf("\n    leader stepped down %lld ms after the write ", (long long)((r.t_ns - t0) / NS_PER_MS));
+    /* From its watch, not at its next renewal (T/4 = 2.5 s away). */
+    CU_ASSERT(r.t_ns - t0 < 500 * NS_PER_MS);
+    CU_ASSERT(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
     CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_JOINED, (size_t)revoked, 5 * SEC) >= 0);
     CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 5 * SEC), 1);
     CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_REVOKED, mark), 0);
+    assert_no_two_leaders(&rec);
     CU_ASSERT(wait_standby(ps[0].e));
     destroy_all(ps, 2);
 }
@@ -333,8 +405,9 @@ int main(void)
         TEST(test_handover_reaches_one_further_back),
         TEST(test_follower_leaving_hands_nothing_over),
         TEST(test_refused_handover_falls_back_to_delete),
-        TEST(test_forged_handover_is_caught_by_the_listing),
-        TEST(test_forged_change_on_leader_steps_it_down),
+        TEST(test_stranger_cannot_write_a_node),
+        TEST(test_foreign_write_on_a_follower_elects_nobody),
+        TEST(test_foreign_write_on_the_leader_steps_it_down_at_once),
         CU_TEST_INFO_NULL,
     };
     return run_server_suite("hand-over", &server, &admin, &rec, tests);

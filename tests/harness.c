@@ -440,6 +440,38 @@ int zk_delete_recursive(void *zh, const char *path)
     return rc == ZNONODE ? ZOK : rc;
 }
 
+int zk_delete_children_and_path(void *zh, const char *path)
+{
+    int rc = ZNOTEMPTY;
+    for (int attempt = 0; attempt < 100 && (rc == ZNOTEMPTY || rc == ZNONODE); attempt++) {
+        struct String_vector v;
+        rc = zoo_get_children(zh, path, 0, &v);
+        if (rc == ZNONODE)
+            return ZOK;
+        if (rc != ZOK)
+            return rc;
+        size_t n = (size_t)v.count + 1;
+        zoo_op_t *ops = calloc(n, sizeof *ops);
+        zoo_op_result_t *results = calloc(n, sizeof *results);
+        char (*children)[1024] = calloc(n, sizeof *children);
+        if (!ops || !results || !children) {
+            rc = ZSYSTEMERROR;
+        } else {
+            for (int i = 0; i < v.count; i++) {
+                snprintf(children[i], sizeof children[i], "%s/%s", path, v.data[i]);
+                zoo_delete_op_init(&ops[i], children[i], -1);
+            }
+            zoo_delete_op_init(&ops[n - 1], path, -1);
+            rc = zoo_multi(zh, (int)n, ops, results);
+        }
+        free(ops);
+        free(results);
+        free(children);
+        deallocate_String_vector(&v);
+    }
+    return rc;
+}
+
 /* -------------------------------------------------------------- running */
 
 bool test_selected(const char *name)

@@ -98,6 +98,11 @@ int zk_make_path(void *zh, const char *path, int flags);
 int zk_child_count(void *zh, const char *path);
 /* Delete path and everything below it. */
 int zk_delete_recursive(void *zh, const char *path);
+/* Delete path and its children in one transaction, as ZooKeeper's own
+ * deleteall does below 1,000 children; tried again (up to 100 times) when a
+ * child came or went between the listing and the transaction. ZOK, or
+ * ZooKeeper's error. */
+int zk_delete_children_and_path(void *zh, const char *path);
 
 /* ------------------------------------------------------------ suites */
 

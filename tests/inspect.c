@@ -107,7 +107,10 @@ void inspect_zk_client_logs(const char *line)
 void inspect_end_log_window(zkelect_t *e)
 {
     zke_session_t *s = e->session;
+    pthread_mutex_lock(&s->lock);
     pthread_mutex_lock(&s->log_lock);
     s->zk_log_window_ns -= 10000 * ZKE_MS;
     pthread_mutex_unlock(&s->log_lock);
+    pthread_cond_signal(&s->keeper_cond); /* as if its window had ended in time */
+    pthread_mutex_unlock(&s->lock);
 }

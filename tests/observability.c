@@ -187,14 +187,16 @@ typedef struct lines {
     int zk;          /* "zookeeper:" lines */
     int io_failures; /* of those, the I/O thread's report of a refused connection */
     int dropped_notes;
+    int errors;      /* lines at ZKELECT_LOG_ERROR */
     char last[512];
 } lines_t;
 
 static void on_line(zkelect_t *e, int level, const char *message, void *userdata)
 {
-    (void)e, (void)level;
+    (void)e;
     lines_t *l = userdata;
     pthread_mutex_lock(&l->lock);
+    l->errors += level == ZKELECT_LOG_ERROR;
     if (strncmp(message, "zookeeper: ", 11) == 0) {
         if (strstr(message, "lines of the ZooKeeper client were dropped")) {
             l->dropped_notes++;
@@ -245,34 +247,85 @@ static void test_io_thread_lines_reach_the_log(void)
     zkelect_destroy(e);
 }
 
-/* When the window ends, one line says how many were dropped. */
+/* A line of the client's, as its threads log it, numbered to make it distinct. */
+static void client_line(int n)
+{
+    char line[128];
+    snprintf(line, sizeof line, "2026-12-05 01:00:00,000:1(0x1):ZOO_ERROR@check_events@1: refused %d\n", n);
+    inspect_zk_client_logs(line);
+}
+
+/* At most 20 lines a window; when the window ends, one line says how many
+ * were dropped, even if the client says nothing more: the keeper says it.
+ * The session is connected here, so distinct lines and repeats alike count. */
 static void test_log_limit_says_what_it_dropped(void)
 {
     static lines_t l = {.lock = PTHREAD_MUTEX_INITIALIZER};
     zkelect_t *e;
-    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "127.0.0.1:1", "/zkelect-stats/limit", "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, server.hosts, "/zkelect-stats/limit", "x"), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_log(e, on_line, &l), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_log_level(e, ZKELECT_LOG_WARN), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_connected(e, 10 * SEC), ZKELECT_OK);
     /* a thread named for e, as the client's threads are */
     char name[16], own[16] = "";
     inspect_zk_thread_name(e, name);
     pthread_getname_np(pthread_self(), own, sizeof own);
     pthread_setname_np(pthread_self(), name);
     for (int i = 0; i < 25; i++)
-        inspect_zk_client_logs("2026-12-05 01:00:00,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
+        client_line(i % 2);
     CU_ASSERT_EQUAL(counted(&l, &l.zk), 20);
     CU_ASSERT_EQUAL(stats_of(e).zk_log_dropped, 5);
-    /* the window ends */
+    CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 0);
+    /* the window ends, and no line comes: the keeper says what it dropped */
     inspect_end_log_window(e);
-    inspect_zk_client_logs("2026-12-05 01:00:10,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (counted(&l, &l.dropped_notes) == 0 && mono_ns() < deadline)
+        poll_pause();
     CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 1);
+    CU_ASSERT(strstr(l.last, "5 more lines") != NULL);
+    client_line(0);
     CU_ASSERT_EQUAL(counted(&l, &l.zk), 21);
     CU_ASSERT(strstr(l.last, "ZOO_ERROR@check_events") != NULL);
     /* a thread whose name is not ours, or is corrupted, routes nothing */
     name[5] = name[5] == 'A' ? 'B' : 'A';
     pthread_setname_np(pthread_self(), name);
-    inspect_zk_client_logs("2026-12-05 01:00:10,000:1(0x1):ZOO_ERROR@check_events@1: refused\n");
+    client_line(0);
     CU_ASSERT_EQUAL(counted(&l, &l.zk), 21);
     pthread_setname_np(pthread_self(), own);
+    zkelect_destroy(e);
+}
+
+/* While the session is not connected (a server restarting), the client says
+ * why each retry failed, ten times a second: each distinct line reaches the
+ * log once, as a warning (the library is retrying), and its repeats are
+ * dropped, counted, and summed up at the end of the window. */
+static void test_repeated_connection_errors_said_once(void)
+{
+    static lines_t l = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    char hosts[32];
+    snprintf(hosts, sizeof hosts, "127.0.0.1:%d", zk_free_port());
+    zkelect_t *e;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, hosts, "/zkelect-stats/refused", "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_log(e, on_line, &l), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_log_level(e, ZKELECT_LOG_WARN), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(e), ZKELECT_OK);
+    /* the client has retried many times */
+    int64_t deadline = mono_ns() + 10 * SEC * NS_PER_MS;
+    while (stats_of(e).zk_log_dropped < 20 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT(stats_of(e).zk_log_dropped >= 20);
+    int said = counted(&l, &l.zk);
+    printf("\n    %d distinct lines said, %llu repeats dropped ", said,
+           (unsigned long long)stats_of(e).zk_log_dropped);
+    CU_ASSERT(said >= 1 && said <= 6);
+    CU_ASSERT_EQUAL(counted(&l, &l.errors), 0);
+    CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 0);
+    inspect_end_log_window(e);
+    deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while (counted(&l, &l.dropped_notes) == 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 1);
     zkelect_destroy(e);
 }
 
@@ -281,13 +334,14 @@ int main(void)
     static const CU_TestInfo alone[] = {
         TEST(test_stats_bad_calls),
         TEST(test_stats_fill_only_what_the_caller_knows),
-        TEST(test_log_limit_says_what_it_dropped),
         TEST(test_io_thread_lines_reach_the_log),
+        TEST(test_repeated_connection_errors_said_once),
         CU_TEST_INFO_NULL,
     };
     static const CU_TestInfo served[] = {
         TEST(test_stats_follow_an_election),
         TEST(test_session_stats_sum_its_elections),
+        TEST(test_log_limit_says_what_it_dropped),
         CU_TEST_INFO_NULL,
     };
     static const test_suite_t suites[] = {{"without a server", NULL, NULL, alone},

@@ -222,6 +222,46 @@ static void test_leader_node_deleted_by_operator(void)
     destroy_all(ps, 2);
 }
 
+/* An operator deletes the election path with everything in it, in one
+ * transaction (ZooKeeper's deleteall). The leader hears of its node's
+ * deletion from its own watch, in the same batch of notifications as the
+ * one its successor acts on: the two-leader window (assumption A5 broken)
+ * is the gap between two notifications, not the wait for a lease renewal
+ * (T/4 = 2.5 s here). Everybody rejoins on the path re-created, and the
+ * next leader's epoch is higher. */
+static void test_election_path_deleted_leader_revokes_at_once(void)
+{
+    const char *p = test_election(&rec, "path-deleted");
+    static participant_t ps[3];
+    start_all(ps, 3, &rec, server.hosts, p);
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    int64_t epoch0 = zkelect_epoch(ps[0].e);
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL_FATAL(zk_delete_children_and_path(admin, p), ZOK);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    rec_event_t r = rec_get(&rec, (size_t)revoked);
+    CU_ASSERT_EQUAL(r.reason, ZKELECT_REASON_NODE_DELETED);
+    /* The overlap: another participant's term that began before this REVOKED. */
+    int64_t overlap = 0;
+    for (size_t i = mark; i < (size_t)revoked; i++) {
+        rec_event_t ev = rec_get(&rec, i);
+        if (ev.type == ZKELECT_EV_ELECTED && ev.who != 0 && r.t_ns - ev.t_ns > overlap)
+            overlap = r.t_ns - ev.t_ns;
+    }
+    printf("\n    leader revoked %.1f ms after the deletion, two leaders for %.3f ms ",
+           (double)(r.t_ns - t0) / 1e6, (double)overlap / 1e6);
+    CU_ASSERT(r.t_ns - t0 < 500 * NS_PER_MS);
+    CU_ASSERT(overlap < 200 * NS_PER_MS);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    int leader = wait_single_leader(ps, 3, 10 * SEC);
+    CU_ASSERT_FATAL(leader >= 0);
+    CU_ASSERT(zkelect_epoch(ps[leader].e) > epoch0);
+    destroy_all(ps, 3);
+}
+
 static void test_destroy_while_partitioned_does_not_hang(void)
 {
     const char *p = test_election(&rec, "destroy-partitioned");
@@ -291,6 +331,7 @@ int main(void)
         TEST(test_partitioned_leader_revokes_before_successor),
         TEST(test_predecessor_left_while_disconnected),
         TEST(test_leader_node_deleted_by_operator),
+        TEST(test_election_path_deleted_leader_revokes_at_once),
         TEST(test_destroy_while_partitioned_does_not_hang),
         CU_TEST_INFO_NULL,
     };

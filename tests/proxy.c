@@ -47,10 +47,13 @@ struct proxy {
     int wake[2];
     pthread_mutex_t lock;
     proxy_mode_t mode;
+    uint64_t mode_set, mode_seen; /* the test's changes, and those the proxy thread has taken */
+    pthread_cond_t mode_taken;
     int delay_ms;     /* set by the test, under lock */
     int active_delay; /* the proxy thread's copy */
     int creates_lost;
     int reads_held;
+    int reads_to_pass; /* PROXY_HOLD_READ lets so many getData through first */
     int connections;
     bool stop;
     pair_t *pairs[MAX_PAIRS];
@@ -194,9 +197,9 @@ static bool from_client(proxy_t *p, pair_t *c, proxy_mode_t mode)
         }
         if (c->seen_connect && len >= 8 && mode == PROXY_HOLD_READ && !c->holding &&
             (int32_t)be32(c->frame + 8) == ZOO_GETDATA_OP) {
-            c->holding = true;
             pthread_mutex_lock(&p->lock);
-            p->reads_held++;
+            c->holding = p->reads_to_pass-- <= 0;
+            p->reads_held += c->holding;
             pthread_mutex_unlock(&p->lock);
         }
         c->seen_connect = true;
@@ -280,6 +283,8 @@ static void *proxy_main(void *arg)
         proxy_mode_t mode = p->mode;
         p->active_delay = p->delay_ms;
         bool stop = p->stop;
+        p->mode_seen = p->mode_set;
+        pthread_cond_broadcast(&p->mode_taken);
         pthread_mutex_unlock(&p->lock);
         if (stop)
             break;
@@ -358,6 +363,7 @@ proxy_t *proxy_start(int upstream_port)
     }
     snprintf(p->hosts, sizeof p->hosts, "127.0.0.1:%d", port);
     pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->mode_taken, NULL);
     if (pthread_create(&p->thread, NULL, proxy_main, p)) {
         close(p->listener);
         free(p);
@@ -372,12 +378,19 @@ static void wake(proxy_t *p)
         perror("proxy wake");
 }
 
+/* Returns once the proxy thread works in the new mode: bytes that arrive
+ * from then on are handled by it, never by the mode before. */
 void proxy_set_mode(proxy_t *p, proxy_mode_t mode)
 {
     pthread_mutex_lock(&p->lock);
     p->mode = mode;
+    uint64_t change = ++p->mode_set;
     pthread_mutex_unlock(&p->lock);
     wake(p);
+    pthread_mutex_lock(&p->lock);
+    while (p->mode_seen < change && !p->stop)
+        pthread_cond_wait(&p->mode_taken, &p->lock);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void proxy_set_delay(proxy_t *p, int delay_ms)
@@ -393,6 +406,13 @@ int proxy_creates_lost(proxy_t *p)
     int n = p->creates_lost;
     pthread_mutex_unlock(&p->lock);
     return n;
+}
+
+void proxy_pass_reads(proxy_t *p, int n)
+{
+    pthread_mutex_lock(&p->lock);
+    p->reads_to_pass = n;
+    pthread_mutex_unlock(&p->lock);
 }
 
 int proxy_reads_held(proxy_t *p)
@@ -428,6 +448,7 @@ void proxy_stop(proxy_t *p)
     close(p->listener);
     close(p->wake[0]);
     close(p->wake[1]);
+    pthread_cond_destroy(&p->mode_taken);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }

@@ -35,6 +35,8 @@ void proxy_set_mode(proxy_t *p, proxy_mode_t mode);
 void proxy_set_delay(proxy_t *p, int delay_ms);
 /* How many creates were swallowed in PROXY_LOSE_CREATE mode. */
 int proxy_creates_lost(proxy_t *p);
+/* PROXY_HOLD_READ lets the next n getData through before it holds one. */
+void proxy_pass_reads(proxy_t *p, int n);
 /* How many reads PROXY_HOLD_READ has held back. */
 int proxy_reads_held(proxy_t *p);
 /* Connections open through it now. */

@@ -83,7 +83,8 @@ static void test_query_timeout_bad_input(void)
     CU_ASSERT_EQUAL(zkelect_set_query_timeout(e, 0), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_query_timeout(e, -1), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_set_query_timeout(e, 3600001), ZKELECT_EINVAL);
-    CU_ASSERT_EQUAL(zkelect_set_query_timeout(e, 1), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_query_timeout(e, 9), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_query_timeout(e, ZKELECT_QUERY_TIMEOUT_MIN), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_participants_async(NULL), ZKELECT_EINVAL);
     CU_ASSERT_EQUAL(zkelect_participants_async(e), ZKELECT_ESTATE); /* not started */
     CU_ASSERT_EQUAL(zkelect_start(e), ZKELECT_OK);

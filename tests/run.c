@@ -118,6 +118,82 @@ static void test_run_sigterm_stops_command_then_leaves(void)
     stop(b);
 }
 
+/* --------------------------------------------- the command's whole tree */
+
+/* A command shaped like a wrapper script or a pre-forking server: two
+ * children in the background, one of them a daemon in a session of its
+ * own (setsid: outside the command's process group) with a child of its
+ * own; each writes its pid in tree/NAME. */
+#define TREE_COMMAND(dir)                                                                                         \
+    "sh -c 'echo $$ > " dir "/tree/$ZKELECT_ID-bg; exec sleep 1001' & "                                           \
+    "setsid sh -c 'echo $$ > " dir "/tree/$ZKELECT_ID-daemon; "                                                  \
+    "sh -c \"echo \\$$ > " dir "/tree/$ZKELECT_ID-grandchild; exec sleep 1002\" & wait' & "                      \
+    "echo $$ > " dir "/tree/$ZKELECT_ID-main; trap 'exit 0' TERM; wait"
+
+static const char *const tree_names[] = {"main", "bg", "daemon", "grandchild"};
+
+/* The pids the tree of id wrote, once all four have. */
+static bool tree_pids(const char *id, pid_t pids[4], int timeout_ms)
+{
+    int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+    for (int i = 0; i < 4; i++) {
+        while ((pids[i] = read_pid(scratch("tree/%s-%s", id, tree_names[i]))) <= 0 && mono_ns() < deadline)
+            poll_pause();
+        if (pids[i] <= 0)
+            return false;
+    }
+    return true;
+}
+
+static bool tree_dead(const pid_t pids[4], int timeout_ms)
+{
+    bool dead = true;
+    for (int i = 0; i < 4; i++) {
+        bool gone = wait_dead(pids[i], timeout_ms);
+        if (!gone)
+            fprintf(stderr, "\n    %s (pid %d) still runs ", tree_names[i], (int)pids[i]);
+        dead &= gone;
+    }
+    return dead;
+}
+
+/* zkelect dies by SIGKILL (the OOM killer): nothing the command started
+ * survives it, its setsid() daemon and that one's child included, well
+ * before a successor can be elected (T = 2 s here). */
+static void test_run_sigkill_takes_the_whole_tree(void)
+{
+    const char *path = "/zkelect-run/tree-sigkill";
+    mkdir(scratch("tree"), 0755);
+    char script[1200];
+    snprintf(script, sizeof script, TREE_COMMAND("%s"), scratch_dir(), scratch_dir(), scratch_dir(), scratch_dir());
+    pid_t a = start_runner("tree", "k", server.hosts, path, script, NULL);
+    pid_t pids[4];
+    CU_ASSERT_FATAL(tree_pids("k", pids, 10 * SEC));
+    kill(a, SIGKILL);
+    waitpid(a, NULL, 0);
+    int64_t t0 = mono_ns();
+    CU_ASSERT(tree_dead(pids, SEC));
+    printf("\n    every descendant dead %.1f ms after SIGKILL of zkelect ", (double)(mono_ns() - t0) / 1e6);
+}
+
+/* A planned stop (SIGTERM to zkelect): the command exits, and what it left
+ * running is killed before zkelect hands over and exits: the daemon it
+ * started in a session of its own got no SIGTERM, and is gone all the same. */
+static void test_run_planned_stop_takes_the_whole_tree(void)
+{
+    const char *path = "/zkelect-run/tree-stop";
+    mkdir(scratch("tree"), 0755);
+    char script[1200];
+    snprintf(script, sizeof script, TREE_COMMAND("%s"), scratch_dir(), scratch_dir(), scratch_dir(), scratch_dir());
+    pid_t a = start_runner("tree", "s", server.hosts, path, script, NULL);
+    pid_t pids[4];
+    CU_ASSERT_FATAL(tree_pids("s", pids, 10 * SEC));
+    kill(a, SIGTERM);
+    CU_ASSERT_EQUAL(wait_exit(a, 10 * SEC), 0);
+    CU_ASSERT(tree_dead(pids, 0));
+    CU_ASSERT(wait_contenders(server.hosts, path, 0, 5 * SEC));
+}
+
 /* A leader cut off from ZooKeeper whose command ignores SIGTERM: SIGTERM at
  * once, SIGKILL after the grace period, and the command is dead before the
  * successor's starts. */
@@ -374,6 +450,8 @@ int main(void)
         TEST(test_run_command_not_found),
         TEST(test_run_only_the_leader_runs_the_command),
         TEST(test_run_sigterm_stops_command_then_leaves),
+        TEST(test_run_sigkill_takes_the_whole_tree),
+        TEST(test_run_planned_stop_takes_the_whole_tree),
         TEST(test_run_partitioned_strict_leader_kills_stubborn_command),
         TEST(test_run_partitioned_lease_leader_kill_bounded_by_session),
         TEST(test_run_on_exit_resign_hands_over),

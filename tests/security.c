@@ -13,6 +13,7 @@
 #include <zookeeper/zookeeper.h>
 
 #define SEC 1000
+#define NS_PER_MS 1000000LL
 
 static zk_server_t server;
 static void *admin; /* a plain handle to look at the tree */
@@ -290,6 +291,64 @@ static void test_chroot_in_host_string(void)
     participant_destroy(&ps[1]);
 }
 
+/* zkelect_lock_path(): refused before start, without credentials or an
+ * ACL (nothing to lock to), and for an identity without ADMIN on the path;
+ * with credentials it gives the path "that identity may do everything, the
+ * world may read", creating it, and stats() no longer says it is open. */
+static void test_lock_path(void)
+{
+    const char *p = test_election(&rec, "lock-path");
+    CU_ASSERT_EQUAL(zkelect_lock_path(NULL), ZKELECT_EINVAL);
+    static participant_t a, b;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&a, 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_lock_path(a.e), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(a.log_errors, 1);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(a.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_lock_path(a.e), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(a.log_errors, 2);
+    zkelect_stats_t st = {.size = sizeof st};
+    CU_ASSERT_EQUAL(zkelect_stats(a.e, &st), ZKELECT_OK);
+    CU_ASSERT_EQUAL(st.acl_open, 1);
+    /* an operator's handle, an observer with credentials, locks it */
+    CU_ASSERT_EQUAL_FATAL(participant_new(&b, 1, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_observer(b.e, 1), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_auth(b.e, "digest", "ops:opspw", 9), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(b.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_connected(b.e, 10 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_lock_path(b.e), ZKELECT_OK);
+    /* read by ops: ZooKeeper hides digest hashes from others */
+    void *ops = zk_connect(server.hosts);
+    CU_ASSERT_FATAL(ops != NULL);
+    CU_ASSERT_EQUAL(zoo_add_auth(ops, "digest", "ops:opspw", 9, NULL, NULL), ZOK);
+    struct ACL_vector acl;
+    struct Stat stat;
+    CU_ASSERT_EQUAL_FATAL(zoo_get_acl(ops, p, &acl, &stat), ZOK);
+    CU_ASSERT_EQUAL(acl.count, 2);
+    CU_ASSERT(acl_has(&acl, "digest", "ops:ZsD1RlI3DZBKu14EQKRZur5tUew=", ZOO_PERM_ALL));
+    CU_ASSERT(acl_has(&acl, "world", "anyone", ZOO_PERM_READ));
+    deallocate_ACL_vector(&acl);
+    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
+    while ((zkelect_stats(b.e, &st), st.acl_open) && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(st.acl_open, 0);
+    /* a participant without that identity may no longer change it */
+    CU_ASSERT_EQUAL(zkelect_lock_path(a.e), ZKELECT_EINVAL);
+    participant_destroy(&b);
+    static participant_t c;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&c, 2, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_observer(c.e, 1), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_auth(c.e, "digest", "eve:evepw", 9), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(c.e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_connected(c.e, 10 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_lock_path(c.e), ZKELECT_EAUTH);
+    participant_destroy(&c);
+    participant_destroy(&a);
+    /* let the next test's participants in: the path goes */
+    CU_ASSERT_EQUAL(zk_delete_recursive(ops, p), ZOK);
+    zk_close(ops);
+}
+
 int main(void)
 {
     static const CU_TestInfo tests[] = {
@@ -300,6 +359,7 @@ int main(void)
         TEST(test_acl_auth_needs_session_credentials),
         TEST(test_unknown_auth_scheme_stops_participant),
         TEST(test_chroot_in_host_string),
+        TEST(test_lock_path),
         CU_TEST_INFO_NULL,
     };
     return run_server_suite("security", &server, &admin, &rec, tests);

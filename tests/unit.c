@@ -312,6 +312,35 @@ static void test_strerror(void)
     CU_ASSERT_EQUAL(zkelect__from_zk_error(ZNOTEMPTY), ZKELECT_EZK);
 }
 
+/* The digest scheme's ids, as ZooKeeper computes them (the first two are
+ * what its own DigestAuthenticationProvider.generateDigest() gives, and what
+ * tests/security.c reads back from the server); SHA-1's known vectors
+ * through the padding of 55, 56 and 64 bytes of input (their hashes by
+ * Python's hashlib). */
+static void test_digest_ids(void)
+{
+    char id[128];
+    CU_ASSERT_EQUAL(zkelect__digest_id("ops:opspw", id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(id, "ops:ZsD1RlI3DZBKu14EQKRZur5tUew=");
+    CU_ASSERT_EQUAL(zkelect__digest_id("alice:secret", id, sizeof id), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(id, "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=");
+    /* "a:" + 53, 54, 62 'x': 55, 56 and 64 bytes hashed */
+    static const struct {
+        size_t n;
+        const char *want;
+    } long_ones[] = {{53, "a:c3NgWAz1/G2URvismZf8Bxnc2hI="}, {54, "a:9n21L7fKWfAMVpuprkCkFZIKHZ8="},
+                     {62, "a:sbw+DlhEi2NjeckLrvH7OXiPmII="}};
+    for (size_t i = 0; i < sizeof long_ones / sizeof long_ones[0]; i++) {
+        char text[80] = "a:";
+        memset(text + 2, 'x', long_ones[i].n);
+        text[2 + long_ones[i].n] = '\0';
+        CU_ASSERT_EQUAL(zkelect__digest_id(text, id, sizeof id), ZKELECT_OK);
+        CU_ASSERT_STRING_EQUAL(id, long_ones[i].want);
+    }
+    CU_ASSERT_EQUAL(zkelect__digest_id("no-colon", id, sizeof id), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect__digest_id("ops:opspw", id, 10), ZKELECT_ERANGE);
+}
+
 int main(void)
 {
     static const CU_TestInfo naming[] = {
@@ -331,6 +360,7 @@ int main(void)
     };
     static const CU_TestInfo errors[] = {
         TEST(test_strerror),
+        TEST(test_digest_ids),
         CU_TEST_INFO_NULL,
     };
     static const test_suite_t suites[] = {{"names and line order", NULL, NULL, naming},
