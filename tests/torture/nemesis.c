@@ -14,9 +14,12 @@
  * says so. */
 #include "orchestra.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zookeeper/zookeeper.h>
 
 typedef enum kind {
     CUT,          /* the proxies in front of one participant: blackhole, reset, one way, delay */
@@ -30,11 +33,15 @@ typedef enum kind {
     LEAVE,        /* out of line, back at the heal */
     STOP,         /* a participant leaves and exits */
     DESTROY,      /* destroyed from inside a callback */
+    FOREIGN_WRITE, /* a stranger writes the leader's node or a follower's */
+    PATH_DELETE,  /* the election path and its children deleted in one transaction */
+    ENSEMBLE_RESTART, /* every member killed, down past 2T, started again */
     KINDS
 } kind_t;
 
 static const char *const kind_names[KINDS] = {"cut", "pause", "kill", "member-kill", "quorum-lost", "member-pause",
-                                              "expire", "resign", "leave", "stop", "destroy-in-callback"};
+                                              "expire", "resign", "leave", "stop", "destroy-in-callback",
+                                              "foreign-write", "path-delete", "ensemble-restart"};
 static const char *const cut_modes[] = {"blackhole", "reset", "drop-replies", "drop-requests", "delay"};
 
 typedef struct fault {
@@ -125,20 +132,37 @@ static int members_down(const stage_t *s)
     return n;
 }
 
-/* A process and everything it started: a frozen cgroup, a paused VM. A
- * `zkelect run` stopped alone while its command runs on is outside what it
- * promises: it must run to stop its command. */
+/* The parent of pid, from /proc (-1: gone). */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');
+    int ppid = -1;
+    return paren && sscanf(paren + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/* A process and everything it started, its reaper's children and setsid()
+ * daemons included: a frozen cgroup, a paused VM. A `zkelect run` stopped
+ * alone while its command runs on is outside what it promises: it must run
+ * to stop its command. */
 static void signal_tree(pid_t pid, int sig)
 {
     kill(pid, sig);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
-    FILE *f = fopen(path, "r");
-    int child;
-    while (f && fscanf(f, "%d", &child) == 1)
-        signal_tree((pid_t)child, sig);
-    if (f)
-        fclose(f);
+    DIR *d = opendir("/proc");
+    struct dirent *ent;
+    while (d && (ent = readdir(d))) {
+        int child = atoi(ent->d_name);
+        if (child > 0 && parent_of((pid_t)child) == pid)
+            signal_tree((pid_t)child, sig);
+    }
+    if (d)
+        closedir(d);
 }
 
 /* ------------------------------------------------------- start and heal */
@@ -199,6 +223,69 @@ static bool start_participant_fault(play_t *p, fault_t *f)
     }
     snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s%s", detail[0] ? " " : "", slot->id);
     note(p, f, "start", detail);
+    return true;
+}
+
+/* A stranger (no credentials) writes a contender's node, the leader's half
+ * the time, as an operator's script "touching" nodes would. By default
+ * ZooKeeper refuses it (only the node's own session may write it); the
+ * answer is logged. */
+static bool start_foreign_write(play_t *p, fault_t *f)
+{
+    stage_t *s = p->s;
+    if (members_down(s) > 0)
+        return false; /* the stranger's handle may be on a member that does not answer */
+    zkelect_participant_t *list = NULL;
+    size_t n = 0;
+    if (zkelect_participants(s->watcher, &list, &n) != ZKELECT_OK || n == 0) {
+        zkelect_participants_free(list, n);
+        return false;
+    }
+    size_t which = stage_random(s, 2) == 0 ? 0 : stage_random(s, n);
+    char node[256], detail[128];
+    snprintf(node, sizeof node, "%s/%s", s->path, list[which].node);
+    int rc = zoo_set(s->admin, node, "touched", 7, -1);
+    snprintf(detail, sizeof detail, "%s %s rc=%d", which == 0 ? "leader" : "follower", list[which].id, rc);
+    zkelect_participants_free(list, n);
+    f->target = -1;
+    if (rc == ZOK || rc == ZNOAUTH)
+        note(p, f, "start", detail);
+    return rc == ZOK || rc == ZNOAUTH;
+}
+
+/* An operator deletes the election path with everything in it, in one
+ * transaction (as ZooKeeper's deleteall does): every node goes at once, and
+ * the leader learns it from its own watch in the same round of
+ * notifications that may elect a successor. The checker bounds the
+ * overlap (docs/GUARANTEES.md, A5). */
+static bool start_path_delete(play_t *p, fault_t *f)
+{
+    stage_t *s = p->s;
+    if (members_down(s) > 0)
+        return false;
+    f->target = -1;
+    if (zk_delete_children_and_path(s->admin, s->path) != ZOK)
+        return false;
+    note(p, f, "start", "deleted");
+    return true;
+}
+
+/* Every member killed at once (a power cut, maintenance), and kept down
+ * past 2T: the participants give their connections up and reconnect to
+ * their sessions, which ZooKeeper restores from disk when it returns. */
+static bool start_ensemble_restart(play_t *p, fault_t *f)
+{
+    stage_t *s = p->s;
+    if (members_down(s) > 0)
+        return false;
+    for (int m = 0; m < s->ens.n; m++) {
+        zk_server_kill(&s->ens.member[m]);
+        s->member_down[m] = true;
+    }
+    int64_t t = s->session_timeout_ms;
+    f->heal_at = torture_now() + ms(2 * t + t / 4 + (int64_t)stage_random(s, (uint64_t)t));
+    f->target = -1;
+    note(p, f, "start", "all members");
     return true;
 }
 
@@ -264,6 +351,11 @@ static void heal(play_t *p, fault_t *f)
                 s->member_down[m] = false;
         }
         break;
+    case ENSEMBLE_RESTART:
+        for (int m = 0; m < s->ens.n; m++)
+            if (s->member_down[m] && zk_server_restart(&s->ens.member[m], false) == 0)
+                s->member_down[m] = false;
+        break;
     default:
         break; /* the rest heal when their slot gets a new process */
     }
@@ -281,8 +373,18 @@ static void start_random_fault(play_t *p)
         return;
     *f = (fault_t){.active = true, .id = ++p->next_id, .kind = (kind_t)stage_random(s, KINDS), .target2 = -1};
     f->heal_at = torture_now() + around_t(s);
-    bool member = f->kind == MEMBER_KILL || f->kind == QUORUM || f->kind == MEMBER_PAUSE;
-    if (!(member ? start_member_fault(p, f) : start_participant_fault(p, f)))
+    bool started;
+    if (f->kind == MEMBER_KILL || f->kind == QUORUM || f->kind == MEMBER_PAUSE)
+        started = start_member_fault(p, f);
+    else if (f->kind == FOREIGN_WRITE)
+        started = start_foreign_write(p, f);
+    else if (f->kind == PATH_DELETE)
+        started = start_path_delete(p, f);
+    else if (f->kind == ENSEMBLE_RESTART)
+        started = start_ensemble_restart(p, f);
+    else
+        started = start_participant_fault(p, f);
+    if (!started)
         f->active = false;
 }
 
@@ -331,6 +433,13 @@ static void rebuild_diverged(stage_t *s)
 static void heal_all(play_t *p)
 {
     stage_t *s = p->s;
+    /* The whole ensemble stays down past 2T, whatever the phase's end. */
+    for (int i = 0; i < MAX_FAULTS; i++)
+        while (p->faults[i].active && p->faults[i].kind == ENSEMBLE_RESTART && torture_now() < p->faults[i].heal_at &&
+               !s->interrupted) {
+            stage_reap(s);
+            poll_pause();
+        }
     for (int i = 0; i < MAX_FAULTS; i++)
         if (p->faults[i].active)
             heal(p, &p->faults[i]);

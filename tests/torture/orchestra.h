@@ -51,6 +51,7 @@ typedef struct stage {
     slot_t slots[MAX_SLOTS];
     int n_slots;
     zkelect_t *watcher;       /* an observer on the ensemble itself */
+    void *admin;              /* a plain ZooKeeper handle, a stranger's: no credentials */
     long process_failures;    /* processes that ended badly on their own */
     volatile sig_atomic_t interrupted; /* SIGINT or SIGTERM: heal, check what ran, report */
 } stage_t;

@@ -159,6 +159,8 @@ static int set_stage(stage_t *s)
     if (zkelect_new(&s->watcher, s->ens.hosts, s->path, "torture-watcher") || zkelect_set_observer(s->watcher, 1) ||
         zkelect_set_query_timeout(s->watcher, 2000) || zkelect_start(s->watcher))
         return -1;
+    if (!(s->admin = zk_connect(s->ens.hosts)))
+        return -1;
     for (int i = 0; i < s->n_slots; i++) {
         stage_start_slot(s, &s->slots[i]);
         /* one after another: s0 leads first */
@@ -213,6 +215,7 @@ static long strike_stage(stage_t *s)
     }
     torture_record(s->log, "Z %" PRId64 " nodes-left %zu", torture_now(), left);
     zkelect_destroy(s->watcher);
+    zk_close(s->admin);
     for (int i = 0; i < s->n_slots; i++)
         for (int m = 0; m < s->ens.n; m++)
             proxy_stop(s->slots[i].proxy[m]);

@@ -77,7 +77,17 @@ typedef struct torture_report {
     long fenced_after_pause;   /* a paused writer's writes, all refused (F5) */
     long zk_diverged;          /* times a member's tree diverged from its leader's */
     long zk_set_aside;         /* findings while ZooKeeper was diverged */
+    /* The election path deleted by an operator (A5 broken): two leaders for
+     * the time between two notifications of one round, bounded. */
+    long path_deletions;
+    long deletion_overlaps, deletion_writes; /* overlaps and stale writes within the bound after one */
+    double max_deletion_overlap_ms;
 } torture_report_t;
+
+/* How long after the election path's deletion two leaders may overlap, in
+ * the torture's checker: the leader learns it from its own watch, in the
+ * round of notifications that may elect a successor (GUARANTEES.md, A5). */
+#define TORTURE_DELETION_BOUND_MS 200
 long torture_check(const char *dir, int session_timeout_ms, int bound_ms, torture_report_t *report, FILE *out);
 
 /* The timeline (timeline.c): an SVG of the run in dir. 0 on success. */

@@ -2,7 +2,11 @@
  * writes to the store every few milliseconds, with ZKELECT_EPOCH, for as
  * long as it runs, and ignores SIGTERM: only SIGKILL, at the end of the
  * grace or of the stop timeout, stops it. It believes it leads for as long
- * as it lives: that is what `run` promises, and what the store checks. */
+ * as it lives: that is what `run` promises, and what the store checks.
+ * Like a pre-forking server it is three processes that all write: itself,
+ * a child in the background, and a daemon in a session of its own (setsid,
+ * outside its process group), each a writer of its own to the store: any
+ * of them outliving the term is two leaders to the checker. */
 #include "torture.h"
 
 #include <signal.h>
@@ -24,6 +28,14 @@ int torture_writer(int argc, char **argv)
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     snprintf(addr.sun_path, sizeof addr.sun_path, "%s", argv[1]);
     signal(SIGTERM, SIG_IGN);
+    for (int i = 0; i < 2; i++) {
+        pid_t child = fork();
+        if (child == 0) {
+            if (i == 1)
+                setsid();
+            break;
+        }
+    }
     /* Each process its own writer: a new one at each start. */
     char writer[128];
     snprintf(writer, sizeof writer, "w:%s/%d", id, (int)getpid());
