@@ -133,7 +133,8 @@ extern "C" {
     XX(ETOOBIG, -9, "data too large")                                               \
     XX(ENAMETOOLONG, -10, "name or path too long")                                  \
     XX(ENOTCONN, -11, "not connected to ZooKeeper")                                 \
-    XX(ESYS, -12, "system error")
+    XX(ESYS, -12, "system error")                                                   \
+    XX(ENOPATH, -13, "the election path does not exist")
 
 typedef enum zkelect_error {
 #define ZKELECT_ERROR_ENUM(name, value, text) ZKELECT_##name = (value),
@@ -227,12 +228,13 @@ ZKELECT_EXPORT int zkelect_check_arguments(const char *zk_hosts, const char *ele
  * Join the election. Returns at once: connecting, creating the election path
  * and the participant's znode proceed in the background, and go on by
  * themselves after a disconnection or a session expiry, until
- * zkelect_destroy(). An unreachable server is not an error here: the library
- * keeps trying (see zkelect_wait_connected()).
+ * zkelect_destroy(). An unreachable server, or host names that do not
+ * resolve (yet), is not an error here: the library keeps trying, and says
+ * so in the log and as ZKELECT_EV_ERROR (see zkelect_wait_connected()).
  *
- * Returns ZKELECT_OK, ZKELECT_ESTATE if already started, ZKELECT_EZK if the
- * ZooKeeper client refused the host string, ZKELECT_ESYS/ZKELECT_ENOMEM if a
- * thread or the client could not be created.
+ * Returns ZKELECT_OK, ZKELECT_ESTATE if already started,
+ * ZKELECT_ESYS/ZKELECT_ENOMEM if a thread or the client could not be
+ * created.
  */
 ZKELECT_EXPORT int zkelect_start(zkelect_t *e);
 
@@ -537,7 +539,13 @@ typedef enum zkelect_event_type {
     /* The answer to zkelect_participants_async(): ev->participants and
      * ev->participant_count, or ev->error (ZKELECT_ETIMEDOUT, ZKELECT_ENOTCONN,
      * ...) with no list. One per call, in the order of the calls. */
-    ZKELECT_EV_PARTICIPANTS = 6
+    ZKELECT_EV_PARTICIPANTS = 6,
+    /* A participant's place in line changed: it watches another contender
+     * (ev->predecessor_id, ev->ahead). Said when it is known, at no cost: a
+     * participant learns its place from its own listings, which come when
+     * its predecessor changes, so ahead may be more than the truth until
+     * then. Not said to the leader (ELECTED says it). */
+    ZKELECT_EV_PLACE = 7
 } zkelect_event_type_t;
 
 typedef enum zkelect_revoke_reason {
@@ -601,7 +609,28 @@ typedef struct zkelect_event {
      * during the callback (NULL and 0 when nobody is in line, or on error). */
     const struct zkelect_participant *participants;
     size_t participant_count;
+    /* ELECTED only: how this term came (zkelect_takeover_t), and the id of
+     * the contender this participant took over from (NULL when it did not
+     * watch one: TAKEOVER_LISTED). */
+    int takeover;
+    const char *previous_id;
+    /* PLACE only: contenders ahead at the listing that placed this
+     * participant (1: next in line), and the id of the one it watches. */
+    int ahead;
+    const char *predecessor_id;
 } zkelect_event_t;
+
+/* How a term came (ZKELECT_EV_ELECTED's takeover). */
+typedef enum zkelect_takeover {
+    /* First in line at a listing: nobody was ahead (a fresh election, or
+     * the line changed while this participant was not watching). */
+    ZKELECT_TAKEOVER_LISTED = 0,
+    /* The leader handed over as it left (resigned, left, or destroyed). */
+    ZKELECT_TAKEOVER_HANDOVER = 1,
+    /* The leader's node went without a hand-over: its session expired (a
+     * crash, a partition), or someone deleted it. */
+    ZKELECT_TAKEOVER_GONE = 2
+} zkelect_takeover_t;
 
 typedef void (*zkelect_callback_fn)(zkelect_t *e, const zkelect_event_t *ev, void *userdata);
 
@@ -753,7 +782,8 @@ ZKELECT_EXPORT int zkelect_session_timeout(const zkelect_t *e);
  * only if the first contender is gone or an impostor), both bounded by the
  * query timeout. Allowed from callbacks, where it blocks the dispatch for
  * up to that long (zkelect_participants_async() does not block). Returns
- * ZKELECT_OK, ZKELECT_ENOLEADER (nobody in line), ZKELECT_ERANGE (id_len
+ * ZKELECT_OK, ZKELECT_ENOLEADER (nobody in line), ZKELECT_ENOPATH (no
+ * election path), ZKELECT_ERANGE (id_len
  * too small; the buffer is left empty), ZKELECT_ETIMEDOUT (no answer within
  * the query timeout), ZKELECT_ENOTCONN (not connected, or the connection
  * dropped meanwhile), ZKELECT_EZK, ZKELECT_EAUTH, ZKELECT_EINVAL,
@@ -761,7 +791,8 @@ ZKELECT_EXPORT int zkelect_session_timeout(const zkelect_t *e);
  */
 ZKELECT_EXPORT int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len);
 
-/* One contender, as read from ZooKeeper. */
+/* One contender (or one participant out of line that publishes a state),
+ * as read from ZooKeeper. */
 typedef struct zkelect_participant {
     char *id;           /* participant id (NUL-terminated) */
     void *data;         /* payload from zkelect_set_data() (NULL if none) */
@@ -773,16 +804,22 @@ typedef struct zkelect_participant {
     int64_t ctime_ms;   /* creation time, ms since the Unix epoch (server clock) */
     int is_leader;      /* 1 for the first in line */
     int is_self;        /* 1 for this handle's own znode */
+    int in_line;        /* 1 for a contender; 0 for a participant out of line (its state's node) */
+    char *state;        /* what it published with zkelect_set_state(), or NULL */
 } zkelect_participant_t;
 
 /*
  * Read the contenders from ZooKeeper, in line order (the leader first): one
  * listing, then the reads of every contender's node sent at once, so two
  * round trips whatever their number, bounded by the query timeout. Only
- * ephemeral znodes in the election's format count; others are skipped. On
- * success *list (free with zkelect_participants_free()) and *count are set;
- * *list is NULL when *count is 0. Errors as zkelect_get_leader(), but an empty
- * election is ZKELECT_OK with *count 0.
+ * ephemeral znodes in the election's format count; others are skipped.
+ * Then, in the native format, the participants that published a state
+ * (zkelect_set_state()) while out of line (in_line 0); a contender's own
+ * state is in its entry. On success *list (free with
+ * zkelect_participants_free()) and *count are set; *list is NULL when
+ * *count is 0. Errors as zkelect_get_leader(), but an empty election is
+ * ZKELECT_OK with *count 0, and a path that does not exist is
+ * ZKELECT_ENOPATH (for zkelect_get_leader() too).
  */
 ZKELECT_EXPORT int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *count);
 ZKELECT_EXPORT void zkelect_participants_free(zkelect_participant_t *list, size_t count);
@@ -797,6 +834,25 @@ ZKELECT_EXPORT void zkelect_participants_free(zkelect_participant_t *list, size_
  * event comes. Lookups still in flight at zkelect_destroy() give no event.
  */
 ZKELECT_EXPORT int zkelect_participants_async(zkelect_t *e);
+
+/*
+ * Publish this participant's state for those who look at the election:
+ * a short text ("standing", "unhealthy since 10:02:03", "stopping"; valid
+ * UTF-8 without control characters, at most 255 bytes) that
+ * zkelect_participants() and `zkelect status` show with it. It is kept in
+ * an ephemeral node of its own beside the contenders ("zks_" and a token),
+ * which stays while the participant is out of line (zkelect_leave()), so
+ * that every instance that runs is seen, in line or not; nobody watches it,
+ * so it costs one write per change and nothing to the election. It is
+ * published once the handle is connected, again on a new session, and
+ * removed by zkelect_destroy(); NULL or "" removes it now. Any thread, any
+ * time after zkelect_new(). Returns ZKELECT_OK, ZKELECT_EINVAL (NULL handle,
+ * text that is not valid UTF-8 or has control characters),
+ * ZKELECT_ENAMETOOLONG, ZKELECT_ESTATE (an observer; a format other than
+ * native, whose clients would count the node as a contender),
+ * ZKELECT_ENOMEM.
+ */
+ZKELECT_EXPORT int zkelect_set_state(zkelect_t *e, const char *state);
 
 /* How long zkelect_get_leader(), zkelect_participants(),
  * zkelect_participants_async() and zkelect_lock_path() wait for ZooKeeper's

@@ -17,7 +17,7 @@ zke_child_t *zkelect__line_of(int format, const struct String_vector *names, siz
         int32_t seq;
         if (zkelect__parse_child(format, names->data[i], &seq))
             line[(*count)++] = (zke_child_t){.name = names->data[i], .seq = seq};
-        else if (stranger)
+        else if (stranger && !zkelect__is_state_node(names->data[i]))
             stranger(ctx, names->data[i]);
     }
     zkelect__order_children_as(format, line, *count);
@@ -32,6 +32,7 @@ void zkelect_participants_free(zkelect_participant_t *list, size_t count)
         free(list[i].id);
         free(list[i].node);
         free(list[i].data);
+        free(list[i].state);
     }
     free(list);
 }

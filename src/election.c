@@ -93,6 +93,10 @@ void zkelect__election_free(struct zkelect *e)
     free(e->own_path);
     free(e->own_name);
     free(e->watched_path);
+    free(e->predecessor_id);
+    free(e->place_said);
+    free(e->state);
+    free(e->state_path);
     free(e->path);
     free(e->id);
     free(e->payload);
@@ -130,6 +134,9 @@ void zkelect__forget_node(struct zkelect *e)
     free(e->own_name);
     free(e->watched_path);
     e->own_path = e->own_name = e->watched_path = NULL;
+    free(e->place_said); /* a new candidacy says its place again */
+    e->place_said = NULL;
+    e->gone_how = ZKELECT_TAKEOVER_LISTED;
     e->own_seq = -1;
     e->own_czxid = -1;
     e->owned_session = 0;
@@ -159,6 +166,7 @@ static void on_connected(struct zkelect *e, bool new_session)
         e->answered_ns = 0; /* answers on another session prove nothing here */
         e->own_watched = e->own_watch_armed = false;
     }
+    zkelect__state_session_changed(e, new_session);
     if (e->phase != ZKE_RELEASING)
         zkelect__drive(e);
     if (e->leader_events)

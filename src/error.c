@@ -29,6 +29,8 @@ const char *zkelect_event_name(int type)
         return "LEADER";
     case ZKELECT_EV_PARTICIPANTS:
         return "PARTICIPANTS";
+    case ZKELECT_EV_PLACE:
+        return "PLACE";
     default:
         return "UNKNOWN";
     }

@@ -214,6 +214,7 @@ static void retire(zke_item_t *item)
 {
     struct zkelect *e = item->owner;
     zke_session_t *s = item->session;
+    zkelect__state_remove(e);
     if (e->own_path) {
         if (e->own_watch_armed)
             zkelect__unwatch_node(s, e, s->zh, e->own_path);

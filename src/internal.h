@@ -327,6 +327,9 @@ struct zkelect {
     bool first_confirmed;     /* our node has been seen first in line: deleting it hands over (node.c) */
     int64_t listed_ns;        /* send time of the listing behind `ahead` */
     char *watched_path;       /* predecessor being watched */
+    char *predecessor_id;     /* its participant id, from the read that set the watch; NULL before */
+    int gone_how;             /* how it went, when a listing follows (ZKELECT_TAKEOVER_*; LISTED: not gone) */
+    char *place_said;         /* the predecessor of the last PLACE event: said once each */
     zke_strset_t impostors;   /* persistent nodes named like contenders */
     zke_strset_t strangers;   /* children not in our format, already logged */
     bool strangers_capped;    /* too many strangers to remember each */
@@ -339,6 +342,12 @@ struct zkelect {
 
     zke_follow_t follow;
     atomic_int acl_open;      /* 1: anyone may change the election (exposure.c) */
+    /* the state it publishes (state.c) */
+    char *state;              /* zkelect_set_state()'s text, or NULL */
+    char *state_path;         /* its node, named at the first state */
+    bool state_exists;        /* made on this session */
+    bool state_sent;          /* a create or write in flight */
+    bool state_dirty;         /* changed since the last write sent */
     bool acl_warned;          /* and the WARNING said so */
     zke_lookup_t *lookups;    /* lookups in flight (lookup.c) */
     int n_lookups;

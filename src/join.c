@@ -11,10 +11,11 @@
 
 static void announce_join(struct zkelect *e)
 {
-    zkelect__log(e, ZKELECT_LOG_INFO, "joined: node %s, czxid 0x%llx", e->own_name, (unsigned long long)e->own_czxid);
+    zkelect__log(e, ZKELECT_LOG_INFO, "joined: node %s, epoch %lld", e->own_name, (long long)e->own_czxid);
     zkelect__queue_event(e, ZKELECT_EV_JOINED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "joined with node %s",
                          e->own_name);
     zkelect__check_exposure(e);
+    zkelect__publish_state(e); /* the path exists now, if it did not at the connection */
 }
 
 /* czxid -1: not known yet (an adopted node); the ownership check learns it. */

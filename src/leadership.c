@@ -17,8 +17,8 @@ void zkelect__revoke(struct zkelect *e, int reason)
     atomic_store(&e->lease_deadline, 0);
     if (e->phase == ZKE_LEADING)
         e->phase = ZKE_WAITING;
-    zkelect__log(e, ZKELECT_LOG_INFO, "leadership revoked (%s), epoch 0x%llx", zkelect_reason_name(reason),
-                 (unsigned long long)e->own_czxid);
+    zkelect__log(e, ZKELECT_LOG_INFO, "leadership revoked (%s), epoch %lld", zkelect_reason_name(reason),
+                 (long long)e->own_czxid);
     zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_REVOKED, reason, ZKELECT_OK, 0, "leadership revoked: %s",
                                             zkelect_reason_name(reason));
     /* Our node still stands for these: nobody can be elected before the
@@ -32,7 +32,7 @@ void zkelect__revoke(struct zkelect *e, int reason)
 
 /* proof_sent_ns is the send time of the oldest request that proved both
  * that our node is first and that it belongs to this session. */
-bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns)
+bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeover)
 {
     e->first_confirmed = true;
     int64_t now = zkelect__now_ns();
@@ -49,15 +49,27 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns)
     if (atomic_load(&e->leading))
         return true;
     atomic_store(&e->leading, true);
+    free(e->place_said); /* out of line once this term ends: its next place is said */
+    e->place_said = NULL;
     /* Renewals keep the lease T/4 apart from its start, which may be older
      * than now. A leader whose node has no watch yet (elected on the listing
      * that followed its create) renews at once, which sets it: a deletion or
      * a write by someone else is then known from one notification. */
     e->next_renew_ns = e->own_watch_armed ? proof_sent_ns + zkelect__renew_interval_ns(e) : now;
-    zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch 0x%llx, lease %lld ms", e->own_name,
-                 (unsigned long long)e->own_czxid, (long long)((deadline - now) / ZKE_MS));
-    zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "elected with node %s",
-                         e->own_name);
+    const char *previous = takeover != ZKELECT_TAKEOVER_LISTED ? e->predecessor_id : NULL;
+    e->gone_how = ZKELECT_TAKEOVER_LISTED; /* said once: a later term of this node was listed */
+    zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch %lld, lease %lld ms%s%s%s", e->own_name,
+                 (long long)e->own_czxid, (long long)((deadline - now) / ZKE_MS), previous ? ", after " : "",
+                 previous ? previous : "",
+                 takeover == ZKELECT_TAKEOVER_HANDOVER ? " (it handed over)"
+                 : takeover == ZKELECT_TAKEOVER_GONE   ? " (its node went)"
+                                                       : "");
+    zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_ELECTED, ZKELECT_REASON_NONE, ZKELECT_OK, 0,
+                                            "elected with node %s", e->own_name);
+    if (item) {
+        item->ev.takeover = takeover;
+        item->ev.previous_id = zkelect__item_keep(item, previous);
+    }
     pthread_cond_broadcast(&e->session->state_cond);
     zkelect__wake_keeper(e->session);
     return true;

@@ -29,9 +29,9 @@ static bool owned_on_this_session(const struct zkelect *e)
     return e->own_path && e->own_czxid >= 0 && e->owned_session == e->session->id;
 }
 
-static void lead(struct zkelect *e, int64_t proof_sent_ns)
+static void lead(struct zkelect *e, int64_t proof_sent_ns, int takeover)
 {
-    if (!zkelect__become_leader(e, proof_sent_ns))
+    if (!zkelect__become_leader(e, proof_sent_ns, takeover))
         zkelect__retry_later(e);
 }
 
@@ -39,10 +39,10 @@ static void lead(struct zkelect *e, int64_t proof_sent_ns)
 
 /* Elected by a notification alone, on a recent answer of this session (the
  * standby renewals keep one, see election.c), without a round trip. */
-static void take_over_now(struct zkelect *e)
+static void take_over_now(struct zkelect *e, int takeover)
 {
     e->quick_takeovers++;
-    lead(e, e->answered_ns);
+    lead(e, e->answered_ns, takeover);
 }
 
 /* The predecessor is gone; handed_over: it went with a hand-over (see
@@ -59,6 +59,8 @@ static void take_over_now(struct zkelect *e)
 static void predecessor_gone(struct zkelect *e, bool handed_over)
 {
     bool only_one_ahead = e->n_ahead == 1;
+    /* Said in ELECTED however the election is then decided. */
+    e->gone_how = handed_over ? ZKELECT_TAKEOVER_HANDOVER : ZKELECT_TAKEOVER_GONE;
     e->gen++;
     zkelect__forget_ahead(e);
     free(e->watched_path);
@@ -67,13 +69,13 @@ static void predecessor_gone(struct zkelect *e, bool handed_over)
     bool recent = e->answered_ns + lease - zkelect__now_ns() > (int64_t)e->session->timeout_ms * ZKE_MS / 8;
     if (recent && only_one_ahead && e->own_watched) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "the only contender ahead is gone: first in line");
-        take_over_now(e);
+        take_over_now(e, handed_over ? ZKELECT_TAKEOVER_HANDOVER : ZKELECT_TAKEOVER_GONE);
         return;
     }
     if (recent && handed_over && zkelect__session_ready(e)) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "the first in line handed over to us: first in line");
         e->handoff_takeovers++;
-        take_over_now(e);
+        take_over_now(e, ZKELECT_TAKEOVER_HANDOVER);
         list_line(e);
         return;
     }
@@ -157,7 +159,7 @@ static void watch_nearest_ahead(struct zkelect *e)
     if (e->n_ahead == 0) {
         /* The listing was answered on the session that owns the node: the
          * session cannot expire before its send time + T. */
-        lead(e, e->listed_ns);
+        lead(e, e->listed_ns, e->gone_how);
         return;
     }
     watch_predecessor(e, e->ahead[e->n_ahead - 1]);
@@ -216,9 +218,30 @@ static void probe_ahead(struct zkelect *e)
         watch_nearest_ahead(e);
 }
 
+/* Where we stand, said when it changes: the predecessor's id is in the
+ * data of the read that set the watch (its node: the id, then NUL). */
+static void say_place(struct zkelect *e, const char *value, int len)
+{
+    size_t n = value && len > 0 ? strnlen(value, (size_t)len) : 0;
+    char *id = strndup(value ? value : "", n);
+    if (!id)
+        return;
+    free(e->predecessor_id);
+    e->predecessor_id = id;
+    if (e->place_said && strcmp(e->place_said, e->watched_path) == 0)
+        return;
+    free(e->place_said);
+    e->place_said = strdup(e->watched_path);
+    zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_PLACE, ZKELECT_REASON_NONE, ZKELECT_OK, 0,
+                                            "in line behind %s, %zu ahead", id, e->n_ahead);
+    if (item) {
+        item->ev.ahead = (int)e->n_ahead;
+        item->ev.predecessor_id = zkelect__item_keep(item, id);
+    }
+}
+
 static void predecessor_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
-    (void)value, (void)len;
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
     struct zkelect *e = zkelect__op_lock(op);
@@ -227,6 +250,8 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
         if (rc == ZOK && stat->ephemeralOwner == 0) {
             ignore_impostor(e, strrchr(op->path, '/') + 1);
             probe_ahead(e);
+        } else if (rc == ZOK) {
+            say_place(e, value, len);
         } else if (rc == ZNONODE) {
             /* Gone between our listing and the watch: look again at once. */
             list_line(e);
@@ -240,6 +265,7 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
 
 static void watch_predecessor(struct zkelect *e, const char *name)
 {
+    e->gone_how = ZKELECT_TAKEOVER_LISTED;
     free(e->watched_path);
     e->watched_path = zkelect__child_path(e, name);
     if (!e->watched_path) {

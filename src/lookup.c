@@ -21,7 +21,8 @@
 
 typedef struct slot {
     char *name;
-    int state; /* 0: not read yet or in flight; 1: a contender; -1: gone or not a contender */
+    bool of_state; /* a participant's published state (state.c), not a contender */
+    int state;     /* 0: not read yet or in flight; 1: read; -1: gone, or not a contender */
     zkelect_participant_t p;
 } slot_t;
 
@@ -51,6 +52,7 @@ static void lookup_unref(zke_lookup_t *l)
         free(l->slots[i].p.id);
         free(l->slots[i].p.node);
         free(l->slots[i].p.data);
+        free(l->slots[i].p.state);
     }
     free(l->slots);
     free(l->own_name);
@@ -74,8 +76,24 @@ static void unlink_lookup(zke_lookup_t *l)
     }
 }
 
-/* The contenders read, in line order, moved out of the lookup into *list
- * (NULL when there are none). */
+/* A contender's published state is in the state node of its session: moved
+ * into its entry, the node's slot then done with. */
+static void attach_state(zke_lookup_t *l, zkelect_participant_t *p)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        slot_t *s = &l->slots[i];
+        if (s->of_state && s->state == 1 && s->p.session_id == p->session_id) {
+            p->state = s->p.state;
+            s->p.state = NULL;
+            s->state = -1;
+            return;
+        }
+    }
+}
+
+/* The contenders read, in line order, each with its state, then the states
+ * of those out of line, moved out of the lookup into *list (NULL when there
+ * are none). Contenders' slots come first (keep_names()). */
 static int take_line(zke_lookup_t *l, zkelect_participant_t **list, size_t *count)
 {
     *list = NULL;
@@ -92,9 +110,11 @@ static int take_line(zke_lookup_t *l, zkelect_participant_t **list, size_t *coun
         if (l->slots[i].state != 1)
             continue;
         out[*count] = l->slots[i].p;
-        out[*count].is_leader = *count == 0;
+        out[*count].is_leader = *count == 0 && !l->slots[i].of_state;
         memset(&l->slots[i].p, 0, sizeof l->slots[i].p);
         l->slots[i].state = -1;
+        if (!l->slots[i].of_state)
+            attach_state(l, &out[*count]);
         (*count)++;
     }
     *list = out;
@@ -178,6 +198,21 @@ static bool filled(const zkelect_participant_t *p)
     return p->id && p->node && (p->data_len == 0 || p->data);
 }
 
+/* A state node: the id, NUL, the text. */
+static void fill_state(zkelect_participant_t *p, const char *name, const char *data, int len,
+                       const struct Stat *stat)
+{
+    size_t n = len < 0 || !data ? 0 : (size_t)len;
+    size_t id_len = n ? strnlen(data, n) : 0;
+    p->id = strndup(n ? data : "", id_len);
+    p->state = id_len < n ? strndup(data + id_len + 1, n - id_len - 1) : strdup("");
+    p->node = strdup(name);
+    p->sequence = -1;
+    p->session_id = stat->ephemeralOwner;
+    p->czxid = stat->czxid;
+    p->ctime_ms = stat->ctime;
+}
+
 /* A leader lookup reads the first contender alone; if that one is gone or
  * an impostor, the next ones in batches that double, all of a batch at
  * once: a flood of impostors ahead (anyone with CREATE on the path can make
@@ -219,9 +254,16 @@ static void read_done(int rc, const char *value, int len, const struct Stat *sta
     op->answered = true;
     if (l->e && !l->finished) {
         slot_t *s = &l->slots[op->slot];
-        if (rc == ZOK && stat->ephemeralOwner != 0) {
+        if (rc == ZOK && stat->ephemeralOwner != 0 && s->of_state) {
+            fill_state(&s->p, s->name, value, len, stat);
+            s->p.is_self = stat->ephemeralOwner == op->session->id;
+            s->state = 1;
+            if (!s->p.id || !s->p.state || !s->p.node)
+                finish(l, ZKELECT_ENOMEM);
+        } else if (rc == ZOK && stat->ephemeralOwner != 0) {
             fill(&s->p, l->e->format, s->name, value, len, stat);
             s->p.is_self = l->own_name && strcmp(l->own_name, s->name) == 0;
+            s->p.in_line = 1;
             s->state = 1;
             if (!filled(&s->p))
                 finish(l, ZKELECT_ENOMEM);
@@ -266,17 +308,26 @@ static void read_slot(zke_lookup_t *l, size_t i)
 
 /* ----------------------------------------------------------- the listing */
 
+/* The contenders in line order, then (a full lookup of the native format)
+ * the published states. */
 static bool keep_names(zke_lookup_t *l, const struct String_vector *names)
 {
     size_t n;
     zke_child_t *line = zkelect__line_of(l->e->format, names, &n, NULL, NULL);
     if (!line)
         return false;
-    l->slots = calloc(n ? n : 1, sizeof *l->slots);
+    l->slots = calloc((size_t)(names->count > 0 ? names->count : 1), sizeof *l->slots);
     bool ok = l->slots != NULL;
     for (size_t i = 0; ok && i < n; i++)
         ok = (l->slots[l->n++].name = strdup(line[i].name)) != NULL;
     free(line);
+    bool states = !l->leader_only && l->e->format == ZKELECT_FORMAT_NATIVE;
+    for (int i = 0; ok && states && i < names->count; i++) {
+        if (!zkelect__is_state_node(names->data[i]))
+            continue;
+        l->slots[l->n].of_state = true;
+        ok = (l->slots[l->n++].name = strdup(names->data[i])) != NULL;
+    }
     return ok;
 }
 
@@ -290,7 +341,7 @@ static void list_done(int rc, const struct String_vector *names, const struct St
     op->answered = true;
     if (l->e && !l->finished) {
         if (rc == ZNONODE) {
-            finish(l, ZKELECT_OK); /* no election path: nobody in line */
+            finish(l, ZKELECT_ENOPATH);
         } else if (rc != ZOK) {
             zkelect__log(l->e, ZKELECT_LOG_ERROR, "listing %s: %s", l->e->path, zerror(rc));
             finish(l, zkelect__from_zk_error(rc));

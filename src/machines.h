@@ -8,9 +8,11 @@
 
 /* ---------------------------------------------------------------- leadership.c */
 
-/* Elected, on a proof sent at proof_sent_ns: the lease runs from then.
- * False if it had ended already (the answer came too late). Lock held. */
-ZKE_HIDDEN bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns);
+/* Elected, on a proof sent at proof_sent_ns: the lease runs from then;
+ * takeover says how (zkelect_takeover_t; the predecessor's id goes with it
+ * unless TAKEOVER_LISTED). False if it had ended already (the answer came
+ * too late). Lock held. */
+ZKE_HIDDEN bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeover);
 /* Stop leading, if leading, and queue REVOKED. Lock held. */
 ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
 /* A renewal answered: the lease runs from its send time. Lock held. */
@@ -86,6 +88,16 @@ ZKE_HIDDEN int64_t zkelect__lookups_deadline(const struct zkelect *e);
 ZKE_HIDDEN void zkelect__lookups_expire(struct zkelect *e, int64_t now);
 /* Forget every lookup in flight, without an event: the election is going. */
 ZKE_HIDDEN void zkelect__lookups_cancel(struct zkelect *e);
+
+/* ---------------------------------------------------------------------- state.c */
+
+/* Publish the state (create or write its node) if there is one and the
+ * session is ready; after the write in flight, if there is one. */
+ZKE_HIDDEN void zkelect__publish_state(struct zkelect *e);
+/* Connected: on a new session the node went with the old one. */
+ZKE_HIDDEN void zkelect__state_session_changed(struct zkelect *e, bool new_session);
+/* Remove the node (the state was cleared, or the election retires). */
+ZKE_HIDDEN void zkelect__state_remove(struct zkelect *e);
 
 /* ------------------------------------------------------------------- exposure.c */
 

@@ -29,6 +29,11 @@ int zkelect__token_new(char *token)
     return ZKELECT_OK;
 }
 
+bool zkelect__is_state_node(const char *name)
+{
+    return strncmp(name, ZKE_STATE_PREFIX, sizeof ZKE_STATE_PREFIX - 1) == 0;
+}
+
 static bool parse_seq(const char *text, int32_t *seq)
 {
     /* The server prints "%010d": ten digits, or '-' and nine or ten digits. */

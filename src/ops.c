@@ -182,6 +182,14 @@ int zkelect__zk_aset_acl(zhandle_t *zh, const char *path, const struct ACL_vecto
     return rc;
 }
 
+int zkelect__zk_aset(zhandle_t *zh, const char *path, const char *value, int len, stat_completion_t done,
+                     const void *data)
+{
+    int rc = zoo_aset(zh, path, value, len, -1, done, data);
+    ZKE_KEEP_FRAME();
+    return rc;
+}
+
 int zkelect__zk_aunwatch(zhandle_t *zh, const char *path, void_completion_t done, const void *data)
 {
     /* The client's prototype says "void_completion_t *" but uses the value

@@ -115,13 +115,22 @@ zke_item_t *zkelect__queue_event(struct zkelect *e, int type, int reason, int er
     return item;
 }
 
+const char *zkelect__item_keep(zke_item_t *item, const char *text)
+{
+    if (!text)
+        return NULL;
+    free(item->leader);
+    item->leader = strdup(text);
+    return item->leader;
+}
+
 void zkelect__queue_leader(struct zkelect *e, const char *data, int len, int64_t czxid, int32_t seq)
 {
     size_t n = data && len > 0 ? (size_t)len : 0;
     size_t id_len = strnlen(data ? data : "", n);
     zke_item_t *item =
         data ? zkelect__queue_event(e, ZKELECT_EV_LEADER, ZKELECT_REASON_NONE, ZKELECT_OK, 0,
-                                    "leader: %.*s, epoch 0x%llx", (int)id_len, data, (unsigned long long)czxid)
+                                    "leader: %.*s, epoch %lld", (int)id_len, data, (long long)czxid)
              : zkelect__queue_event(e, ZKELECT_EV_LEADER, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "nobody leads");
     if (!item)
         return;

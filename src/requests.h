@@ -49,6 +49,8 @@ ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aget_acl(zhandle_t *zh, con
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aset_acl(zhandle_t *zh, const char *path,
                                                              const struct ACL_vector *acl, void_completion_t done,
                                                              const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aset(zhandle_t *zh, const char *path, const char *value, int len,
+                                                         stat_completion_t done, const void *data);
 /* Remove, on the server too, the data watches this session has on path. */
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aunwatch(zhandle_t *zh, const char *path,
                                                              void_completion_t done, const void *data);
@@ -62,6 +64,9 @@ ZKE_HIDDEN void zkelect__queue_item(zke_session_t *s, struct zkelect *owner, zke
  * memory (the event is then logged as lost). Lock held. */
 ZKE_HIDDEN zke_item_t *zkelect__queue_event(struct zkelect *e, int type, int reason, int error, int zk_error,
                                             const char *fmt, ...) ZKE_PRINTF(6, 7);
+/* Attach a copy of text to item, owned by it (ev's strings point into it);
+ * NULL without memory. */
+ZKE_HIDDEN const char *zkelect__item_keep(zke_item_t *item, const char *text);
 /* Queue LEADER: data NULL for nobody, else the leader's node data (id, NUL, payload). */
 ZKE_HIDDEN void zkelect__queue_leader(struct zkelect *e, const char *data, int len, int64_t czxid, int32_t seq);
 /* Run the items waiting, up to budget, on the calling thread: the dispatch

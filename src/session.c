@@ -271,8 +271,13 @@ static int open_handle(zke_session_t *s, const clientid_t *resume)
     pthread_mutex_unlock(&s->lock);
     if (zh)
         return ZKELECT_OK;
-    zkelect__session_log(s, ZKELECT_LOG_ERROR, "the ZooKeeper client refused to open a session for \"%s\": %s",
-                         s->servers, strerror(saved_errno));
+    /* The client resolves the host names here: with none resolving it
+     * fails with ENOENT (and logs getaddrinfo's reason). */
+    if (saved_errno == ENOENT)
+        zkelect__session_log(s, ZKELECT_LOG_ERROR, "no host of \"%s\" resolves; trying again", s->servers);
+    else
+        zkelect__session_log(s, ZKELECT_LOG_ERROR, "the ZooKeeper client refused to open a session for \"%s\": %s",
+                             s->servers, strerror(saved_errno));
     return saved_errno == ENOMEM ? ZKELECT_ENOMEM : ZKELECT_EZK;
 }
 
@@ -443,7 +448,17 @@ static int start_threads(zke_session_t *s)
         return ZKELECT_ESYS;
     }
     s->keeper_running = true;
-    return open_handle(s, NULL);
+    int rc = open_handle(s, NULL);
+    if (rc != ZKELECT_EZK)
+        return rc;
+    /* Names that do not resolve yet (DNS down, a host not yet registered)
+     * are like a server that does not answer yet: the keeper tries again,
+     * and zkelect_wait_connected() says when it worked. */
+    pthread_mutex_lock(&s->lock);
+    reopen_failed(s, rc);
+    zkelect__wake_keeper(s);
+    pthread_mutex_unlock(&s->lock);
+    return ZKELECT_OK;
 }
 
 int zkelect__session_start(zke_session_t *s)

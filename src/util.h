@@ -23,6 +23,10 @@ typedef struct zke_child {
     int32_t seq;
 } zke_child_t;
 
+/* A participant's published state lives beside the contenders (state.c):
+ * "zks_<token>", never one of them. */
+#define ZKE_STATE_PREFIX "zks_"
+ZKE_HIDDEN bool zkelect__is_state_node(const char *name);
 /* Fill token (ZKE_TOKEN_LEN + 1 bytes) with fresh random hex. */
 ZKE_HIDDEN int zkelect__token_new(char *token);
 /* Parse a child name; false if it is not in the zkelect format. */
@@ -74,6 +78,8 @@ ZKE_HIDDEN void zkelect__strset_free(zke_strset_t *set);
 ZKE_HIDDEN int zkelect__validate_servers(const char *servers, const char **why);
 ZKE_HIDDEN int zkelect__validate_path(const char *path, const char **why);
 ZKE_HIDDEN int zkelect__validate_id(const char *id, const char **why);
+/* A published state: text like an id, up to ZKELECT_ID_MAX bytes. */
+ZKE_HIDDEN int zkelect__validate_state(const char *state, const char **why);
 /* An election path and id; a NULL id becomes "<hostname>:<pid>" in generated. */
 ZKE_HIDDEN int zkelect__check_election(const char *election_path, const char **participant_id, char *generated,
                                        size_t len, const char **why);

@@ -83,7 +83,7 @@ int zkelect__validate_path(const char *path, const char **why)
         return ZKELECT_EINVAL;
     }
     if (strlen(path) > ZKELECT_PATH_MAX) {
-        *why = "path is longer than ZKELECT_PATH_MAX";
+        *why = "path is longer than 1024 bytes (ZKELECT_PATH_MAX)";
         return ZKELECT_ENAMETOOLONG;
     }
     if (path[strlen(path) - 1] == '/') {
@@ -139,12 +139,21 @@ int zkelect__validate_id(const char *id, const char **why)
         return ZKELECT_EINVAL;
     }
     if (strlen(id) > ZKELECT_ID_MAX) {
-        *why = "participant id is longer than ZKELECT_ID_MAX";
+        *why = "participant id is longer than 255 bytes (ZKELECT_ID_MAX)";
         return ZKELECT_ENAMETOOLONG;
     }
     if (!text_ok(id, false, why))
         return ZKELECT_EINVAL;
     return ZKELECT_OK;
+}
+
+int zkelect__validate_state(const char *state, const char **why)
+{
+    if (strlen(state) > ZKELECT_ID_MAX) {
+        *why = "state is longer than 255 bytes";
+        return ZKELECT_ENAMETOOLONG;
+    }
+    return text_ok(state, false, why) ? ZKELECT_OK : ZKELECT_EINVAL;
 }
 
 static bool host_char_ok(char c)

@@ -356,7 +356,8 @@ static void test_payload_and_participants(void)
     int rc;
     /* its own node may or may not be there yet: poll for it */
     int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while ((rc = zkelect_get_leader(lone.e, id, sizeof id)) == ZKELECT_ENOLEADER && mono_ns() < deadline)
+    while (((rc = zkelect_get_leader(lone.e, id, sizeof id)) == ZKELECT_ENOLEADER || rc == ZKELECT_ENOPATH) &&
+           mono_ns() < deadline)
         poll_pause();
     CU_ASSERT_EQUAL(rc, ZKELECT_OK);
     participant_destroy(&lone);
@@ -515,6 +516,50 @@ static void test_many_cycles(void)
     CU_ASSERT_EQUAL(left, 0);
 }
 
+/* Where each participant stands is said (PLACE: how many ahead, whom it
+ * follows), and each term says how it came (ELECTED: after whom, and
+ * whether by a hand-over, the previous leader's node going, or a listing). */
+static void test_place_and_takeover_are_said(void)
+{
+    const char *p = test_election(&rec, "place-takeover");
+    static participant_t ps[3];
+    start_all(ps, 3, &rec, server.hosts, p);
+    long elected = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 10 * SEC);
+    CU_ASSERT_FATAL(elected >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)elected).takeover, ZKELECT_TAKEOVER_LISTED);
+    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)elected).other, "");
+    long place1 = rec_wait(&rec, 1, ZKELECT_EV_PLACE, 0, 10 * SEC);
+    long place2 = rec_wait(&rec, 2, ZKELECT_EV_PLACE, 0, 10 * SEC);
+    CU_ASSERT_FATAL(place1 >= 0 && place2 >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)place1).ahead, 1);
+    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)place1).other, "p0");
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)place2).ahead, 2);
+    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)place2).other, "p1");
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_PLACE, 0), 0);
+    /* a crash: the leader's session ends, its node goes; the next in line
+     * knows it was the only one ahead */
+    size_t mark = rec_count(&rec);
+    CU_ASSERT_EQUAL_FATAL(expire_session(ps[0].e, server.hosts), 0);
+    elected = rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 10 * SEC);
+    CU_ASSERT_FATAL(elected >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)elected).takeover, ZKELECT_TAKEOVER_GONE);
+    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)elected).other, "p0");
+    /* p2 still follows p1: nothing to say; p0 rejoins behind p2, and says so */
+    long place = rec_wait(&rec, 0, ZKELECT_EV_PLACE, mark, 10 * SEC);
+    CU_ASSERT_FATAL(place >= 0);
+    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)place).other, "p2");
+    CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_PLACE, mark), 0);
+    /* a graceful exit: a hand-over, to p2, which counted two ahead */
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_leave(ps[1].e), ZKELECT_OK);
+    elected = rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(elected >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)elected).takeover, ZKELECT_TAKEOVER_HANDOVER);
+    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)elected).other, "p1");
+    CU_ASSERT_STRING_EQUAL(zkelect_event_name(ZKELECT_EV_PLACE), "PLACE");
+    destroy_all(ps, 3);
+}
+
 int main(void)
 {
     static const CU_TestInfo tests[] = {
@@ -524,6 +569,7 @@ int main(void)
         TEST(test_middle_leaves_only_successor_notified),
         TEST(test_leave_hands_over_and_stays_out),
         TEST(test_rejoin_after_leave),
+        TEST(test_place_and_takeover_are_said),
         TEST(test_resign_goes_to_back_of_line),
         TEST(test_epochs_increase_over_failovers),
         TEST(test_session_expiry_revokes_and_rejoins),

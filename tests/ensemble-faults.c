@@ -46,6 +46,7 @@ static void member_killed(int policy, const char *name)
         CU_ASSERT_EQUAL_FATAL(participant_start_with(&ps[i], i, &rec, ensemble.hosts, p, 6000, policy), 0);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
     CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, SEC) >= 0);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_PLACE, 0, 5 * SEC) >= 0);
     int64_t epoch = zkelect_epoch(ps[0].e);
     int member = connected_member(&ps[0]);
     CU_ASSERT_FATAL(member >= 0);

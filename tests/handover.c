@@ -62,6 +62,9 @@ static void line_up(participant_t *ps, int n, const char *p)
     CU_ASSERT_FATAL(wait_standby(ps[1].e));
     for (int i = 2; i < n; i++)
         CU_ASSERT_FATAL(wait_watching(ps[i].e));
+    /* each standby's PLACE is delivered before the test takes its mark */
+    for (int i = 1; i < n; i++)
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_PLACE, 0, 5 * SEC) >= 0);
 }
 
 static void test_second_in_line_takes_over_without_listing(void)

@@ -66,9 +66,14 @@ static void rec_add(recorder_t *r, int who, const zkelect_event_t *ev)
 {
     pthread_mutex_lock(&r->lock);
     if (r->n < REC_MAX) {
-        r->ev[r->n++] = (rec_event_t){.who = who, .type = ev->type, .reason = ev->reason, .error = ev->error,
-                                      .epoch = ev->epoch,
-                                      .t_ns = mono_ns(), .thread = pthread_self()};
+        rec_event_t *out = &r->ev[r->n++];
+        *out = (rec_event_t){.who = who, .type = ev->type, .reason = ev->reason, .error = ev->error,
+                             .epoch = ev->epoch, .takeover = ev->takeover, .ahead = ev->ahead,
+                             .t_ns = mono_ns(), .thread = pthread_self()};
+        const char *other = ev->type == ZKELECT_EV_ELECTED ? ev->previous_id
+                            : ev->type == ZKELECT_EV_PLACE ? ev->predecessor_id
+                                                           : NULL;
+        snprintf(out->other, sizeof out->other, "%s", other ? other : "");
     }
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);

@@ -24,6 +24,9 @@ typedef struct rec_event {
     int reason;
     int error;     /* ZKELECT_E* of an ERROR */
     int64_t epoch;
+    int takeover;  /* ELECTED */
+    int ahead;     /* PLACE */
+    char other[64]; /* ELECTED: the id taken over from; PLACE: the predecessor's id; "" if none */
     int64_t t_ns;  /* CLOCK_MONOTONIC */
     pthread_t thread;
 } rec_event_t;

@@ -70,6 +70,7 @@ static void test_blips_under_lease_policy(void)
     CU_ASSERT_EQUAL_FATAL(participant_start_with(&ps[1], 1, &rec, server.hosts, p, 6000, ZKELECT_POLICY_LEASE), 0);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
     CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, SEC) >= 0);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_PLACE, 0, 5 * SEC) >= 0);
     int64_t epoch = zkelect_epoch(ps[0].e);
     /* a 1 s blip (the lease is 4 s): nothing happens */
     size_t mark = rec_count(&rec);

@@ -9,6 +9,7 @@
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <string.h>
+#include <zookeeper/zookeeper.h>
 
 #define SEC 1000
 #define NS_PER_MS 1000000LL
@@ -223,9 +224,10 @@ static void test_async_lookup_delivers_the_line(void)
         CU_ASSERT_STRING_EQUAL(a.ids[i], want);
     }
     pthread_mutex_unlock(&a.lock);
-    /* an empty election: no list, no error */
+    /* an election path nobody made: ENOPATH, then once made and empty: OK with nobody */
     destroy_all(ps, N);
     static participant_t obs;
+    zk_delete_recursive(admin, "/zkelect-queries/nobody");
     CU_ASSERT_EQUAL_FATAL(participant_new(&obs, N, &rec, server.hosts, "/zkelect-queries/nobody"), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_observer(obs.e, 1), ZKELECT_OK);
     obs.hook = keep_answer;
@@ -236,8 +238,23 @@ static void test_async_lookup_delivers_the_line(void)
     CU_ASSERT_EQUAL(zkelect_participants_async(obs.e), ZKELECT_OK);
     got = rec_wait(&rec, N, ZKELECT_EV_PARTICIPANTS, mark, 5 * SEC);
     CU_ASSERT_FATAL(got >= 0);
-    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)got).error, ZKELECT_OK);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)got).error, ZKELECT_ENOPATH);
     CU_ASSERT_FATAL(wait_answers(&a, 2));
+    char id[64];
+    zkelect_participant_t *list = NULL;
+    size_t n = 1;
+    CU_ASSERT_EQUAL(zkelect_get_leader(obs.e, id, sizeof id), ZKELECT_ENOPATH);
+    CU_ASSERT_EQUAL(zkelect_participants(obs.e, &list, &n), ZKELECT_ENOPATH);
+    CU_ASSERT_PTR_NULL(list);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL_FATAL(zk_make_path(admin, "/zkelect-queries/nobody", 0), ZOK);
+    CU_ASSERT_EQUAL(zkelect_get_leader(obs.e, id, sizeof id), ZKELECT_ENOLEADER);
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_participants_async(obs.e), ZKELECT_OK);
+    got = rec_wait(&rec, N, ZKELECT_EV_PARTICIPANTS, mark, 5 * SEC);
+    CU_ASSERT_FATAL(got >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)got).error, ZKELECT_OK);
+    CU_ASSERT_FATAL(wait_answers(&a, 3));
     pthread_mutex_lock(&a.lock);
     CU_ASSERT_EQUAL(a.count, 0);
     pthread_mutex_unlock(&a.lock);
@@ -303,6 +320,110 @@ static void test_lookup_across_a_lost_connection(void)
     proxy_stop(proxy);
 }
 
+/* What the line says of `id`: -1 absent, else its in_line, with its state
+ * copied (empty when it has none). */
+static int seen_as(zkelect_t *e, const char *id, char *state, size_t len)
+{
+    zkelect_participant_t *list;
+    size_t n;
+    int found = -1;
+    state[0] = '\0';
+    if (zkelect_participants(e, &list, &n) != ZKELECT_OK)
+        return -2;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i].id, id) != 0)
+            continue;
+        found = list[i].in_line;
+        snprintf(state, len, "%s", list[i].state ? list[i].state : "");
+        /* the contenders come first, then those out of line */
+        if (i + 1 < n)
+            CU_ASSERT(list[i].in_line || !list[i + 1].in_line);
+    }
+    zkelect_participants_free(list, n);
+    return found;
+}
+
+/* Wait (5 s at most) until the line shows `id` as wanted: in_line 1 or 0,
+ * or -1 for absent; and with `state` ("" for none). */
+static bool wait_seen_as(zkelect_t *e, const char *id, int in_line, const char *state)
+{
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    char now[300];
+    int where;
+    while (((where = seen_as(e, id, now, sizeof now)) != in_line || strcmp(now, state) != 0) && mono_ns() < deadline)
+        poll_pause();
+    if (where != in_line || strcmp(now, state) != 0)
+        printf("\n    %s: in_line %d, state \"%s\"; wanted %d, \"%s\" ", id, where, now, in_line, state);
+    return where == in_line && strcmp(now, state) == 0;
+}
+
+/* zkelect_set_state(): seen beside the contender, still seen out of line,
+ * removed on demand, published again on a new session, gone with the
+ * handle; and every bad input refused with its reason. */
+static void test_published_state_is_seen(void)
+{
+    rec_reset(&rec);
+    const char *p = "/zkelect-queries/state";
+    static participant_t ps[2];
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[1], 1, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, "standing"), ZKELECT_OK); /* before the start: kept */
+    CU_ASSERT_EQUAL_FATAL(participant_start(&ps[0], 0, &rec, server.hosts, p), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[1].e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[0].e, "leading since 10:02:03 \xc3\xa9"), ZKELECT_OK);
+    CU_ASSERT(wait_seen_as(ps[0].e, "p0", 1, "leading since 10:02:03 \xc3\xa9"));
+    CU_ASSERT(wait_seen_as(ps[0].e, "p1", 1, "standing"));
+    /* out of line, still seen, after the contenders */
+    CU_ASSERT_EQUAL(zkelect_leave(ps[1].e), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, "unhealthy since 10:04:00"), ZKELECT_OK);
+    CU_ASSERT(wait_seen_as(ps[0].e, "p1", 0, "unhealthy since 10:04:00"));
+    char got[300];
+    CU_ASSERT_EQUAL(seen_as(ps[1].e, "p0", got, sizeof got), 1);
+    /* removed, then set again right away and published on a new session */
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, NULL), ZKELECT_OK);
+    CU_ASSERT(wait_seen_as(ps[0].e, "p1", -1, ""));
+    /* removed while its create is in flight: removed once created */
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, NULL), ZKELECT_OK);
+    observe_for(200);
+    CU_ASSERT(wait_seen_as(ps[0].e, "p1", -1, ""));
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, "x"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, ""), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, "back"), ZKELECT_OK);
+    CU_ASSERT(wait_seen_as(ps[0].e, "p1", 0, "back"));
+    /* the session's close deletes its ephemeral nodes before it returns */
+    CU_ASSERT_EQUAL_FATAL(expire_session(ps[1].e, server.hosts), 0);
+    CU_ASSERT_EQUAL(zkelect_wait_connected(ps[1].e, 10 * SEC), ZKELECT_OK);
+    CU_ASSERT(wait_seen_as(ps[0].e, "p1", 0, "back"));
+    /* bad inputs: the code, a log line, and the published state unchanged */
+    int errors = ps[1].log_errors;
+    char longer[ZKELECT_ID_MAX + 2];
+    memset(longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    CU_ASSERT_EQUAL(zkelect_set_state(NULL, "x"), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, longer), ZKELECT_ENAMETOOLONG);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, "two\nlines"), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, "bad \xff byte"), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL(ps[1].log_errors, errors + 3);
+    longer[ZKELECT_ID_MAX] = '\0'; /* 255 bytes: the most */
+    CU_ASSERT_EQUAL(zkelect_set_state(ps[1].e, longer), ZKELECT_OK);
+    CU_ASSERT(wait_seen_as(ps[0].e, "p1", 0, longer));
+    zkelect_t *obs, *curator;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&obs, server.hosts, p, "obs"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_observer(obs, 1), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_state(obs, "x"), ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&curator, server.hosts, p, "cur"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_format(curator, ZKELECT_FORMAT_CURATOR), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_state(curator, "x"), ZKELECT_ESTATE);
+    zkelect_destroy(obs);
+    zkelect_destroy(curator);
+    /* gone with the handle */
+    participant_destroy(&ps[1]);
+    CU_ASSERT(wait_seen_as(ps[0].e, "p1", -1, ""));
+    CU_ASSERT_EQUAL(zk_child_count(admin, p), 2); /* p0's node and its state's */
+    participant_destroy(&ps[0]);
+}
+
 int main(void)
 {
     static const CU_TestInfo tests[] = {
@@ -312,6 +433,7 @@ int main(void)
         TEST(test_async_lookup_delivers_the_line),
         TEST(test_async_lookup_in_manual_dispatch),
         TEST(test_lookup_across_a_lost_connection),
+        TEST(test_published_state_is_seen),
         CU_TEST_INFO_NULL,
     };
     return run_server_suite("reading the line", &server, &admin, &rec, tests);
