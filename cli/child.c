@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -42,13 +43,31 @@ static char **environment_with(char *const extra[])
     return env;
 }
 
+/* 0 if path is a regular file this process may execute, else an errno
+ * value: what exec would say, known before joining. */
+static int runnable(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno;
+    if (S_ISDIR(st.st_mode))
+        return EISDIR;
+    if (!S_ISREG(st.st_mode))
+        return EACCES;
+    return access(path, X_OK) == 0 ? 0 : errno;
+}
+
 /* The program's full path, looked up in the parent: between fork() and
  * exec() only async-signal-safe calls are allowed, and a PATH search with
- * its string building is not one of them. */
+ * its string building is not one of them. NULL with errno if it cannot be
+ * run. */
 static char *resolve(const char *name)
 {
-    if (strchr(name, '/'))
-        return strdup(name);
+    if (strchr(name, '/')) {
+        int err = runnable(name);
+        errno = err;
+        return err ? NULL : strdup(name);
+    }
     const char *path = getenv("PATH");
     if (!path || !*path)
         path = "/usr/local/bin:/usr/bin:/bin";
@@ -57,7 +76,7 @@ static char *resolve(const char *name)
         char *candidate;
         if (asprintf(&candidate, "%.*s/%s", (int)len, len ? dir : ".", name) < 0)
             return NULL;
-        if (access(candidate, X_OK) == 0)
+        if (runnable(candidate) == 0)
             return candidate;
         free(candidate);
     }
@@ -114,6 +133,12 @@ static bool read_int(int fd, int *value)
 
 int cli_child_start(cli_child_t *c, char *const argv[], char *const extra_env[], const sigset_t *mask)
 {
+    return cli_child_start_to(c, argv, extra_env, mask, -1);
+}
+
+int cli_child_start_to(cli_child_t *c, char *const argv[], char *const extra_env[], const sigset_t *mask,
+                       int output_fd)
+{
     char *file = resolve(argv[0]);
     if (!file)
         return errno ? errno : ENOMEM;
@@ -129,7 +154,7 @@ int cli_child_start(cli_child_t *c, char *const argv[], char *const extra_env[],
         return err;
     }
     cli_spawn_t sp = {.file = file, .argv = argv, .env = env, .mask = mask, .error_fd = error_pipe[1],
-                      .status_fd = status_pipe[1]};
+                      .status_fd = status_pipe[1], .output_fd = output_fd};
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)

@@ -14,6 +14,8 @@ enum cli_exit {
     CLI_EXIT_FAILURE = 1,  /* a runtime error (ZooKeeper refused, out of memory, ...) */
     CLI_EXIT_USAGE = 2,    /* bad command line */
     CLI_EXIT_NO_ZK = 3,    /* no session within --connect-timeout */
+    CLI_EXIT_NO_LEADER = 4, /* status: nobody leads */
+    CLI_EXIT_NO_PATH = 5,  /* status: the election path does not exist */
     CLI_EXIT_NO_EXEC = 127 /* run: the command could not be started */
 };
 
@@ -37,6 +39,9 @@ typedef struct cli_options {
     double health_interval_s;
     double health_timeout_s;
     int health_failures;   /* failed checks in a row that make run stop standing */
+    int health_rise;       /* passed checks in a row that make it stand again */
+    bool stay_if_alone;    /* --unhealthy-leader stay-if-alone */
+    bool check;            /* --check: say what is found, do not join */
     bool health_given;     /* one of the --health-* settings was given */
     const char *metrics_file; /* run: the Prometheus text file, or NULL */
     double connect_timeout_s;
@@ -69,6 +74,8 @@ void cli_last_zookeeper_error(char *buf, size_t len);
 void cli_timestamp(char *buf, size_t len);
 /* Print s (len bytes) as a JSON string: "..." with escapes, or null. */
 void cli_json_string(const char *s, size_t len);
+/* "SIGKILL", or "signal N". */
+const char *cli_signal_name(int sig);
 /* True if the bytes are valid UTF-8 with no NUL. */
 bool cli_is_text(const void *data, size_t len);
 
@@ -91,5 +98,7 @@ int cli_run(const cli_options_t *opt);
 int cli_status(const cli_options_t *opt);
 int cli_watch(const cli_options_t *opt);
 int cli_lockdown(const cli_options_t *opt);
+/* run --check */
+int cli_check(const cli_options_t *opt);
 
 #endif

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "supervise.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,12 +90,38 @@ int cli_start(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, v
     return CLI_EXIT_OK;
 }
 
+/* The hosts of --zk whose names do not resolve, "a, b", or "". */
+static void unresolved_hosts(const char *zk, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (const char *s = zk; *s && *s != '/';) {
+        size_t n = strcspn(s, ",/");
+        char host[256];
+        const char *colon = memrchr(s, ':', n);
+        snprintf(host, sizeof host, "%.*s", (int)(colon ? (size_t)(colon - s) : n), s);
+        if (host[0] == '[')
+            memmove(host, host + 1, strlen(host)), host[strcspn(host, "]")] = '\0';
+        struct addrinfo *ai = NULL;
+        if (getaddrinfo(host, NULL, NULL, &ai) != 0)
+            snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? ", " : "", host);
+        else
+            freeaddrinfo(ai);
+        s += n;
+        s += *s == ',';
+    }
+}
+
 void cli_no_session(const cli_options_t *opt)
 {
-    char why[512];
+    char why[512], unresolved[512];
     cli_last_zookeeper_error(why, sizeof why);
-    cli_log(CLI_ERR, "cannot reach ZooKeeper at %s within %g s%s%s", opt->zk, opt->connect_timeout_s,
-            why[0] ? "; the client's last error: " : "", why);
+    unresolved_hosts(opt->zk, unresolved, sizeof unresolved);
+    if (unresolved[0])
+        cli_log(CLI_ERR, "cannot reach ZooKeeper at %s within %g s: %s does not resolve", opt->zk,
+                opt->connect_timeout_s, unresolved);
+    else
+        cli_log(CLI_ERR, "cannot reach ZooKeeper at %s within %g s%s%s", opt->zk, opt->connect_timeout_s,
+                why[0] ? "; the client's last error: " : "", why);
 }
 
 int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)

@@ -64,7 +64,19 @@ static void number(FILE *f, const cli_metrics_t *m, const char *name, const char
 static void write_all(FILE *f, const cli_metrics_t *m)
 {
     const zkelect_stats_t *st = &m->stats;
+    number(f, m, "zkelect_up", "gauge",
+           "1 while zkelect run runs; 0 in the file it leaves when it stops (a file not rewritten for more than "
+           "10 s is that of one killed).",
+           m->up);
     number(f, m, "zkelect_leading", "gauge", "1 while this process leads the election.", st->leading);
+    header(f, "zkelect_leader_info", "gauge", "1, labelled with the leader's id, from the process that leads.");
+    if (st->leading) {
+        fputs("zkelect_leader_info", f);
+        labels(f, m);
+        fputs(",leader=\"", f);
+        put_label(f, m->id);
+        fputs("\"} 1\n", f);
+    }
     number(f, m, "zkelect_epoch", "gauge", "The fencing token of the current term; -1 when not leading.", st->epoch);
     number(f, m, "zkelect_connected", "gauge", "1 while the ZooKeeper session is connected.", st->connected);
     char text[32];
@@ -72,10 +84,18 @@ static void write_all(FILE *f, const cli_metrics_t *m)
     metric(f, m, "zkelect_lease_remaining_seconds", "gauge",
            "Time left of the leadership lease; -1 when not leading.", text);
     number(f, m, "zkelect_position", "gauge",
-           "Place in line at the last listing: 1 leads or is first, 2 is next; 0 when not in line.",
+           "Place in line at the last look (the line moves up unseen until the one ahead changes): 1 leads, 2 is "
+           "next; 0 when not in line.",
            st->ahead < 0 ? 0 : st->ahead + 1);
     number(f, m, "zkelect_healthy", "gauge", "1 while the health check passes (always 1 without --health-cmd).",
            m->healthy);
+    header(f, "zkelect_health_state", "gauge", "The health check's state: 1 for the one it is in.");
+    static const char *const states[] = {"unknown", "healthy", "unhealthy"};
+    for (int i = 0; i < 3; i++) {
+        fputs("zkelect_health_state", f);
+        labels(f, m);
+        fprintf(f, ",state=\"%s\"} %d\n", states[i], m->health_state == i);
+    }
     number(f, m, "zkelect_command_running", "gauge", "1 while the command runs.", m->command_running);
     number(f, m, "zkelect_acl_open", "gauge",
            "1 when anyone may add or delete contenders under the election path (zkelect lockdown closes it).",

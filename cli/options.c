@@ -16,7 +16,7 @@
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_ID, OPT_DATA, OPT_TIMEOUT, OPT_GRACE, OPT_POLICY, OPT_ON_EXIT, OPT_CONNECT,
        OPT_JSON, OPT_COUNT, OPT_AUTH_FILE, OPT_FORMAT, OPT_ACL, OPT_STOP_TIMEOUT, OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL,
-       OPT_HEALTH_TIMEOUT, OPT_HEALTH_FAILURES, OPT_METRICS_FILE };
+       OPT_HEALTH_TIMEOUT, OPT_HEALTH_FAILURES, OPT_HEALTH_RISE, OPT_UNHEALTHY_LEADER, OPT_METRICS_FILE, OPT_CHECK };
 
 static const struct option long_options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -38,6 +38,9 @@ static const struct option long_options[] = {
     {"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
     {"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
     {"health-failures", required_argument, NULL, OPT_HEALTH_FAILURES},
+    {"health-rise", required_argument, NULL, OPT_HEALTH_RISE},
+    {"unhealthy-leader", required_argument, NULL, OPT_UNHEALTHY_LEADER},
+    {"check", no_argument, NULL, OPT_CHECK},
     {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -49,7 +52,7 @@ void cli_usage(const char *subcommand, bool to_stdout)
     FILE *out = to_stdout ? stdout : stderr;
     const char *common = "  --zk HOSTS               ZooKeeper, \"host:port[,host:port...][/chroot]\"\n"
                          "  --path PATH              the election's znode path, e.g. /services/billing/leader\n"
-                         "  --connect-timeout SEC    give up if no session within SEC seconds (default 10)\n"
+                         "  --connect-timeout TIME   give up if no session within TIME (default 10s)\n"
                          "  --auth-file FILE         credentials, \"SCHEME:CREDENTIAL\" on its first line\n"
                          "                           (e.g. digest:user:password); kept out of the process list\n"
                          "  --format native|curator|kazoo\n"
@@ -59,24 +62,32 @@ void cli_usage(const char *subcommand, bool to_stdout)
                          "  -h, --help               this help\n";
     if (strcmp(subcommand, "run") == 0) {
         fprintf(out, "usage: zkelect run --zk HOSTS --path PATH [options] -- CMD [ARGS...]\n"
-                     "Run CMD only while this process leads the election; stop it when leadership ends.\n\n%s"
-                     "  --id ID                  participant id (default: HOSTNAME:PID)\n"
+                     "Run CMD only while this process leads the election; stop it when leadership ends.\n"
+                     "A TIME is a number with a unit (500ms, 10s, 2m, 1h) or a bare number of seconds\n"
+                     "(of milliseconds for --session-timeout).\n\n%s"
+                     "  --id ID                  participant id, 1 to 255 bytes (default: HOSTNAME:PID)\n"
                      "  --data STR               payload stored with the participant (e.g. host:port)\n"
-                     "  --session-timeout MS     ZooKeeper session timeout T (default 10000)\n"
+                     "  --session-timeout TIME   ZooKeeper session timeout T (default 10s)\n"
                      "  --policy lease|strict    on disconnection: keep leading until the lease ends\n"
                      "                           (lease, default) or stop at once (strict)\n"
-                     "  --grace SEC              leadership lost: SIGTERM to SIGKILL (default 3, at most 0.4 T)\n"
-                     "  --stop-timeout SEC       planned stop (SIGTERM, SIGUSR1, failed health): how long CMD\n"
-                     "                           may take to exit while this host still leads (default 90;\n"
+                     "  --grace TIME             leadership lost: SIGTERM to SIGKILL (default 3s, at most 0.4 T)\n"
+                     "  --stop-timeout TIME      planned stop (SIGTERM, SIGUSR1, failed health): how long CMD\n"
+                     "                           may take to exit while this host still leads (default 90s;\n"
                      "                           0: no limit)\n"
                      "  --on-exit resign|exit    when CMD exits by itself: rejoin the line (resign,\n"
                      "                           default) or leave and exit with CMD's status (exit)\n"
                      "  --health-cmd CMD         a check run with /bin/sh -c (ZKELECT_ROLE=leader|standby);\n"
                      "                           after failures in a row the leader steps down and a\n"
-                     "                           standby leaves the line, until a check passes\n"
-                     "  --health-interval SEC    between checks (default 5)\n"
-                     "  --health-timeout SEC     a check still running then has failed (default 5)\n"
-                     "  --health-failures N      failures in a row that count (default 3)\n"
+                     "                           standby leaves the line, until checks pass again\n"
+                     "  --health-interval TIME   between checks (default 5s)\n"
+                     "  --health-timeout TIME    a check still running then has failed (default 5s)\n"
+                     "  --health-failures N      failures in a row that make a host unhealthy (default 3)\n"
+                     "  --health-rise N          passes in a row that make it healthy again (default 1)\n"
+                     "  --unhealthy-leader step-down|stay-if-alone\n"
+                     "                           an unhealthy leader hands over (step-down, default), or keeps\n"
+                     "                           leading while no other host stands in line (stay-if-alone)\n"
+                     "  --check                  check the command line, the command, ZooKeeper and the\n"
+                     "                           path, say what was found, and exit without joining\n"
                      "  --metrics-file PATH      Prometheus text file, rewritten at each change and every 10 s\n"
                      "  --acl ACL                ACL of the nodes it creates, \"scheme:id:perms,...\"\n"
                      "                           (e.g. auth::cdrwa,world:anyone:r; see zkelect_set_acl(3))\n",
@@ -128,7 +139,8 @@ static bool allowed(const char *subcommand, int opt)
         return run || strcmp(subcommand, "lockdown") == 0;
     case OPT_ID: case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT:
     case OPT_STOP_TIMEOUT: case OPT_HEALTH_CMD: case OPT_HEALTH_INTERVAL: case OPT_HEALTH_TIMEOUT:
-    case OPT_HEALTH_FAILURES: case OPT_METRICS_FILE:
+    case OPT_HEALTH_FAILURES: case OPT_HEALTH_RISE: case OPT_UNHEALTHY_LEADER: case OPT_METRICS_FILE:
+    case OPT_CHECK:
         return run;
     case OPT_JSON:
         return !run && strcmp(subcommand, "lockdown") != 0;
@@ -139,14 +151,27 @@ static bool allowed(const char *subcommand, int opt)
     }
 }
 
-static bool parse_double(const char *s, double lo, double hi, double *out)
+/* A duration: a number with a unit (ms, s, m, h), or a bare number in
+ * bare_unit seconds (1 for seconds, 0.001 for milliseconds); in seconds,
+ * within lo..hi. */
+static bool parse_duration(const char *s, double bare_unit, double lo, double hi, double *out)
 {
+    static const struct {
+        const char *suffix;
+        double seconds;
+    } units[] = {{"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}};
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+    if (errno || end == s || !isfinite(v))
         return false;
-    *out = v;
+    double unit = *end ? 0 : bare_unit;
+    for (size_t i = 0; i < sizeof units / sizeof units[0] && !unit; i++)
+        if (strcmp(end, units[i].suffix) == 0)
+            unit = units[i].seconds;
+    if (!unit || v * unit < lo || v * unit > hi)
+        return false;
+    *out = v * unit;
     return true;
 }
 
@@ -204,6 +229,9 @@ static int take_metrics_file(const char *sub, const char *arg, cli_options_t *o)
     snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash == arg ? 1 : slash - arg) : 1, slash ? arg : ".");
     if (access(dir, W_OK | X_OK) != 0)
         return bad(sub, "--metrics-file '%s': cannot write in %s: %s", arg, dir, strerror(errno));
+    struct stat st;
+    if (stat(arg, &st) == 0 && !S_ISREG(st.st_mode))
+        return bad(sub, "--metrics-file '%s': it is %s, not a file", arg, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
     o->metrics_file = arg;
     return CLI_EXIT_OK;
 }
@@ -262,23 +290,29 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
         o->acl = arg;
         return check_acl(sub, arg);
     case 'v': o->verbosity++; break;
-    case OPT_TIMEOUT:
-        if (!parse_long(arg, 100, 3600000, &n))
-            return bad(sub, "--session-timeout '%s': expected milliseconds, 100 to 3600000", arg);
-        o->session_timeout_ms = (int)n;
+    case OPT_CHECK: o->check = true; break;
+    case OPT_TIMEOUT: {
+        double seconds;
+        char why[512];
+        if (!parse_duration(arg, 0.001, 0, 1e9, &seconds))
+            return bad(sub, "--session-timeout '%s': expected a time, e.g. 10s or 10000 (ms)", arg);
+        if (zkelect_check_setting("session_timeout", seconds * 1000, why, sizeof why) != ZKELECT_OK)
+            return bad(sub, "--session-timeout '%s': %s", arg, why);
+        o->session_timeout_ms = (int)(seconds * 1000);
         break;
+    }
     case OPT_GRACE:
-        if (!parse_double(arg, 0, 3600, &o->grace_s))
-            return bad(sub, "--grace '%s': expected seconds, 0 to 3600", arg);
+        if (!parse_duration(arg, 1, 0, 3600, &o->grace_s))
+            return bad(sub, "--grace '%s': expected a time from 0 to 1h, e.g. 3s or 500ms", arg);
         o->grace_given = true;
         break;
     case OPT_CONNECT:
-        if (!parse_double(arg, 0.1, 86400, &o->connect_timeout_s))
-            return bad(sub, "--connect-timeout '%s': expected seconds, 0.1 to 86400", arg);
+        if (!parse_duration(arg, 1, 0.1, 86400, &o->connect_timeout_s))
+            return bad(sub, "--connect-timeout '%s': expected a time from 100ms to 24h, e.g. 10s", arg);
         break;
     case OPT_STOP_TIMEOUT:
-        if (!parse_double(arg, 0, 86400, &o->stop_timeout_s))
-            return bad(sub, "--stop-timeout '%s': expected seconds, 0 (no limit) to 86400", arg);
+        if (!parse_duration(arg, 1, 0, 86400, &o->stop_timeout_s))
+            return bad(sub, "--stop-timeout '%s': expected a time from 0 (no limit) to 24h, e.g. 90s", arg);
         break;
     case OPT_HEALTH_CMD:
         if (!*arg)
@@ -286,19 +320,31 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
         o->health_cmd = arg;
         break;
     case OPT_HEALTH_INTERVAL:
-        if (!parse_double(arg, 0.1, 86400, &o->health_interval_s))
-            return bad(sub, "--health-interval '%s': expected seconds, 0.1 to 86400", arg);
+        if (!parse_duration(arg, 1, 0.1, 86400, &o->health_interval_s))
+            return bad(sub, "--health-interval '%s': expected a time from 100ms to 24h, e.g. 5s", arg);
         o->health_given = true;
         break;
     case OPT_HEALTH_TIMEOUT:
-        if (!parse_double(arg, 0.1, 86400, &o->health_timeout_s))
-            return bad(sub, "--health-timeout '%s': expected seconds, 0.1 to 86400", arg);
+        if (!parse_duration(arg, 1, 0.1, 86400, &o->health_timeout_s))
+            return bad(sub, "--health-timeout '%s': expected a time from 100ms to 24h, e.g. 5s", arg);
         o->health_given = true;
         break;
     case OPT_HEALTH_FAILURES:
         if (!parse_long(arg, 1, 1000, &n))
             return bad(sub, "--health-failures '%s': expected a number, 1 to 1000", arg);
         o->health_failures = (int)n;
+        o->health_given = true;
+        break;
+    case OPT_HEALTH_RISE:
+        if (!parse_long(arg, 1, 1000, &n))
+            return bad(sub, "--health-rise '%s': expected a number, 1 to 1000", arg);
+        o->health_rise = (int)n;
+        o->health_given = true;
+        break;
+    case OPT_UNHEALTHY_LEADER:
+        if (strcmp(arg, "step-down") != 0 && strcmp(arg, "stay-if-alone") != 0)
+            return bad(sub, "--unhealthy-leader '%s': expected step-down or stay-if-alone", arg);
+        o->stay_if_alone = strcmp(arg, "stay-if-alone") == 0;
         o->health_given = true;
         break;
     case OPT_METRICS_FILE:
@@ -369,7 +415,9 @@ static int check_required(const char *sub, cli_options_t *o, int argc, char **ar
     if (run && optind >= argc)
         return bad(sub, "%s", "no command to run: add -- CMD [ARGS...]");
     if (o->health_given && !o->health_cmd)
-        return bad(sub, "%s", "--health-interval, --health-timeout and --health-failures need --health-cmd");
+        return bad(sub, "%s",
+                   "--health-interval, --health-timeout, --health-failures, --health-rise and --unhealthy-leader "
+                   "need --health-cmd");
     if (!run && optind < argc)
         return bad(sub, "unexpected argument '%s'", argv[optind]);
     if (run) {
@@ -392,6 +440,7 @@ int cli_parse(const char *sub, int argc, char **argv, cli_options_t *o, bool *do
     o->health_interval_s = 5;
     o->health_timeout_s = 5;
     o->health_failures = 3;
+    o->health_rise = 1;
     *done = false;
     optind = 1;
     opterr = 0;

@@ -130,6 +130,10 @@ static void become_command(const cli_spawn_t *sp, pid_t reaper)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != reaper)
         _exit(CLI_EXIT_FAILURE);
+    if (sp->output_fd >= 0) {
+        dup2(sp->output_fd, STDOUT_FILENO);
+        dup2(sp->output_fd, STDERR_FILENO);
+    }
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     for (int sig = 1; sig < NSIG; sig++)
         sigaction(sig, &dfl, NULL);

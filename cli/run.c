@@ -25,14 +25,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What the callback passes to the main loop: small enough for one atomic
  * pipe write. */
 typedef struct run_event {
-    int type, reason, error;
+    int type, reason, error, takeover, ahead;
+    int namesakes;            /* PARTICIPANTS: other contenders with this process's id */
     int64_t epoch;
     int64_t successor_not_before_ns;
+    char other[ZKELECT_ID_MAX + 1]; /* ELECTED: whom it took over from; PLACE: whom it follows */
 } run_event_t;
 
 /* Why the command is being stopped. */
@@ -57,7 +60,10 @@ typedef struct run_state {
     bool leading;
     int64_t epoch;
     bool joined;              /* a JOINED since start */
-    bool connected_once;
+    bool connected_once;      /* the first connection was seen (and said) */
+    int ahead;                /* contenders ahead at the last PLACE, 0 unknown */
+    char following[ZKELECT_ID_MAX + 1]; /* whom this standby follows, "" unknown */
+    char took_over[ZKELECT_ID_MAX + 96]; /* how the current term came, for the start line */
     bool in_line;             /* standing for election (not left for its health) */
     bool shutting_down;       /* exit once the command is gone */
     stop_why_t stopping_for;
@@ -70,6 +76,10 @@ typedef struct run_state {
     int64_t next_tick_ns;     /* status, watchdog, connection: every second */
     int64_t next_metrics_ns;  /* the metrics file: at each change and every 10 s */
     bool changed;             /* since the metrics file was last written */
+    bool exited;              /* the metrics' last word: zkelect_up 0 */
+    bool staying_alone;       /* unhealthy, leading on: nobody else in line */
+    bool namesakes_checked;   /* the line was looked at for other contenders with our id */
+    const char *published;    /* the coarse state last given to zkelect_set_state(), NULL none */
 } run_state_t;
 
 /* Fast failures (the command died within this) back the next start off. */
@@ -83,7 +93,13 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
 {
     (void)e;
     run_state_t *r = userdata;
-    run_event_t out = {ev->type, ev->reason, ev->error, ev->epoch, ev->successor_not_before_ns};
+    run_event_t out = {.type = ev->type, .reason = ev->reason, .error = ev->error, .takeover = ev->takeover,
+                       .ahead = ev->ahead, .epoch = ev->epoch, .successor_not_before_ns = ev->successor_not_before_ns};
+    const char *other = ev->type == ZKELECT_EV_ELECTED ? ev->previous_id : ev->predecessor_id;
+    if (other && (ev->type == ZKELECT_EV_ELECTED || ev->type == ZKELECT_EV_PLACE))
+        snprintf(out.other, sizeof out.other, "%s", other);
+    for (size_t i = 0; ev->type == ZKELECT_EV_PARTICIPANTS && i < ev->participant_count; i++)
+        out.namesakes += !ev->participants[i].is_self && strcmp(ev->participants[i].id, r->opt->id) == 0;
     /* The loop reads as fast as it can; a full pipe only slows delivery. */
     while (write(r->event_pipe[1], &out, sizeof out) < 0 && errno == EINTR)
         continue;
@@ -121,8 +137,8 @@ static void start_command(run_state_t *r)
     }
     r->command_starts++;
     r->changed = true;
-    cli_log(CLI_NOTICE, "leading (epoch %" PRId64 "): started %s, pid %d", r->epoch, r->opt->command[0],
-            (int)r->child.command_pid);
+    cli_log(CLI_NOTICE, "leading (epoch %" PRId64 "%s): started %s, pid %d", r->epoch, r->took_over,
+            r->opt->command[0], (int)r->child.command_pid);
 }
 
 static void maybe_start_command(run_state_t *r)
@@ -202,11 +218,15 @@ static void exited_by_itself(run_state_t *r, int status, int64_t lived)
         r->shutting_down = true;
         return;
     }
+    /* A command that ends within a second, however it ends, is not left
+     * to start again at once, here or (after the resign) on the next host:
+     * a crash loop would bounce the leadership around the fleet. */
     r->fast_exits = lived < QUICK_EXIT_NS ? r->fast_exits + 1 : 0;
     if (r->fast_exits) {
         int64_t backoff_ms = 100LL << (r->fast_exits < 8 ? r->fast_exits : 8);
         r->spawn_not_before = cli_now_ns() + backoff_ms * NS_PER_MS;
-        cli_log(CLI_WARNING, "it failed quickly %d time(s) in a row: next start no sooner than in %" PRId64 " ms",
+        cli_log(status ? CLI_WARNING : CLI_NOTICE,
+                "it ended within a second, %d time(s) in a row: its next start here waits %" PRId64 " ms",
                 r->fast_exits, backoff_ms);
     }
     if (r->leading) {
@@ -221,7 +241,13 @@ static void command_exited(run_state_t *r, int status)
     r->stopping_for = STOP_NONE;
     r->changed = true;
     int64_t lived = cli_now_ns() - r->child.started_ns;
-    cli_log(CLI_NOTICE, "%s exited with status %d%s", r->opt->command[0], status, why == STOP_NONE ? " by itself" : "");
+    char how[64];
+    if (status > 128 && status < 128 + NSIG)
+        snprintf(how, sizeof how, "was killed by %s", cli_signal_name(status - 128));
+    else
+        snprintf(how, sizeof how, "exited with status %d", status);
+    cli_log(CLI_NOTICE, "%s %s after %.3f s%s", r->opt->command[0], how, (double)lived / 1e9,
+            why == STOP_NONE ? ", by itself" : "");
     if (r->shutting_down)
         return;
     if (why == STOP_NONE)
@@ -241,17 +267,45 @@ static void announce_ready(run_state_t *r)
         cli_notify_ready(&r->notify);
 }
 
+/* "after X, who handed over", for the line that starts the command. */
+static void describe_takeover(run_state_t *r, const run_event_t *ev)
+{
+    if (!ev->other[0]) {
+        snprintf(r->took_over, sizeof r->took_over, ", first in line");
+        return;
+    }
+    snprintf(r->took_over, sizeof r->took_over, ", after %s, %s", ev->other,
+             ev->takeover == ZKELECT_TAKEOVER_HANDOVER ? "who handed over" : "whose session ended or node was deleted");
+}
+
 static void handle_event(run_state_t *r, const run_event_t *ev)
 {
     switch (ev->type) {
     case ZKELECT_EV_JOINED:
-        r->joined = r->connected_once = true;
-        cli_log(CLI_INFO, "in line for %s", r->opt->path);
+        r->joined = true;
+        r->ahead = 0;
+        r->following[0] = '\0';
+        cli_log(CLI_NOTICE, "in line for %s (epoch it would lead with: %" PRId64 ")", r->opt->path, ev->epoch);
         announce_ready(r);
+        /* Ids need not be unique, but two hosts alike make the logs,
+         * status and the metrics ambiguous: said once, after a look. */
+        if (!r->namesakes_checked)
+            r->namesakes_checked = zkelect_participants_async(r->e) == ZKELECT_OK;
+        break;
+    case ZKELECT_EV_PARTICIPANTS:
+        if (ev->namesakes > 0)
+            cli_log(CLI_WARNING, "%d other contender(s) in %s have the id %s: give each host an id of its own "
+                    "(--id)", ev->namesakes, r->opt->path, r->opt->id);
+        break;
+    case ZKELECT_EV_PLACE:
+        r->ahead = ev->ahead;
+        snprintf(r->following, sizeof r->following, "%s", ev->other);
+        cli_log(CLI_NOTICE, "standby: %d ahead at the last look, following %s", ev->ahead, ev->other);
         break;
     case ZKELECT_EV_ELECTED:
         r->leading = true;
         r->epoch = ev->epoch;
+        describe_takeover(r, ev);
         maybe_start_command(r);
         break;
     case ZKELECT_EV_REVOKED:
@@ -288,7 +342,7 @@ static void read_events(run_state_t *r)
 static void on_stop_signal(run_state_t *r, int sig)
 {
     if (r->shutting_down && r->child.pid > 0) {
-        cli_log(CLI_WARNING, "second %s: killing pid %d now", strsignal(sig), (int)r->child.command_pid);
+        cli_log(CLI_WARNING, "second %s: killing pid %d now", cli_signal_name(sig), (int)r->child.command_pid);
         cli_child_kill(&r->child);
         return;
     }
@@ -296,7 +350,7 @@ static void on_stop_signal(run_state_t *r, int sig)
         return;
     r->shutting_down = true;
     cli_notify_stopping(&r->notify);
-    cli_log(CLI_NOTICE, "%s: stopping, then leaving the election", strsignal(sig));
+    cli_log(CLI_NOTICE, "%s: stopping, then leaving the election", cli_signal_name(sig));
     if (r->child.pid > 0)
         stop_as_planned(r, STOP_SHUTDOWN);
 }
@@ -335,11 +389,42 @@ static void read_signals(run_state_t *r)
 
 /* ------------------------------------------------------------ the health */
 
+/* Another host stands in line (it passed its own checks to be there). Asks
+ * ZooKeeper, at most the query timeout; on no answer, assume one does. */
+static bool another_host_in_line(run_state_t *r)
+{
+    zkelect_participant_t *list = NULL;
+    size_t n = 0;
+    int rc = zkelect_participants(r->e, &list, &n);
+    zkelect_participants_free(list, n);
+    return rc != ZKELECT_OK || n > 1;
+}
+
+/* --unhealthy-leader stay-if-alone: an unhealthy leader leads on while it is
+ * the only host in line. True while it does so. */
+static bool stays_alone(run_state_t *r)
+{
+    if (!r->opt->stay_if_alone || !r->leading || another_host_in_line(r)) {
+        if (r->staying_alone)
+            cli_log(CLI_NOTICE, "another host stands in line now: stepping down after all");
+        r->staying_alone = false;
+        return false;
+    }
+    if (!r->staying_alone)
+        cli_log(CLI_WARNING, "unhealthy, but no other host stands in line: leading on (--unhealthy-leader "
+                "stay-if-alone), and stepping down as soon as one does");
+    r->staying_alone = true;
+    return true;
+}
+
 static void on_health_verdict(run_state_t *r)
 {
     r->changed = true;
     if (r->shutting_down)
         return;
+    if (r->health.verdict == CLI_HEALTH_FAILED && stays_alone(r))
+        return;
+    r->staying_alone = false;
     if (r->health.verdict == CLI_HEALTH_OK) {
         if (!r->in_line) {
             cli_log(CLI_NOTICE, "health check passed: standing for election");
@@ -356,8 +441,8 @@ static void on_health_verdict(run_state_t *r)
     } else if (r->leading && r->child.pid <= 0) {
         hand_over(r, "the health check failed");
     } else if (r->in_line && !r->leading) {
-        cli_log(CLI_WARNING, "health check failed %d times in a row: out of line until a check passes",
-                r->health.failures_in_a_row);
+        cli_log(CLI_WARNING, "health check failed %d times in a row: out of line until %d pass(es) in a row",
+                r->health.failures_in_a_row, r->opt->health_rise);
         zkelect_leave(r->e);
         r->in_line = false;
     }
@@ -366,7 +451,10 @@ static void on_health_verdict(run_state_t *r)
 
 static void tend_health(run_state_t *r, int64_t now)
 {
-    if (cli_health_collect(&r->health, now))
+    uint64_t checks = r->health.checks;
+    bool changed = cli_health_collect(&r->health, now);
+    /* A leader staying alone looks again at each check that fails. */
+    if (changed || (r->staying_alone && r->health.checks != checks))
         on_health_verdict(r);
     if (!r->shutting_down) {
         run_env_t env = {0};
@@ -375,11 +463,6 @@ static void tend_health(run_state_t *r, int64_t now)
 }
 
 /* ------------------------------------------------- status, watchdog, metrics */
-
-static const char *ordinal(int n)
-{
-    return n % 100 >= 11 && n % 100 <= 13 ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
-}
 
 static void describe(const run_state_t *r, char *buf, size_t len)
 {
@@ -405,11 +488,61 @@ static void describe(const run_state_t *r, char *buf, size_t len)
         snprintf(buf, len, "unhealthy (%s): not standing for election", r->health.why);
     } else if (!st->connected) {
         snprintf(buf, len, "standby, disconnected");
+    } else if (r->following[0]) {
+        /* Known at the last look only: the line moves up unseen (one
+         * notification per change is the rule), so it says whom it follows. */
+        snprintf(buf, len, "standby, following %s (%d ahead at the last look)", r->following, r->ahead);
     } else if (st->ahead >= 0) {
-        snprintf(buf, len, "standby, %d%s in line", st->ahead + 1, ordinal(st->ahead + 1));
+        snprintf(buf, len, "standby, %d ahead at the last look", st->ahead);
     } else {
         snprintf(buf, len, "standby, joining the line");
     }
+}
+
+/* What `zkelect status` shows beside this host: the coarse state, which
+ * changes only when the host's role does (one write to ZooKeeper each). */
+static const char *coarse_state(const run_state_t *r)
+{
+    if (r->shutting_down || r->stopping_for >= STOP_SHUTDOWN)
+        return r->stopping_for == STOP_STEP_DOWN || r->stopping_for == STOP_UNHEALTHY ? "stepping down" : "stopping";
+    if (r->leading)
+        return r->staying_alone ? "leading, unhealthy (alone in line)" : "leading";
+    if (cli_health_enabled(&r->health) && r->health.verdict == CLI_HEALTH_UNKNOWN)
+        return "checking health";
+    if (!r->in_line)
+        return "unhealthy";
+    return "standby";
+}
+
+static void publish_state(run_state_t *r)
+{
+    const char *now = coarse_state(r);
+    if (!r->connected_once || now == r->published || r->opt->format != ZKELECT_FORMAT_NATIVE)
+        return;
+    r->published = now;
+    char since[32], text[ZKELECT_ID_MAX + 1];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int n = snprintf(text, sizeof text, "%s since %s", now, since);
+    /* The check's words, when they are text the library takes: UTF-8,
+     * control characters made spaces. */
+    if (strcmp(now, "unhealthy") == 0 && r->health.why[0]) {
+        char why[180];
+        size_t len = strnlen(r->health.why, sizeof why - 1);
+        memcpy(why, r->health.why, len);
+        why[len] = '\0';
+        for (char *c = why; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = ' ';
+        while (len > 0 && !cli_is_text(why, len)) /* a character cut at the end */
+            why[--len] = '\0';
+        snprintf(text + n, sizeof text - (size_t)n, ": %s", why);
+    }
+    int rc = zkelect_set_state(r->e, text);
+    if (rc)
+        cli_log(CLI_WARNING, "cannot publish the state \"%s\": %s", text, zkelect_strerror(rc));
 }
 
 /* The session counts as healthy while connected, or disconnected for less
@@ -423,8 +556,9 @@ static bool session_healthy(const run_state_t *r, int64_t now)
 
 static void write_metrics(run_state_t *r)
 {
-    cli_metrics_t m = {.path = r->opt->path, .id = r->opt->id, .stats = r->stats,
-                       .healthy = r->health.verdict != CLI_HEALTH_FAILED, .command_running = r->child.pid > 0,
+    cli_metrics_t m = {.path = r->opt->path, .id = r->opt->id, .stats = r->stats, .up = !r->exited,
+                       .healthy = r->health.verdict != CLI_HEALTH_FAILED, .health_state = r->health.verdict,
+                       .command_running = r->child.pid > 0,
                        .command_starts = r->command_starts, .health_failures = r->health.failures};
     int err = cli_metrics_write(r->opt->metrics_file, &m);
     if (err)
@@ -434,26 +568,33 @@ static void write_metrics(run_state_t *r)
 static void first_connection(run_state_t *r)
 {
     r->connected_once = true;
-    cli_log(CLI_INFO, "connected to %s, session timeout %d ms", r->opt->zk, r->stats.session_timeout_ms);
-    if (r->opt->grace_s * 1000 > cli_max_grace_ms(r->stats.session_timeout_ms))
-        cli_log(CLI_WARNING, "the server granted a %d ms session timeout: the command may be killed %.2f s after SIGTERM",
-                r->stats.session_timeout_ms, cli_max_grace_ms(r->stats.session_timeout_ms) / 1000.0);
+    int granted = r->stats.session_timeout_ms;
+    cli_log(CLI_NOTICE, "connected to %s, session timeout %d ms%s", r->opt->zk, granted,
+            granted != r->opt->session_timeout_ms ? " (granted by the server instead of the one asked for)" : "");
+    if (r->opt->grace_s * 1000 > cli_max_grace_ms(granted))
+        cli_log(CLI_WARNING,
+                "--grace %g s is more than 0.4 x the %d ms session timeout the server granted: a command that does "
+                "not stop by itself is killed %.2f s after SIGTERM",
+                r->opt->grace_s, granted, cli_max_grace_ms(granted) / 1000.0);
     announce_ready(r);
 }
 
 static void tick(run_state_t *r, int64_t now)
 {
+    int ahead_before = r->stats.ahead;
     r->stats = (zkelect_stats_t){.size = sizeof r->stats};
     zkelect_stats(r->e, &r->stats);
     if (r->stats.connected)
         r->last_connected_ns = now;
+    r->changed |= r->stats.ahead != ahead_before; /* the metrics say the place as soon as it is known */
     if (now >= r->next_tick_ns || r->changed) {
         r->next_tick_ns = now + TICK_NS;
         if (!r->connected_once && r->stats.connected)
             first_connection(r);
-        char status[256];
+        char status[ZKELECT_ID_MAX + 256];
         describe(r, status, sizeof status);
         cli_notify_status(&r->notify, status);
+        publish_state(r);
     }
     if (!r->connected_once && now >= r->connect_deadline_ns && !r->shutting_down) {
         cli_no_session(r->opt);
@@ -496,15 +637,18 @@ static int poll_timeout_ms(const run_state_t *r)
 
 static void loop(run_state_t *r)
 {
-    struct pollfd fds[2] = {{.fd = r->signal_fd, .events = POLLIN}, {.fd = r->event_pipe[0], .events = POLLIN}};
+    struct pollfd fds[3] = {{.fd = r->signal_fd, .events = POLLIN}, {.fd = r->event_pipe[0], .events = POLLIN}};
     while (!(r->shutting_down && r->child.pid <= 0)) {
-        if (poll(fds, 2, poll_timeout_ms(r)) < 0 && errno != EINTR) {
+        /* A check's output is read as it comes, so that it never blocks. */
+        fds[2] = (struct pollfd){.fd = cli_health_output_fd(&r->health), .events = POLLIN};
+        if (poll(fds, 3, poll_timeout_ms(r)) < 0 && errno != EINTR) {
             cli_log(CLI_ERR, "poll: %s", strerror(errno));
             cli_child_kill(&r->child);
             r->shutting_down = true;
         }
         read_signals(r);
         read_events(r);
+        cli_health_read_output(&r->health);
         int status;
         if (cli_child_reap(&r->child, &status))
             command_exited(r, status);
@@ -545,7 +689,9 @@ static void teardown(run_state_t *r)
 {
     cli_health_stop(&r->health);
     if (r->opt->metrics_file) {
-        /* The last word: not leading, nothing running. */
+        /* The last word: down, not leading, nothing running. An alert on a
+         * lost connection leaves out what is down on purpose. */
+        r->exited = true;
         r->stats.leading = r->stats.connected = 0;
         r->stats.epoch = -1;
         r->stats.lease_remaining_ns = -1;
@@ -578,6 +724,8 @@ int cli_run(const cli_options_t *given)
     run_state_t r = {.opt = opt, .epoch = -1, .signal_fd = -1, .event_pipe = {-1, -1}, .in_line = true};
     /* What a killed reaper leaves of the command's tree comes to us. */
     cli_child_adopt_orphans();
+    if (opt->check)
+        return cli_check(opt);
     int err = cli_child_check(opt->command[0]);
     if (err) {
         cli_log(CLI_ERR, "cannot run %s: %s", opt->command[0], strerror(err));

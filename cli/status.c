@@ -28,45 +28,74 @@ static void print_data_json(const zkelect_participant_t *p)
     putchar('"');
 }
 
+/* The contenders come first in the list, then those out of line. */
+static size_t in_line(const zkelect_participant_t *list, size_t count)
+{
+    size_t n = 0;
+    while (n < count && list[n].in_line)
+        n++;
+    return n;
+}
+
 static void print_json(const cli_options_t *opt, const zkelect_participant_t *list, size_t count, bool acl_open)
 {
     int64_t now = wall_ms();
+    size_t line = in_line(list, count);
     fputs("{\"path\":", stdout);
     cli_json_string(opt->path, strlen(opt->path));
     printf(",\"acl_open\":%s", acl_open ? "true" : "false");
     fputs(",\"leader\":", stdout);
-    cli_json_string(count ? list[0].id : NULL, count ? strlen(list[0].id) : 0);
-    printf(",\"epoch\":%" PRId64 ",\"participants\":[", count ? list[0].czxid : (int64_t)-1);
+    cli_json_string(line ? list[0].id : NULL, line ? strlen(list[0].id) : 0);
+    printf(",\"epoch\":%" PRId64 ",\"participants\":[", line ? list[0].czxid : (int64_t)-1);
     for (size_t i = 0; i < count; i++) {
         const zkelect_participant_t *p = &list[i];
-        printf("%s{\"position\":%zu,\"id\":", i ? "," : "", i + 1);
+        if (i == line)
+            fputs("],\"out_of_line\":[", stdout);
+        printf("%s{", i && i != line ? "," : "");
+        if (p->in_line)
+            printf("\"position\":%zu,", i + 1);
+        fputs("\"id\":", stdout);
         cli_json_string(p->id, strlen(p->id));
-        putchar(',');
-        print_data_json(p);
-        printf(",\"node\":\"%s\",\"sequence\":%" PRId32 ",\"session_id\":\"0x%" PRIx64 "\",\"epoch\":%" PRId64
-               ",\"age_ms\":%" PRId64 ",\"leader\":%s}",
-               p->node, p->sequence, (uint64_t)p->session_id, p->czxid, now - p->ctime_ms,
-               p->is_leader ? "true" : "false");
+        fputs(",\"state\":", stdout);
+        cli_json_string(p->state, p->state ? strlen(p->state) : 0);
+        if (p->in_line) {
+            putchar(',');
+            print_data_json(p);
+            printf(",\"node\":\"%s\",\"sequence\":%" PRId32 ",\"epoch\":%" PRId64 ",\"leader\":%s", p->node,
+                   p->sequence, p->czxid, p->is_leader ? "true" : "false");
+        }
+        printf(",\"session_id\":\"0x%" PRIx64 "\",\"age_ms\":%" PRId64 "}", (uint64_t)p->session_id,
+               now - p->ctime_ms);
     }
-    puts("]}");
+    puts(line == count ? "],\"out_of_line\":[]}" : "]}");
 }
 
 static void print_table(const cli_options_t *opt, const zkelect_participant_t *list, size_t count)
 {
-    if (count == 0) {
-        printf("%s: no contenders, nobody leads\n", opt->path);
+    size_t line = in_line(list, count);
+    if (line == 0)
+        printf("%s: nobody in line, nobody leads\n", opt->path);
+    else
+        printf("%s: %zu contender%s, leader %s (epoch %" PRId64 ")\n", opt->path, line, line == 1 ? "" : "s",
+               list[0].id, list[0].czxid);
+    if (count == 0)
         return;
-    }
-    printf("%s: %zu contender%s, leader %s (epoch %" PRId64 ")\n", opt->path, count, count == 1 ? "" : "s",
-           list[0].id, list[0].czxid);
-    printf("%-3s %-24s %-11s %-18s %-12s %9s  %s\n", "POS", "ID", "SEQUENCE", "SESSION", "EPOCH", "AGE", "DATA");
+    printf("%-3s %-24s %-28s %-11s %-18s %-12s %9s  %s\n", "POS", "ID", "STATE", "SEQUENCE", "SESSION", "EPOCH", "AGE",
+           "DATA");
     int64_t now = wall_ms();
     for (size_t i = 0; i < count; i++) {
         const zkelect_participant_t *p = &list[i];
         bool text = cli_is_text(p->data, p->data_len);
-        printf("%-3zu %-24s %-11" PRId32 " 0x%-16" PRIx64 " %-12" PRId64 " %8.1fs  %.*s\n", i + 1, p->id,
-               p->sequence, (uint64_t)p->session_id, p->czxid, (double)(now - p->ctime_ms) / 1000.0,
-               text ? (int)p->data_len : 8, text && p->data ? (const char *)p->data : text ? "" : "(binary)");
+        char pos[24] = "-", seq[16] = "-", epoch[24] = "-";
+        if (p->in_line) {
+            snprintf(pos, sizeof pos, "%zu", i + 1);
+            snprintf(seq, sizeof seq, "%" PRId32, p->sequence);
+            snprintf(epoch, sizeof epoch, "%" PRId64, p->czxid);
+        }
+        printf("%-3s %-24s %-28s %-11s 0x%-16" PRIx64 " %-12s %8.1fs  %.*s\n", pos, p->id,
+               p->state ? p->state : (p->in_line ? "-" : "out of line"), seq, (uint64_t)p->session_id, epoch,
+               (double)(now - p->ctime_ms) / 1000.0, text ? (int)p->data_len : 8,
+               text && p->data ? (const char *)p->data : text ? "" : "(binary)");
     }
 }
 
@@ -80,6 +109,11 @@ int cli_status(const cli_options_t *opt)
     zkelect_participant_t *list;
     size_t count;
     int zrc = zkelect_participants(e, &list, &count);
+    if (zrc == ZKELECT_ENOPATH) {
+        cli_log(CLI_ERR, "%s does not exist: no election there (a mistyped --path?)", opt->path);
+        zkelect_destroy(e);
+        return CLI_EXIT_NO_PATH;
+    }
     if (zrc != ZKELECT_OK) {
         if (zrc == ZKELECT_EAUTH)
             cli_explain_refusal(opt);
@@ -88,6 +122,7 @@ int cli_status(const cli_options_t *opt)
         zkelect_destroy(e);
         return zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
     }
+    bool nobody_leads = count == 0 || !list[0].in_line;
     /* The library read the path's ACL before the line (one session answers
      * in order), and said in a WARNING if anyone may change the election. */
     zkelect_stats_t st = {.size = sizeof st};
@@ -100,5 +135,5 @@ int cli_status(const cli_options_t *opt)
     fflush(stdout);
     zkelect_participants_free(list, count);
     zkelect_destroy(e);
-    return CLI_EXIT_OK;
+    return nobody_leads ? CLI_EXIT_NO_LEADER : CLI_EXIT_OK;
 }

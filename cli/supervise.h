@@ -60,6 +60,7 @@ typedef struct cli_spawn {
     const sigset_t *mask;
     int error_fd;       /* close-on-exec: the exec's errno, or EOF once it happened */
     int status_fd;      /* the command's pid, then its wait status */
+    int output_fd;      /* the command's stdout and stderr, or -1: zkelect's */
 } cli_spawn_t;
 
 /* reaper.c: the reaper's life, in the child of fork() (it never returns). */
@@ -75,6 +76,9 @@ void cli_kill_children(const pid_t *spared, size_t n_spared);
  * Returns 0 or an errno value (the exec's own error, e.g. ENOENT, is
  * reported here too). */
 int cli_child_start(cli_child_t *c, char *const argv[], char *const extra_env[], const sigset_t *mask);
+/* The same with the command's stdout and stderr going to output_fd. */
+int cli_child_start_to(cli_child_t *c, char *const argv[], char *const extra_env[], const sigset_t *mask,
+                       int output_fd);
 /* 0 if name can be run (found in PATH, executable), else an errno value:
  * checked before joining, so that a typo does not take the leadership. */
 int cli_child_check(const char *name);

@@ -14,7 +14,7 @@ ZKELECT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ZKELECT_BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config autoconf-archive
                         libzookeeper-mt-dev zookeeper default-jre-headless procps)
 ZKELECT_TEST_PACKAGES=(libcunit1-dev libevent-dev libcurator-recipes-java default-jdk-headless python3-kazoo jq clang libclang-rt-14-dev valgrind cppcheck clang-tidy
-                       debhelper lintian abigail-tools rpm git python3)
+                       debhelper lintian abigail-tools rpm git python3 systemd)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

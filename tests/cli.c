@@ -97,6 +97,33 @@ static void test_status_json_matches_the_contenders(void)
     CU_ASSERT_STRING_EQUAL(out, "[null,[]]\n");
 }
 
+/* status's exit status tells a script what it found: 0 a leader, 4 nobody
+ * in line, 5 no such path (a mistyped --path is not an empty election). */
+static void test_status_exit_codes(void)
+{
+    char out[4096];
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path /zkelect-cli/no/such/path 2>&1", zkelect_bin,
+                            server.hosts),
+                    5);
+    CU_ASSERT(strstr(out, "/zkelect-cli/no/such/path does not exist: no election there (a mistyped --path?)") != NULL);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path /zkelect-cli/no/such/path --json", zkelect_bin,
+                            server.hosts),
+                    5);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    participant_t p;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&p, 0, &rec, server.hosts, "/zkelect-cli/codes"), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(p.e, 10 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path /zkelect-cli/codes", zkelect_bin, server.hosts),
+                    0);
+    CU_ASSERT(strstr(out, "1 contender, leader p0") != NULL);
+    CU_ASSERT_EQUAL(zkelect_leave(p.e), ZKELECT_OK);
+    CU_ASSERT(wait_contenders(server.hosts, "/zkelect-cli/codes", 0, 5 * SEC));
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path /zkelect-cli/codes", zkelect_bin, server.hosts),
+                    4);
+    CU_ASSERT(strstr(out, "/zkelect-cli/codes: nobody in line, nobody leads") != NULL);
+    participant_destroy(&p);
+}
+
 static void test_status_binary_data_as_hex(void)
 {
     const char *path = "/zkelect-cli/status-binary";
@@ -171,7 +198,12 @@ static void test_bad_command_lines(void)
         {"run --zk H --path /x --grace 5 -- true", 2, "--grace 5 s is too long for a 10000 ms session timeout"},
         {"run --zk H --path /x --session-timeout 2000 --grace 0.9 -- true", 2, "at most 0.80 s"},
         {"run --zk H --path /x --session-timeout soon -- true", 2, "--session-timeout 'soon'"},
-        {"run --zk H --path /x --session-timeout 50 -- true", 2, "--session-timeout '50'"},
+        {"run --zk H --path /x --session-timeout 50 -- true", 2,
+         "--session-timeout '50': session_timeout 50 ms is outside 100..3600000 ms"},
+        {"run --zk H --path /x --session-timeout 10x -- true", 2, "--session-timeout '10x': expected a time"},
+        {"run --zk H --path /x --session-timeout 2h -- true", 2, "more than an hour"},
+        {"run --zk H --path /x --session-timeout 4s --grace 2s -- true", 2, "--grace 2 s is too long for a 4000 ms"},
+        {"run --zk H --path /x --grace 1m -- true", 2, "--grace 60 s is too long"},
         {"run --zk H --path /x --policy maybe -- true", 2, "--policy 'maybe'"},
         {"run --zk H --path /x --on-exit retry -- true", 2, "--on-exit 'retry'"},
         {"status --zk H --path /x --format zookeeper", 2, "--format 'zookeeper'"},
@@ -193,7 +225,8 @@ static void test_bad_command_lines(void)
         {"status --zk H --path /", 2, "invalid --path: the root \"/\" cannot be an election path"},
         {"run --zk H --path /x --id '' -- true", 2, "invalid --id: participant id is empty"},
         {"run --zk H --path /x -- /nonexistent/cmd", 127, "cannot run /nonexistent/cmd"},
-        {"run --zk H --path /x --stop-timeout -1 -- true", 2, "--stop-timeout '-1': expected seconds"},
+        {"run --zk H --path /x --stop-timeout -1 -- true", 2, "--stop-timeout '-1': expected a time from 0"},
+        {"run --zk H --path /x --stop-timeout 25h -- true", 2, "--stop-timeout '25h'"},
         {"run --zk H --path /x --stop-timeout soon -- true", 2, "--stop-timeout 'soon'"},
         {"run --zk H --path /x --health-interval 1 -- true", 2, "need --health-cmd"},
         {"run --zk H --path /x --health-failures 2 -- true", 2, "need --health-cmd"},
@@ -203,6 +236,18 @@ static void test_bad_command_lines(void)
         {"run --zk H --path /x --health-cmd true --health-interval x -- true", 2, "--health-interval 'x'"},
         {"run --zk H --path /x --metrics-file /nonexistent/dir/m.prom -- true", 2, "cannot write in /nonexistent/dir"},
         {"run --zk H --path /x --metrics-file /tmp/ -- true", 2, "--metrics-file '/tmp/': expected a file name"},
+        {"run --zk H --path /x --metrics-file /tmp -- true", 2, "--metrics-file '/tmp': it is a directory"},
+        {"run --zk H --path /x --health-rise 2 -- true", 2, "need --health-cmd"},
+        {"run --zk H --path /x --health-cmd true --health-rise 0 -- true", 2, "--health-rise '0'"},
+        {"run --zk H --path /x --unhealthy-leader stay -- true", 2, "--unhealthy-leader 'stay'"},
+        {"run --zk H --path /x --unhealthy-leader stay-if-alone -- true", 2, "need --health-cmd"},
+        {"run --zk H --path /x -- /etc/passwd", 127, "cannot run /etc/passwd: Permission denied"},
+        {"run --zk H --path /x -- /tmp", 127, "cannot run /tmp: Is a directory"},
+        {"run --zk H --path /x --check -- /etc/passwd", 127, "command: /etc/passwd cannot be run"},
+        {"run --zk H --path /x --id 1234567890123456789012345678901234567890123456789012345678901234567890"
+         "1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890"
+         "12345678901234567890123456789012345678901234567890123456789012345678901234567890123456789 -- true",
+         2, "invalid --id: participant id is longer than 255 bytes"},
         {"status --zk H --path /x --stop-timeout 3", 2, "'--stop-timeout' does not apply"},
         {"watch --zk H --path /x --health-cmd true", 2, "'--health-cmd' does not apply"},
         {"--version", 0, "zkelect 0.1.0"},
@@ -223,6 +268,60 @@ static void test_bad_command_lines(void)
         CU_ASSERT_EQUAL(code, cases[i].code);
         CU_ASSERT(strstr(out, cases[i].message) != NULL);
     }
+}
+
+/* --check: what joining would meet, said line by line, and nothing
+ * joined; an unreachable server is exit 3, a name that does not resolve
+ * is named. */
+static void test_run_check_joins_nothing(void)
+{
+    char out[4096];
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' run --zk %s --path /zkelect-cli/check --id me --check -- true 2>&1",
+                            zkelect_bin, server.hosts),
+                    0);
+    CU_ASSERT(strstr(out, "command: true can be run") != NULL);
+    CU_ASSERT(strstr(out, "zookeeper: connected to") != NULL);
+    CU_ASSERT(strstr(out, "path: /zkelect-cli/check does not exist yet") != NULL);
+    CU_ASSERT(strstr(out, "acl: joining would create the path open to anyone") != NULL);
+    CU_ASSERT(strstr(out, "ok: would join /zkelect-cli/check as me") != NULL);
+    CU_ASSERT(wait_contenders(server.hosts, "/zkelect-cli/check", 0, 2 * SEC));
+    /* a line already there: who leads, a namesake, the open ACL */
+    participant_t p;
+    CU_ASSERT_EQUAL_FATAL(participant_start(&p, 0, &rec, server.hosts, "/zkelect-cli/check"), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(p.e, 10 * SEC), ZKELECT_OK);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' run --zk %s --path /zkelect-cli/check --id p0 --check -- true 2>&1",
+                            zkelect_bin, server.hosts),
+                    0);
+    CU_ASSERT(strstr(out, "path: /zkelect-cli/check, 1 contender, p0 leads") != NULL);
+    CU_ASSERT(strstr(out, "id: p0 is in line already (place 1)") != NULL);
+    CU_ASSERT(strstr(out, "acl: open to anyone") != NULL);
+    participant_destroy(&p);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' run --zk %s --path /zkelect-cli/check --check -- /nonexistent 2>&1",
+                            zkelect_bin, server.hosts),
+                    127);
+    CU_ASSERT(strstr(out, "command: /nonexistent cannot be run") != NULL);
+    CU_ASSERT_EQUAL(capture(out, sizeof out,
+                            "'%s' run --zk nosuchhost.invalid:2181 --path /x --connect-timeout 1s --check -- true 2>&1",
+                            zkelect_bin),
+                    3);
+    CU_ASSERT(strstr(out, "nosuchhost.invalid does not resolve") != NULL);
+}
+
+/* A name that does not resolve is retried like a server that does not
+ * answer, until --connect-timeout, then exit 3 naming it (it used to be
+ * exit 1 at once, "No such file or directory"). */
+static void test_unresolvable_host_is_retried_then_named(void)
+{
+    char out[4096];
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL(capture(out, sizeof out,
+                            "'%s' run --zk nosuchhost.invalid:2181 --path /x --connect-timeout 1500ms -- true 2>&1",
+                            zkelect_bin),
+                    3);
+    int64_t took = (mono_ns() - t0) / 1000000;
+    CU_ASSERT(took >= 1400 && took < 5000);
+    CU_ASSERT(strstr(out, "cannot reach ZooKeeper at nosuchhost.invalid:2181 within 1.5 s: nosuchhost.invalid does "
+                          "not resolve") != NULL);
 }
 
 static void test_unreachable_server_times_out(void)
@@ -519,7 +618,10 @@ int main(void)
     static const CU_TestInfo tests[] = {
         TEST(test_bad_command_lines),
         TEST(test_unreachable_server_times_out),
+        TEST(test_unresolvable_host_is_retried_then_named),
+        TEST(test_run_check_joins_nothing),
         TEST(test_status_json_matches_the_contenders),
+        TEST(test_status_exit_codes),
         TEST(test_status_binary_data_as_hex),
         TEST(test_watch_prints_each_change_once),
         TEST(test_auth_file_bad_input),

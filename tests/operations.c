@@ -28,6 +28,7 @@ static int suite_init(void)
 {
     if (commands_init("operations") != 0)
         return -1;
+    server.max_session_ms = 10000; /* a longer session asked for is granted 10 s */
     return zk_server_start(&server, 200);
 }
 
@@ -74,7 +75,7 @@ static void test_failing_leader_hands_over_to_healthy_standby(void)
     CU_ASSERT(wait_lines(scratch("health-hb.log"), "started /bin/sh", 1, 10 * SEC));
     CU_ASSERT(wait_lines(scratch("health-ha.log"), "stepping down", 1, 5 * SEC));
     CU_ASSERT(wait_lines(scratch("health-ha.log"), "out of line until a health check passes", 1, 5 * SEC));
-    long exited = stamp_ms(scratch("health-ha.log"), "exited with status", 0);
+    long exited = stamp_ms(scratch("health-ha.log"), "was killed by SIGTERM", 0);
     long successor = stamp_ms(scratch("health-hb.log"), "started /bin/sh", 0);
     CU_ASSERT(exited >= 0 && successor >= exited);
     CU_ASSERT(wait_contenders(server.hosts, path, 1, 5 * SEC));
@@ -126,6 +127,143 @@ static void test_health_timeout_is_a_failure(void)
     kill(a, SIGTERM);
     CU_ASSERT_EQUAL(wait_exit(a, 5 * SEC), 0);
     CU_ASSERT((mono_ns() - t0) / NS_PER_MS < 1500);
+}
+
+/* A check that says why it fails ("disk full on /var") while DIR/<id>.sick
+ * exists, and writes each result, "ok" or "fail", to DIR/<id>.checks. */
+static const char *wordy_check(char *buf, size_t len)
+{
+    const char *d = scratch_dir();
+    snprintf(buf, len,
+             "if test -e %s/$ZKELECT_ID.sick; then echo fail >> %s/$ZKELECT_ID.checks; echo 'disk full on /var'; "
+             "echo 'second line'; exit 1; fi; echo ok >> %s/$ZKELECT_ID.checks",
+             d, d, d);
+    return buf;
+}
+
+/* "ok" results since the last "fail" in DIR/<id>.checks. */
+static int passes_since_failure(const char *id)
+{
+    char *text = slurp(scratch("%s.checks", id));
+    char *last = NULL;
+    for (char *at = text; (at = strstr(at, "fail\n")); at++)
+        last = at;
+    int n = 0;
+    for (char *at = last ? last : text; (at = strstr(at, "ok\n")); at++)
+        n++;
+    free(text);
+    return n;
+}
+
+/* The check's first line is the reason given, said once per change (not
+ * at every failing check); the host stands again only after --health-rise
+ * passes in a row; `zkelect status` shows the host out of line with its
+ * state, and exits 4 while nobody leads. */
+static void test_health_reason_rise_and_state(void)
+{
+    const char *path = "/zkelect-ops/health-rise";
+    char check[1024];
+    const char *extra[] = {"--health-cmd", wordy_check(check, sizeof check), "--health-interval", "300ms",
+                           "--health-failures", "2", "--health-rise", "3", NULL};
+    pid_t a = start_runner("rise", "ra", server.hosts, path, "exec sleep 1000", extra);
+    CU_ASSERT_FATAL(wait_lines(scratch("rise-ra.log"), "started /bin/sh", 1, 10 * SEC));
+    char out[8192];
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path), 0);
+    CU_ASSERT(strstr(out, "leading since ") != NULL);
+    sick("ra", true);
+    CU_ASSERT(wait_lines(scratch("rise-ra.log"), "out of line until a health check passes", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(scratch("ra.checks"), "fail", 5, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("rise-ra.log"), "health check failed (exit status 1: disk full on /var)"), 1);
+    CU_ASSERT_EQUAL(count_lines(scratch("rise-ra.log"), "second line"), 0);
+    /* out of line, seen with its reason; nobody leads: exit 4 */
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    int code;
+    while (((code = capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path)) != 4 ||
+            !strstr(out, "unhealthy since")) &&
+           mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT_EQUAL(code, 4);
+    CU_ASSERT(strstr(out, "nobody in line, nobody leads") != NULL);
+    CU_ASSERT(strstr(out, ": disk full on /var") != NULL);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path %s --json | jq -r '.out_of_line[0].id'",
+                            zkelect_bin, server.hosts, path),
+                    0);
+    CU_ASSERT_STRING_EQUAL(out, "ra\n");
+    /* healthy again: it stands after three passes, not one */
+    sick("ra", false);
+    CU_ASSERT_FATAL(wait_lines(scratch("rise-ra.log"), "health check passed: standing for election", 2, 10 * SEC));
+    CU_ASSERT(passes_since_failure("ra") >= 3);
+    CU_ASSERT(wait_lines(scratch("rise-ra.log"), "started /bin/sh", 2, 10 * SEC));
+    stop(a);
+}
+
+/* --unhealthy-leader stay-if-alone: an unhealthy leader with nobody else in
+ * line leads on, and hands over as soon as a healthy host stands. */
+static void test_unhealthy_leader_stays_if_alone(void)
+{
+    const char *path = "/zkelect-ops/stay-alone";
+    char check[1024];
+    const char *extra[] = {"--health-cmd", wordy_check(check, sizeof check), "--health-interval", "200ms",
+                           "--health-failures", "1", "--unhealthy-leader", "stay-if-alone", NULL};
+    pid_t a = start_runner("alone", "sa", server.hosts, path, "exec sleep 1000", extra);
+    CU_ASSERT_FATAL(wait_lines(scratch("alone-sa.log"), "started /bin/sh", 1, 10 * SEC));
+    sick("sa", true);
+    CU_ASSERT_FATAL(wait_lines(scratch("alone-sa.log"), "leading on (--unhealthy-leader stay-if-alone)", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(scratch("sa.checks"), "fail", 4, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("alone-sa.log"), "was killed by"), 0);
+    CU_ASSERT_EQUAL(count_lines(scratch("alone-sa.log"), "leading on (--unhealthy-leader"), 1);
+    char out[8192];
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path) == 0 &&
+           !strstr(out, "leading, unhealthy (alone in line) since") && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT(strstr(out, "leading, unhealthy (alone in line) since") != NULL);
+    pid_t b = start_runner("alone", "sb", server.hosts, path, "exec sleep 1000", extra);
+    CU_ASSERT(wait_lines(scratch("alone-sa.log"), "another host stands in line now: stepping down after all", 1,
+                         10 * SEC));
+    CU_ASSERT(wait_lines(scratch("alone-sb.log"), "started /bin/sh", 1, 10 * SEC));
+    long exited = stamp_ms(scratch("alone-sa.log"), "was killed by SIGTERM", 0);
+    long successor = stamp_ms(scratch("alone-sb.log"), "started /bin/sh", 0);
+    CU_ASSERT(exited >= 0 && successor >= exited);
+    sick("sa", false);
+    stop(a);
+    stop(b);
+}
+
+/* What run says at its first connection: a session timeout the server
+ * granted instead of the one asked for; and another contender with the
+ * same id. */
+static void test_granted_timeout_and_namesakes_are_said(void)
+{
+    const char *path = "/zkelect-ops/namesakes";
+    /* the server grants 400 ms at the least (2 ticks of 200 ms) */
+    const char *short_t[] = {"--session-timeout", "300ms", "--grace", "100ms", NULL};
+    pid_t a = start_runner("said", "twin", server.hosts, path, "exec sleep 1000", short_t);
+    CU_ASSERT(wait_lines(scratch("said-twin.log"),
+                         "session timeout 400 ms (granted by the server instead of the one asked for)", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(scratch("said-twin.log"), "started /bin/sh", 1, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("said-twin.log"), "have the id twin"), 0);
+    stop(a);
+    a = start_runner("said", "twin", server.hosts, path, "exec sleep 1000", NULL);
+    CU_ASSERT_FATAL(wait_lines(scratch("said-twin.log"), "started /bin/sh", 2, 10 * SEC));
+    const char *argv[] = {zkelect_bin, "run", "--zk", server.hosts, "--path", path, "--id", "twin", "--",
+                          "/bin/sh", "-c", "exec sleep 1000", NULL};
+    pid_t b = spawn(scratch("said-twin2.log"), argv);
+    CU_ASSERT(wait_lines(scratch("said-twin2.log"), "1 other contender(s) in /zkelect-ops/namesakes have the id twin",
+                         1, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("said-twin2.log"), "granted by the server"), 0);
+    stop(a);
+    stop(b);
+    /* granted less than asked: a --grace that fits 0.4 x 20 s but not
+     * 0.4 x 10 s is said to be cut short */
+    const char *long_t[] = {"--session-timeout", "20s", "--grace", "6s", NULL};
+    a = start_runner("said", "long", server.hosts, "/zkelect-ops/granted", "exec sleep 1000", long_t);
+    CU_ASSERT(wait_lines(scratch("said-long.log"),
+                         "session timeout 10000 ms (granted by the server instead of the one asked for)", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(scratch("said-long.log"), "--grace 6 s is more than 0.4 x the 10000 ms session timeout the "
+                                                   "server granted: a command that does not stop by itself is killed "
+                                                   "4.00 s after SIGTERM", 1, 10 * SEC));
+    stop(a);
 }
 
 /* ------------------------------------------------------------- systemd */
@@ -203,7 +341,7 @@ static void test_systemd_notifications_and_watchdog(void)
                           "--session-timeout", "2000", "--", "/bin/sh", "-c", script, NULL};
     pid_t b = spawn_with(scratch("notify-standby.log"), argv, env);
     CU_ASSERT(wait_message(&l, "READY=1", 10 * SEC));
-    CU_ASSERT(wait_message(&l, "STATUS=standby, 2nd in line", 10 * SEC));
+    CU_ASSERT(wait_message(&l, "STATUS=standby, following leader (1 ahead at the last look)", 10 * SEC));
     /* WATCHDOG=1 every 0.2 s */
     int before = count_messages(&l, "WATCHDOG=1");
     int64_t t0 = mono_ns();
@@ -281,6 +419,18 @@ static void test_metrics_file(void)
     CU_ASSERT_EQUAL(metric(m, name), 1);
     snprintf(name, sizeof name, "zkelect_epoch%s", labels);
     CU_ASSERT(metric(m, name) > 0);
+    snprintf(name, sizeof name, "zkelect_up%s", labels);
+    CU_ASSERT_EQUAL(metric(m, name), 1);
+    /* a standby's place is in its file as soon as it is known, not at the
+     * next 10 s rewrite */
+    const char *mb = scratch("b.prom");
+    const char *extra_b[] = {"--metrics-file", mb, NULL};
+    pid_t b = start_runner("metrics", "b", server.hosts, path, "exec sleep 1000", extra_b);
+    CU_ASSERT(wait_metric(mb, "zkelect_position{path=\"/zkelect-ops/metrics\",id=\"b\"}", 2, 3 * SEC));
+    stop(b);
+    CU_ASSERT_EQUAL(metric(m, "zkelect_leader_info{path=\"/zkelect-ops/metrics\",id=\"a\",leader=\"a\"}"), 1);
+    CU_ASSERT_EQUAL(metric(m, "zkelect_health_state{path=\"/zkelect-ops/metrics\",id=\"a\",state=\"healthy\"}"), 1);
+    CU_ASSERT_EQUAL(metric(m, "zkelect_health_state{path=\"/zkelect-ops/metrics\",id=\"a\",state=\"unhealthy\"}"), 0);
     /* every metric has its HELP and TYPE, and the file is whole */
     char out[64];
     CU_ASSERT_EQUAL(capture(out, sizeof out, "grep -c '^# TYPE ' %s", m), 0);
@@ -300,6 +450,11 @@ static void test_metrics_file(void)
     stop(a);
     snprintf(name, sizeof name, "zkelect_leading%s", labels);
     CU_ASSERT_EQUAL(metric(m, name), 0);
+    /* its last word: down on purpose, so that an alert on a lost
+     * connection can leave it out */
+    snprintf(name, sizeof name, "zkelect_up%s", labels);
+    CU_ASSERT_EQUAL(metric(m, name), 0);
+    CU_ASSERT_EQUAL(metric(m, "zkelect_leader_info{path=\"/zkelect-ops/metrics\",id=\"a\",leader=\"a\"}"), -999);
     CU_ASSERT(access(scratch("a.prom.tmp"), F_OK) != 0);
 }
 
@@ -324,7 +479,7 @@ static void test_journal_priorities(void)
     pid_t a = spawn_with(log, argv, env);
     CU_ASSERT(wait_lines(log, "<5>leading (epoch ", 1, 10 * SEC));
     stop(a);
-    CU_ASSERT(wait_lines(log, "<5>Terminated: stopping", 1, 5 * SEC));
+    CU_ASSERT(wait_lines(log, "<5>SIGTERM: stopping", 1, 5 * SEC));
     CU_ASSERT_EQUAL(count_lines(log, "zkelect["), 0);
     /* without it, timestamps */
     const char *plain[] = {zkelect_bin, "status", "--zk", "127.0.0.1:1", "--path", "/x", "--connect-timeout", "0.2",
@@ -365,6 +520,7 @@ static void test_rolling_restart_of_the_ensemble(void)
     CU_ASSERT(wait_contenders(ens.hosts, path, 3, 20 * SEC));
     CU_ASSERT_EQUAL(count_lines(scratch("rolling.starts"), "start "), 1);
     CU_ASSERT_EQUAL(count_lines(scratch("rolling-ra.log"), "exited with status"), 0);
+    CU_ASSERT_EQUAL(count_lines(scratch("rolling-ra.log"), "was killed by"), 0);
     CU_ASSERT_EQUAL(count_lines(scratch("rolling-ra.log"), "leadership lost"), 0);
     for (int i = 0; i < 3; i++)
         stop(runners[i]);
@@ -377,6 +533,9 @@ int main(void)
         TEST(test_failing_leader_hands_over_to_healthy_standby),
         TEST(test_unhealthy_standby_is_skipped),
         TEST(test_health_timeout_is_a_failure),
+        TEST(test_health_reason_rise_and_state),
+        TEST(test_unhealthy_leader_stays_if_alone),
+        TEST(test_granted_timeout_and_namesakes_are_said),
         TEST(test_systemd_notifications_and_watchdog),
         TEST(test_metrics_file),
         TEST(test_journal_priorities),

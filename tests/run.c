@@ -216,11 +216,11 @@ static void run_partitioned_leader(const char *name, const char *policy, const c
     int64_t t_cut = mono_ns();
     proxy_set_mode(proxy, PROXY_BLACKHOLE);
     const char *next_log = scratch("%s-next.log", name);
-    CU_ASSERT(wait_lines(cut_log, "status 137", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(cut_log, "was killed by SIGKILL", 1, 10 * SEC));
     long killed_after_ms = (mono_ns() - t_cut) / 1000000;
     CU_ASSERT(wait_lines(next_log, "started /bin/sh", 1, 15 * SEC));
     long term = stamp_ms(cut_log, "SIGTERM", 0);
-    long dead = stamp_ms(cut_log, "exited with status 137", 0);
+    long dead = stamp_ms(cut_log, "was killed by SIGKILL", 0);
     long successor = stamp_ms(next_log, "started /bin/sh", 0);
     printf("\n    %s: SIGTERM->dead %ld ms (grace %s s), dead %ld ms after the cut, successor %ld ms after the death ",
            name, dead - term, grace, killed_after_ms, successor - dead);
@@ -254,7 +254,8 @@ static void test_run_on_exit_resign_hands_over(void)
     char script[1200];
     /* A command that does its work and finishes: each run, one line. */
     snprintf(script, sizeof script, "echo \"ran $ZKELECT_ID $ZKELECT_EPOCH\" >> %s/resign/runs; sleep 0.2", scratch_dir());
-    pid_t a = start_runner("resign", "a", server.hosts, path, script, NULL);
+    const char *verbose[] = {"-v", NULL};
+    pid_t a = start_runner("resign", "a", server.hosts, path, script, verbose);
     CU_ASSERT_FATAL(wait_lines(scratch("resign/runs"), "ran a", 1, 10 * SEC));
     pid_t b = start_runner("resign", "b", server.hosts, path, script, NULL);
     /* Finishing hands the leadership over: both take turns. */
@@ -263,6 +264,29 @@ static void test_run_on_exit_resign_hands_over(void)
     CU_ASSERT(wait_lines(scratch("resign-a.log"), "resigning", 1, 5 * SEC));
     stop(a);
     stop(b);
+    /* What the logs say: how the command ended, then the backoff it earns
+     * (an exit 0 within a second is not called a failure); a standby's
+     * place and whom it took over from; epochs in decimal everywhere. */
+    char *log = slurp(scratch("resign-a.log"));
+    const char *ended = strstr(log, "exited with status 0 after 0.");
+    const char *backoff = strstr(log, "it ended within a second, 1 time(s) in a row");
+    CU_ASSERT(ended && backoff && ended < backoff);
+    CU_ASSERT(strstr(log, "fail") == NULL);
+    CU_ASSERT(strstr(log, "epoch 0x") == NULL);
+    char epoch[64] = "";
+    char *runs = slurp(scratch("resign/runs"));
+    sscanf(runs, "ran a %63s", epoch);
+    free(runs);
+    char want[128];
+    snprintf(want, sizeof want, "elected: node zke_"); /* the library's own line (-v) */
+    CU_ASSERT(strstr(log, want) != NULL);
+    snprintf(want, sizeof want, "epoch %s, lease", epoch);
+    CU_ASSERT(strstr(log, want) != NULL);
+    snprintf(want, sizeof want, "leading (epoch %s, first in line): started /bin/sh", epoch);
+    CU_ASSERT(strstr(log, want) != NULL);
+    free(log);
+    CU_ASSERT(count_lines(scratch("resign-b.log"), "standby: 1 ahead at the last look, following a") >= 1);
+    CU_ASSERT(count_lines(scratch("resign-b.log"), ", after a, who handed over): started /bin/sh") >= 1);
 }
 
 static void test_run_on_exit_exit_returns_status(void)
@@ -340,7 +364,7 @@ static void test_run_stop_timeout_ends_in_sigkill(void)
     CU_ASSERT_EQUAL(wait_exit(a, 10 * SEC), 0);
     CU_ASSERT(wait_lines(scratch("stubborn-b.log"), "started /bin/sh", 1, 5 * SEC));
     long term = stamp_ms(scratch("stubborn-a.log"), "stopping pid", 0);
-    long dead = stamp_ms(scratch("stubborn-a.log"), "exited with status 137", 0);
+    long dead = stamp_ms(scratch("stubborn-a.log"), "was killed by SIGKILL", 0);
     long successor = stamp_ms(scratch("stubborn-b.log"), "started /bin/sh", 0);
     CU_ASSERT(dead - term >= 950 && dead - term < 2000);
     CU_ASSERT(successor >= dead);
@@ -382,10 +406,10 @@ static void test_run_doubt_during_planned_stop_kills_at_the_bound(void)
     CU_ASSERT_FATAL(wait_lines(cut_log, "stopping pid", 1, 5 * SEC));
     int64_t t_cut = mono_ns();
     proxy_set_mode(proxy, PROXY_BLACKHOLE);
-    CU_ASSERT(wait_lines(cut_log, "status 137", 1, 10 * SEC));
+    CU_ASSERT(wait_lines(cut_log, "was killed by SIGKILL", 1, 10 * SEC));
     long killed_after_ms = (mono_ns() - t_cut) / 1000000;
     CU_ASSERT(wait_lines(scratch("doubt-next.log"), "started /bin/sh", 1, 15 * SEC));
-    long dead = stamp_ms(cut_log, "exited with status 137", 0);
+    long dead = stamp_ms(cut_log, "was killed by SIGKILL", 0);
     long successor = stamp_ms(scratch("doubt-next.log"), "started /bin/sh", 0);
     printf("\n    killed %ld ms after the cut, successor %ld ms after the death ", killed_after_ms, successor - dead);
     CU_ASSERT(killed_after_ms <= 2000);

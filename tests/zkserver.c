@@ -195,7 +195,9 @@ static int prepare_in(zk_server_t *s, int port)
 /* The same in a fresh temporary directory. */
 static int prepare(zk_server_t *s, int port)
 {
+    int max_session_ms = s->max_session_ms; /* the one setting given before the start */
     memset(s, 0, sizeof *s);
+    s->max_session_ms = max_session_ms;
     snprintf(s->dir, sizeof s->dir, "%s/zkelect-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(s->dir))
         return -1;

@@ -19,7 +19,7 @@ typedef struct zk_server {
     char dir[256];
     char hosts[64];     /* "127.0.0.1:PORT" */
     bool detached;      /* outlives the process that started it (zk-local) */
-    int max_session_ms; /* the longest session it grants; 0: 600000 */
+    int max_session_ms; /* the longest session it grants; 0: 600000 (may be set before zk_server_start) */
 } zk_server_t;
 
 /* Start a standalone ZooKeeper on a free loopback port, in a temp dir, and
