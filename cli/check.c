@@ -23,7 +23,11 @@ int cli_check(const cli_options_t *opt)
         printf("zookeeper: not reached within %g s\n", opt->connect_timeout_s);
         return rc;
     }
-    printf("zookeeper: connected to %s, session timeout %d ms\n", opt->zk, zkelect_session_timeout(e));
+    int granted = zkelect_session_timeout(e);
+    printf("zookeeper: connected to %s, session timeout %d ms", opt->zk, granted);
+    if (granted != opt->session_timeout_ms)
+        printf(" (granted by the server instead of the %d ms asked for)", opt->session_timeout_ms);
+    putchar('\n');
     zkelect_participant_t *list = NULL;
     size_t n = 0;
     int zrc = zkelect_participants(e, &list, &n);
