@@ -315,6 +315,15 @@ static void handle_event(run_state_t *r, const run_event_t *ev)
                                  ev->successor_not_before_ns == 0 && ev->reason != ZKELECT_REASON_RESIGNED &&
                                      ev->reason != ZKELECT_REASON_LEFT && ev->reason != ZKELECT_REASON_CLOSED);
         break;
+    case ZKELECT_EV_STOP_NOW:
+        /* The node of the term that ended went early (deleted or written by
+         * someone else): the kill cannot wait for the bound REVOKED gave. */
+        if (r->child.pid > 0 && !r->leading) {
+            cli_log(CLI_WARNING, "our node was %s by someone else: a successor may lead already",
+                    ev->reason == ZKELECT_REASON_NODE_CHANGED ? "written" : "deleted");
+            stop_for_lost_leadership(r, 0, true);
+        }
+        break;
     case ZKELECT_EV_ERROR:
         /* The library has logged what failed; a refusal will not go away by
          * itself, so say what to fix and stop. */

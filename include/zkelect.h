@@ -545,7 +545,15 @@ typedef enum zkelect_event_type {
      * participant learns its place from its own listings, which come when
      * its predecessor changes, so ahead may be more than the truth until
      * then. Not said to the leader (ELECTED says it). */
-    ZKELECT_EV_PLACE = 7
+    ZKELECT_EV_PLACE = 7,
+    /* The bound a REVOKED gave no longer holds: after a REVOKED whose
+     * successor_not_before_ns lay ahead (the node still stood), that node
+     * was deleted or written by someone else (ev->reason NODE_DELETED or
+     * NODE_CHANGED; assumption A5 of docs/GUARANTEES.md broken), so a
+     * successor may lead already. Stop whatever still runs for the term
+     * that ended (ev->epoch) now. Delivered at most once per term, and only
+     * before that bound. */
+    ZKELECT_EV_STOP_NOW = 8
 } zkelect_event_type_t;
 
 typedef enum zkelect_revoke_reason {

@@ -153,6 +153,7 @@ void zkelect__forget_node(struct zkelect *e)
 static void lose_node(struct zkelect *e, const char *why)
 {
     zkelect__log(e, ZKELECT_LOG_WARN, "our node %s is gone (%s); rejoining", e->own_name ? e->own_name : "?", why);
+    zkelect__bound_broken(e, ZKELECT_REASON_NODE_DELETED);
     zkelect__revoke(e, ZKELECT_REASON_NODE_DELETED);
     zkelect__forget_node(e);
     zkelect__drive(e);

@@ -31,6 +31,8 @@ const char *zkelect_event_name(int type)
         return "PARTICIPANTS";
     case ZKELECT_EV_PLACE:
         return "PLACE";
+    case ZKELECT_EV_STOP_NOW:
+        return "STOP_NOW";
     default:
         return "UNKNOWN";
     }

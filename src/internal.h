@@ -358,6 +358,8 @@ struct zkelect {
     atomic_llong epoch;          /* czxid of the current term, -1 if none */
     int64_t lease_sent_ns;       /* a */
     int64_t next_renew_ns;
+    int64_t promised_ns;         /* the successor bound the last REVOKED gave (a + T), 0 if none */
+    int64_t promised_epoch;      /* of that term */
 
     zke_counters_t counters;
     /* requests sent, for the tests and the benchmark */

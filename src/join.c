@@ -65,6 +65,8 @@ void zkelect__own_watcher(zhandle_t *zh, int type, int state, const char *path, 
                          "successor may take the write for a hand-over", e->own_name);
             e->driver->give_up(e, ZKELECT_REASON_NODE_CHANGED);
         } else {
+            if (type == ZOO_CHANGED_EVENT)
+                zkelect__bound_broken(e, ZKELECT_REASON_NODE_CHANGED);
             e->driver->drive(e); /* changed: check it again, which also re-arms the watch */
         }
     }
@@ -83,6 +85,8 @@ static void check_done(int rc, const char *value, int len, const struct Stat *st
             /* The check that closes CURATOR-696: a node of ours, but of an
              * earlier session, must never make us leader. */
             bool announce = e->own_czxid < 0;
+            if (stat->version != 0)
+                zkelect__bound_broken(e, ZKELECT_REASON_NODE_CHANGED); /* written while we could not hear */
             e->own_czxid = stat->czxid;
             e->checked_ns = op->sent_ns;
             e->owned_session = s->id;

@@ -25,9 +25,28 @@ void zkelect__revoke(struct zkelect *e, int reason)
      * server expires the session, which it cannot do before a + T. */
     bool node_stands = reason == ZKELECT_REASON_SUSPENDED || reason == ZKELECT_REASON_LEASE_EXPIRED ||
                        reason == ZKELECT_REASON_AUTH_FAILED;
+    e->promised_ns = node_stands ? e->lease_sent_ns + (int64_t)e->session->timeout_ms * ZKE_MS : 0;
+    e->promised_epoch = e->own_czxid;
     if (item && node_stands)
-        item->ev.successor_not_before_ns = e->lease_sent_ns + (int64_t)e->session->timeout_ms * ZKE_MS;
+        item->ev.successor_not_before_ns = e->promised_ns;
     pthread_cond_broadcast(&e->session->state_cond);
+}
+
+/* The host was told no successor could lead before promised_ns because
+ * our node stood; someone else deleted or wrote it meanwhile, so one may
+ * lead now (A5 broken). Said once, while it still matters. */
+void zkelect__bound_broken(struct zkelect *e, int reason)
+{
+    if (e->promised_ns == 0 || zkelect__now_ns() >= e->promised_ns || atomic_load(&e->leading))
+        return;
+    e->promised_ns = 0;
+    zkelect__log(e, ZKELECT_LOG_WARN, "the node of the term that ended (epoch %lld) was %s by someone else before "
+                 "the successor bound: a successor may lead already; stop now", (long long)e->promised_epoch,
+                 reason == ZKELECT_REASON_NODE_CHANGED ? "written" : "deleted");
+    zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_STOP_NOW, reason, ZKELECT_OK, 0,
+                                            "a successor may lead already: stop now");
+    if (item)
+        item->ev.epoch = e->promised_epoch;
 }
 
 /* proof_sent_ns is the send time of the oldest request that proved both
@@ -49,6 +68,7 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeov
     if (atomic_load(&e->leading))
         return true;
     atomic_store(&e->leading, true);
+    e->promised_ns = 0; /* a new term: the last one's bound is history */
     free(e->place_said); /* out of line once this term ends: its next place is said */
     e->place_said = NULL;
     /* Renewals keep the lease T/4 apart from its start, which may be older

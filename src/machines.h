@@ -15,6 +15,9 @@
 ZKE_HIDDEN bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeover);
 /* Stop leading, if leading, and queue REVOKED. Lock held. */
 ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
+/* The node of a term revoked with a successor bound went or was written
+ * before that bound (reason NODE_DELETED or NODE_CHANGED): STOP_NOW. */
+ZKE_HIDDEN void zkelect__bound_broken(struct zkelect *e, int reason);
 /* A renewal answered: the lease runs from its send time. Lock held. */
 ZKE_HIDDEN void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns);
 /* zkelect_is_leader(): leading, and the lease not over. Lock-free. */

@@ -115,6 +115,7 @@ static int64_t boot_ns(void)
  * was elected, on the lease clock. */
 typedef struct successor_bound {
     atomic_llong not_before_ns, revoked_ns, elected_ns;
+    atomic_llong stop_now_ns;   /* when p0's STOP_NOW came */
 } successor_bound_t;
 
 /* The hook runs after the recorder saw the event: wait for it too. */
@@ -134,6 +135,8 @@ static void bound_hook(participant_t *pt, const zkelect_event_t *ev)
         atomic_store(&b->revoked_ns, boot_ns());
     } else if (ev->type == ZKELECT_EV_ELECTED && pt->idx == 1 && atomic_load(&b->elected_ns) == 0) {
         atomic_store(&b->elected_ns, boot_ns());
+    } else if (ev->type == ZKELECT_EV_STOP_NOW && atomic_load(&b->stop_now_ns) == 0) {
+        atomic_store(&b->stop_now_ns, boot_ns());
     }
 }
 
@@ -193,6 +196,69 @@ static void test_partitioned_leader_revokes_before_successor(void)
     CU_ASSERT_EQUAL(zkelect_is_leader(ps[1].e), 1);
     CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 0);
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_ELECTED, mark), 0);
+    /* the bound held: nothing to take back */
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_STOP_NOW, 0), 0);
+    destroy_all(ps, 2);
+    proxy_stop(proxy);
+}
+
+/* A5 broken while the leader cannot hear: cut off, it revokes at its lease
+ * end and promises that no successor leads before a + T; an operator then
+ * deletes its node, and a successor leads at once. The old leader hears of
+ * the deletion when its link returns, before that bound: STOP_NOW tells its
+ * host to stop what still runs for the term now, not at the bound. */
+static void test_node_deleted_while_cut_off_says_stop_now(void)
+{
+    const char *p = test_election(&rec, "stop-now");
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    static participant_t ps[2];
+    static successor_bound_t bound;
+    atomic_store(&bound.not_before_ns, 0);
+    atomic_store(&bound.revoked_ns, 0);
+    atomic_store(&bound.elected_ns, 0);
+    atomic_store(&bound.stop_now_ns, 0);
+    const char *hosts[2] = {proxy_hosts(proxy), server.hosts};
+    for (int i = 0; i < 2; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, hosts[i], p), ZKELECT_OK);
+        ps[i].hook_arg = &bound;
+        ps[i].hook = bound_hook;
+        /* T = 9 s: the bound lies T/3 after the lease's end, room enough to
+         * delete, reconnect and hear */
+        CU_ASSERT_EQUAL(zkelect_set_session_timeout(ps[i].e, 9000), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 2, 10 * SEC), 0);
+    int64_t epoch0 = zkelect_epoch(ps[0].e);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
+    size_t mark = rec_count(&rec);
+    proxy_set_mode(proxy, PROXY_BLACKHOLE);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 15 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_LEASE_EXPIRED);
+    int64_t not_before_ns = wait_set(&bound.not_before_ns);
+    CU_ASSERT_FATAL(not_before_ns > boot_ns());
+    CU_ASSERT_EQUAL(zoo_delete(admin, node, -1), ZOK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 5 * SEC) >= 0);
+    CU_ASSERT(wait_set(&bound.elected_ns) < not_before_ns); /* A5 broken: the bound is void */
+    /* the link comes back at once: closed, then open again */
+    proxy_set_mode(proxy, PROXY_REFUSE);
+    proxy_set_mode(proxy, PROXY_PASS);
+    long stop = rec_wait(&rec, 0, ZKELECT_EV_STOP_NOW, mark, 10 * SEC);
+    CU_ASSERT_FATAL(stop >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)stop).reason, ZKELECT_REASON_NODE_DELETED);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)stop).epoch, epoch0);
+    int64_t stop_ns = wait_set(&bound.stop_now_ns);
+    printf("\n    STOP_NOW %lld ms before the bound REVOKED gave ", (long long)((not_before_ns - stop_ns) / NS_PER_MS));
+    CU_ASSERT(stop_ns < not_before_ns);
+    CU_ASSERT_STRING_EQUAL(zkelect_event_name(ZKELECT_EV_STOP_NOW), "STOP_NOW");
+    /* once per term; it rejoins behind the new leader */
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_STOP_NOW, mark), 1);
+    CU_ASSERT_EQUAL(wait_single_leader(ps, 2, 5 * SEC), 1);
     destroy_all(ps, 2);
     proxy_stop(proxy);
 }
@@ -331,6 +397,7 @@ int main(void)
         TEST(test_partitioned_leader_revokes_before_successor),
         TEST(test_predecessor_left_while_disconnected),
         TEST(test_leader_node_deleted_by_operator),
+        TEST(test_node_deleted_while_cut_off_says_stop_now),
         TEST(test_election_path_deleted_leader_revokes_at_once),
         TEST(test_destroy_while_partitioned_does_not_hang),
         CU_TEST_INFO_NULL,

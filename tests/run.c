@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <zookeeper/zookeeper.h>
 
 #define SEC 1000
 
@@ -245,6 +246,50 @@ static void test_run_partitioned_strict_leader_kills_stubborn_command(void)
 static void test_run_partitioned_lease_leader_kill_bounded_by_session(void)
 {
     run_partitioned_leader("lease", "lease", "0.8", 800);
+}
+
+/* A5 broken while the leader is cut off: its command is being stopped,
+ * with the grace its kill bound allows, when an operator deletes its node
+ * and a successor starts at once. When run hears of the deletion (the link
+ * back), it kills the command then (STOP_NOW), not at the end of the
+ * grace. */
+static void test_run_node_deleted_while_cut_off_kills_at_once(void)
+{
+    const char *path = "/zkelect-run/stop-now";
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_FATAL(proxy != NULL);
+    const char *stubborn = "trap '' TERM; while :; do sleep 0.05; done";
+    const char *argv[] = {zkelect_bin, "run", "--zk", proxy_hosts(proxy), "--path", path, "--id", "cut",
+                          "--session-timeout", "9s", "--grace", "3s", "--", "/bin/sh", "-c", stubborn, NULL};
+    const char *cut_log = scratch("stop-now-cut.log");
+    pid_t leader = spawn(cut_log, argv);
+    CU_ASSERT_FATAL(wait_lines(cut_log, "started /bin/sh", 1, 10 * SEC));
+    pid_t follower = start_runner("stop-now", "next", server.hosts, path, "exec sleep 1000", NULL);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
+    char node[256];
+    CU_ASSERT_EQUAL_FATAL(capture(node, sizeof node, "'%s' status --zk %s --path %s --json | jq -r '.participants[0].node'",
+                                  zkelect_bin, server.hosts, path),
+                          0);
+    node[strcspn(node, "\n")] = '\0';
+    proxy_set_mode(proxy, PROXY_BLACKHOLE);
+    CU_ASSERT_FATAL(wait_lines(cut_log, "SIGKILL in 3.00 s unless it exits", 1, 15 * SEC));
+    void *admin = zk_connect(server.hosts);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(admin);
+    char full[512];
+    snprintf(full, sizeof full, "%s/%s", path, node);
+    CU_ASSERT_EQUAL(zoo_delete(admin, full, -1), ZOK);
+    zk_close(admin);
+    CU_ASSERT(wait_lines(scratch("stop-now-next.log"), "started /bin/sh", 1, 5 * SEC));
+    proxy_set_mode(proxy, PROXY_REFUSE);
+    proxy_set_mode(proxy, PROXY_PASS);
+    CU_ASSERT(wait_lines(cut_log, "our node was deleted by someone else: a successor may lead already", 1, 5 * SEC));
+    CU_ASSERT(wait_lines(cut_log, "was killed by SIGKILL", 1, 5 * SEC));
+    long term = stamp_ms(cut_log, "SIGKILL in 3.00 s", 0), dead = stamp_ms(cut_log, "was killed by SIGKILL", 0);
+    printf("\n    killed %ld ms after SIGTERM (grace 3 s) ", dead - term);
+    CU_ASSERT(term >= 0 && dead >= term && dead - term < 2500);
+    stop(leader);
+    stop(follower);
+    proxy_stop(proxy);
 }
 
 static void test_run_on_exit_resign_hands_over(void)
@@ -478,6 +523,7 @@ int main(void)
         TEST(test_run_planned_stop_takes_the_whole_tree),
         TEST(test_run_partitioned_strict_leader_kills_stubborn_command),
         TEST(test_run_partitioned_lease_leader_kill_bounded_by_session),
+        TEST(test_run_node_deleted_while_cut_off_kills_at_once),
         TEST(test_run_on_exit_resign_hands_over),
         TEST(test_run_on_exit_exit_returns_status),
         TEST(test_run_planned_stop_keeps_the_node_until_the_command_exits),
