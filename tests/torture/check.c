@@ -77,6 +77,9 @@ typedef struct history {
     int n_a6;
     window_t pauses[4096]; /* participants SIGSTOPped */
     int n_pauses;
+    window_t deaf[8192];   /* who could not hear ZooKeeper: paused, cut off ("" everyone: a member down) */
+    int n_deaf;
+    int64_t t_ns;          /* the session timeout T */
     window_t diverged[64]; /* ZooKeeper members diverged, until rebuilt */
     int n_diverged;
     int64_t deletions[4096]; /* the election path deleted by the nemesis */
@@ -173,20 +176,39 @@ static void read_store(history_t *h, FILE *f)
 }
 
 /* "N t start id pause target sXgY", "N t heal id pause target" */
-static void read_pause(history_t *h, const char *buf)
+/* A fault's window: opened at its start for id, closed at its heal. */
+static void open_or_close(window_t *w, int *n, int cap, const char *what, int fault, int64_t t, const char *id)
+{
+    if (!strcmp(what, "start") && *n < cap) {
+        w[*n] = (window_t){"", fault, t, INT64_MAX};
+        snprintf(w[*n].id, sizeof w[0].id, "%s", id);
+        ++*n;
+    }
+    for (int i = *n; !strcmp(what, "heal") && i-- > 0;)
+        if (w[i].fault == fault)
+            w[i].to = t;
+}
+
+/* "N t start|heal fault kind target detail...": the pauses (F5), and who
+ * could not hear ZooKeeper meanwhile (A5 broken then is bounded by the
+ * lease, not by a notification): a participant paused or cut off (its id
+ * is the detail's last word), everyone while a member is down or paused. */
+static void read_fault_window(history_t *h, const char *buf)
 {
     long long t;
     int fault;
-    char what[16], kind[24], id[64] = "";
-    if (sscanf(buf, "N %lld %15s %d %23s %*d %63s", &t, what, &fault, kind, id) < 4 || strcmp(kind, "pause") != 0)
+    char what[16], kind[24];
+    if (sscanf(buf, "N %lld %15s %d %23s", &t, what, &fault, kind) != 4)
         return;
-    if (!strcmp(what, "start") && h->n_pauses < 4096) {
-        h->pauses[h->n_pauses++] = (window_t){"", fault, t, INT64_MAX};
-        snprintf(h->pauses[h->n_pauses - 1].id, sizeof h->pauses[0].id, "%s", id);
-    }
-    for (int i = h->n_pauses; !strcmp(what, "heal") && i-- > 0;)
-        if (h->pauses[i].fault == fault)
-            h->pauses[i].to = t;
+    const char *last = strrchr(buf, ' ');
+    const char *id = last ? last + 1 : "";
+    if (!strcmp(kind, "pause"))
+        open_or_close(h->pauses, &h->n_pauses, 4096, what, fault, t, id);
+    if (!strcmp(kind, "pause") || !strcmp(kind, "cut"))
+        open_or_close(h->deaf, &h->n_deaf, 8192, what, fault, t, id);
+    else if (!strcmp(kind, "member-kill") || !strcmp(kind, "member-pause") || !strcmp(kind, "quorum-lost") ||
+             !strcmp(kind, "ensemble-restart"))
+        open_or_close(h->deaf, &h->n_deaf, 8192, what, fault, t, "");
 }
 
 /* "M t diverged member count", "M t rebuilt member rc" */
@@ -226,7 +248,7 @@ static void read_orchestrator(history_t *h, FILE *f)
                 h->quiet_to[h->n_quiet++] = t;
         }
         if (buf[0] == 'N')
-            read_pause(h, buf);
+            read_fault_window(h, buf);
         if (buf[0] == 'M')
             read_divergence(h, buf);
         if (buf[0] == 'N' && !strcmp(word, "start")) {
@@ -427,27 +449,51 @@ static int by_first(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The path deletion that began at most the bound before t, or -1. */
-static int64_t deleted_before(const history_t *h, int64_t t)
+/* identity could not hear ZooKeeper around the deletion at d: until then
+ * it learns nothing, and its lease, not a notification, ends its term. */
+static bool deaf_at(const history_t *h, const char *identity, int64_t d)
+{
+    int64_t until = d + TORTURE_DELETION_BOUND_MS * NS_PER_MS;
+    for (int i = 0; i < h->n_deaf; i++)
+        if ((!h->deaf[i].id[0] || !strcmp(h->deaf[i].id, identity)) && h->deaf[i].from <= until && h->deaf[i].to >= d)
+            return true;
+    return false;
+}
+
+/* The bound after the deletion at d for identity: the round of
+ * notifications it hears it in, or, deaf, T: its lease (f·T) and the kill
+ * bound of `zkelect run` (a + T − T/10) both end by d + T. */
+static int64_t deletion_bound(const history_t *h, const char *identity, int64_t d)
+{
+    return deaf_at(h, identity, d) ? h->t_ns : TORTURE_DELETION_BOUND_MS * NS_PER_MS;
+}
+
+/* The path deletion at most its bound for identity before t, or -1. */
+static int64_t deleted_before(const history_t *h, const char *identity, int64_t t)
 {
     for (int i = h->n_deletions; i-- > 0;)
-        if (h->deletions[i] <= t && t - h->deletions[i] <= TORTURE_DELETION_BOUND_MS * NS_PER_MS)
+        if (h->deletions[i] <= t && t - h->deletions[i] <= deletion_bound(h, identity, h->deletions[i]))
             return h->deletions[i];
     return -1;
 }
 
-/* Two leaders, u the earlier: within the bound after a deletion of the path
- * (both terms over by then), that is A5 broken, which the guarantee bounds:
- * counted and measured, not a violation. */
+/* Two leaders, u the earlier: u's term over within its bound after a
+ * deletion of the path before v's began, that is A5 broken, which the
+ * guarantee bounds: counted and measured, not a violation. */
 static bool deletion_overlap(history_t *h, const interval_t *u, const interval_t *v)
 {
-    int64_t d = deleted_before(h, v->first);
-    if (d < 0 || u->last - d > TORTURE_DELETION_BOUND_MS * NS_PER_MS)
+    int64_t d = deleted_before(h, u->identity, v->first);
+    if (d < 0 || u->last - d > deletion_bound(h, u->identity, d))
         return false;
     double ms = (double)(u->last - v->first) / 1e6;
-    h->report->deletion_overlaps++;
-    if (ms > h->report->max_deletion_overlap_ms)
-        h->report->max_deletion_overlap_ms = ms;
+    bool deaf = deaf_at(h, u->identity, d);
+    if (deaf)
+        h->report->deaf_deletion_overlaps++;
+    else
+        h->report->deletion_overlaps++;
+    double *max = deaf ? &h->report->max_deaf_deletion_overlap_ms : &h->report->max_deletion_overlap_ms;
+    if (ms > *max)
+        *max = ms;
     return true;
 }
 
@@ -519,7 +565,9 @@ static void check_writes(history_t *h)
         int64_t before = lo ? max_accepted[lo - 1] : -1;
         if (w->aside)
             continue;
-        if (w->epoch < before && deleted_before(h, w->send) >= 0)
+        char identity[64];
+        identity_of(w->who, identity, sizeof identity);
+        if (w->epoch < before && deleted_before(h, identity, w->send) >= 0)
             h->report->deletion_writes++;
         else if (w->epoch < before)
             violation(h, w->send, "%s sent a write with epoch %" PRId64 " while leading, after the store had accepted "
@@ -627,9 +675,9 @@ static int read_dir(history_t *h, const char *dir)
 
 long torture_check(const char *dir, int session_timeout_ms, int bound_ms, torture_report_t *report, FILE *out)
 {
-    (void)session_timeout_ms;
     static history_t h;
     memset(&h, 0, sizeof h);
+    h.t_ns = (int64_t)session_timeout_ms * NS_PER_MS;
     memset(report, 0, sizeof *report);
     h.out = out;
     h.report = report;
@@ -657,9 +705,11 @@ long torture_check(const char *dir, int session_timeout_ms, int bound_ms, tortur
             report->zk_set_aside, report->zk_set_aside == 1 ? "" : "s", report->zk_diverged,
             report->zk_diverged == 1 ? "" : "s");
     fprintf(out, "the election path deleted %ld times: two leaders %ld times within %d ms after, for %.3f ms at "
-            "most; %ld writes in those windows refused by the fence\n",
+            "most; %ld times while the old leader could not hear (paused, cut off, its member down), within T, "
+            "for %.3f ms at most; %ld stale writes sent in those windows\n",
             report->path_deletions, report->deletion_overlaps, TORTURE_DELETION_BOUND_MS,
-            report->max_deletion_overlap_ms, report->deletion_writes);
+            report->max_deletion_overlap_ms, report->deaf_deletion_overlaps, report->max_deaf_deletion_overlap_ms,
+            report->deletion_writes);
     fprintf(out, "violations: %ld\n", report->violations);
     for (size_t i = 0; i < h.n_lines; i++)
         free(h.lines[i].text);

@@ -73,10 +73,14 @@ static int64_t around_t(stage_t *s)
                               : ms(t + t / 5 + (int64_t)stage_random(s, (uint64_t)t * 2));
 }
 
+static void note_at(play_t *p, const fault_t *f, int64_t t, const char *what, const char *detail)
+{
+    torture_record(p->s->log, "N %" PRId64 " %s %d %s %d %s", t, what, f->id, kind_names[f->kind], f->target, detail);
+}
+
 static void note(play_t *p, const fault_t *f, const char *what, const char *detail)
 {
-    torture_record(p->s->log, "N %" PRId64 " %s %d %s %d %s", torture_now(), what, f->id, kind_names[f->kind],
-                   f->target, detail);
+    note_at(p, f, torture_now(), what, detail);
 }
 
 /* ------------------------------------------------------------- targets */
@@ -264,9 +268,11 @@ static bool start_path_delete(play_t *p, fault_t *f)
     if (members_down(s) > 0)
         return false;
     f->target = -1;
+    /* Noted at the time it was sent: the checker's window opens there. */
+    int64_t sent = torture_now();
     if (zk_delete_children_and_path(s->admin, s->path) != ZOK)
         return false;
-    note(p, f, "start", "deleted");
+    note_at(p, f, sent, "start", "deleted");
     return true;
 }
 

@@ -82,11 +82,15 @@ typedef struct torture_report {
     long path_deletions;
     long deletion_overlaps, deletion_writes; /* overlaps and stale writes within the bound after one */
     double max_deletion_overlap_ms;
+    long deaf_deletion_overlaps; /* the old leader could not hear the deletion: bounded by T */
+    double max_deaf_deletion_overlap_ms;
 } torture_report_t;
 
 /* How long after the election path's deletion two leaders may overlap, in
  * the torture's checker: the leader learns it from its own watch, in the
- * round of notifications that may elect a successor (GUARANTEES.md, A5). */
+ * round of notifications that may elect a successor (GUARANTEES.md, A5).
+ * A leader that cannot hear then (paused, cut off, its member down) ends
+ * its term by its lease, and its command by the kill bound: within T. */
 #define TORTURE_DELETION_BOUND_MS 200
 long torture_check(const char *dir, int session_timeout_ms, int bound_ms, torture_report_t *report, FILE *out);
 
