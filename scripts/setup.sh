@@ -82,14 +82,34 @@ configure_in() {
     printf '%s\n' "$wanted" >"$record"
 }
 
-# build_in DIR [configure options...]: an out-of-tree build in $ZKELECT_ROOT/DIR,
-# configured with exactly these options.
-build_in() {
+# with_lock DIR COMMAND...: run COMMAND (a program or a function) holding
+# the lock of the build directory DIR, so that two makes never work in one
+# directory at once (test.sh runs steps side by side; the demo may run
+# beside it).
+with_lock() {
     local dir="$ZKELECT_ROOT/$1"
+    shift
+    mkdir -p "$dir"
+    (
+        flock -x 9
+        "$@"
+    ) 9>"$dir/.lock"
+}
+
+configure_and_make() {
+    local dir=$1
     shift
     configure_in "$dir" "$@" || return 1
     echo "==> building ${dir#"$ZKELECT_ROOT"/}"
     make -C "$dir" -s -j"$(nproc)" >/dev/null
+}
+
+# build_in DIR [configure options...]: an out-of-tree build in $ZKELECT_ROOT/DIR,
+# configured with exactly these options.
+build_in() {
+    local dir=$1
+    shift
+    with_lock "$dir" configure_and_make "$ZKELECT_ROOT/$dir" "$@"
 }
 
 # build_any DIR: the same, but a directory configured with other options (by

@@ -2,7 +2,7 @@
 # test.sh - the README's test command, and all that CI runs: installs what is
 # missing, builds, and runs the whole suite in every configuration.
 #
-#   ./scripts/test.sh            every step, in this order
+#   ./scripts/test.sh            every step
 #   ./scripts/test.sh gcc lint   only the named steps
 #
 # Steps (HACKING.md says what each covers and why):
@@ -23,12 +23,19 @@
 #   front-door the README's two commands in the order a newcomer runs them, from a
 #              clean copy of the tree with CUnit hidden from the first
 #
-# A step that runs no test fails, whatever its exit status. Every step runs;
-# the last line says how many passed and failed, and the exit status is 1 if
-# any failed.
+# Two lanes, so that the suite fits a 2-core machine: the suites of tests
+# that wait on servers and timers (gcc, asan, torture, tsan, valgrind) run
+# in this shell, one after the other, each with several test programs at
+# once; the steps that are mostly compiling run beside them at the lowest
+# CPU priority (nice 19), on the CPU the tests leave idle, and their output
+# is shown when the first lane is done. A step that runs no test fails,
+# whatever its exit status. Every step runs; the last line says how many
+# passed and failed, and the exit status is 1 if any failed.
 set -uo pipefail
 . "$(dirname "$0")/setup.sh"
-all_steps=(gcc clang asan torture tsan valgrind fuzz lint distcheck release packaging front-door)
+waiting_steps=(gcc asan torture tsan valgrind)
+compiling_steps=(clang front-door fuzz lint distcheck release packaging)
+all_steps=("${waiting_steps[@]}" "${compiling_steps[@]}")
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")
 for s in "${steps[@]}"; do
@@ -42,25 +49,28 @@ set +e
 # The project's own builds treat warnings as errors (never the default).
 DEV=(--enable-werror)
 
-passed=0
-failed=0
-failures=()
+# selected NAME: the step was asked for.
+selected() {
+    [[ " ${steps[*]} " == *" $1 "* ]]
+}
+
+# step NAME FUNCTION [ARGS...]: run a step, say how it went and how long it
+# took, and append "NAME ok|FAILED SECONDS" to $results.
 step() {
     local name=$1
     shift
-    [[ " ${steps[*]} " == *" $name "* ]] || return 0
+    selected "$name" || return 0
     echo
     echo "==> $name"
-    local t0=$SECONDS
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "==> $name: ok ($((SECONDS - t0)) s)"
-    else
-        failed=$((failed + 1))
-        failures+=("$name")
-        echo "==> $name: FAILED ($((SECONDS - t0)) s)"
-    fi
+    local t0=$SECONDS verdict=ok
+    "$@" || verdict=FAILED
+    echo "==> $name: $verdict ($((SECONDS - t0)) s)"
+    echo "$name $verdict $((SECONDS - t0))" >>"$results"
 }
+
+results=$(mktemp /tmp/zkelect-test-results.XXXXXX)
+lane_log=$(mktemp /tmp/zkelect-test-lane.XXXXXX)
+trap 'rm -f "$results" "$lane_log"' EXIT
 
 # ran_tests LOG: the automake test summary in LOG counts at least one test,
 # and every test passed (a skipped test is not a pass).
@@ -79,13 +89,16 @@ ran_tests() {
     echo "$total tests, all passed"
 }
 
-# check_in DIR [configure options...]: build in DIR and run make check there
-# (CHECK_TESTS, when set, narrows the test list).
+# check_in DIR [configure options...]: build in DIR and run make check there,
+# ZKELECT_CHECK_JOBS (default 4) test programs at once: they mostly wait on
+# servers and timers, and each has a server and ports of its own
+# (tests/zkserver.c). CHECK_TESTS, when set, narrows the test list.
 check_in() {
     local dir=$1 log=$ZKELECT_ROOT/$1/check.log
     shift
     build_in "$dir" "$@" || return 1
-    make -C "$ZKELECT_ROOT/$dir" -s check ${CHECK_TESTS:+TESTS="$CHECK_TESTS"} >"$log" 2>&1
+    with_lock "$dir" make -C "$ZKELECT_ROOT/$dir" -s -j"${ZKELECT_CHECK_JOBS:-4}" check \
+        ${CHECK_TESTS:+TESTS="$CHECK_TESTS"} >"$log" 2>&1
     local rc=$?
     grep -aE '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):|^# ' "$log"
     if [ $rc -ne 0 ]; then
@@ -101,21 +114,27 @@ check_in() {
     ran_tests "$log"
 }
 
+# One program under memcheck, its findings and CUnit's summary on stdout;
+# none ran is a failure too.
+valgrind_one() {
+    local prog=$1 log="$ZKELECT_ROOT/build/valgrind-$1.log" rc=0
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --show-leak-kinds=definite,indirect --suppressions="$ZKELECT_ROOT/tests/valgrind.supp" \
+        "$ZKELECT_ROOT/build/tests/$prog" >"$log" 2>&1 || rc=1
+    grep -aE 'Test:|tests |asserts|FAIL|^ +[0-9]+\. |==[0-9]+==' "$log" | grep -av 'Test: .*passed$'
+    # CUnit's summary: "tests  RUN  RAN  PASSED  FAILED"
+    grep -aqE '^ +tests +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +0 ' "$log" || { echo "$prog: no test ran"; rc=1; }
+    return $rc
+}
+
 valgrind_suite() {
-    local vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-              --show-leak-kinds=definite,indirect --suppressions="$ZKELECT_ROOT/tests/valgrind.supp")
     build_in build "${DEV[@]}" || return 1
     local progs=(unit api election handover partitions observers security inputs dispatch shared)
-    make -C "$ZKELECT_ROOT/build" -s "${progs[@]/#/tests/}" || return 1
-    local rc=0 prog log
-    for prog in "${progs[@]}"; do
-        log="$ZKELECT_ROOT/build/valgrind-$prog.log"
-        "${vg[@]}" "$ZKELECT_ROOT/build/tests/$prog" >"$log" 2>&1 || rc=1
-        grep -aE 'Test:|tests |asserts|FAIL|^ +[0-9]+\. |==[0-9]+==' "$log" | grep -av 'Test: .*passed$'
-        # CUnit's summary: "tests  RUN  RAN  PASSED  FAILED"; none ran is a failure too
-        grep -aqE '^ +tests +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +0 ' "$log" || { echo "$prog: no test ran"; rc=1; }
-    done
-    return $rc
+    with_lock build make -C "$ZKELECT_ROOT/build" -s "${progs[@]/#/tests/}" || return 1
+    # Two at a time: memcheck runs one thread at a time, the machine has two.
+    export -f valgrind_one
+    export ZKELECT_ROOT
+    printf '%s\n' "${progs[@]}" | xargs -P 2 -I{} bash -c 'valgrind_one {}'
 }
 
 lint() {
@@ -155,7 +174,7 @@ fuzz() {
 # unpacked packages.
 packaging() {
     build_in build "${DEV[@]}" || return 1
-    "$ZKELECT_ROOT/scripts/packaging.sh" "$ZKELECT_ROOT/build" >"$ZKELECT_ROOT/build/packaging.log" 2>&1
+    with_lock build "$ZKELECT_ROOT/scripts/packaging.sh" "$ZKELECT_ROOT/build" >"$ZKELECT_ROOT/build/packaging.log" 2>&1
     local rc=$?
     grep -aE '^(ok|FAIL|==>)' "$ZKELECT_ROOT/build/packaging.log"
     [ $rc -eq 0 ] || tail -n 40 "$ZKELECT_ROOT/build/packaging.log"
@@ -168,8 +187,8 @@ distcheck() {
     # (scripts, the demo); the long server tests ran in three builds already.
     local log=$ZKELECT_ROOT/build/distcheck.log
     build_in build "${DEV[@]}" || return 1
-    make -C "$ZKELECT_ROOT/build" -s distcheck \
-        TESTS="tests/unit tests/api tests/cli tests/worker-pool.sh tests/header-alone.sh tests/exports.sh" \
+    with_lock build make -C "$ZKELECT_ROOT/build" -s distcheck \
+        TESTS="tests/unit tests/api tests/worker-pool.sh tests/header-alone.sh tests/exports.sh tests/version.sh" \
         >"$log" 2>&1 || {
         tail -n 60 "$log"
         return 1
@@ -184,7 +203,7 @@ distcheck() {
 # new one is seen and fixed.
 release() {
     build_in build "${DEV[@]}" || return 1
-    make -C "$ZKELECT_ROOT/build" -s dist >/dev/null || return 1
+    with_lock build make -C "$ZKELECT_ROOT/build" -s dist >/dev/null || return 1
     local tarball version work rc=0 build cc opt fortify cflags cppflags ldflags
     version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$ZKELECT_ROOT/build/config.h")
     tarball=$ZKELECT_ROOT/build/zkelect-$version.tar.gz
@@ -221,7 +240,7 @@ release() {
 torture() {
     local dir=build-asan out=$ZKELECT_ROOT/build-asan/torture
     build_in "$dir" "${DEV[@]}" --enable-sanitizers --disable-shared || return 1
-    make -C "$ZKELECT_ROOT/$dir" -s tests/torture/zkelect-torture cli/zkelect || return 1
+    with_lock "$dir" make -C "$ZKELECT_ROOT/$dir" -s tests/torture/zkelect-torture cli/zkelect || return 1
     local bin=$ZKELECT_ROOT/$dir/tests/torture/zkelect-torture
     rm -rf "$out"
     mkdir -p "$out"
@@ -241,31 +260,57 @@ front_door() {
     "$ZKELECT_ROOT/tests/front-door.sh"
 }
 
-step gcc check_in build "${DEV[@]}"
-# Every server test runs in the gcc and both sanitizer builds (and the core ones
-# under valgrind); the clang build is a -Werror build plus the quick programs,
-# to keep the whole suite near 15 minutes.
-CHECK_TESTS="tests/unit tests/api tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
-    step clang check_in build-clang CC=clang "${DEV[@]}"
 export LSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="fast_unwind_on_malloc=0:detect_leaks=1"
-step asan check_in build-asan "${DEV[@]}" --enable-sanitizers --disable-shared
-step torture torture
 export TSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
-step tsan check_in build-tsan CC=clang "${DEV[@]}" --enable-sanitizers=thread --disable-shared
+ASAN_BUILD=(build-asan "${DEV[@]}" --enable-sanitizers --disable-shared)
+TSAN_BUILD=(build-tsan CC=clang "${DEV[@]}" --enable-sanitizers=thread --disable-shared)
+
+# The second lane: the sanitizer builds made ahead of their suites, then
+# the compiling steps, those that use build/ last (the first lane builds it).
+compiling_lane() {
+    if selected asan || selected torture; then build_in "${ASAN_BUILD[@]}" >/dev/null; fi
+    if selected tsan; then build_in "${TSAN_BUILD[@]}" >/dev/null; fi
+    # Every server test runs in the gcc and both sanitizer builds (and the
+    # core ones under valgrind); the clang build is a -Werror build plus the
+    # quick programs.
+    CHECK_TESTS="tests/unit tests/api tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
+        step clang check_in build-clang CC=clang "${DEV[@]}"
+    step front-door front_door
+    step fuzz fuzz
+    step lint lint
+    step distcheck distcheck
+    step release release
+    step packaging packaging
+}
+compiling=0
+for s in "${compiling_steps[@]}"; do selected "$s" && compiling=1; done
+if [ $compiling = 1 ]; then
+    (
+        renice -n 19 -p "$BASHPID" >/dev/null
+        compiling_lane
+    ) >"$lane_log" 2>&1 &
+    lane_pid=$!
+fi
+
+step gcc check_in build "${DEV[@]}"
+step asan check_in "${ASAN_BUILD[@]}"
+step torture torture
+step tsan check_in "${TSAN_BUILD[@]}"
 step valgrind valgrind_suite
-step fuzz fuzz
-step lint lint
-step distcheck distcheck
-step release release
-step packaging packaging
-step front-door front_door
+
+if [ $compiling = 1 ]; then
+    wait "$lane_pid"
+    cat "$lane_log"
+fi
 
 echo
-if [ $failed -gt 0 ]; then
+passed=$(grep -c ' ok ' "$results")
+failed=$(grep -c ' FAILED ' "$results")
+if [ "$failed" -gt 0 ]; then
     printf 'failed steps:\n'
-    printf -- '- %s\n' "${failures[@]}"
+    sed -n 's/^\([^ ]*\) FAILED .*/- \1/p' "$results"
 fi
 echo "zkelect: $passed passed, $failed failed"
-[ $failed -eq 0 ] && [ $passed -gt 0 ]
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -32,21 +33,81 @@ void poll_pause(void)
     nanosleep(&ts, NULL);
 }
 
-/* -------------------------------------------------------------- server */
+/* ---------------------------------------------------------------- ports
+ *
+ * A server is given a port before its JVM binds it, so a port "free" by a
+ * bind to 0 could be taken meanwhile: by another test program looking for
+ * one at the same moment (the suite runs several at once), or by the source
+ * port of any outgoing connection. So ports come from below the kernel's
+ * ephemeral range, where no connection takes its source port, and each is
+ * reserved by a lock on a file of its own, held until the process exits:
+ * two test programs never take the same port, whatever they do meanwhile. */
+
+#define PORT_LOCKS_DIR "zkelect-test-ports"
+#define PORT_SPAN 8000
+
+/* The first port of the kernel's ephemeral range (32768 if unknown). */
+static int ephemeral_low(void)
+{
+    int low = 32768;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d", &low) != 1)
+            low = 32768;
+        fclose(f);
+    }
+    return low;
+}
+
+/* Nobody listens on port now (a JVM binds with SO_REUSEADDR: so do we). */
+static bool bindable(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+              bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* Hold the lock of port for the rest of the process; false if another
+ * process holds it. The descriptor stays open on purpose. */
+static bool reserve(int port)
+{
+    char dir[300], path[340];
+    snprintf(dir, sizeof dir, "%s/" PORT_LOCKS_DIR, getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    mkdir(dir, 01777);
+    snprintf(path, sizeof path, "%s/%d", dir, port);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return false;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return false;
+    }
+    return true;
+}
 
 static int free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || getsockname(fd, (struct sockaddr *)&a, &len)) {
-        if (fd >= 0)
-            close(fd);
+    int low = ephemeral_low();
+    int first = low - PORT_SPAN > 1024 ? low - PORT_SPAN : 1024, span = low - first;
+    if (span < 100)
         return -1;
+    /* A start of its own for each process: fewer locks tried in vain. */
+    int start = (int)((unsigned)getpid() * 2654435761u % (unsigned)span);
+    for (int i = 0; i < span; i++) {
+        int port = first + (start + i) % span;
+        if (bindable(port) && reserve(port) && bindable(port))
+            return port;
     }
-    close(fd);
-    return ntohs(a.sin_port);
+    return -1;
 }
+
+/* -------------------------------------------------------------- server */
 
 /* "ruok" -> "imok": the server is up and serving. */
 /* Send a four-letter word, return the answer (NUL-terminated) or "". */
