@@ -27,10 +27,12 @@
 # that wait on servers and timers (gcc, asan, torture, tsan, valgrind) run
 # in this shell, one after the other, each with several test programs at
 # once; the steps that are mostly compiling run beside them at the lowest
-# CPU priority (nice 19), on the CPU the tests leave idle, and their output
-# is shown when the first lane is done. A step that runs no test fails,
-# whatever its exit status. Every step runs; the last line says how many
-# passed and failed, and the exit status is 1 if any failed.
+# CPU priority (nice 19), on the CPU the tests leave idle. When this shell
+# is done with the waiting steps it takes the compiling steps not yet begun
+# from the other end of their list. The second lane's output is shown at
+# the end. A step that runs no test fails, whatever its exit status. Every
+# step runs; the last line says how many passed and failed, and the exit
+# status is 1 if any failed.
 set -uo pipefail
 . "$(dirname "$0")/setup.sh"
 waiting_steps=(gcc asan torture tsan valgrind)
@@ -70,7 +72,13 @@ step() {
 
 results=$(mktemp /tmp/zkelect-test-results.XXXXXX)
 lane_log=$(mktemp /tmp/zkelect-test-lane.XXXXXX)
-trap 'rm -f "$results" "$lane_log"' EXIT
+claims=$(mktemp -d /tmp/zkelect-test-claims.XXXXXX)
+trap 'rm -rf "$results" "$lane_log" "$claims"' EXIT
+
+# claim NAME: true for the one lane that takes the step (mkdir is atomic).
+claim() {
+    mkdir "$claims/$1" 2>/dev/null
+}
 
 # ran_tests LOG: the automake test summary in LOG counts at least one test,
 # and every test passed (a skipped test is not a pass).
@@ -267,22 +275,35 @@ export TSAN_OPTIONS="suppressions=$ZKELECT_ROOT/tests/tsan.supp:halt_on_error=1:
 ASAN_BUILD=(build-asan "${DEV[@]}" --enable-sanitizers --disable-shared)
 TSAN_BUILD=(build-tsan CC=clang "${DEV[@]}" --enable-sanitizers=thread --disable-shared)
 
+# Every server test runs in the gcc and both sanitizer builds (and the core
+# ones under valgrind); the clang build is a -Werror build plus the quick
+# programs.
+clang_step() {
+    CHECK_TESTS="tests/unit tests/api tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
+        check_in build-clang CC=clang "${DEV[@]}"
+}
+
+# The compiling steps in the second lane's order, those that use build/
+# last (the first lane builds it); the first lane takes them from the end.
+queue=(clang:clang_step front-door:front_door fuzz:fuzz lint:lint distcheck:distcheck release:release
+       packaging:packaging)
+
+# run_queue forward|backward: each step of the queue not yet claimed.
+run_queue() {
+    local i n=${#queue[@]} item
+    for ((i = 0; i < n; i++)); do
+        item=${queue[$([ "$1" = forward ] && echo $i || echo $((n - 1 - i)))]}
+        selected "${item%%:*}" || continue
+        claim "${item%%:*}" && step "${item%%:*}" "${item#*:}"
+    done
+}
+
 # The second lane: the sanitizer builds made ahead of their suites, then
-# the compiling steps, those that use build/ last (the first lane builds it).
+# the compiling steps.
 compiling_lane() {
     if selected asan || selected torture; then build_in "${ASAN_BUILD[@]}" >/dev/null; fi
     if selected tsan; then build_in "${TSAN_BUILD[@]}" >/dev/null; fi
-    # Every server test runs in the gcc and both sanitizer builds (and the
-    # core ones under valgrind); the clang build is a -Werror build plus the
-    # quick programs.
-    CHECK_TESTS="tests/unit tests/api tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
-        step clang check_in build-clang CC=clang "${DEV[@]}"
-    step front-door front_door
-    step fuzz fuzz
-    step lint lint
-    step distcheck distcheck
-    step release release
-    step packaging packaging
+    run_queue forward
 }
 compiling=0
 for s in "${compiling_steps[@]}"; do selected "$s" && compiling=1; done
@@ -299,6 +320,7 @@ step asan check_in "${ASAN_BUILD[@]}"
 step torture torture
 step tsan check_in "${TSAN_BUILD[@]}"
 step valgrind valgrind_suite
+[ $compiling = 1 ] && run_queue backward
 
 if [ $compiling = 1 ]; then
     wait "$lane_pid"
