@@ -83,7 +83,7 @@ int zkelect__validate_path(const char *path, const char **why)
         return ZKELECT_EINVAL;
     }
     if (strlen(path) > ZKELECT_PATH_MAX) {
-        *why = "path is longer than 1024 bytes (ZKELECT_PATH_MAX)";
+        *why = "path is longer than 1024 bytes";
         return ZKELECT_ENAMETOOLONG;
     }
     if (path[strlen(path) - 1] == '/') {
@@ -139,7 +139,7 @@ int zkelect__validate_id(const char *id, const char **why)
         return ZKELECT_EINVAL;
     }
     if (strlen(id) > ZKELECT_ID_MAX) {
-        *why = "participant id is longer than 255 bytes (ZKELECT_ID_MAX)";
+        *why = "participant id is longer than 255 bytes";
         return ZKELECT_ENAMETOOLONG;
     }
     if (!text_ok(id, false, why))
