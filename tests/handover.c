@@ -53,18 +53,26 @@ static bool wait_standby(zkelect_t *e)
     return on_standby(e);
 }
 
+/* p0 leading, p1 ready to take over, each of the others watching: its
+ * phase says so from the moment the watching read is sent, its PLACE only
+ * once the read is answered and the watch set, so both are waited for (a
+ * write the server takes before the watch is set would go unseen). */
+static void wait_in_line(participant_t *ps, int n)
+{
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, n, 10 * SEC), 0);
+    CU_ASSERT_FATAL(wait_standby(ps[1].e));
+    for (int i = 2; i < n; i++)
+        CU_ASSERT_FATAL(wait_watching(ps[i].e));
+    for (int i = 1; i < n; i++)
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_PLACE, 0, 5 * SEC) >= 0);
+}
+
 /* n participants in line: p0 leading, p1 next in line and ready to take over
  * (see on_standby), the others watching their predecessors. */
 static void line_up(participant_t *ps, int n, const char *p)
 {
     start_all(ps, n, &rec, server.hosts, p);
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, n, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
-    for (int i = 2; i < n; i++)
-        CU_ASSERT_FATAL(wait_watching(ps[i].e));
-    /* each standby's PLACE is delivered before the test takes its mark */
-    for (int i = 1; i < n; i++)
-        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_PLACE, 0, 5 * SEC) >= 0);
+    wait_in_line(ps, n);
 }
 
 static void test_second_in_line_takes_over_without_listing(void)
@@ -271,10 +279,7 @@ static void line_up_with_acl(participant_t *ps, int n, const char *p, const char
         CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
         CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
     }
-    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, n, 10 * SEC), 0);
-    CU_ASSERT_FATAL(wait_standby(ps[1].e));
-    for (int i = 2; i < n; i++)
-        CU_ASSERT_FATAL(wait_watching(ps[i].e));
+    wait_in_line(ps, n);
 }
 
 /* An ACL that lets nobody write, the owner included: the hand-over's write
