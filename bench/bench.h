@@ -20,6 +20,7 @@ typedef struct bench_options {
     int idle_s;           /* --idle: measure N idle participants for this long */
     bool naive, crash, floor, shared, json, runner, quiet;
     bool back_to_back;    /* failovers one after another, no server counters between them */
+    bool priorities;      /* participant i has priority i % 7 * 10: the line reorders at every join */
 } bench_options_t;
 
 /* ------------------------------------------------------------ clock.c */

@@ -38,7 +38,7 @@ typedef struct result {
 
 static void report(const bench_options_t *opt, const result_t *r)
 {
-    const char *impl = opt->naive ? "naive" : "zkelect";
+    const char *impl = opt->naive ? "naive" : opt->priorities ? "zkelect-priorities" : "zkelect";
     int k = opt->failovers;
     if (opt->json) {
         printf("{\"implementation\":\"%s\",\"participants\":%d,\"failovers\":%d,\"session_timeout_ms\":%d,"

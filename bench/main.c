@@ -21,6 +21,8 @@ static void usage(FILE *out)
             "  --session-timeout MS   default 600000, so that idle sessions do not ping during a\n"
             "                         measurement (the server must allow it: maxSessionTimeout); crash: 2000\n"
             "  --naive                the comparator: every participant watches all children\n"
+            "  --priorities           mixed priorities (participant i has i %% 7 * 10): each join\n"
+            "                         takes its place by priority, the line ordered by it\n"
             "  --crash                SIGKILL the leader's process instead of a graceful leave\n"
             "  --floor                the floor: one delete and one notification, raw client\n"
             "  --shared               N elections on one shared session: time until all lead,\n"
@@ -35,7 +37,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_WARMUP, OPT_TIMEOUT, OPT_NAIVE, OPT_CRASH, OPT_FLOOR, OPT_IDLE, OPT_JSON, OPT_QUIET,
-       OPT_RUNNER, OPT_SHARED, OPT_BACK_TO_BACK };
+       OPT_RUNNER, OPT_SHARED, OPT_BACK_TO_BACK, OPT_PRIORITIES };
 
 static const struct option options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -45,6 +47,7 @@ static const struct option options[] = {
     {"warmup", required_argument, NULL, OPT_WARMUP},
     {"session-timeout", required_argument, NULL, OPT_TIMEOUT},
     {"naive", no_argument, NULL, OPT_NAIVE},
+    {"priorities", no_argument, NULL, OPT_PRIORITIES},
     {"crash", no_argument, NULL, OPT_CRASH},
     {"floor", no_argument, NULL, OPT_FLOOR},
     {"shared", no_argument, NULL, OPT_SHARED},
@@ -95,6 +98,7 @@ static int parse(int argc, char **argv, bench_options_t *o)
         case OPT_TIMEOUT: bad = !number(optarg, 100, 3600000, &timeout); break;
         case OPT_IDLE: bad = !number(optarg, 1, 86400, &o->idle_s); break;
         case OPT_NAIVE: o->naive = true; break;
+        case OPT_PRIORITIES: o->priorities = true; break;
         case OPT_CRASH: o->crash = true; break;
         case OPT_FLOOR: o->floor = true; break;
         case OPT_SHARED: o->shared = true; break;
@@ -115,6 +119,10 @@ static int parse(int argc, char **argv, bench_options_t *o)
     o->session_ms = timeout > 0 ? timeout : o->crash ? 2000 : 600000;
     if (o->crash && o->naive) {
         fprintf(stderr, "zkelect-bench: --crash measures zkelect only\n");
+        return 2;
+    }
+    if (o->priorities && (o->naive || o->shared || o->floor)) {
+        fprintf(stderr, "zkelect-bench: --priorities is for zkelect's failover and crash runs\n");
         return 2;
     }
     return 0;

@@ -93,6 +93,8 @@ static int start_zkelect(bench_pool_t *p, member_t *m)
         rc = zkelect_set_callback(m->e, on_event, m);
     if (rc == ZKELECT_OK)
         rc = zkelect_set_session_timeout(m->e, p->opt->session_ms);
+    if (rc == ZKELECT_OK && p->opt->priorities)
+        rc = zkelect_set_priority(m->e, m->idx % 7 * 10);
     if (rc == ZKELECT_OK)
         rc = zkelect_start(m->e);
     if (rc != ZKELECT_OK)

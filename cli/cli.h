@@ -14,8 +14,8 @@ enum cli_exit {
     CLI_EXIT_FAILURE = 1,  /* a runtime error (ZooKeeper refused, out of memory, ...) */
     CLI_EXIT_USAGE = 2,    /* bad command line */
     CLI_EXIT_NO_ZK = 3,    /* no session within --connect-timeout */
-    CLI_EXIT_NO_LEADER = 4, /* status: nobody leads */
-    CLI_EXIT_NO_PATH = 5,  /* status: the election path does not exist */
+    CLI_EXIT_NO_LEADER = 4, /* status, resign, move: nobody leads */
+    CLI_EXIT_NO_PATH = 5,  /* status, resign, move: the election path does not exist */
     CLI_EXIT_NO_EXEC = 127 /* run: the command could not be started */
 };
 
@@ -32,6 +32,11 @@ typedef struct cli_options {
     double grace_s;
     bool grace_given;
     int policy;
+    int priority;    /* run: --priority */
+    double preempt_delay_s; /* run: --preempt-delay (0: never preempt) */
+    const char *to;  /* move: --to, the contender to hand over to */
+    const char *leader; /* resign: --id, the participant expected to lead, or NULL */
+    double wait_s;   /* resign, move: how long to wait for the new term (0: do not) */
     int format;      /* ZKELECT_FORMAT_* */
     int on_exit;
     double stop_timeout_s; /* run: a planned stop waits this long for the command (0: for ever) */
@@ -98,6 +103,8 @@ int cli_run(const cli_options_t *opt);
 int cli_status(const cli_options_t *opt);
 int cli_watch(const cli_options_t *opt);
 int cli_lockdown(const cli_options_t *opt);
+int cli_resign(const cli_options_t *opt);
+int cli_move(const cli_options_t *opt);
 /* run --check */
 int cli_check(const cli_options_t *opt);
 

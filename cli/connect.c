@@ -26,6 +26,13 @@ static int configure(const cli_options_t *opt, bool observer, zkelect_callback_f
                                                                               : ZKELECT_POLICY_STRICT);
     if (rc == ZKELECT_OK)
         rc = zkelect_set_format(e, opt->format);
+    if (rc == ZKELECT_OK && opt->priority && !observer)
+        rc = zkelect_set_priority(e, opt->priority);
+    if (rc == ZKELECT_OK && opt->preempt_delay_s > 0 && !observer)
+        rc = zkelect_set_preemption(e, (int)(opt->preempt_delay_s * 1000));
+    /* run stops its command first, then resigns (run.c) */
+    if (rc == ZKELECT_OK && !observer)
+        rc = zkelect_set_step_down_mode(e, ZKELECT_STEP_DOWN_BY_HOST);
     if (rc == ZKELECT_OK && opt->data)
         rc = zkelect_set_data(e, opt->data, strlen(opt->data));
     if (rc == ZKELECT_OK && opt->acl)

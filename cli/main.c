@@ -15,6 +15,8 @@ static const struct {
     {"status", cli_status},
     {"watch", cli_watch},
     {"lockdown", cli_lockdown},
+    {"resign", cli_resign},
+    {"move", cli_move},
 };
 
 int main(int argc, char **argv)

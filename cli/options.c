@@ -16,7 +16,8 @@
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_ID, OPT_DATA, OPT_TIMEOUT, OPT_GRACE, OPT_POLICY, OPT_ON_EXIT, OPT_CONNECT,
        OPT_JSON, OPT_COUNT, OPT_AUTH_FILE, OPT_FORMAT, OPT_ACL, OPT_STOP_TIMEOUT, OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL,
-       OPT_HEALTH_TIMEOUT, OPT_HEALTH_FAILURES, OPT_HEALTH_RISE, OPT_UNHEALTHY_LEADER, OPT_METRICS_FILE, OPT_CHECK };
+       OPT_HEALTH_TIMEOUT, OPT_HEALTH_FAILURES, OPT_HEALTH_RISE, OPT_UNHEALTHY_LEADER, OPT_METRICS_FILE, OPT_CHECK, OPT_PRIORITY,
+       OPT_PREEMPT_DELAY, OPT_TO, OPT_WAIT };
 
 static const struct option long_options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -41,6 +42,10 @@ static const struct option long_options[] = {
     {"health-rise", required_argument, NULL, OPT_HEALTH_RISE},
     {"unhealthy-leader", required_argument, NULL, OPT_UNHEALTHY_LEADER},
     {"check", no_argument, NULL, OPT_CHECK},
+    {"priority", required_argument, NULL, OPT_PRIORITY},
+    {"preempt-delay", required_argument, NULL, OPT_PREEMPT_DELAY},
+    {"to", required_argument, NULL, OPT_TO},
+    {"wait", required_argument, NULL, OPT_WAIT},
     {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -66,6 +71,11 @@ void cli_usage(const char *subcommand, bool to_stdout)
                      "A TIME is a number with a unit (500ms, 10s, 2m, 1h) or a bare number of seconds\n"
                      "(of milliseconds for --session-timeout).\n\n%s"
                      "  --id ID                  participant id, 1 to 255 bytes (default: HOSTNAME:PID)\n"
+                     "  --priority N             -1000 to 1000 (default 0): when the leader goes, the highest\n"
+                     "                           priority in line leads next; the leader is not displaced\n"
+                     "                           unless --preempt-delay is given\n"
+                     "  --preempt-delay TIME     with a higher priority than the leader's: after standing next\n"
+                     "                           in line (healthy) for TIME, ask the leader to step down\n"
                      "  --data STR               payload stored with the participant (e.g. host:port)\n"
                      "  --session-timeout TIME   ZooKeeper session timeout T (default 10s)\n"
                      "  --policy lease|strict    on disconnection: keep leading until the lease ends\n"
@@ -104,6 +114,20 @@ void cli_usage(const char *subcommand, bool to_stdout)
                      "The participants then need that identity's credentials (--auth-file) to join.\n\n%s"
                      "  --acl ACL                the ACL to give it instead, \"scheme:id:perms,...\"\n",
                 common);
+    } else if (strcmp(subcommand, "resign") == 0) {
+        fprintf(out, "usage: zkelect resign --zk HOSTS --path PATH [--id ID] [--wait TIME]\n"
+                     "Ask the leader, wherever it runs, to step down (as SIGUSR1 to its zkelect run does),\n"
+                     "and wait for the next term. Needs CREATE on PATH.\n\n%s"
+                     "  --id ID                  only if ID leads (refused otherwise)\n"
+                     "  --wait TIME              wait this long for a new leader (default 60s; 0: do not wait)\n",
+                common);
+    } else if (strcmp(subcommand, "move") == 0) {
+        fprintf(out, "usage: zkelect move --zk HOSTS --path PATH --to ID [--wait TIME]\n"
+                     "Ask the leader to hand over to the standby ID (a planned switchover), and wait until\n"
+                     "ID leads. Refused if ID is not in line or says it is unhealthy. Needs CREATE on PATH.\n\n%s"
+                     "  --to ID                  the contender to lead next\n"
+                     "  --wait TIME              wait this long for ID to lead (default 60s; 0: do not wait)\n",
+                common);
     } else if (strcmp(subcommand, "watch") == 0) {
         fprintf(out, "usage: zkelect watch --zk HOSTS --path PATH [--json] [--count N]\n"
                      "Print a line each time the leader changes, without taking part.\n\n%s"
@@ -117,7 +141,9 @@ void cli_usage(const char *subcommand, bool to_stdout)
                      "  run      run a command only while leader:  zkelect run --zk H --path P -- CMD...\n"
                      "  status   show the contenders and the leader\n"
                      "  watch    follow leader changes\n"
-                     "  lockdown close an election path that anyone may change\n\n"
+                     "  lockdown close an election path that anyone may change\n"
+                     "  resign   ask the leader to step down, from any host\n"
+                     "  move     hand the lead over to a named standby, from any host\n\n"
                      "zkelect COMMAND --help shows a command's options; zkelect --version its version.\n"
                      "See zkelect(1).\n");
     }
@@ -134,16 +160,23 @@ static const char *option_name(int opt)
 static bool allowed(const char *subcommand, int opt)
 {
     bool run = strcmp(subcommand, "run") == 0;
+    bool asks = strcmp(subcommand, "resign") == 0 || strcmp(subcommand, "move") == 0;
     switch (opt) {
     case OPT_ACL:
         return run || strcmp(subcommand, "lockdown") == 0;
-    case OPT_ID: case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT:
+    case OPT_ID:
+        return run || strcmp(subcommand, "resign") == 0;
+    case OPT_TO:
+        return strcmp(subcommand, "move") == 0;
+    case OPT_WAIT:
+        return asks;
+    case OPT_DATA: case OPT_TIMEOUT: case OPT_GRACE: case OPT_POLICY: case OPT_ON_EXIT:
     case OPT_STOP_TIMEOUT: case OPT_HEALTH_CMD: case OPT_HEALTH_INTERVAL: case OPT_HEALTH_TIMEOUT:
     case OPT_HEALTH_FAILURES: case OPT_HEALTH_RISE: case OPT_UNHEALTHY_LEADER: case OPT_METRICS_FILE:
-    case OPT_CHECK:
+    case OPT_CHECK: case OPT_PRIORITY: case OPT_PREEMPT_DELAY:
         return run;
     case OPT_JSON:
-        return !run && strcmp(subcommand, "lockdown") != 0;
+        return !run && !asks && strcmp(subcommand, "lockdown") != 0;
     case OPT_COUNT:
         return strcmp(subcommand, "watch") == 0;
     default:
@@ -282,7 +315,9 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
     switch (opt) {
     case OPT_ZK: o->zk = arg; break;
     case OPT_PATH: o->path = arg; break;
-    case OPT_ID: o->id = arg; break;
+    case OPT_ID:
+        *(strcmp(sub, "resign") == 0 ? &o->leader : &o->id) = arg;
+        break;
     case OPT_DATA: o->data = arg; break;
     case OPT_JSON: o->json = true; break;
     case OPT_AUTH_FILE: return read_auth_file(sub, arg, o);
@@ -340,6 +375,29 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
             return bad(sub, "--health-rise '%s': expected a number, 1 to 1000", arg);
         o->health_rise = (int)n;
         o->health_given = true;
+        break;
+    case OPT_PRIORITY: {
+        char why[256];
+        if (!parse_long(arg, -1000000000L, 1000000000L, &n))
+            return bad(sub, "--priority '%s': expected a whole number, %d to %d", arg, ZKELECT_PRIORITY_MIN,
+                       ZKELECT_PRIORITY_MAX);
+        if (zkelect_check_setting("priority", (double)n, why, sizeof why) != ZKELECT_OK)
+            return bad(sub, "--priority '%s': %s", arg, why);
+        o->priority = (int)n;
+        break;
+    }
+    case OPT_PREEMPT_DELAY:
+        if (!parse_duration(arg, 1, 0, ZKELECT_PREEMPTION_MAX / 1000.0, &o->preempt_delay_s))
+            return bad(sub, "--preempt-delay '%s': expected a time from 0 (never) to 24h, e.g. 30s", arg);
+        break;
+    case OPT_TO:
+        if (!*arg || strlen(arg) > ZKELECT_ID_MAX)
+            return bad(sub, "--to '%s': expected a participant id, 1 to %d bytes", arg, ZKELECT_ID_MAX);
+        o->to = arg;
+        break;
+    case OPT_WAIT:
+        if (!parse_duration(arg, 1, 0, 86400, &o->wait_s))
+            return bad(sub, "--wait '%s': expected a time from 0 (do not wait) to 24h, e.g. 60s", arg);
         break;
     case OPT_UNHEALTHY_LEADER:
         if (strcmp(arg, "step-down") != 0 && strcmp(arg, "stay-if-alone") != 0)
@@ -408,10 +466,17 @@ static int check_required(const char *sub, cli_options_t *o, int argc, char **ar
     bool run = strcmp(sub, "run") == 0;
     if (o->data && o->format != ZKELECT_FORMAT_NATIVE)
         return bad(sub, "%s", "--data cannot be used with --format curator or kazoo: their nodes hold only the id");
+    if (o->priority && o->format != ZKELECT_FORMAT_NATIVE)
+        return bad(sub, "%s", "--priority cannot be used with --format curator or kazoo: their clients order by join "
+                              "alone");
     if (o->acl && names_creator(o->acl) && !o->auth[0])
         return bad(sub, "%s", "--acl grants to \"auth\" (the creator), which needs credentials: add --auth-file");
     if (strcmp(sub, "lockdown") == 0 && !o->auth[0] && !o->acl)
         return bad(sub, "%s", "nothing to lock the path to: give --auth-file (its identity gets the path) or --acl");
+    if (strcmp(sub, "move") == 0 && !o->to)
+        return bad(sub, "%s", "--to ID is required: the contender to hand over to");
+    if (o->preempt_delay_s > 0 && !o->priority)
+        return bad(sub, "%s", "--preempt-delay needs --priority: only a higher priority than the leader's preempts");
     if (run && optind >= argc)
         return bad(sub, "%s", "no command to run: add -- CMD [ARGS...]");
     if (o->health_given && !o->health_cmd)
@@ -441,6 +506,7 @@ int cli_parse(const char *sub, int argc, char **argv, cli_options_t *o, bool *do
     o->health_timeout_s = 5;
     o->health_failures = 3;
     o->health_rise = 1;
+    o->wait_s = 60;
     *done = false;
     optind = 1;
     opterr = 0;

@@ -35,7 +35,9 @@ typedef struct run_event {
     int namesakes;            /* PARTICIPANTS: other contenders with this process's id */
     int64_t epoch;
     int64_t successor_not_before_ns;
-    char other[ZKELECT_ID_MAX + 1]; /* ELECTED: whom it took over from; PLACE: whom it follows */
+    char other[ZKELECT_ID_MAX + 1]; /* ELECTED: whom it took over from; PLACE: whom it follows;
+                                     * STEP_DOWN: who asks */
+    char successor[ZKELECT_ID_MAX + 1]; /* STEP_DOWN: whom to hand over to, "" for the next in line */
 } run_event_t;
 
 /* Why the command is being stopped. */
@@ -43,7 +45,7 @@ typedef enum stop_why {
     STOP_NONE,      /* it is not: if it exits, it did so by itself */
     STOP_LOST,      /* leadership ended or is in doubt */
     STOP_SHUTDOWN,  /* SIGTERM or SIGINT to run: leave and exit once it is gone */
-    STOP_STEP_DOWN, /* SIGUSR1: hand over once it is gone, and rejoin */
+    STOP_STEP_DOWN, /* SIGUSR1 or a request: hand over once it is gone, and rejoin */
     STOP_UNHEALTHY  /* the health check failed: hand over once it is gone */
 } stop_why_t;
 
@@ -67,6 +69,7 @@ typedef struct run_state {
     bool in_line;             /* standing for election (not left for its health) */
     bool shutting_down;       /* exit once the command is gone */
     stop_why_t stopping_for;
+    char step_down_why[2 * (size_t)ZKELECT_ID_MAX + 80]; /* STOP_STEP_DOWN: why, for the hand-over's line */
     int exit_code;
     int fast_exits;           /* the command's quick failures in a row */
     int64_t spawn_not_before; /* backoff after quick failures */
@@ -95,9 +98,13 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
     run_state_t *r = userdata;
     run_event_t out = {.type = ev->type, .reason = ev->reason, .error = ev->error, .takeover = ev->takeover,
                        .ahead = ev->ahead, .epoch = ev->epoch, .successor_not_before_ns = ev->successor_not_before_ns};
-    const char *other = ev->type == ZKELECT_EV_ELECTED ? ev->previous_id : ev->predecessor_id;
-    if (other && (ev->type == ZKELECT_EV_ELECTED || ev->type == ZKELECT_EV_PLACE))
-        snprintf(out.other, sizeof out.other, "%s", other);
+    const char *other = ev->type == ZKELECT_EV_ELECTED     ? ev->previous_id
+                        : ev->type == ZKELECT_EV_PLACE     ? ev->predecessor_id
+                        : ev->type == ZKELECT_EV_STEP_DOWN ? ev->requester_id
+                                                           : NULL;
+    snprintf(out.other, sizeof out.other, "%s", other ? other : "");
+    if (ev->type == ZKELECT_EV_STEP_DOWN && ev->successor_id)
+        snprintf(out.successor, sizeof out.successor, "%s", ev->successor_id);
     for (size_t i = 0; ev->type == ZKELECT_EV_PARTICIPANTS && i < ev->participant_count; i++)
         out.namesakes += !ev->participants[i].is_self && strcmp(ev->participants[i].id, r->opt->id) == 0;
     /* The loop reads as fast as it can; a full pipe only slows delivery. */
@@ -253,9 +260,40 @@ static void command_exited(run_state_t *r, int status)
     if (why == STOP_NONE)
         exited_by_itself(r, status, lived);
     else if (why == STOP_STEP_DOWN)
-        hand_over(r, "stepped down on request (SIGUSR1)");
+        hand_over(r, r->step_down_why);
     else if (why == STOP_UNHEALTHY)
         hand_over(r, "stepped down: the health check failed");
+}
+
+/* A planned stop, then the hand-over (to the one asked for, if any: the
+ * library remembers it for zkelect_resign()). */
+static void step_down(run_state_t *r, const char *why)
+{
+    if (r->shutting_down || r->stopping_for != STOP_NONE)
+        return;
+    if (!r->leading) {
+        cli_log(CLI_NOTICE, "%s: not leading, nothing to hand over", why);
+        return;
+    }
+    snprintf(r->step_down_why, sizeof r->step_down_why, "stepped down: %s", why);
+    cli_log(CLI_NOTICE, "%s: stepping down", why);
+    if (r->child.pid > 0)
+        stop_as_planned(r, STOP_STEP_DOWN);
+    else
+        hand_over(r, r->step_down_why);
+}
+
+/* Asked from elsewhere (zkelect resign, zkelect move, a preemption). */
+static void on_step_down_request(run_state_t *r, const run_event_t *ev)
+{
+    char why[2 * (size_t)ZKELECT_ID_MAX + 64];
+    if (ev->reason == ZKELECT_REASON_PREEMPTED)
+        snprintf(why, sizeof why, "preempted by %s, of higher priority", ev->other);
+    else if (ev->successor[0])
+        snprintf(why, sizeof why, "asked by %s to hand over to %s", ev->other, ev->successor);
+    else
+        snprintf(why, sizeof why, "asked by %s to step down", ev->other);
+    step_down(r, why);
 }
 
 /* ------------------------------------------------------------- the events */
@@ -315,6 +353,9 @@ static void handle_event(run_state_t *r, const run_event_t *ev)
                                  ev->successor_not_before_ns == 0 && ev->reason != ZKELECT_REASON_RESIGNED &&
                                      ev->reason != ZKELECT_REASON_LEFT && ev->reason != ZKELECT_REASON_CLOSED);
         break;
+    case ZKELECT_EV_STEP_DOWN:
+        on_step_down_request(r, ev);
+        break;
     case ZKELECT_EV_STOP_NOW:
         /* The node of the term that ended went early (deleted or written by
          * someone else): the kill cannot wait for the bound REVOKED gave. */
@@ -366,17 +407,7 @@ static void on_stop_signal(run_state_t *r, int sig)
 
 static void on_step_down_signal(run_state_t *r)
 {
-    if (r->shutting_down || r->stopping_for != STOP_NONE)
-        return;
-    if (!r->leading) {
-        cli_log(CLI_NOTICE, "SIGUSR1: not leading, nothing to hand over");
-        return;
-    }
-    cli_log(CLI_NOTICE, "SIGUSR1: stepping down");
-    if (r->child.pid > 0)
-        stop_as_planned(r, STOP_STEP_DOWN);
-    else
-        hand_over(r, "stepped down on request (SIGUSR1)");
+    step_down(r, "SIGUSR1");
 }
 
 static void read_signals(run_state_t *r)

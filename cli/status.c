@@ -44,16 +44,21 @@ static void print_json(const cli_options_t *opt, const zkelect_participant_t *li
     fputs("{\"path\":", stdout);
     cli_json_string(opt->path, strlen(opt->path));
     printf(",\"acl_open\":%s", acl_open ? "true" : "false");
+    bool leads = line && list[0].is_leader;
     fputs(",\"leader\":", stdout);
-    cli_json_string(line ? list[0].id : NULL, line ? strlen(list[0].id) : 0);
-    printf(",\"epoch\":%" PRId64 ",\"participants\":[", line ? list[0].czxid : (int64_t)-1);
+    cli_json_string(leads ? list[0].id : NULL, leads ? strlen(list[0].id) : 0);
+    /* next: who leads when the leader goes; while nobody does, the first */
+    size_t next = leads ? 1 : 0;
+    fputs(",\"next\":", stdout);
+    cli_json_string(line > next ? list[next].id : NULL, line > next ? strlen(list[next].id) : 0);
+    printf(",\"epoch\":%" PRId64 ",\"participants\":[", leads ? list[0].epoch : (int64_t)-1);
     for (size_t i = 0; i < count; i++) {
         const zkelect_participant_t *p = &list[i];
         if (i == line)
             fputs("],\"out_of_line\":[", stdout);
         printf("%s{", i && i != line ? "," : "");
         if (p->in_line)
-            printf("\"position\":%zu,", i + 1);
+            printf("\"position\":%zu,\"priority\":%d,", i + 1, p->priority);
         fputs("\"id\":", stdout);
         cli_json_string(p->id, strlen(p->id));
         fputs(",\"state\":", stdout);
@@ -62,7 +67,7 @@ static void print_json(const cli_options_t *opt, const zkelect_participant_t *li
             putchar(',');
             print_data_json(p);
             printf(",\"node\":\"%s\",\"sequence\":%" PRId32 ",\"epoch\":%" PRId64 ",\"leader\":%s", p->node,
-                   p->sequence, p->czxid, p->is_leader ? "true" : "false");
+                   p->sequence, p->epoch, p->is_leader ? "true" : "false");
         }
         printf(",\"session_id\":\"0x%" PRIx64 "\",\"age_ms\":%" PRId64 "}", (uint64_t)p->session_id,
                now - p->ctime_ms);
@@ -75,24 +80,29 @@ static void print_table(const cli_options_t *opt, const zkelect_participant_t *l
     size_t line = in_line(list, count);
     if (line == 0)
         printf("%s: nobody in line, nobody leads\n", opt->path);
+    else if (!list[0].is_leader)
+        printf("%s: %zu contender%s, nobody leads this instant (the lead is changing hands), next %s\n", opt->path,
+               line, line == 1 ? "" : "s", list[0].id);
     else
-        printf("%s: %zu contender%s, leader %s (epoch %" PRId64 ")\n", opt->path, line, line == 1 ? "" : "s",
-               list[0].id, list[0].czxid);
+        printf("%s: %zu contender%s, leader %s (epoch %" PRId64 ")%s%s\n", opt->path, line, line == 1 ? "" : "s",
+               list[0].id, list[0].epoch, line > 1 ? ", next " : "", line > 1 ? list[1].id : "");
     if (count == 0)
         return;
-    printf("%-3s %-24s %-28s %-11s %-18s %-12s %9s  %s\n", "POS", "ID", "STATE", "SEQUENCE", "SESSION", "EPOCH", "AGE",
-           "DATA");
+    printf("%-3s %-24s %5s %-28s %-11s %-18s %-12s %9s  %s\n", "POS", "ID", "PRIO", "STATE", "SEQUENCE", "SESSION",
+           "EPOCH", "AGE", "DATA");
     int64_t now = wall_ms();
     for (size_t i = 0; i < count; i++) {
         const zkelect_participant_t *p = &list[i];
         bool text = cli_is_text(p->data, p->data_len);
-        char pos[24] = "-", seq[16] = "-", epoch[24] = "-";
+        char pos[24] = "-", seq[16] = "-", epoch[24] = "-", prio[16] = "-";
         if (p->in_line) {
             snprintf(pos, sizeof pos, "%zu", i + 1);
+            snprintf(prio, sizeof prio, "%d", p->priority);
             snprintf(seq, sizeof seq, "%" PRId32, p->sequence);
-            snprintf(epoch, sizeof epoch, "%" PRId64, p->czxid);
+            if (p->epoch >= 0)
+                snprintf(epoch, sizeof epoch, "%" PRId64, p->epoch);
         }
-        printf("%-3s %-24s %-28s %-11s 0x%-16" PRIx64 " %-12s %8.1fs  %.*s\n", pos, p->id,
+        printf("%-3s %-24s %5s %-28s %-11s 0x%-16" PRIx64 " %-12s %8.1fs  %.*s\n", pos, p->id, prio,
                p->state ? p->state : (p->in_line ? "-" : "out of line"), seq, (uint64_t)p->session_id, epoch,
                (double)(now - p->ctime_ms) / 1000.0, text ? (int)p->data_len : 8,
                text && p->data ? (const char *)p->data : text ? "" : "(binary)");
@@ -122,7 +132,7 @@ int cli_status(const cli_options_t *opt)
         zkelect_destroy(e);
         return zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
     }
-    bool nobody_leads = count == 0 || !list[0].in_line;
+    bool nobody_leads = count == 0 || !list[0].in_line || !list[0].is_leader;
     /* The library read the path's ACL before the line (one session answers
      * in order), and said in a WARNING if anyone may change the election. */
     zkelect_stats_t st = {.size = sizeof st};

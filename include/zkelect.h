@@ -168,11 +168,17 @@ ZKELECT_EXPORT const char *zkelect_strerror(int err);
 #define ZKELECT_LEASE_FRACTION_MAX 0.9
 #define ZKELECT_QUERY_TIMEOUT_MIN 10
 #define ZKELECT_QUERY_TIMEOUT_MAX 3600000
+/* A participant's priority (zkelect_set_priority()): the higher leads first. */
+#define ZKELECT_PRIORITY_MIN (-1000)
+#define ZKELECT_PRIORITY_MAX 1000
+/* Longest preemption delay (zkelect_set_preemption()), in ms: a day. */
+#define ZKELECT_PREEMPTION_MAX 86400000
 
 /*
  * Check a value of a numeric setting as its setter does, without a handle,
  * and say why it is refused: setting is the setter's name without
- * "zkelect_set_" ("session_timeout", "lease_fraction", "query_timeout";
+ * "zkelect_set_" ("session_timeout", "lease_fraction", "query_timeout",
+ * "priority", "preemption";
  * zkelect_session_set_timeout() is "session_timeout"). On a refusal, why
  * (unless NULL or len 0) receives one sentence, e.g.
  *   lease_fraction 0.1 is outside 0.3..0.9: the lease would end before ...
@@ -243,7 +249,11 @@ ZKELECT_EXPORT int zkelect_start(zkelect_t *e);
  * participant stops leading at once (zkelect_is_leader() is 0 when this
  * returns) and REVOKED (reason ZKELECT_REASON_RESIGNED) is delivered before
  * the znode is deleted, so that the host has stopped before any successor can
- * be elected. A follower simply moves to the back of the line.
+ * be elected. A follower simply moves to the back of the line. After a
+ * ZKELECT_EV_STEP_DOWN that named a successor (zkelect_request_move()), a
+ * leader hands over to that one, if it still stands. With priorities, the
+ * back of the line is behind its successor: the participant rejoins once
+ * that one holds the lock (or nobody else stands, or after T).
  * Allowed from inside a callback.
  *
  * Returns ZKELECT_OK, ZKELECT_EINVAL (NULL), ZKELECT_ESTATE (not started).
@@ -553,7 +563,19 @@ typedef enum zkelect_event_type {
      * successor may lead already. Stop whatever still runs for the term
      * that ended (ev->epoch) now. Delivered at most once per term, and only
      * before that bound. */
-    ZKELECT_EV_STOP_NOW = 8
+    ZKELECT_EV_STOP_NOW = 8,
+    /* This leader is asked to step down (zkelect_request_step_down(),
+     * zkelect_request_move() or a preemption, from any host):
+     * ev->requester_id says who asked, ev->successor_id whom to hand over
+     * to (NULL: whoever comes next), ev->reason PREEMPTED for a preemption
+     * (else RESIGNED), ev->message the whole of it. With
+     * ZKELECT_STEP_DOWN_AUTO (the default) the library resigns as soon as
+     * the callback returns, handing over to the one named if it is still in
+     * line, and REVOKED(RESIGNED) follows; with ZKELECT_STEP_DOWN_BY_HOST it
+     * does nothing more: the host stops what it runs for the term, then
+     * calls zkelect_resign(), which hands over to the one named (or it
+     * leads on, ignoring the request). Said to the leader only. */
+    ZKELECT_EV_STEP_DOWN = 9
 } zkelect_event_type_t;
 
 typedef enum zkelect_revoke_reason {
@@ -573,7 +595,9 @@ typedef enum zkelect_revoke_reason {
     /* ZooKeeper refused the session's credentials; the participant stops. */
     ZKELECT_REASON_AUTH_FAILED = 7,
     /* A contender appeared ahead in line (a foreign client created a node with
-     * a lower sequence number than ours); the participant waits its turn. */
+     * a lower sequence number than ours); the participant waits its turn.
+     * In a STEP_DOWN: a contender of higher priority asks for the lead
+     * (zkelect_set_preemption()). */
     ZKELECT_REASON_PREEMPTED = 8,
     /* zkelect_leave() was called. */
     ZKELECT_REASON_LEFT = 9,
@@ -626,6 +650,10 @@ typedef struct zkelect_event {
      * participant (1: next in line), and the id of the one it watches. */
     int ahead;
     const char *predecessor_id;
+    /* STEP_DOWN only: who asked (its participant id), and the contender it
+     * asked to lead next (NULL: whoever comes next in line). */
+    const char *requester_id;
+    const char *successor_id;
 } zkelect_event_t;
 
 /* How a term came (ZKELECT_EV_ELECTED's takeover). */
@@ -667,6 +695,78 @@ ZKELECT_EXPORT int zkelect_set_observer(zkelect_t *e, int observer);
  * ZKELECT_ESTATE (started).
  */
 ZKELECT_EXPORT int zkelect_set_leader_events(zkelect_t *e, int on);
+
+/*
+ * Set this participant's priority, ZKELECT_PRIORITY_MIN..MAX (default 0):
+ * when the leader goes, the contender in line with the highest priority
+ * leads next, the one that joined first among equals. The leader keeps
+ * leading while a higher priority joins (no preemption: see
+ * zkelect_set_preemption()). Any time after zkelect_new(); after the start
+ * the participant takes its new place in line at once (a leader stays
+ * leader). An election orders by priority from the first participant with
+ * a priority other than 0 on (a node "zkf_priorities" under the path says
+ * so, for good): each election then also takes a lock ("zkl_leader") whose
+ * creation is the epoch, one round trip more per failover, still one
+ * notification (docs/GUARANTEES.md, "Priorities"). Returns ZKELECT_OK,
+ * ZKELECT_EINVAL (NULL, out of range: the log says why), ZKELECT_ESTATE (an
+ * observer; the Curator or kazoo format, whose clients order by join
+ * alone).
+ */
+ZKELECT_EXPORT int zkelect_set_priority(zkelect_t *e, int priority);
+
+/*
+ * Let a contender with a higher priority than the leader's take over once it
+ * has stood next in line, behind that leader, for delay_ms
+ * (0..ZKELECT_PREEMPTION_MAX; default 0: never). It then asks the leader to
+ * step down (ZKELECT_EV_STEP_DOWN there, requester_id this participant), once
+ * per leader; the leader resigns, or its host does once it has stopped its
+ * work (ZKELECT_STEP_DOWN_BY_HOST), and this participant, next in line, leads
+ * on that one notification. Any time after zkelect_new(). Returns ZKELECT_OK,
+ * ZKELECT_EINVAL (NULL, out of range), ZKELECT_ESTATE (an observer; the
+ * Curator or kazoo format).
+ */
+ZKELECT_EXPORT int zkelect_set_preemption(zkelect_t *e, int delay_ms);
+
+/* What a leader does when asked to step down (ZKELECT_EV_STEP_DOWN). */
+typedef enum zkelect_step_down_mode {
+    /* Default: resign as soon as the event's callback returns. */
+    ZKELECT_STEP_DOWN_AUTO = 0,
+    /* Nothing: the host stops its work, then calls zkelect_resign(). */
+    ZKELECT_STEP_DOWN_BY_HOST = 1
+} zkelect_step_down_mode_t;
+
+/* Returns ZKELECT_OK, ZKELECT_EINVAL (NULL, an unknown mode). Any time after
+ * zkelect_new(). */
+ZKELECT_EXPORT int zkelect_set_step_down_mode(zkelect_t *e, int mode);
+
+/*
+ * Ask the leader of this handle's election to step down, from any
+ * participant's or observer's handle, on any host: a switchover an admin
+ * interface can offer. leader_id, if not NULL, names the participant
+ * expected to lead: the request is refused if another leads. The request is
+ * a node "zkr_<the leader's session id>" under the election path, made
+ * with this handle's session: it takes CREATE on the path (the path's ACL
+ * decides who may); the leader deletes it as it reads it. The call returns
+ * once the request is in place, before the leader acts (ZKELECT_EV_LEADER
+ * or zkelect_get_leader() tell when it has). Blocks up to the query timeout;
+ * not from a callback. Returns ZKELECT_OK, ZKELECT_EINVAL (NULL, an id too
+ * long or not in line), ZKELECT_ESTATE (not started, from a callback,
+ * leader_id in line but not leading), ZKELECT_ENOLEADER, ZKELECT_ENOTCONN,
+ * ZKELECT_ETIMEDOUT, ZKELECT_EAUTH (the path's ACL refused), ZKELECT_EZK.
+ */
+ZKELECT_EXPORT int zkelect_request_step_down(zkelect_t *e, const char *leader_id);
+
+/*
+ * Ask the leader to hand over to the contender to_id, in line (a planned
+ * hand-over, like a switchover to a named candidate). The leader steps down
+ * as for zkelect_request_step_down(), and to_id leads next, whatever the
+ * priorities (the election orders by priority from then on, if it did not:
+ * see zkelect_set_priority()); if to_id has left meanwhile, the next in line
+ * leads. Needs CREATE on the path, as above. Returns as
+ * zkelect_request_step_down(), and ZKELECT_EINVAL when to_id is NULL or not
+ * in line; ZKELECT_OK at once, changing nothing, when to_id leads already.
+ */
+ZKELECT_EXPORT int zkelect_request_move(zkelect_t *e, const char *to_id);
 
 /* How the participant's znode is named and ordered, and what it holds. */
 typedef enum zkelect_format {
@@ -813,6 +913,10 @@ typedef struct zkelect_participant {
     int is_leader;      /* 1 for the first in line */
     int is_self;        /* 1 for this handle's own znode */
     int in_line;        /* 1 for a contender; 0 for a participant out of line (its state's node) */
+    int priority;       /* its priority (zkelect_set_priority()); 0 for most */
+    int64_t epoch;      /* the epoch it leads with: the current term's for the leader; for the
+                         * others their czxid, or -1 in an election with priorities, where a
+                         * term's epoch is known only once it begins */
     char *state;        /* what it published with zkelect_set_state(), or NULL */
 } zkelect_participant_t;
 

@@ -16,8 +16,11 @@ zke_child_t *zkelect__line_of(int format, const struct String_vector *names, siz
     for (int i = 0; i < names->count; i++) {
         int32_t seq;
         if (zkelect__parse_child(format, names->data[i], &seq))
-            line[(*count)++] = (zke_child_t){.name = names->data[i], .seq = seq};
-        else if (stranger && !zkelect__is_state_node(names->data[i]))
+            line[(*count)++] = (zke_child_t){.name = names->data[i], .seq = seq,
+                                             .priority = format == ZKELECT_FORMAT_NATIVE
+                                                             ? zkelect__name_priority(names->data[i])
+                                                             : 0};
+        else if (stranger && !zkelect__is_service_node(names->data[i]))
             stranger(ctx, names->data[i]);
     }
     zkelect__order_children_as(format, line, *count);

@@ -277,6 +277,11 @@ int zkelect_set_format(zkelect_t *e, int format)
         zkelect__log(e, ZKELECT_LOG_ERROR, "unknown node format %d", format);
         return ZKELECT_EINVAL;
     }
+    if (format != ZKELECT_FORMAT_NATIVE && e->priority != 0) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_format: a priority is set (%d), which only the native "
+                     "format carries", e->priority);
+        return ZKELECT_ESTATE;
+    }
     size_t id_len = strlen(e->id);
     rc = payload_fits_format(e, format, e->payload_len - id_len, "zkelect_set_format");
     if (rc)

@@ -97,6 +97,10 @@ void zkelect__election_free(struct zkelect *e)
     free(e->place_said);
     free(e->state);
     free(e->state_path);
+    free(e->incumbent);
+    free(e->lock_holder);
+    free(e->move_to);
+    free(e->preempt_behind);
     free(e->path);
     free(e->id);
     free(e->payload);
@@ -129,6 +133,8 @@ void zkelect__drive(struct zkelect *e)
 
 void zkelect__forget_node(struct zkelect *e)
 {
+    zkelect__unarm_notice(e); /* a new candidacy has a new token, and a notice of its own */
+    e->notified[0] = '\0';
     zkelect__forget_ahead(e);
     free(e->own_path);
     free(e->own_name);
@@ -144,6 +150,10 @@ void zkelect__forget_node(struct zkelect *e)
     e->own_watch_armed = false;
     e->first_confirmed = false;
     e->create_unknown = false;
+    free(e->move_to); /* asked of the candidacy that ends */
+    e->moved_to_us = false;
+    e->move_to = NULL;
+    zkelect__forget_preemption(e);
     /* Each candidacy has its own token, so that a node of an earlier one can
      * never be mistaken for the current one. */
     if (zkelect__token_new(e->token) != ZKELECT_OK)
@@ -155,6 +165,14 @@ static void lose_node(struct zkelect *e, const char *why)
     zkelect__log(e, ZKELECT_LOG_WARN, "our node %s is gone (%s); rejoining", e->own_name ? e->own_name : "?", why);
     zkelect__bound_broken(e, ZKELECT_REASON_NODE_DELETED);
     zkelect__revoke(e, ZKELECT_REASON_NODE_DELETED);
+    if (e->holds_lock) {
+        /* Ours still, with nothing behind it: let the next leader have it. */
+        char *lock = zkelect__lock_path(e);
+        if (lock)
+            zkelect__remove_node(e->session, e, e->session->zh, lock, false);
+        free(lock);
+        e->holds_lock = false;
+    }
     zkelect__forget_node(e);
     zkelect__drive(e);
 }
@@ -166,6 +184,8 @@ static void on_connected(struct zkelect *e, bool new_session)
     if (new_session) {
         e->answered_ns = 0; /* answers on another session prove nothing here */
         e->own_watched = e->own_watch_armed = false;
+        e->holds_lock = false; /* a lock of the old session is not this one's */
+        e->notice_armed = e->flag_watch_armed = false;
     }
     zkelect__state_session_changed(e, new_session);
     if (e->phase != ZKE_RELEASING)
@@ -193,6 +213,8 @@ static void on_suspended(struct zkelect *e)
 static void on_expired(struct zkelect *e)
 {
     zkelect__revoke(e, ZKELECT_REASON_EXPIRED);
+    e->holds_lock = false; /* gone with the session */
+    e->notice_armed = e->flag_watch_armed = false;
     zkelect__forget_node(e);
     if (e->phase != ZKE_FAILED)
         e->phase = ZKE_WAITING;
@@ -232,6 +254,7 @@ void zkelect__session_changed(struct zkelect *e, zke_session_change_t change)
         /* What was sent on the old handle is void, and its watches gone. */
         e->gen++;
         e->own_watched = e->own_watch_armed = false;
+        e->notice_armed = e->flag_watch_armed = false;
         break;
     case ZKE_SESSION_AUTH_FAILED:
         on_auth_failed(e);
@@ -251,17 +274,26 @@ static void release(zke_item_t *item)
     zke_session_t *s = item->session;
     if (item->unwatch)
         zkelect__unwatch_node(s, e, item->zh, item->path);
+    if (item->lock_path)
+        zkelect__unwatch_node(s, e, item->zh, item->lock_path);
     /* Also when a destroy followed: the session may outlive the election,
      * and with it a node not removed now. */
-    zkelect__remove_node(s, e, item->zh, item->path, item->hand_over);
+    if (item->move_to)
+        zkelect__move_leadership(s, e, item);
+    else
+        zkelect__remove_node_and_lock(s, e, item->zh, item->path, item->lock_path, item->hand_over);
     if (e->stopping)
         return;
     e->phase = ZKE_WAITING;
-    zkelect__drive(e);
+    if (item->rejoin_behind)
+        zkelect__rejoin_after_successor(e);
+    else
+        zkelect__drive(e);
 }
 
 void zkelect__give_up(struct zkelect *e, int reason)
 {
+    bool was_leading = atomic_load(&e->leading);
     zkelect__revoke(e, reason);
     if (e->own_path) {
         zke_item_t *item = calloc(1, sizeof *item);
@@ -272,6 +304,15 @@ void zkelect__give_up(struct zkelect *e, int reason)
             item->zh = e->session->zh;
             item->unwatch = e->own_watch_armed;
             item->hand_over = zkelect__may_hand_over(e);
+            item->lock_path = e->holds_lock ? zkelect__lock_path(e) : NULL;
+            /* A move asked of this leader goes with its resignation alone. */
+            item->move_to = reason == ZKELECT_REASON_RESIGNED && was_leading ? e->move_to : NULL;
+            if (!item->move_to)
+                free(e->move_to);
+            e->move_to = NULL;
+            item->rejoin_behind = reason == ZKELECT_REASON_RESIGNED && was_leading && e->priority_mode &&
+                                  !item->move_to;
+            e->holds_lock = false;
             e->own_path = NULL;
             zkelect__forget_node(e);
             e->phase = ZKE_RELEASING;
@@ -323,11 +364,13 @@ static void tend_lease(struct zkelect *e, int64_t now)
 void zkelect__tend(struct zkelect *e, int64_t now)
 {
     tend_lease(e, now);
+    zkelect__preemption_tend(e, now);
     zkelect__lookups_expire(e, now);
     zkelect__follow_tend(e, now);
     /* A retry waits for the new session when one is due. */
     if (e->retry_at && now >= e->retry_at && !e->session->need_new_session) {
         e->retry_at = 0;
+        e->awaiting_successor = false; /* nobody took the lock within T */
         if (e->phase == ZKE_WAITING)
             zkelect__drive(e);
     }
@@ -343,5 +386,6 @@ int64_t zkelect__wakeup(const struct zkelect *e)
         wake = zkelect__earliest(wake, e->next_renew_ns);
     }
     wake = zkelect__earliest(wake, e->follow.retry_at);
+    wake = zkelect__earliest(wake, e->preempt_at_ns);
     return zkelect__earliest(wake, zkelect__lookups_deadline(e));
 }

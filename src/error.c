@@ -33,6 +33,8 @@ const char *zkelect_event_name(int type)
         return "PLACE";
     case ZKELECT_EV_STOP_NOW:
         return "STOP_NOW";
+    case ZKELECT_EV_STEP_DOWN:
+        return "STEP_DOWN";
     default:
         return "UNKNOWN";
     }

@@ -24,6 +24,11 @@ static void forget_line(zke_follow_t *f)
     f->line = NULL;
     f->n_line = 0;
     f->line_pos = 0;
+    free(f->lock_holder);
+    free(f->incumbent);
+    f->lock_holder = f->incumbent = NULL;
+    f->priorities = false;
+    f->meta_pending = 0;
 }
 
 void zkelect__follow_forget(struct zkelect *e)
@@ -93,6 +98,14 @@ static void report(struct zkelect *e, const char *data, int len, const struct St
 {
     zke_follow_t *f = &e->follow;
     int64_t czxid = data ? stat->czxid : -1;
+    if (data && f->priorities && f->lock_holder) {
+        /* The lock's creation is the term's epoch; a lock of another
+         * session names the one a leader moved its term to, which leads
+         * once it has replaced it (switchover.c): nobody until then. */
+        bool held = stat->ephemeralOwner == f->lock_owner;
+        data = held ? data : NULL;
+        czxid = held ? f->lock_czxid : -1;
+    }
     f->backoff_ms = 0;
     set_phase(e, ZKE_WATCHING);
     if (f->reported && czxid == f->leader_czxid)
@@ -183,7 +196,79 @@ static bool keep_line(struct zkelect *e, const struct String_vector *names)
     for (size_t i = 0; ok && i < n; i++)
         ok = (f->line[f->n_line++] = strdup(line[i].name)) != NULL;
     free(line);
+    for (int i = 0; i < names->count && e->format == ZKELECT_FORMAT_NATIVE; i++)
+        f->priorities = f->priorities || strcmp(names->data[i], "zkf_priorities") == 0;
     return ok;
+}
+
+/* ------------------------------------------------------ with priorities */
+
+/* The one who leads: the lock's holder, else the incumbent while its node
+ * stands; moved to the head of the line, which is then read as usual (its
+ * node watched). Nobody: reported, and the lock's creation watched. */
+static void follow_pinned(struct zkelect *e)
+{
+    zke_follow_t *f = &e->follow;
+    const char *pinned = f->lock_holder ? f->lock_holder : f->incumbent;
+    for (size_t i = 0; pinned && i < f->n_line; i++) {
+        if (!zkelect__name_has_token_as(ZKELECT_FORMAT_NATIVE, f->line[i], pinned))
+            continue;
+        char *first = f->line[i];
+        memmove(f->line + 1, f->line, i * sizeof *f->line);
+        f->line[0] = first;
+        f->n_line = 1; /* only the one pinned leads: the others wait for the lock */
+        read_candidate(e);
+        return;
+    }
+    report(e, NULL, 0, NULL);
+}
+
+static void meta_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    struct zkelect *e = zkelect__op_lock(op);
+    if (zkelect__op_finish(op)) {
+        zke_follow_t *f = &e->follow;
+        char **into = op->slot ? &f->incumbent : &f->lock_holder;
+        if (rc == ZOK && len == ZKE_TOKEN_LEN)
+            *into = strndup(value, (size_t)len);
+        if (rc == ZOK && op->slot == 0) {
+            f->lock_czxid = stat->czxid;
+            f->lock_owner = stat->ephemeralOwner;
+        }
+        if (rc != ZOK && rc != ZNONODE)
+            fail(e, "reading who leads", rc);
+        else if (--f->meta_pending == 0)
+            follow_pinned(e);
+    }
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void read_meta(struct zkelect *e, const char *name, size_t which, bool watch)
+{
+    char *path;
+    if (asprintf(&path, "%s/%s", e->path, name) < 0) {
+        retry_later(e);
+        return;
+    }
+    zke_op_t *op = start_op(e, path);
+    zke_op_t *watch_op = op && watch ? start_op(e, path) : NULL;
+    free(path);
+    if (!op || (watch && !watch_op))
+        return;
+    op->slot = which;
+    e->follow.meta_pending++;
+    /* A creation watch too, for a lock not there yet: exists sets one. */
+    if (watch_op && zkelect__zk_aexists(e->session->zh, watch_op->path, watcher, e->ref, zkelect__ignore_stat,
+                                        watch_op) != ZOK) {
+        zkelect__op_finish(watch_op);
+        zkelect__op_free(watch_op);
+    }
+    int rc = zkelect__zk_awget(e->session->zh, op->path, NULL, NULL, meta_done, op);
+    if (rc != ZOK)
+        abandon(e, op, "reading who leads", rc);
 }
 
 static void exists_done(int rc, const struct Stat *stat, const void *data)
@@ -229,6 +314,9 @@ static void list_done(int rc, const struct String_vector *names, const struct St
         } else if (!keep_line(e, names)) {
             zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; following the leader again later");
             retry_later(e);
+        } else if (e->follow.priorities) {
+            read_meta(e, "zkl_leader", 0, true);
+            read_meta(e, "zkf_priorities", 1, false);
         } else {
             read_candidate(e);
         }

@@ -215,11 +215,26 @@ static void retire(zke_item_t *item)
     struct zkelect *e = item->owner;
     zke_session_t *s = item->session;
     zkelect__state_remove(e);
+    char *lock = e->holds_lock ? zkelect__lock_path(e) : NULL;
+    if (lock)
+        zkelect__unwatch_node(s, e, s->zh, lock);
     if (e->own_path) {
         if (e->own_watch_armed)
             zkelect__unwatch_node(s, e, s->zh, e->own_path);
-        zkelect__remove_node(s, e, s->zh, e->own_path, zkelect__may_hand_over(e));
+        zkelect__remove_node_and_lock(s, e, s->zh, e->own_path, lock, zkelect__may_hand_over(e));
+    } else if (lock) {
+        zkelect__remove_node(s, e, s->zh, lock, false);
     }
+    free(lock);
+    e->holds_lock = false;
+    /* Watches go with a session that closes with the election; on a shared
+     * session they are taken off. */
+    if (e->owns_session) {
+        e->notice_armed = false;
+        e->requests_armed = 0;
+    }
+    zkelect__unarm_notice(e);
+    zkelect__unarm_requests(e);
     zkelect__lookups_cancel(e);
     zkelect__ops_orphan(s, e);
     e->ref->e = NULL; /* watches it set may still fire: they find no election */

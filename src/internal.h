@@ -104,6 +104,8 @@ typedef struct zke_op {
     int64_t sent_ns;          /* CLOCK_BOOTTIME when sent: the lease's "a" */
     char *path;               /* the node concerned, if any */
     zoo_op_result_t *results; /* a multi's: written by the client until its completion */
+    int n_results;
+    char *buffer;             /* a multi's create writes the path it made here */
     zke_lookup_t *lookup;     /* a lookup's request (lookup.c): the lookup, and the contender it reads */
     void *context;            /* a request of lockdown.c's: the caller's wait */
     size_t slot;
@@ -137,6 +139,9 @@ typedef struct zke_item {
     bool unwatch;             /* release: take our watch off it first */
     bool hand_over;           /* release: the node was first in line (node.c) */
     zhandle_t *zh;            /* release: the ZooKeeper handle the node belongs to */
+    char *lock_path;          /* release: the leader lock, ours, to go with the node; NULL: none */
+    char *move_to;            /* release: the node of the contender to hand over to; NULL: none */
+    bool rejoin_behind;       /* release: rejoin once the successor leads (switchover.c) */
 } zke_item_t;
 
 struct zkelect_session {
@@ -228,7 +233,8 @@ typedef enum zke_phase {
     ZKE_WAITING,   /* no usable session: waiting for CONNECTED */
     ZKE_CREATING,  /* create in flight (or its outcome unknown) */
     ZKE_CHECKING,  /* own-node check or listing in flight */
-    ZKE_WATCHING,  /* watching the predecessor */
+    ZKE_WATCHING,  /* watching the predecessor (or, with priorities, a lock held by another) */
+    ZKE_CLAIMING,  /* with priorities: the leader lock's create in flight */
     ZKE_LEADING,   /* elected (see leading/lease for whether it still holds) */
     ZKE_RELEASING, /* given up: waiting for REVOKED delivery before the node's removal */
     ZKE_FAILED,    /* fatal error (auth): nothing more happens */
@@ -246,6 +252,13 @@ typedef struct zke_follow {
     int64_t leader_czxid;     /* the reported leader's czxid, -1 for nobody */
     int64_t retry_at;         /* the keeper starts again then (0: none) */
     int backoff_ms;
+    /* with priorities (the flag listed): the leader is the lock's holder, else
+     * the incumbent; read with the listing */
+    bool priorities;
+    int meta_pending;
+    char *lock_holder, *incumbent;
+    int64_t lock_czxid;       /* the lock's: the epoch of its holder's term */
+    int64_t lock_owner;       /* the lock's session: its holder's own, unless the lock is being moved */
 } zke_follow_t;
 
 /* What the election's steps (join.c, line.c) tell their driver
@@ -340,6 +353,34 @@ struct zkelect {
     int64_t retry_at;         /* the keeper drives again then (0: none) */
     int retry_backoff_ms;
 
+    /* priorities (priority.c) */
+    int priority;             /* zkelect_set_priority() */
+    bool priority_mode;       /* the election orders by priority: its flag seen */
+    bool flag_watch_armed;    /* a creation watch on the flag: so a default election learns it */
+    bool flag_read;           /* incumbent is from a read of the flag */
+    char *incumbent;          /* the flag's data: the token of the leader whose term it did not end */
+    char *lock_holder;        /* the token in the leader lock at the last read, NULL: none */
+    bool lock_listed;         /* lock_holder is from the read sent with the current listing */
+    bool holds_lock;          /* our session made the lock, with our token */
+    int64_t lock_czxid;       /* its czxid: the epoch of the term it gives */
+    bool notice_armed;        /* a creation watch on our notice */
+    bool line_dirty;          /* the line ahead changed unseen (a notice, a mode): list before deciding */
+    uint32_t notices_seen;    /* notices read so far */
+    uint32_t listed_notices;  /* notices_seen when the listing in flight was sent: a later one voids it */
+    char notified[33];                /* the contender last told of our place ahead of it */
+    int32_t lock_version;     /* the lock's data version at the last read */
+
+    /* switchovers (switchover.c) */
+    int step_down_mode;       /* zkelect_set_step_down_mode() */
+    int preempt_delay_ms;     /* zkelect_set_preemption(); 0: never */
+    char *move_to;            /* a move asked of this leader: the node of the one to hand over to */
+    bool moved_to_us;         /* a leader moved its term to us (predecessor_id names it) */
+    bool awaiting_successor;  /* resigned: waits for the next leader before rejoining */
+    char *preempt_behind;     /* the leader's node this contender stands next to, for preemption */
+    int64_t preempt_at_ns;    /* when to ask it to step down; 0: not (asked, or no reason to) */
+    int64_t predecessor_session; /* the session of the one we watch: where requests to it go */
+    int64_t requests_armed;   /* the session whose request node we watch, 0 if none */
+
     zke_follow_t follow;
     atomic_int acl_open;      /* 1: anyone may change the election (exposure.c) */
     /* the state it publishes (state.c) */
@@ -356,6 +397,7 @@ struct zkelect {
     atomic_bool leading;
     atomic_llong lease_deadline; /* CLOCK_BOOTTIME ns */
     atomic_llong epoch;          /* czxid of the current term, -1 if none */
+    int64_t term_epoch;          /* the epoch of the current or last term (ELECTED and REVOKED say it) */
     int64_t lease_sent_ns;       /* a */
     int64_t next_renew_ns;
     int64_t promised_ns;         /* the successor bound the last REVOKED gave (a + T), 0 if none */

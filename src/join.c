@@ -16,6 +16,8 @@ static void announce_join(struct zkelect *e)
                          e->own_name);
     zkelect__check_exposure(e);
     zkelect__publish_state(e); /* the path exists now, if it did not at the connection */
+    zkelect__arm_notice(e);
+    zkelect__arm_requests(e);
 }
 
 /* czxid -1: not known yet (an adopted node); the ownership check learns it. */
@@ -317,7 +319,8 @@ void zkelect__create_node(struct zkelect *e)
 {
     char prefix[ZKE_PREFIX_MAX];
     char *prefix_path;
-    if (zkelect__node_prefix(e->format, e->token, prefix, sizeof prefix) != ZKELECT_OK ||
+    zkelect__priority_prepare(e);
+    if (zkelect__node_prefix_with(e->format, e->token, e->priority, prefix, sizeof prefix) != ZKELECT_OK ||
         asprintf(&prefix_path, "%s/%s", e->path, prefix) < 0) {
         zkelect__retry_later(e);
         return;

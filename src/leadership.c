@@ -18,7 +18,7 @@ void zkelect__revoke(struct zkelect *e, int reason)
     if (e->phase == ZKE_LEADING)
         e->phase = ZKE_WAITING;
     zkelect__log(e, ZKELECT_LOG_INFO, "leadership revoked (%s), epoch %lld", zkelect_reason_name(reason),
-                 (long long)e->own_czxid);
+                 (long long)e->term_epoch);
     zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_REVOKED, reason, ZKELECT_OK, 0, "leadership revoked: %s",
                                             zkelect_reason_name(reason));
     /* Our node still stands for these: nobody can be elected before the
@@ -26,7 +26,7 @@ void zkelect__revoke(struct zkelect *e, int reason)
     bool node_stands = reason == ZKELECT_REASON_SUSPENDED || reason == ZKELECT_REASON_LEASE_EXPIRED ||
                        reason == ZKELECT_REASON_AUTH_FAILED;
     e->promised_ns = node_stands ? e->lease_sent_ns + (int64_t)e->session->timeout_ms * ZKE_MS : 0;
-    e->promised_epoch = e->own_czxid;
+    e->promised_epoch = e->term_epoch;
     if (item && node_stands)
         item->ev.successor_not_before_ns = e->promised_ns;
     pthread_cond_broadcast(&e->session->state_cond);
@@ -64,9 +64,10 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeov
     e->retry_backoff_ms = 0;
     e->lease_sent_ns = proof_sent_ns;
     atomic_store(&e->lease_deadline, deadline);
-    atomic_store(&e->epoch, e->own_czxid);
     if (atomic_load(&e->leading))
-        return true;
+        return true; /* the same term: its epoch stays */
+    e->term_epoch = e->holds_lock ? e->lock_czxid : e->own_czxid;
+    atomic_store(&e->epoch, e->term_epoch);
     atomic_store(&e->leading, true);
     e->promised_ns = 0; /* a new term: the last one's bound is history */
     free(e->place_said); /* out of line once this term ends: its next place is said */
@@ -79,7 +80,7 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeov
     const char *previous = takeover != ZKELECT_TAKEOVER_LISTED ? e->predecessor_id : NULL;
     e->gone_how = ZKELECT_TAKEOVER_LISTED; /* said once: a later term of this node was listed */
     zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch %lld, lease %lld ms%s%s%s", e->own_name,
-                 (long long)e->own_czxid, (long long)((deadline - now) / ZKE_MS), previous ? ", after " : "",
+                 (long long)e->term_epoch, (long long)((deadline - now) / ZKE_MS), previous ? ", after " : "",
                  previous ? previous : "",
                  takeover == ZKELECT_TAKEOVER_HANDOVER ? " (it handed over)"
                  : takeover == ZKELECT_TAKEOVER_GONE   ? " (its node went)"

@@ -29,6 +29,10 @@ static const setting_t settings[] = {
      "expire the session, for the host to stop and for the clocks' rate errors"},
     {"query_timeout", ZKELECT_QUERY_TIMEOUT_MIN, ZKELECT_QUERY_TIMEOUT_MAX, true, " ms",
      "no lookup's two round trips fit in it", "more than an hour"},
+    {"priority", ZKELECT_PRIORITY_MIN, ZKELECT_PRIORITY_MAX, true, "", "below the lowest priority",
+     "above the highest priority"},
+    {"preemption", 0, ZKELECT_PREEMPTION_MAX, true, " ms", "a delay cannot be negative (0: no preemption)",
+     "more than a day: say 0 for no preemption"},
 };
 
 static const setting_t *find(const char *name)
@@ -45,7 +49,8 @@ int zkelect__check_setting(const char *name, double value, char *why, size_t len
     const char *reason = NULL;
     if (!s) {
         if (why && len)
-            snprintf(why, len, "%s: no such setting (session_timeout, lease_fraction, query_timeout)",
+            snprintf(why, len, "%s: no such setting (session_timeout, lease_fraction, query_timeout, priority, "
+                     "preemption)",
                      name ? name : "(null)");
         return ZKELECT_EINVAL;
     }

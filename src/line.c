@@ -65,6 +65,17 @@ static void predecessor_gone(struct zkelect *e, bool handed_over)
     zkelect__forget_ahead(e);
     free(e->watched_path);
     e->watched_path = NULL;
+    if (e->priority_mode) {
+        /* The lock is the proof: the next in line takes it at once (one
+         * round trip); anyone else, or one whose line changed unseen, lists. */
+        if (!zkelect__session_ready(e))
+            e->phase = ZKE_WAITING;
+        else if (only_one_ahead && !e->line_dirty)
+            zkelect__claim_lock(e);
+        else
+            list_line(e);
+        return;
+    }
     int64_t lease = zkelect__lease_ns(e);
     bool recent = e->answered_ns + lease - zkelect__now_ns() > (int64_t)e->session->timeout_ms * ZKE_MS / 8;
     if (recent && only_one_ahead && e->own_watched) {
@@ -156,6 +167,16 @@ static void watch_nearest_ahead(struct zkelect *e)
 {
     while (e->n_ahead > 0 && zkelect__strset_has(&e->impostors, e->ahead[e->n_ahead - 1]))
         free(e->ahead[--e->n_ahead]);
+    if (e->n_ahead == 0 && e->priority_mode && !e->holds_lock) {
+        /* First in line: with priorities, the lock decides (priority.c). */
+        if (e->lock_holder && strcmp(e->lock_holder, e->token) != 0)
+            zkelect__wait_for_lock(e); /* its holder's node is gone: it lets go soon */
+        else if (e->lock_holder)
+            zkelect__take_reserved_lock(e); /* a leader moved its term to us (switchover.c) */
+        else
+            zkelect__claim_lock(e);
+        return;
+    }
     if (e->n_ahead == 0) {
         /* The listing was answered on the session that owns the node: the
          * session cannot expire before its send time + T. */
@@ -163,6 +184,17 @@ static void watch_nearest_ahead(struct zkelect *e)
         return;
     }
     watch_predecessor(e, e->ahead[e->n_ahead - 1]);
+}
+
+void zkelect__unwatch_predecessor(struct zkelect *e)
+{
+    if (e->watched_path)
+        zkelect__unwatch_node(e->session, e, e->session->zh, e->watched_path);
+}
+
+void zkelect__claim_won(struct zkelect *e, int64_t sent_ns)
+{
+    lead(e, sent_ns, e->gone_how);
 }
 
 static void probe_done(int rc, const struct Stat *stat, const void *data)
@@ -252,6 +284,8 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
             probe_ahead(e);
         } else if (rc == ZOK) {
             say_place(e, value, len);
+            e->predecessor_session = stat->ephemeralOwner;
+            zkelect__consider_preemption(e);
         } else if (rc == ZNONODE) {
             /* Gone between our listing and the watch: look again at once. */
             list_line(e);
@@ -327,8 +361,36 @@ static bool keep_ahead(struct zkelect *e, const zke_child_t *line, size_t self)
     return true;
 }
 
+/* With priorities: our node carries the wrong one (changed, or made before
+ * the election ordered by priority), or the line is put in priority order
+ * and the one behind us told if we came ahead of it. True if it is done
+ * with the line (a new node, or the flag, is on its way). */
+static bool order_by_priority(struct zkelect *e, zke_child_t *line, size_t n)
+{
+    if (!e->priority_mode && e->priority != 0) {
+        zkelect__introduce_priorities(e, line, n);
+        return true;
+    }
+    if (!e->priority_mode)
+        return false;
+    if (zkelect__name_priority(e->own_name) != e->priority) {
+        zkelect__recreate_node(e);
+        return true;
+    }
+    zkelect__order_by_priority(line, n, zkelect__pinned_token(e, line, n));
+    e->line_dirty = false;
+    return false;
+}
+
 static void evaluate(struct zkelect *e, const struct String_vector *names, int64_t listed_ns)
 {
+    zkelect__priority_seen_in(e, names);
+    if (e->priority_mode && (!zkelect__priority_ready(e) || e->notices_seen != e->listed_notices)) {
+        /* the lock is read with each listing; a notice read while it was
+         * in flight may say what it missed (a lock moved to us) */
+        e->driver->drive(e);
+        return;
+    }
     size_t n;
     zke_child_t *line = zkelect__line_of(e->format, names, &n, note_stranger, e);
     if (!line) {
@@ -348,6 +410,15 @@ static void evaluate(struct zkelect *e, const struct String_vector *names, int64
         e->driver->node_lost(e, "missing from the listing");
         return;
     }
+    if (order_by_priority(e, line, kept)) {
+        free(line);
+        return;
+    }
+    for (size_t i = 0; e->priority_mode && i < kept; i++)
+        if (strcmp(line[i].name, e->own_name) == 0)
+            self = i;
+    if (e->priority_mode)
+        zkelect__notify_behind(e, line, kept, self);
     zkelect__forget_ahead(e);
     e->listed_ns = listed_ns;
     if (self > 0) {
@@ -387,10 +458,13 @@ static void list_done(int rc, const struct String_vector *names, const struct St
 
 void zkelect__list_election(struct zkelect *e, strings_stat_completion_t done)
 {
+    if (e->priority_mode && !e->observer)
+        zkelect__read_priority_state(e); /* answered before the listing */
     zke_op_t *op = zkelect__start_op(e, NULL);
     if (!op)
         return;
     e->phase = ZKE_CHECKING;
+    e->listed_notices = e->notices_seen;
     e->reads_sent++;
     e->lists_sent++;
     int rc = zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, done, op);

@@ -41,6 +41,12 @@ struct zke_lookup {
     size_t n;
     size_t next_leader;      /* leader_only: the first slot not known to be gone */
     size_t batch_end;        /* leader_only: slots before it are read or being read */
+    bool priorities;         /* the election orders by priority (its flag is listed) */
+    int meta_pending;        /* with priorities: the lock's and the flag's reads in flight */
+    char *lock_holder;       /* their answers: the tokens of the leader, and of the incumbent */
+    char *incumbent;
+    int64_t lock_czxid;      /* the lock's: the current term's epoch */
+    int64_t lock_owner;      /* the lock's session: its holder's, unless it is being moved */
 };
 
 static void lookup_unref(zke_lookup_t *l)
@@ -56,6 +62,8 @@ static void lookup_unref(zke_lookup_t *l)
     }
     free(l->slots);
     free(l->own_name);
+    free(l->lock_holder);
+    free(l->incumbent);
     pthread_cond_destroy(&l->done);
     free(l);
 }
@@ -91,6 +99,53 @@ static void attach_state(zke_lookup_t *l, zkelect_participant_t *p)
     }
 }
 
+/* With priorities, the contenders read are put in the election's order:
+ * the lock's holder (else the incumbent) first, then by priority. Their
+ * slots come first, in sequence order (keep_names()); the others keep
+ * theirs. */
+static void order_slots(zke_lookup_t *l)
+{
+    size_t n = 0;
+    while (n < l->n && !l->slots[n].of_state)
+        n++;
+    zke_child_t *line = n ? malloc(n * sizeof *line) : NULL;
+    slot_t *moved = n ? malloc(n * sizeof *moved) : NULL;
+    if (!line || !moved) {
+        free(line);
+        free(moved);
+        return; /* the sequence order, then: said no worse than before */
+    }
+    for (size_t i = 0; i < n; i++)
+        line[i] = (zke_child_t){.name = l->slots[i].name, .seq = l->slots[i].p.sequence,
+                                .priority = zkelect__name_priority(l->slots[i].name), .place = i};
+    const char *pinned = l->lock_holder;
+    for (size_t i = 0; !pinned && l->incumbent && i < n; i++)
+        if (l->slots[i].state == 1 && zkelect__name_has_token_as(ZKELECT_FORMAT_NATIVE, line[i].name, l->incumbent))
+            pinned = l->incumbent;
+    zkelect__order_by_priority(line, n, pinned);
+    /* line[k].name still points at its slot's name: find the slot by it */
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < n; i++)
+            if (l->slots[i].name == line[k].name)
+                moved[k] = l->slots[i];
+    memcpy(l->slots, moved, n * sizeof *moved);
+    free(moved);
+    free(line);
+}
+
+/* The first in line leads, but with priorities only once it holds the
+ * lock (the lock moved to it by a switchover is not its own yet), or as
+ * the incumbent while nobody holds one. */
+static bool leads(const zke_lookup_t *l, const slot_t *s)
+{
+    if (!l->priorities)
+        return true;
+    if (l->lock_holder)
+        return zkelect__name_has_token_as(ZKELECT_FORMAT_NATIVE, s->name, l->lock_holder) &&
+               s->p.session_id == l->lock_owner;
+    return l->incumbent && zkelect__name_has_token_as(ZKELECT_FORMAT_NATIVE, s->name, l->incumbent);
+}
+
 /* The contenders read, in line order, each with its state, then the states
  * of those out of line, moved out of the lookup into *list (NULL when there
  * are none). Contenders' slots come first (keep_names()). */
@@ -98,6 +153,8 @@ static int take_line(zke_lookup_t *l, zkelect_participant_t **list, size_t *coun
 {
     *list = NULL;
     *count = 0;
+    if (l->priorities)
+        order_slots(l);
     size_t n = 0;
     for (size_t i = 0; i < l->n; i++)
         n += l->slots[i].state == 1;
@@ -110,7 +167,12 @@ static int take_line(zke_lookup_t *l, zkelect_participant_t **list, size_t *coun
         if (l->slots[i].state != 1)
             continue;
         out[*count] = l->slots[i].p;
-        out[*count].is_leader = *count == 0 && !l->slots[i].of_state;
+        out[*count].is_leader = *count == 0 && !l->slots[i].of_state && leads(l, &l->slots[i]);
+        out[*count].epoch = l->slots[i].of_state ? -1
+                            : !l->priorities ? out[*count].czxid
+                            : !out[*count].is_leader ? -1
+                            : l->lock_holder ? l->lock_czxid
+                                             : out[*count].czxid;
         memset(&l->slots[i].p, 0, sizeof l->slots[i].p);
         l->slots[i].state = -1;
         if (!l->slots[i].of_state)
@@ -188,6 +250,7 @@ static void fill(zkelect_participant_t *p, int format, const char *name, const c
     if (id_len + 1 < n && (p->data = malloc(n - id_len - 1)))
         memcpy(p->data, data + id_len + 1, p->data_len = n - id_len - 1);
     zkelect__parse_child(format, name, &p->sequence);
+    p->priority = format == ZKELECT_FORMAT_NATIVE ? zkelect__name_priority(name) : 0;
     p->session_id = stat->ephemeralOwner;
     p->czxid = stat->czxid;
     p->ctime_ms = stat->ctime;
@@ -242,7 +305,8 @@ static void maybe_finish(zke_lookup_t *l)
     for (size_t i = 0; i < l->n; i++)
         if (l->slots[i].state == 0)
             return;
-    finish(l, ZKELECT_OK);
+    if (l->meta_pending == 0)
+        finish(l, ZKELECT_OK);
 }
 
 static void read_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
@@ -306,6 +370,59 @@ static void read_slot(zke_lookup_t *l, size_t i)
     }
 }
 
+/* The lock's or the flag's data: a token, or nothing. */
+static void meta_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    zke_op_t *op = (zke_op_t *)data;
+    zkelect__op_lock(op);
+    zke_lookup_t *l = op->lookup;
+    zkelect__op_finish(op);
+    op->answered = true;
+    if (l->e && !l->finished) {
+        char **into = op->slot ? &l->incumbent : &l->lock_holder;
+        if (rc == ZOK && len == ZKE_TOKEN_LEN)
+            *into = strndup(value, (size_t)len);
+        if (rc == ZOK && !op->slot) {
+            l->lock_czxid = stat->czxid;
+            l->lock_owner = stat->ephemeralOwner;
+        }
+        if (rc != ZOK && rc != ZNONODE) {
+            zkelect__log(l->e, ZKELECT_LOG_ERROR, "reading %s: %s", op->path, zerror(rc));
+            finish(l, zkelect__from_zk_error(rc));
+        } else {
+            l->meta_pending--;
+            maybe_finish(l);
+        }
+    }
+    zke_session_t *s = op->session;
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* With priorities: who holds the lock, and who the incumbent is (slot 1). */
+static void read_meta(zke_lookup_t *l, const char *name, size_t which)
+{
+    char *path;
+    if (asprintf(&path, "%s/%s", l->e->path, name) < 0) {
+        finish(l, ZKELECT_ENOMEM);
+        return;
+    }
+    zke_op_t *op = send_op(l, path);
+    free(path);
+    if (!op) {
+        finish(l, ZKELECT_ENOMEM);
+        return;
+    }
+    op->slot = which;
+    l->meta_pending++;
+    if (zkelect__zk_awget(l->e->session->zh, op->path, NULL, NULL, meta_done, op) != ZOK) {
+        op->answered = true;
+        zkelect__op_finish(op);
+        zkelect__op_free(op);
+        finish(l, ZKELECT_ENOTCONN);
+    }
+}
+
 /* ----------------------------------------------------------- the listing */
 
 /* The contenders in line order, then (a full lookup of the native format)
@@ -321,6 +438,12 @@ static bool keep_names(zke_lookup_t *l, const struct String_vector *names)
     for (size_t i = 0; ok && i < n; i++)
         ok = (l->slots[l->n++].name = strdup(line[i].name)) != NULL;
     free(line);
+    for (int i = 0; i < names->count && l->e->format == ZKELECT_FORMAT_NATIVE; i++)
+        l->priorities = l->priorities || strcmp(names->data[i], "zkf_priorities") == 0;
+    /* With priorities the leader is known once all are read: the lock
+     * names it, among contenders read at once (two round trips still). */
+    if (l->priorities)
+        l->leader_only = false;
     bool states = !l->leader_only && l->e->format == ZKELECT_FORMAT_NATIVE;
     for (int i = 0; ok && states && i < names->count; i++) {
         if (!zkelect__is_state_node(names->data[i]))
@@ -353,9 +476,13 @@ static void list_done(int rc, const struct String_vector *names, const struct St
             else
                 read_leader_batch(l);
         } else {
+            if (l->priorities) {
+                read_meta(l, "zkl_leader", 0);
+                read_meta(l, "zkf_priorities", 1);
+            }
             for (size_t i = 0; i < l->n && !l->finished; i++)
                 read_slot(l, i);
-            if (l->n == 0)
+            if (l->n == 0 && l->meta_pending == 0)
                 finish(l, ZKELECT_OK);
         }
     }
@@ -451,9 +578,16 @@ int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len)
     zke_lookup_t *l = begin(e, true, false, "zkelect_get_leader", &rc);
     if (l)
         rc = wait_end(e, l);
+    if (l && rc == ZKELECT_OK && l->priorities) {
+        order_slots(l);
+        l->next_leader = 0;
+        while (l->next_leader < l->n && l->slots[l->next_leader].state != 1)
+            l->next_leader++;
+    }
     if (l && rc == ZKELECT_OK) {
-        const slot_t *s = l->next_leader < l->n ? &l->slots[l->next_leader] : NULL;
-        if (!s || s->state != 1) {
+        const slot_t *s = l->next_leader < l->n && !l->slots[l->next_leader].of_state ? &l->slots[l->next_leader]
+                                                                                        : NULL;
+        if (!s || s->state != 1 || !leads(l, s)) {
             rc = ZKELECT_ENOLEADER;
         } else if (strlen(s->p.id) + 1 > id_len) {
             zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_get_leader: the id needs %zu bytes", strlen(s->p.id) + 1);

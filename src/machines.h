@@ -92,6 +92,86 @@ ZKE_HIDDEN void zkelect__lookups_expire(struct zkelect *e, int64_t now);
 /* Forget every lookup in flight, without an event: the election is going. */
 ZKE_HIDDEN void zkelect__lookups_cancel(struct zkelect *e);
 
+/* -------------------------------------------------------------------- priority.c */
+
+/* Before a join: a creation watch on the flag, unless the election is known
+ * to order by priority. Lock held, the session ready. */
+ZKE_HIDDEN void zkelect__priority_prepare(struct zkelect *e);
+/* A listing's names: the flag among them puts the election in priority
+ * order. */
+ZKE_HIDDEN void zkelect__priority_seen_in(struct zkelect *e, const struct String_vector *names);
+/* Our priority is not 0 and the election has no flag: make it, naming the
+ * first of line (sequence order) as the incumbent, then drive. */
+ZKE_HIDDEN void zkelect__introduce_priorities(struct zkelect *e, const zke_child_t *line, size_t n);
+/* With priorities, a listing is sent after these reads (the flag's data
+ * and the lock's, each time); ready once both answered. */
+ZKE_HIDDEN void zkelect__read_priority_state(struct zkelect *e);
+ZKE_HIDDEN bool zkelect__priority_ready(const struct zkelect *e);
+ZKE_HIDDEN void zkelect__read_lock(struct zkelect *e);
+/* The token of the contender held first whatever the priorities: the
+ * lock's holder, else the incumbent while its node is in line; NULL if
+ * none. */
+ZKE_HIDDEN const char *zkelect__pinned_token(const struct zkelect *e, const zke_child_t *line, size_t n);
+/* First in line: take the leader lock (zkelect__claim_won() once made, a
+ * new listing if someone holds it); or wait for a lock held by one whose
+ * node is gone. */
+ZKE_HIDDEN void zkelect__claim_lock(struct zkelect *e);
+ZKE_HIDDEN void zkelect__wait_for_lock(struct zkelect *e);
+/* First in line, and the lock names us but is another session's (a move):
+ * replace it with ours. */
+ZKE_HIDDEN void zkelect__take_reserved_lock(struct zkelect *e);
+/* line.c: the predecessor we watch changes while it stands (someone came
+ * between us): its watch off, so that its leaving does not wake us too. */
+ZKE_HIDDEN void zkelect__unwatch_predecessor(struct zkelect *e);
+/* line.c: the lock is ours; lead on a proof sent at sent_ns. */
+ZKE_HIDDEN void zkelect__claim_won(struct zkelect *e, int64_t sent_ns);
+ZKE_HIDDEN char *zkelect__lock_path(const struct zkelect *e);
+/* Our notice: a node "zkn_<token>" others make to tell a contender
+ * something (an empty one: its place changed; else a request of
+ * switchover.c's), watched while in line, its watch taken off with our
+ * node. */
+ZKE_HIDDEN char *zkelect__notice_path(const struct zkelect *e, const char *token);
+/* The token in a native contender's name, copied to out (ZKE_TOKEN_LEN + 1). */
+ZKE_HIDDEN bool zkelect__token_of(const char *name, char *out);
+ZKE_HIDDEN void zkelect__arm_notice(struct zkelect *e);
+ZKE_HIDDEN void zkelect__unarm_notice(struct zkelect *e);
+/* Placed at self in line, ahead of an older contender: tell it. */
+ZKE_HIDDEN void zkelect__notify_behind(struct zkelect *e, const zke_child_t *line, size_t n, size_t self);
+/* zkelect_set_priority() after the start: our node again, at its new place. */
+ZKE_HIDDEN void zkelect__priority_changed(struct zkelect *e);
+/* Our node made again with our priority, the same token, in one
+ * transaction with the old one's deletion. */
+ZKE_HIDDEN void zkelect__recreate_node(struct zkelect *e);
+/* The checks of zkelect_set_priority() and zkelect_set_preemption():
+ * ZKELECT_OK with the lock held, else the code (logged) without it. */
+ZKE_HIDDEN int zkelect__order_setting(struct zkelect *e, const char *what, const char *setting, int value);
+/* Names of the election's own nodes that are no contenders: states, the
+ * flag, the lock, notices. */
+ZKE_HIDDEN bool zkelect__is_service_node(const char *name);
+
+/* -------------------------------------------------------------------- switchover.c */
+
+/* The request node of our session, "zkr_<session id>", watched from the
+ * first join on a session until the election closes (a request is for
+ * whoever leads on that session: it costs no request per term). */
+ZKE_HIDDEN void zkelect__arm_requests(struct zkelect *e);
+ZKE_HIDDEN void zkelect__unarm_requests(struct zkelect *e);
+/* A notice's data: a request to step down (true, acted on), or not one
+ * (false: the notice says our place changed). Lock held. */
+ZKE_HIDDEN bool zkelect__step_down_asked(struct zkelect *e, const char *data, int len);
+/* The release of a leader asked to move: its node goes and the lock names
+ * the one it moves to, in one transaction (else a plain removal). */
+ZKE_HIDDEN void zkelect__move_leadership(zke_session_t *s, struct zkelect *e, const zke_item_t *item);
+/* A leader that resigned with priorities: rejoin once its successor holds
+ * the lock (or nobody else stands, or after T). */
+ZKE_HIDDEN void zkelect__rejoin_after_successor(struct zkelect *e);
+/* Placed next in line (the watch on our predecessor set): a preemption is
+ * due after the delay if our priority is the higher. */
+ZKE_HIDDEN void zkelect__consider_preemption(struct zkelect *e);
+ZKE_HIDDEN void zkelect__forget_preemption(struct zkelect *e);
+/* The keeper's part: the request sent when its time comes. */
+ZKE_HIDDEN void zkelect__preemption_tend(struct zkelect *e, int64_t now);
+
 /* ---------------------------------------------------------------------- state.c */
 
 /* Publish the state (create or write its node) if there is one and the

@@ -60,7 +60,33 @@ static bool parse_seq(const char *text, int32_t *seq)
     return true;
 }
 
-bool zkelect__parse_name(const char *name, int32_t *seq, const char **token, size_t *token_len)
+/* "p<priority>_" after the token, in its one spelling ("p7_", "p-3_"; never
+ * "p0_", "p07_" or "p+7_"): *text moved past it. A name without it has
+ * priority 0. */
+static bool parse_priority(const char **text, int *priority)
+{
+    *priority = 0;
+    if ((*text)[0] != 'p')
+        return true;
+    const char *sep = strchr(*text, '_');
+    if (!sep || sep - *text > 7)
+        return false;
+    char digits[8], canonical[16];
+    memcpy(digits, *text + 1, (size_t)(sep - *text - 1));
+    digits[sep - *text - 1] = '\0';
+    char *end;
+    long value = strtol(digits, &end, 10);
+    if (*end || value < ZKELECT_PRIORITY_MIN || value > ZKELECT_PRIORITY_MAX || value == 0)
+        return false;
+    snprintf(canonical, sizeof canonical, "%ld", value);
+    if (strcmp(canonical, digits) != 0)
+        return false;
+    *priority = (int)value;
+    *text = sep + 1;
+    return true;
+}
+
+static bool parse_native(const char *name, int32_t *seq, const char **token, int *priority)
 {
     static const size_t prefix_len = sizeof(ZKE_NODE_PREFIX) - 1;
     if (strncmp(name, ZKE_NODE_PREFIX, prefix_len) != 0)
@@ -73,8 +99,27 @@ bool zkelect__parse_name(const char *name, int32_t *seq, const char **token, siz
         if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
             return false;
     }
+    const char *rest = sep + 1;
+    if (!parse_priority(&rest, priority) || !parse_seq(rest, seq))
+        return false;
+    *token = tok;
+    return true;
+}
+
+int zkelect__name_priority(const char *name)
+{
+    int32_t seq;
+    const char *token;
+    int priority;
+    return parse_native(name, &seq, &token, &priority) ? priority : 0;
+}
+
+bool zkelect__parse_name(const char *name, int32_t *seq, const char **token, size_t *token_len)
+{
     int32_t value;
-    if (!parse_seq(sep + 1, &value))
+    const char *tok;
+    int priority;
+    if (!parse_native(name, &value, &tok, &priority))
         return false;
     if (seq)
         *seq = value;
@@ -208,6 +253,42 @@ int zkelect__node_prefix(int format, const char *token, char *buf, size_t len)
         break;
     }
     return n > 0 && (size_t)n < len ? ZKELECT_OK : ZKELECT_ERANGE;
+}
+
+int zkelect__node_prefix_with(int format, const char *token, int priority, char *buf, size_t len)
+{
+    int rc = zkelect__node_prefix(format, token, buf, len);
+    size_t used = strlen(buf);
+    if (rc || format != ZKELECT_FORMAT_NATIVE || priority == 0)
+        return rc;
+    int n = snprintf(buf + used, len - used, "p%d_", priority);
+    return n > 0 && (size_t)n < len - used ? ZKELECT_OK : ZKELECT_ERANGE;
+}
+
+/* After zkelect__order_children(): the higher priority first, keeping the
+ * line order among equals; then the leader, when known, at the head
+ * whatever its priority (nobody takes its place but by its leaving). */
+static int compare_priority(const void *pa, const void *pb)
+{
+    const zke_child_t *a = pa, *b = pb;
+    if (a->priority != b->priority)
+        return a->priority > b->priority ? -1 : 1;
+    return a->place < b->place ? -1 : a->place > b->place;
+}
+
+void zkelect__order_by_priority(zke_child_t *children, size_t count, const char *leader_token)
+{
+    for (size_t i = 0; i < count; i++)
+        children[i].place = i;
+    qsort(children, count, sizeof *children, compare_priority);
+    for (size_t i = 0; leader_token && i < count; i++) {
+        if (!zkelect__name_has_token_as(ZKELECT_FORMAT_NATIVE, children[i].name, leader_token))
+            continue;
+        zke_child_t leader = children[i];
+        memmove(children + 1, children, i * sizeof *children);
+        children[0] = leader;
+        break;
+    }
 }
 
 bool zkelect__name_has_token_as(int format, const char *name, const char *token)

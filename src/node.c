@@ -89,31 +89,50 @@ static void hand_over_done(int rc, const void *data)
     struct zkelect *e = zkelect__op_lock(op);
     zkelect__op_finish(op);
     /* ZNONODE: gone already. Anything else, a lost reply included, gets the
-     * plain delete, which retries until the session ends. */
+     * plain delete, which retries until the session ends (the lock, if it
+     * was in the transaction, too: its path is the last delete's). */
     if (rc != ZOK && rc != ZNONODE && retry_on(op)) {
         zkelect__log_about(s, e, ZKELECT_LOG_DEBUG, "hand-over of %s not done (%s); deleting it", op->path,
                            zerror(rc));
         delete_node(s, e, op->zh, op->path);
     }
+    if (rc != ZOK && op->buffer && retry_on(op))
+        delete_node(s, e, op->zh, op->buffer);
     zkelect__op_free(op);
     pthread_mutex_unlock(&s->lock);
 }
 
 void zkelect__remove_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, const char *path, bool hand_over)
 {
-    if (!hand_over || !zh || zh != s->zh || !s->connected) {
+    zkelect__remove_node_and_lock(s, e, zh, path, NULL, hand_over);
+}
+
+/* With priorities the leader's lock goes in the same transaction as its
+ * node: its successor, told by that one notification, finds it free. */
+void zkelect__remove_node_and_lock(zke_session_t *s, struct zkelect *e, zhandle_t *zh, const char *path,
+                                   const char *lock_path, bool hand_over)
+{
+    if ((!hand_over && !lock_path) || !zh || zh != s->zh || !s->connected) {
         delete_node(s, e, zh, path);
+        if (lock_path)
+            delete_node(s, e, zh, lock_path);
         return;
     }
     zke_op_t *op = zkelect__op_new(s, e, path);
-    zoo_op_result_t *results = op ? calloc(2, sizeof *results) : NULL;
+    zoo_op_result_t *results = op ? calloc(3, sizeof *results) : NULL;
     int rc = ZSYSTEMERROR;
     if (results) {
         op->results = results;
-        zoo_op_t ops[2];
-        zoo_set_op_init(&ops[0], path, "", 0, -1, NULL);
-        zoo_delete_op_init(&ops[1], path, -1);
-        rc = zkelect__zk_amulti(zh, 2, ops, results, hand_over_done, op);
+        zoo_op_t ops[3];
+        int n = 0;
+        if (hand_over)
+            zoo_set_op_init(&ops[n++], path, "", 0, -1, NULL);
+        zoo_delete_op_init(&ops[n++], path, -1);
+        if (lock_path)
+            zoo_delete_op_init(&ops[n++], lock_path, -1);
+        op->n_results = n;
+        op->buffer = lock_path ? strdup(lock_path) : NULL; /* the lock, for hand_over_done() */
+        rc = zkelect__zk_amulti(zh, n, ops, results, hand_over_done, op);
     }
     if (rc != ZOK) {
         if (op) {
@@ -121,6 +140,8 @@ void zkelect__remove_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, co
             zkelect__op_free(op);
         }
         delete_node(s, e, zh, path);
+        if (lock_path)
+            delete_node(s, e, zh, lock_path);
     }
 }
 

@@ -58,11 +58,18 @@ bool zkelect__op_finish(zke_op_t *op)
     return (op->any_gen || op->gen == gen) && op->zh == s->zh;
 }
 
+void zkelect__op_drop(zke_op_t *op)
+{
+    zkelect__op_finish(op);
+    zkelect__op_free(op);
+}
+
 void zkelect__op_free(zke_op_t *op)
 {
     if (op->on_free)
         op->on_free(op);
     free(op->results);
+    free(op->buffer);
     free(op->path);
     free(op);
 }
@@ -96,6 +103,18 @@ void zkelect__ignore_void(int rc, const void *data)
     zkelect__op_finish(op);
     zkelect__op_free(op);
     pthread_mutex_unlock(&s->lock);
+}
+
+void zkelect__ignore_stat(int rc, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zkelect__ignore_void(rc, data);
+}
+
+void zkelect__ignore_string_stat(int rc, const char *name, const struct Stat *stat, const void *data)
+{
+    (void)name, (void)stat;
+    zkelect__ignore_void(rc, data);
 }
 
 struct zkelect *zkelect__watched(void *ctx)

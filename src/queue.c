@@ -109,7 +109,9 @@ zke_item_t *zkelect__queue_event(struct zkelect *e, int type, int reason, int er
     item->ev.message = item->text;
     item->ev.epoch = -1;
     item->ev.sequence = e->own_path ? e->own_seq : -1;
-    if (type == ZKELECT_EV_ELECTED || type == ZKELECT_EV_REVOKED || type == ZKELECT_EV_JOINED)
+    if (type == ZKELECT_EV_ELECTED || type == ZKELECT_EV_REVOKED)
+        item->ev.epoch = e->term_epoch;
+    else if (type == ZKELECT_EV_JOINED)
         item->ev.epoch = e->own_czxid;
     zkelect__queue_item(e->session, e, item);
     return item;
@@ -158,6 +160,8 @@ void zkelect__item_free(zke_item_t *item)
     free(item->text);
     free(item->leader);
     free(item->path);
+    free(item->lock_path);
+    free(item->move_to);
     zkelect_participants_free(item->participants, item->ev.participant_count);
     free(item);
 }

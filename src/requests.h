@@ -16,14 +16,18 @@ ZKE_HIDDEN struct zkelect *zkelect__op_lock(zke_op_t *op);
 /* Take op off its list; false if it is stale: no election, or one closed,
  * a newer generation, another ZooKeeper handle. Lock held. */
 ZKE_HIDDEN bool zkelect__op_finish(zke_op_t *op);
+/* A request that was not sent: its completion will not run. */
+ZKE_HIDDEN void zkelect__op_drop(zke_op_t *op);
 ZKE_HIDDEN void zkelect__op_free(zke_op_t *op);
 /* Free the requests still pending on a closed ZooKeeper handle (NULL: all). Lock held. */
 ZKE_HIDDEN void zkelect__ops_free_for(zke_session_t *s, zhandle_t *zh);
 /* An election retires: its requests still in flight stay the session's,
  * stale. Lock held. */
 ZKE_HIDDEN void zkelect__ops_orphan(zke_session_t *s, const struct zkelect *e);
-/* A completion that only cleans up. */
+/* Completions that only clean up. */
 ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
+ZKE_HIDDEN void zkelect__ignore_stat(int rc, const struct Stat *stat, const void *data);
+ZKE_HIDDEN void zkelect__ignore_string_stat(int rc, const char *name, const struct Stat *stat, const void *data);
 /* A watcher's election, from its context, with the lock held; NULL (and no
  * lock held) once it retired. */
 ZKE_HIDDEN struct zkelect *zkelect__watched(void *ctx);
@@ -88,6 +92,9 @@ ZKE_HIDDEN bool zkelect__may_hand_over(const struct zkelect *e);
  * is the election it was for, NULL once that retired. Lock held. */
 ZKE_HIDDEN void zkelect__remove_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, const char *path,
                                      bool hand_over);
+/* The same, and the leader lock at lock_path (NULL: none) with it. */
+ZKE_HIDDEN void zkelect__remove_node_and_lock(zke_session_t *s, struct zkelect *e, zhandle_t *zh, const char *path,
+                                              const char *lock_path, bool hand_over);
 /* Take our watch off a node of ours about to be removed, so that its
  * removal notifies the successor only, not us as well. Lock held. */
 ZKE_HIDDEN void zkelect__unwatch_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, const char *path);

@@ -10,7 +10,9 @@
 
 /* A znode name is "<prefix><token>_<seq>": prefix "zke_", token 32 lowercase
  * hex digits unique to one candidacy, seq as the server prints it ("%010d",
- * so "-2147483648" after the signed 32-bit counter wraps). */
+ * so "-2147483648" after the signed 32-bit counter wraps). A contender with
+ * a priority other than 0 says it before the sequence number:
+ * "zke_<token>_p<priority>_<seq>" (priority.c). */
 #define ZKE_NODE_PREFIX "zke_"
 #define ZKE_TOKEN_LEN 32
 #define ZKE_SEQ_MAX_LEN 11
@@ -21,6 +23,8 @@
 typedef struct zke_child {
     const char *name; /* points into the listing it came from */
     int32_t seq;
+    int priority;     /* from the name: 0 for most */
+    size_t place;     /* its place in sequence order (zkelect__order_by_priority()) */
 } zke_child_t;
 
 /* A participant's published state lives beside the contenders (state.c):
@@ -40,6 +44,14 @@ ZKE_HIDDEN const char *zkelect__format_name(int format);
 ZKE_HIDDEN bool zkelect__parse_child(int format, const char *name, int32_t *seq);
 /* The name, up to the sequence number the server appends, of a node of ours. */
 ZKE_HIDDEN int zkelect__node_prefix(int format, const char *token, char *buf, size_t len);
+/* The same with a priority in it (native format; 0: none). */
+ZKE_HIDDEN int zkelect__node_prefix_with(int format, const char *token, int priority, char *buf, size_t len);
+/* The priority a native name carries; 0 if none, or not a contender's name. */
+ZKE_HIDDEN int zkelect__name_priority(const char *name);
+/* Reorder a native line (in sequence order already) for an election with
+ * priorities: the higher priority first, the sequence order among equals;
+ * the node whose token is leader_token (may be NULL) at the head. */
+ZKE_HIDDEN void zkelect__order_by_priority(zke_child_t *children, size_t count, const char *leader_token);
 /* True if name is a contender of this format created with this token. */
 ZKE_HIDDEN bool zkelect__name_has_token_as(int format, const char *name, const char *token);
 /* Line order as the format's own clients see it: zkelect's (below) for

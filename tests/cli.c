@@ -593,6 +593,15 @@ static void test_bench_one_notification_per_failover(void)
                             scratch("bench.json")),
                     0);
     CU_ASSERT_STRING_EQUAL(json, "true\t1\ttrue\t10\n");
+    /* Mixed priorities: still one notification per failover, and a join
+     * that takes its place ahead of others wakes one of them at most. */
+    CU_ASSERT_EQUAL(capture(json, sizeof json,
+                            "'%s' --zk %s --path /zkelect-cli/priorities -n 10 -k 10 --warmup 2 --quiet --json "
+                            "--priorities | jq -r '[.implementation, .per_failover.notifications, "
+                            ".per_rejoin.notifications <= 1] | @tsv'",
+                            bench_bin, server.hosts),
+                    0);
+    CU_ASSERT_STRING_EQUAL(json, "zkelect-priorities\t1\ttrue\n");
     /* Back to back: no counters read, and said so. */
     CU_ASSERT_EQUAL(capture(json, sizeof json,
                             "'%s' --zk %s --path /zkelect-cli/back-to-back -n 3 -k 3 --warmup 1 --quiet --json "

@@ -70,10 +70,13 @@ static void rec_add(recorder_t *r, int who, const zkelect_event_t *ev)
         *out = (rec_event_t){.who = who, .type = ev->type, .reason = ev->reason, .error = ev->error,
                              .epoch = ev->epoch, .takeover = ev->takeover, .ahead = ev->ahead,
                              .t_ns = mono_ns(), .thread = pthread_self()};
-        const char *other = ev->type == ZKELECT_EV_ELECTED ? ev->previous_id
-                            : ev->type == ZKELECT_EV_PLACE ? ev->predecessor_id
-                                                           : NULL;
+        const char *other = ev->type == ZKELECT_EV_ELECTED     ? ev->previous_id
+                            : ev->type == ZKELECT_EV_PLACE     ? ev->predecessor_id
+                            : ev->type == ZKELECT_EV_STEP_DOWN ? ev->requester_id
+                                                               : NULL;
+        const char *successor = ev->type == ZKELECT_EV_STEP_DOWN ? ev->successor_id : NULL;
         snprintf(out->other, sizeof out->other, "%s", other ? other : "");
+        snprintf(out->successor, sizeof out->successor, "%s", successor ? successor : "");
     }
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);

@@ -26,7 +26,9 @@ typedef struct rec_event {
     int64_t epoch;
     int takeover;  /* ELECTED */
     int ahead;     /* PLACE */
-    char other[64]; /* ELECTED: the id taken over from; PLACE: the predecessor's id; "" if none */
+    char other[64]; /* ELECTED: the id taken over from; PLACE: the predecessor's id;
+                     * STEP_DOWN: the requester's id; "" if none */
+    char successor[64]; /* STEP_DOWN: the id asked to lead next, "" if none */
     int64_t t_ns;  /* CLOCK_MONOTONIC */
     pthread_t thread;
 } rec_event_t;

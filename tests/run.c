@@ -20,6 +20,7 @@
 #include <zookeeper/zookeeper.h>
 
 #define SEC 1000
+#define NS_PER_MS 1000000LL
 
 static zk_server_t server;
 
@@ -292,6 +293,123 @@ static void test_run_node_deleted_while_cut_off_kills_at_once(void)
     proxy_stop(proxy);
 }
 
+/* --priority: the leader's death hands over to the highest priority in
+ * line, not to the one that joined next; one that comes back with a higher
+ * priority waits behind the leader (no preemption). */
+static void test_run_priority_chooses_the_successor(void)
+{
+    const char *path = "/zkelect-run/priority";
+    char script[600];
+    snprintf(script, sizeof script, "echo \"start $ZKELECT_ID\" >> %s/priority.starts; exec sleep 1000", scratch_dir());
+    const char *low[] = {"--priority", "1", NULL}, *none[] = {NULL}, *high[] = {"--priority", "5", NULL},
+               *higher[] = {"--priority", "10", NULL};
+    pid_t a = start_runner("prio", "a", server.hosts, path, script, low);
+    CU_ASSERT_FATAL(wait_lines(scratch("priority.starts"), "start a", 1, 10 * SEC));
+    pid_t b = start_runner("prio", "b", server.hosts, path, script, none);
+    pid_t c = start_runner("prio", "c", server.hosts, path, script, high);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 3, 10 * SEC));
+    char out[4096];
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path) == 0 &&
+           !strstr(out, "leader a (epoch") && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT(strstr(out, "3 contenders, leader a (epoch") != NULL);
+    CU_ASSERT(strstr(out, ", next c") != NULL);
+    kill(a, SIGKILL);
+    CU_ASSERT(wait_exit(a, 5 * SEC) >= 0);
+    CU_ASSERT(wait_lines(scratch("priority.starts"), "start c", 1, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("priority.starts"), "start b"), 0);
+    /* a comes back with the highest priority: behind c all the same */
+    a = start_runner("prio", "a", server.hosts, path, script, higher);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 3, 10 * SEC));
+    observe_for(2 * SEC);
+    CU_ASSERT_EQUAL(count_lines(scratch("priority.starts"), "start a"), 1);
+    CU_ASSERT_EQUAL(count_lines(scratch("prio-c.log"), "was killed"), 0);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' status --zk %s --path %s --json | jq -r '[.leader, .next, "
+                                             "(.participants | map(.priority) | join(\",\"))] | join(\" \")'",
+                            zkelect_bin, server.hosts, path),
+                    0);
+    CU_ASSERT_STRING_EQUAL(out, "c a 5,10,0\n");
+    stop(c);
+    CU_ASSERT(wait_lines(scratch("priority.starts"), "start a", 2, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(scratch("priority.starts"), "start b"), 0);
+    stop(a);
+    stop(b);
+}
+
+/* No two commands at once: in the commands' own record of their starts and
+ * stops, each start follows the stop of the one before. */
+static bool alternates(const char *path)
+{
+    char *log = slurp(path);
+    bool running = false, ok = log != NULL;
+    for (char *line = log ? strtok(log, "\n") : NULL; ok && line; line = strtok(NULL, "\n")) {
+        bool start = strncmp(line, "start ", 6) == 0;
+        ok = start != running;
+        running = start;
+    }
+    free(log);
+    return ok;
+}
+
+/* A switchover from another process: `zkelect move --to` hands the lead to
+ * a standby further back (not the next in line), after the leader's
+ * command stopped; then a higher priority with --preempt-delay takes the
+ * lead once it has stood next in line for the delay, the same way. Never
+ * two commands at once; the logs say who asked, and whom the lead came
+ * from. */
+static void test_run_move_and_preemption(void)
+{
+    const char *path = "/zkelect-run/move";
+    char script[1200], starts[400];
+    snprintf(starts, sizeof starts, "%s/move.starts", scratch_dir());
+    snprintf(script, sizeof script,
+             "trap 'echo \"stop $ZKELECT_ID\" >> %s; exit 0' TERM; echo \"start $ZKELECT_ID\" >> %s; "
+             "sleep 1000 & wait", starts, starts);
+    const char *one[] = {"--priority", "1", NULL}, *two[] = {"--priority", "2", NULL},
+               *three[] = {"--priority", "3", NULL};
+    pid_t a = start_runner("move", "a", server.hosts, path, script, three);
+    CU_ASSERT_FATAL(wait_lines(starts, "start a", 1, 10 * SEC));
+    pid_t b = start_runner("move", "b", server.hosts, path, script, two);
+    pid_t c = start_runner("move", "c", server.hosts, path, script, one);
+    CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 3, 10 * SEC));
+    char out[4096];
+    /* refused: not in line; then the move to c, behind b */
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' move --zk %s --path %s --to nobody 2>&1", zkelect_bin,
+                            server.hosts, path), 1);
+    CU_ASSERT(strstr(out, "nobody is not in line") != NULL);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' move --zk %s --path %s --to c --wait 20s", zkelect_bin,
+                            server.hosts, path), 0);
+    CU_ASSERT(strstr(out, "a stepped down; c leads (epoch") != NULL);
+    CU_ASSERT(wait_lines(starts, "start c", 1, 10 * SEC));
+    CU_ASSERT_EQUAL(count_lines(starts, "start b"), 0);
+    CU_ASSERT(wait_lines(scratch("move-a.log"), "asked by", 1, 5 * SEC));
+    CU_ASSERT(wait_lines(scratch("move-c.log"), "after a, who handed over", 1, 5 * SEC));
+    /* a is back in line with priority 3 > c's 1, but without --preempt-delay */
+    observe_for(1500);
+    CU_ASSERT_EQUAL(count_lines(starts, "start a"), 1);
+    /* d, priority 5, preempts after standing 1 s next in line */
+    const char *preempting[] = {"--priority", "5", "--preempt-delay", "1s", NULL};
+    pid_t d = start_runner("move", "d", server.hosts, path, script, preempting);
+    CU_ASSERT(wait_lines(starts, "start d", 1, 15 * SEC));
+    CU_ASSERT(wait_lines(scratch("move-c.log"), "preempted by d", 1, 5 * SEC));
+    CU_ASSERT_EQUAL(count_lines(starts, "start a"), 1);
+    CU_ASSERT_EQUAL(count_lines(starts, "start b"), 0);
+    /* resign from anywhere, naming the leader: the next by priority, a */
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' resign --zk %s --path %s --id c 2>&1", zkelect_bin, server.hosts,
+                            path), 1);
+    CU_ASSERT(strstr(out, "c is in line but does not lead; d leads") != NULL);
+    CU_ASSERT_EQUAL(capture(out, sizeof out, "'%s' resign --zk %s --path %s --id d", zkelect_bin, server.hosts, path),
+                    0);
+    CU_ASSERT(strstr(out, "d stepped down; a leads") != NULL);
+    CU_ASSERT(wait_lines(starts, "start a", 2, 10 * SEC));
+    stop(a);
+    stop(b);
+    stop(c);
+    stop(d);
+    CU_ASSERT(alternates(starts));
+}
+
 static void test_run_on_exit_resign_hands_over(void)
 {
     const char *path = "/zkelect-run/on-exit-resign";
@@ -524,6 +642,8 @@ int main(void)
         TEST(test_run_partitioned_strict_leader_kills_stubborn_command),
         TEST(test_run_partitioned_lease_leader_kill_bounded_by_session),
         TEST(test_run_node_deleted_while_cut_off_kills_at_once),
+        TEST(test_run_priority_chooses_the_successor),
+        TEST(test_run_move_and_preemption),
         TEST(test_run_on_exit_resign_hands_over),
         TEST(test_run_on_exit_exit_returns_status),
         TEST(test_run_planned_stop_keeps_the_node_until_the_command_exits),

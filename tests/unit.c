@@ -95,7 +95,9 @@ static void test_foreign_formats(void)
     CU_ASSERT(!zkelect__name_has_token_as(ZKELECT_FORMAT_KAZOO, "0b0c7d3e5a4f4a519c1e2d7c1f0e9a11__lock__", token));
 
     /* As the host orders them: the sequence text, so '-' (wrapped) first. */
-    zke_child_t children[] = {{"b__lock__0000000010", 10}, {"a__lock__-2147483648", INT32_MIN}, {"c__lock__0000000002", 2}};
+    zke_child_t children[] = {{.name = "b__lock__0000000010", .seq = 10},
+                              {.name = "a__lock__-2147483648", .seq = INT32_MIN},
+                              {.name = "c__lock__0000000002", .seq = 2}};
     zkelect__order_children_as(ZKELECT_FORMAT_KAZOO, children, 3);
     CU_ASSERT_EQUAL(children[0].seq, INT32_MIN);
     CU_ASSERT_EQUAL(children[1].seq, 2);
