@@ -9,7 +9,8 @@
 #   gcc        make check, gcc, -Werror (every test program and script)
 #   clang      make check of the quick programs, clang, -Werror
 #   asan       make check under AddressSanitizer + UndefinedBehaviorSanitizer
-#   torture    zkelect-torture for 75 s, a fresh seed, sanitizers on; the weakened
+#   torture    zkelect-torture for 45 s, then 30 s with priorities, preemption and moves,
+#              a fresh seed, sanitizers on; the weakened
 #              participant must be caught
 #   tsan       make check under ThreadSanitizer
 #   valgrind   the unit, election, callback and shared-session programs under memcheck
@@ -257,8 +258,10 @@ torture() {
     local bin=$ZKELECT_ROOT/$dir/tests/torture/zkelect-torture
     rm -rf "$out"
     mkdir -p "$out"
-    top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds "${ZKELECT_TORTURE_SECONDS:-75}" --dir "$out/run" ||
+    top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds "${ZKELECT_TORTURE_SECONDS:-45}" --dir "$out/run" ||
         { echo "logs and timeline in $out/run"; return 1; }
+    top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds 30 --priorities --dir "$out/priorities" ||
+        { echo "logs and timeline in $out/priorities"; return 1; }
     top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds 10 --weakened --dir "$out/weakened" >"$out/weakened.txt" 2>&1
     local rc=$?
     if [ $rc -ne 1 ] || ! grep -q 'two leaders' "$out/weakened.txt" || ! grep -q 'while leading' "$out/weakened.txt"; then

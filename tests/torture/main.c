@@ -34,7 +34,7 @@ void torture_record(int fd, const char *fmt, ...)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: zkelect-torture run [--seconds S] [--seed N] [--members 3|5] [--session-timeout MS]\n"
-                 "                           [--dir DIR] [--svg FILE] [--weakened]\n"
+                 "                           [--dir DIR] [--svg FILE] [--weakened] [--priorities]\n"
                  "       zkelect-torture check DIR [--session-timeout MS]\n"
                  "(participant, writer and store are started by run)\n");
 }

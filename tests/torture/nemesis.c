@@ -36,12 +36,15 @@ typedef enum kind {
     FOREIGN_WRITE, /* a stranger writes the leader's node or a follower's */
     PATH_DELETE,  /* the election path and its children deleted in one transaction */
     ENSEMBLE_RESTART, /* every member killed, down past 2T, started again */
+    ASK,          /* an operator asks the leader to step down (zkelect resign) */
+    MOVE,         /* an operator moves the lead to a random contender (zkelect move; --priorities) */
     KINDS
 } kind_t;
 
 static const char *const kind_names[KINDS] = {"cut", "pause", "kill", "member-kill", "quorum-lost", "member-pause",
                                               "expire", "resign", "leave", "stop", "destroy-in-callback",
-                                              "foreign-write", "path-delete", "ensemble-restart"};
+                                              "foreign-write", "path-delete", "ensemble-restart",
+                                              "ask-step-down", "move"};
 static const char *const cut_modes[] = {"blackhole", "reset", "drop-replies", "drop-requests", "delay"};
 
 typedef struct fault {
@@ -257,6 +260,33 @@ static bool start_foreign_write(play_t *p, fault_t *f)
     return rc == ZOK || rc == ZNOAUTH;
 }
 
+/* An operator, from another host, asks the leader to step down, or (in an
+ * election with priorities) to hand over to a contender picked at random:
+ * the watcher's handle asks, as `zkelect resign` and `zkelect move` do. */
+static bool start_request(play_t *p, fault_t *f)
+{
+    stage_t *s = p->s;
+    if (f->kind == MOVE && !s->priorities)
+        return false;
+    zkelect_participant_t *list = NULL;
+    size_t n = 0;
+    if (zkelect_participants(s->watcher, &list, &n) != ZKELECT_OK || n < 2 || !list[0].is_leader) {
+        zkelect_participants_free(list, n);
+        return false;
+    }
+    size_t to = 1 + stage_random(s, n - 1);
+    char detail[160];
+    int rc = f->kind == MOVE ? zkelect_request_move(s->watcher, list[to].id)
+                             : zkelect_request_step_down(s->watcher, list[0].id);
+    snprintf(detail, sizeof detail, "%s%s%s rc=%d", list[0].id, f->kind == MOVE ? " to " : "",
+             f->kind == MOVE ? list[to].id : "", rc);
+    zkelect_participants_free(list, n);
+    f->target = -1;
+    if (rc == ZKELECT_OK)
+        note(p, f, "start", detail);
+    return rc == ZKELECT_OK;
+}
+
 /* An operator deletes the election path with everything in it, in one
  * transaction (as ZooKeeper's deleteall does): every node goes at once, and
  * the leader learns it from its own watch in the same round of
@@ -388,6 +418,8 @@ static void start_random_fault(play_t *p)
         started = start_path_delete(p, f);
     else if (f->kind == ENSEMBLE_RESTART)
         started = start_ensemble_restart(p, f);
+    else if (f->kind == ASK || f->kind == MOVE)
+        started = start_request(p, f);
     else
         started = start_participant_fault(p, f);
     if (!started)

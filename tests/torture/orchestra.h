@@ -20,6 +20,7 @@ typedef struct slot {
     char name[16];            /* "s0" */
     bool run;                 /* `zkelect run` wrapping a writer */
     bool manual, shared, lease, weaken;
+    int priority;             /* --priorities: its contenders' priority */
     proxy_t *proxy[ZK_ENSEMBLE_MAX]; /* one in front of each member */
     char hosts[512];          /* the proxies' addresses */
     pid_t pid;                /* 0: empty */
@@ -40,6 +41,7 @@ typedef struct stage {
     int seconds;
     uint64_t seed, rng;
     bool weakened;
+    bool priorities;          /* --priorities: contenders of different priorities, a preempting one, moves */
     int log;                  /* the orchestrator's records */
     zk_ensemble_t ens;
     bool member_down[ZK_ENSEMBLE_MAX], member_paused[ZK_ENSEMBLE_MAX];

@@ -46,6 +46,7 @@
 typedef struct part {
     const char *id, *zk, *zk_direct, *path, *store;
     bool manual, shared, lease, weaken;
+    int priority;
     int timeout_ms;
     int log;
     int store_fd;
@@ -169,6 +170,15 @@ static void *sampler(void *arg)
 
 /* ------------------------------------------------------------ the handle */
 
+/* The library's own lines, but the ZooKeeper client's, on stderr (the
+ * slot's .err file), stamped like the records: what a run's logs explain. */
+static void log_line(zkelect_t *e, int level, const char *message, void *userdata)
+{
+    (void)e, (void)userdata;
+    if (level <= ZKELECT_LOG_INFO && strncmp(message, "zookeeper:", 10) != 0)
+        fprintf(stderr, "%" PRId64 " %d %s\n", torture_now(), level, message);
+}
+
 static int make_election(part_t *p)
 {
     int rc;
@@ -176,6 +186,8 @@ static int make_election(part_t *p)
         rc = zkelect_session_new(&p->session, p->zk);
         if (!rc)
             rc = zkelect_session_set_timeout(p->session, p->timeout_ms);
+        if (!rc)
+            rc = zkelect_session_set_log(p->session, log_line, NULL);
         if (!rc)
             rc = zkelect_session_start(p->session);
         if (!rc)
@@ -194,6 +206,8 @@ static int make_election(part_t *p)
         rc = zkelect_new(&p->e, p->zk, p->path, p->id);
         if (!rc)
             rc = zkelect_set_session_timeout(p->e, p->timeout_ms);
+        if (!rc)
+            rc = zkelect_set_log(p->e, log_line, NULL);
         if (!rc && p->manual)
             rc = zkelect_set_dispatch_mode(p->e, ZKELECT_DISPATCH_MANUAL);
     }
@@ -201,6 +215,8 @@ static int make_election(part_t *p)
         rc = zkelect_set_callback(p->e, on_event, p);
     if (!rc)
         rc = zkelect_set_disconnect_policy(p->e, p->lease ? ZKELECT_POLICY_LEASE : ZKELECT_POLICY_STRICT);
+    if (!rc && p->priority)
+        rc = zkelect_set_priority(p->e, p->priority);
     if (!rc)
         rc = zkelect_start(p->e);
     return rc;
@@ -284,6 +300,7 @@ static int parse(part_t *p, int argc, char **argv)
         else if (!strcmp(k, "--session")) p->shared = !strcmp(v, "shared");
         else if (!strcmp(k, "--policy")) p->lease = !strcmp(v, "lease");
         else if (!strcmp(k, "--weaken")) p->weaken = !strcmp(v, "yes");
+        else if (!strcmp(k, "--priority")) p->priority = atoi(v);
         else if (!strcmp(k, "--log")) p->log = open(v, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         else return -1;
     }

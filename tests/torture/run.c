@@ -68,17 +68,28 @@ void stage_start_slot(stage_t *s, slot_t *slot)
     snprintf(store, sizeof store, "%s/store.sock", s->dir);
     snprintf(timeout, sizeof timeout, "%d", s->session_timeout_ms);
     snprintf(timeout_s, sizeof timeout_s, "%d", s->session_timeout_ms);
+    char priority[16];
+    snprintf(priority, sizeof priority, "%d", slot->priority);
     if (slot->run) {
-        char *argv[] = {s->zkelect_bin, "run", "--zk", slot->hosts, "--path", s->path, "--id", slot->id,
-                        "--session-timeout", timeout_s, "--grace", "0.5", "--stop-timeout", "2", "--",
-                        (char *)s->self, "writer", store, NULL};
+        char *argv[24] = {s->zkelect_bin, "run", "--zk", slot->hosts, "--path", s->path, "--id", slot->id,
+                          "--session-timeout", timeout_s, "--grace", "0.5", "--stop-timeout", "2"};
+        int n = 14;
+        if (s->priorities) {
+            /* the highest priority, and it takes the lead back after 2 s */
+            char *more[] = {"--priority", priority, "--preempt-delay", "2s"};
+            for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+                argv[n++] = more[i];
+        }
+        char *command[] = {"--", (char *)s->self, "writer", store, NULL};
+        for (size_t i = 0; i < sizeof command / sizeof command[0]; i++)
+            argv[n++] = command[i];
         slot->pid = start_process(s, err, argv);
     } else {
         char *argv[] = {(char *)s->self, "participant", "--id", slot->id, "--zk", slot->hosts, "--zk-direct",
                         s->ens.hosts, "--path", s->path, "--store", store, "--timeout", timeout, "--log", log,
                         "--dispatch", slot->manual ? "manual" : "thread", "--session",
                         slot->shared ? "shared" : "own", "--policy", slot->lease ? "lease" : "strict",
-                        "--weaken", slot->weaken ? "yes" : "no", NULL};
+                        "--weaken", slot->weaken ? "yes" : "no", "--priority", priority, NULL};
         slot->pid = start_process(s, err, argv);
     }
     slot->paused = slot->left = slot->killed = false;
@@ -147,6 +158,7 @@ static int set_stage(stage_t *s)
             slot->manual = mix[i].manual;
             slot->shared = mix[i].shared;
             slot->lease = mix[i].lease;
+            slot->priority = !s->priorities ? 0 : slot->run ? 30 : i % 3 * 10;
         }
         for (int m = 0; m < s->ens.n; m++) {
             slot->proxy[m] = proxy_start(s->ens.member[m].port);
@@ -241,6 +253,10 @@ static int parse(stage_t *s, int argc, char **argv, const char **svg)
             s->weakened = true;
             continue;
         }
+        if (!strcmp(k, "--priorities")) {
+            s->priorities = true;
+            continue;
+        }
         if (!v)
             return -1;
         i++;
@@ -284,7 +300,7 @@ int torture_run(int argc, char **argv)
     const char *svg = NULL;
     if (parse(&s, argc, argv, &svg) != 0) {
         fprintf(stderr, "usage: zkelect-torture run [--seconds S >= 10] [--seed N] [--members 3|5]\n"
-                        "         [--session-timeout MS] [--dir DIR] [--svg FILE] [--weakened]\n");
+                        "         [--session-timeout MS] [--dir DIR] [--svg FILE] [--weakened] [--priorities]\n");
         return 2;
     }
     s.rng = s.seed;
@@ -307,7 +323,9 @@ int torture_run(int argc, char **argv)
     snprintf(log, sizeof log, "%s/orchestrator.log", s.dir);
     s.log = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     printf("zkelect-torture: seed %" PRIu64 ", %d s, %d members, T = %d ms, %s; logs in %s\n", s.seed, s.seconds,
-           s.members, s.session_timeout_ms, s.weakened ? "the weakened participant" : "7 participants", s.dir);
+           s.members, s.session_timeout_ms,
+           s.weakened ? "the weakened participant" : s.priorities ? "7 participants of 4 priorities" : "7 participants",
+           s.dir);
     fflush(stdout);
     torture_record(s.log, "B %" PRId64 " seed %" PRIu64 " seconds %d members %d timeout %d weakened %d", torture_now(),
                    s.seed, s.seconds, s.members, s.session_timeout_ms, s.weakened);
