@@ -71,9 +71,12 @@ void stage_start_slot(stage_t *s, slot_t *slot)
     char priority[16];
     snprintf(priority, sizeof priority, "%d", slot->priority);
     if (slot->run) {
-        char *argv[24] = {s->zkelect_bin, "run", "--zk", slot->hosts, "--path", s->path, "--id", slot->id,
-                          "--session-timeout", timeout_s, "--grace", "0.5", "--stop-timeout", "2"};
-        int n = 14;
+        /* --connect-timeout: one started while the whole ensemble is down
+         * waits for it, as a unit restarted by systemd would */
+        char *argv[26] = {s->zkelect_bin, "run", "--zk", slot->hosts, "--path", s->path, "--id", slot->id,
+                          "--session-timeout", timeout_s, "--grace", "0.5", "--stop-timeout", "2",
+                          "--connect-timeout", "60s"};
+        int n = 16;
         if (s->priorities) {
             /* the highest priority, and it takes the lead back after 2 s */
             char *more[] = {"--priority", priority, "--preempt-delay", "2s"};
