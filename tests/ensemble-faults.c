@@ -177,6 +177,58 @@ static void test_whole_ensemble_restarted(void)
     assert_no_two_leaders(&rec);
     destroy_all(ps, 3);
 }
+/* Priorities on the ensemble: the highest priority leads next; the member
+ * its leader is connected to dies and the lock's holder leads on (the
+ * lease outlasts the move); a move from another handle lands on the one
+ * named; epochs grow throughout. */
+static void test_priorities_across_a_member_kill(void)
+{
+    const char *p = test_election(&rec, "priorities");
+    static participant_t ps[3];
+    const int priority[3] = {0, 5, 10};
+    for (int i = 0; i < 3; i++) {
+        size_t mark = rec_count(&rec);
+        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, ensemble.hosts, p), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_set_session_timeout(ps[i].e, 6000), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_set_disconnect_policy(ps[i].e, ZKELECT_POLICY_LEASE), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_set_priority(ps[i].e, priority[i]), ZKELECT_OK);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 3, 10 * SEC), 0);
+    CU_ASSERT_FATAL(rec_wait(&rec, 2, ZKELECT_EV_PLACE, 0, 5 * SEC) >= 0);
+    int64_t epoch = zkelect_epoch(ps[0].e);
+    size_t mark = rec_count(&rec);
+    participant_destroy(&ps[0]);
+    CU_ASSERT_FATAL(rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 10 * SEC) >= 0);
+    CU_ASSERT(zkelect_epoch(ps[2].e) > epoch);
+    epoch = zkelect_epoch(ps[2].e);
+    int member = connected_member(&ps[2]);
+    CU_ASSERT_FATAL(member >= 0);
+    mark = rec_count(&rec);
+    zk_server_kill(&ensemble.member[member]);
+    int64_t deadline = mono_ns() + 20000 * NS_PER_MS;
+    while (connected_member(&ps[2]) < 0 && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT(connected_member(&ps[2]) >= 0);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[2].e), 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 0);
+    CU_ASSERT_EQUAL(zk_server_restart(&ensemble.member[member], true), 0);
+    /* a switchover from a handle of its own, to the one behind */
+    zkelect_t *asker;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&asker, ensemble.hosts, p, "operator"), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_observer(asker, 1), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(asker), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_connected(asker, 10 * SEC), ZKELECT_OK);
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_request_move(asker, ps[1].id), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 10 * SEC) >= 0);
+    CU_ASSERT(zkelect_epoch(ps[1].e) > epoch);
+    zkelect_destroy(asker);
+    assert_no_two_leaders(&rec);
+    destroy_all(ps, 3);
+}
+
 
 static int ensemble_init(void)
 {
@@ -203,6 +255,7 @@ int main(void)
         TEST(test_ensemble_member_killed_lease),
         TEST(test_ensemble_quorum_lost),
         TEST(test_whole_ensemble_restarted),
+        TEST(test_priorities_across_a_member_kill),
         CU_TEST_INFO_NULL,
     };
     static const test_suite_t suites[] = {{"faults, 3-server ensemble", ensemble_init, ensemble_clean, tests}, {0}};

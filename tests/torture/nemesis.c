@@ -38,13 +38,14 @@ typedef enum kind {
     ENSEMBLE_RESTART, /* every member killed, down past 2T, started again */
     ASK,          /* an operator asks the leader to step down (zkelect resign) */
     MOVE,         /* an operator moves the lead to a random contender (zkelect move; --priorities) */
+    PRIORITY,     /* a participant's priority changes while it runs (--priorities) */
     KINDS
 } kind_t;
 
 static const char *const kind_names[KINDS] = {"cut", "pause", "kill", "member-kill", "quorum-lost", "member-pause",
                                               "expire", "resign", "leave", "stop", "destroy-in-callback",
                                               "foreign-write", "path-delete", "ensemble-restart",
-                                              "ask-step-down", "move"};
+                                              "ask-step-down", "move", "priority"};
 static const char *const cut_modes[] = {"blackhole", "reset", "drop-replies", "drop-requests", "delay"};
 
 typedef struct fault {
@@ -185,7 +186,9 @@ static void set_cut(slot_t *slot, int members, proxy_mode_t mode, int delay_ms)
 static bool start_participant_fault(play_t *p, fault_t *f)
 {
     stage_t *s = p->s;
-    bool library = f->kind == EXPIRE || f->kind == LEAVE || f->kind == DESTROY;
+    bool library = f->kind == EXPIRE || f->kind == LEAVE || f->kind == DESTROY || f->kind == PRIORITY;
+    if (f->kind == PRIORITY && !s->priorities)
+        return false;
     slot_t *slot = f->kind == RESIGN ? stage_leader_slot(s) : live_slot(s, library);
     if (!slot || (f->kind == LEAVE && slot->left))
         return false;
@@ -224,6 +227,9 @@ static bool start_participant_fault(play_t *p, fault_t *f)
         break;
     case DESTROY:
         kill(slot->pid, SIGUSR2);
+        break;
+    case PRIORITY:
+        kill(slot->pid, TORTURE_SIG_PRIORITY);
         break;
     default:
         return false;

@@ -260,6 +260,11 @@ static void on_signal(part_t *p, int sig)
             atomic_store(&p->stopping, true);
     } else if (sig == SIGHUP) {
         expire_self(p);
+    } else if (sig == TORTURE_SIG_PRIORITY) {
+        /* as keepalived's track_script moves a weight: 0, 10, 20, 0, ... */
+        p->priority = (p->priority + 10) % 30;
+        torture_record(p->log, "X %" PRId64 " priority %d", torture_now(), p->priority);
+        zkelect_set_priority(p->e, p->priority);
     } else if (sig == TORTURE_SIG_LEAVE) {
         torture_record(p->log, "X %" PRId64 " leave %d", torture_now(), zkelect_leave(p->e));
     } else if (sig == TORTURE_SIG_REJOIN) {
@@ -323,7 +328,7 @@ int torture_participant(int argc, char **argv)
     snprintf(p.store_addr.sun_path, sizeof p.store_addr.sun_path, "%s", p.store);
     sigset_t sigs;
     sigemptyset(&sigs);
-    int handled[] = {SIGTERM, SIGUSR1, SIGUSR2, SIGHUP, TORTURE_SIG_LEAVE, TORTURE_SIG_REJOIN};
+    int handled[] = {SIGTERM, SIGUSR1, SIGUSR2, SIGHUP, TORTURE_SIG_LEAVE, TORTURE_SIG_REJOIN, TORTURE_SIG_PRIORITY};
     for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
         sigaddset(&sigs, handled[i]);
     /* Blocked after the library started: its threads must not take them

@@ -44,6 +44,7 @@
  * the process is stopped: real-time signals queue, the lower first. */
 #define TORTURE_SIG_LEAVE (SIGRTMIN)
 #define TORTURE_SIG_REJOIN (SIGRTMIN + 1)
+#define TORTURE_SIG_PRIORITY (SIGRTMIN + 2) /* the next priority (--priorities) */
 
 #define NS_PER_MS 1000000LL
 #define NS_PER_S 1000000000LL
