@@ -410,6 +410,38 @@ static void test_run_move_and_preemption(void)
     CU_ASSERT(alternates(starts));
 }
 
+/* A preferred host must stay healthy for the whole delay to preempt: one
+ * whose check starts failing while it waits next in line leaves the line
+ * (zkelect run takes an unhealthy standby out), so it never asks; the
+ * leader's command runs on untouched. */
+static void test_run_unhealthy_does_not_preempt(void)
+{
+    const char *path = "/zkelect-run/unhealthy-preempt";
+    char script[600], starts[400], healthy[400], check[500];
+    snprintf(starts, sizeof starts, "%s/unhealthy.starts", scratch_dir());
+    snprintf(healthy, sizeof healthy, "%s/b.healthy", scratch_dir());
+    snprintf(script, sizeof script, "echo \"start $ZKELECT_ID\" >> %s; exec sleep 1000", starts);
+    snprintf(check, sizeof check, "test -e %s", healthy);
+    const char *low[] = {"--priority", "1", NULL};
+    const char *preferred[] = {"--priority", "9", "--preempt-delay", "1.5s", "--health-cmd", check,
+                               "--health-interval", "0.2s", "--health-failures", "1", NULL};
+    pid_t a = start_runner("unhealthy", "a", server.hosts, path, script, low);
+    CU_ASSERT_FATAL(wait_lines(starts, "start a", 1, 10 * SEC));
+    FILE *f = fopen(healthy, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fclose(f);
+    pid_t b = start_runner("unhealthy", "b", server.hosts, path, script, preferred);
+    CU_ASSERT_FATAL(wait_lines(scratch("unhealthy-b.log"), "standby:", 1, 10 * SEC));
+    unlink(healthy); /* its check fails from now on, before the delay is up */
+    CU_ASSERT(wait_lines(scratch("unhealthy-b.log"), "out of line until", 1, 5 * SEC));
+    observe_for(3000); /* twice the delay */
+    CU_ASSERT_EQUAL(count_lines(starts, "start b"), 0);
+    CU_ASSERT_EQUAL(count_lines(scratch("unhealthy-a.log"), "stepping down"), 0);
+    CU_ASSERT(!is_dead(a));
+    stop(b);
+    stop(a);
+}
+
 static void test_run_on_exit_resign_hands_over(void)
 {
     const char *path = "/zkelect-run/on-exit-resign";
@@ -644,6 +676,7 @@ int main(void)
         TEST(test_run_node_deleted_while_cut_off_kills_at_once),
         TEST(test_run_priority_chooses_the_successor),
         TEST(test_run_move_and_preemption),
+        TEST(test_run_unhealthy_does_not_preempt),
         TEST(test_run_on_exit_resign_hands_over),
         TEST(test_run_on_exit_exit_returns_status),
         TEST(test_run_planned_stop_keeps_the_node_until_the_command_exits),
