@@ -214,9 +214,12 @@ static void follow_pinned(struct zkelect *e)
         if (!zkelect__name_has_token_as(ZKELECT_FORMAT_NATIVE, f->line[i], pinned))
             continue;
         char *first = f->line[i];
-        memmove(f->line + 1, f->line, i * sizeof *f->line);
+        f->line[i] = f->line[0];
         f->line[0] = first;
-        f->n_line = 1; /* only the one pinned leads: the others wait for the lock */
+        /* Only the one pinned leads: the others wait for the lock. */
+        for (size_t j = 1; j < f->n_line; j++)
+            free(f->line[j]);
+        f->n_line = 1;
         read_candidate(e);
         return;
     }
