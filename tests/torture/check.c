@@ -10,7 +10,10 @@
  *     participants accepted with the same epoch is a violation;
  *  3. epochs strictly increase from one participant's term to the next;
  *  4. after each heal, one leader within the bound, and every live
- *     participant back in line at the end of the quiet phase.
+ *     participant back in line at the end of the quiet phase;
+ *  5. with priorities: after a failover, nobody of a higher priority stood
+ *     in line, undisturbed, while a lower one took the lead
+ *     (succession.c says what disturbs).
  * A violation prints the history around it, every process's records on
  * one clock.
  *
@@ -21,6 +24,7 @@
  * (F5: a paused process cannot know; the fence must refuse, and did); and
  * whatever is found while ZooKeeper reported a member's tree diverged from
  * its leader's, from 30 s before its report until the member was rebuilt. */
+#include "succession.h"
 #include "torture.h"
 
 #include <dirent.h>
@@ -84,6 +88,7 @@ typedef struct history {
     int n_diverged;
     int64_t deletions[4096]; /* the election path deleted by the nemesis */
     int n_deletions;
+    succession_t *succession;
     uint64_t seed;
     FILE *out;
     torture_report_t *report;
@@ -143,6 +148,7 @@ static void read_participant(history_t *h, const char *file, FILE *f)
                 keep_line(h, a, file, buf);
         } else if (sscanf(buf + 2, "%lld", &a) == 1) {
             keep_line(h, a, file, buf);
+            succession_participant_line(h->succession, who, buf);
             if (buf[0] == 'X' && sscanf(buf + 2, "%*d expired %lld", &b) == 1 && h->n_a6 < 1024) {
                 snprintf(h->a6[h->n_a6].identity, sizeof h->a6[0].identity, "%s", who);
                 h->a6[h->n_a6++].epoch = b;
@@ -247,8 +253,10 @@ static void read_orchestrator(history_t *h, FILE *f)
             else if (!strcmp(word, "to"))
                 h->quiet_to[h->n_quiet++] = t;
         }
-        if (buf[0] == 'N')
+        if (buf[0] == 'N') {
             read_fault_window(h, buf);
+            succession_fault_line(h->succession, buf);
+        }
         if (buf[0] == 'M')
             read_divergence(h, buf);
         if (buf[0] == 'N' && !strcmp(word, "start")) {
@@ -505,6 +513,17 @@ static bool same_leader(const interval_t *u, const interval_t *v)
     return strcmp(u->identity, v->identity) == 0 && u->epoch == v->epoch;
 }
 
+/* 5: a new term's leader was not outranked by one who stood in line. */
+static void check_succession(history_t *h, const char *went, const interval_t *v)
+{
+    int mine, theirs;
+    const char *rival = succession_outranked(h->succession, went, v->identity, v->first, &mine, &theirs);
+    if (rival)
+        violation(h, v->first, "after %s, %s (priority %d) leads although %s (priority %d) stood in line, connected "
+                  "and left alone, from a second before to a second after", went[0] ? went : "nobody", v->who, mine,
+                  rival, theirs);
+}
+
 /* 1 and 3: leadership intervals never overlap; epochs grow from one
  * participant's term to the next. */
 static void check_intervals(history_t *h)
@@ -533,6 +552,8 @@ static void check_intervals(history_t *h)
         if (v->epoch < last_epoch || (v->epoch == last_epoch && !same))
             violation(h, v->first, "epoch %" PRId64 " of %s after epoch %" PRId64 " of %s", v->epoch, v->who,
                       last_epoch, last_identity);
+        if (v->epoch != last_epoch)
+            check_succession(h, last_identity, v);
         if (v->epoch != last_epoch)
             h->report->terms++;
         last_epoch = v->epoch;
@@ -681,8 +702,10 @@ long torture_check(const char *dir, int session_timeout_ms, int bound_ms, tortur
     memset(report, 0, sizeof *report);
     h.out = out;
     h.report = report;
-    if (read_dir(&h, dir) != 0) {
+    h.succession = succession_new();
+    if (!h.succession || read_dir(&h, dir) != 0) {
         fprintf(out, "checker: cannot read %s\n", dir);
+        succession_free(h.succession);
         return 1;
     }
     qsort(h.lines, h.n_lines, sizeof *h.lines, by_time);
@@ -710,12 +733,18 @@ long torture_check(const char *dir, int session_timeout_ms, int bound_ms, tortur
             report->path_deletions, report->deletion_overlaps, TORTURE_DELETION_BOUND_MS,
             report->max_deletion_overlap_ms, report->deaf_deletion_overlaps, report->max_deaf_deletion_overlap_ms,
             report->deletion_writes);
+    report->successions_judged = succession_judged(h.succession);
+    if (report->successions_judged >= 0)
+        fprintf(out, "priorities: %ld terms after a failover judged, each led by the highest priority in line "
+                "unless a violation says otherwise (the others were within a second of a fault, a command, a join "
+                "or a move)\n", report->successions_judged);
     fprintf(out, "violations: %ld\n", report->violations);
     for (size_t i = 0; i < h.n_lines; i++)
         free(h.lines[i].text);
     free(h.lines);
     free(h.iv);
     free(h.w);
+    succession_free(h.succession);
     return report->violations;
 }
 

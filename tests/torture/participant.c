@@ -333,6 +333,8 @@ int torture_participant(int argc, char **argv)
         sigaddset(&sigs, handled[i]);
     /* Blocked after the library started: its threads must not take them
      * (tests/signals.c), and here a lost one would be a lost command. */
+    /* Its priority, for the checker's succession rule (0: none set). */
+    torture_record(p.log, "X %" PRId64 " priority %d", torture_now(), p.priority);
     int rc = make_election(&p);
     if (rc) {
         fprintf(stderr, "participant %s: %s\n", p.id, zkelect_strerror(rc));

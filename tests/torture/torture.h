@@ -21,6 +21,8 @@
  *                C t connected               the session connected or not
  *                I t ahead                   place in line changed (-1: out)
  *                X t what                    a command received (resign, ...);
+ *                                            "priority N": its priority, at
+ *                                            the start and at each change;
  *                                            "expired EPOCH": its session was
  *                                            closed by a third party, its
  *                                            node had that epoch
@@ -85,6 +87,9 @@ typedef struct torture_report {
     double max_deletion_overlap_ms;
     long deaf_deletion_overlaps; /* the old leader could not hear the deletion: bounded by T */
     double max_deaf_deletion_overlap_ms;
+    /* With priorities: the terms after a failover judged by the rule of
+     * succession (check.c 5), -1 without priorities. */
+    long successions_judged;
 } torture_report_t;
 
 /* How long after the election path's deletion two leaders may overlap, in
