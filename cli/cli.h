@@ -55,7 +55,18 @@ typedef struct cli_options {
     int verbosity;   /* -v count */
     char **command;  /* run: what follows "--" */
     char auth[1024]; /* --auth-file's first line, "SCHEME:CREDENTIAL", or "" */
+    /* TLS or SASL to ZooKeeper (secure.c) */
+    const char *tls_ca, *tls_cert, *tls_key;
+    char tls_key_password[256]; /* --tls-key-password-file's first line, or "" */
+    const char *sasl_mechanism, *sasl_user, *sasl_password_file, *sasl_service, *sasl_host;
 } cli_options_t;
+
+/* secure.c: --tls-* and --sasl-* (flag without its dashes): taken into
+ * opt, or CLI_EXIT_USAGE with why; checked together, and with the library
+ * (a client without TLS or SASL is a usage error); given to a handle. */
+int cli_take_secure(const char *flag, const char *arg, cli_options_t *opt, char *why, size_t len);
+int cli_check_secure(const cli_options_t *opt, char *why, size_t len);
+int cli_apply_secure(zkelect_t *e, const cli_options_t *opt);
 
 /* options.c: parse argv for one subcommand (argv[0] is the subcommand).
  * Returns CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why; *done is set

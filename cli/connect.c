@@ -37,6 +37,8 @@ static int configure(const cli_options_t *opt, bool observer, zkelect_callback_f
         rc = zkelect_set_data(e, opt->data, strlen(opt->data));
     if (rc == ZKELECT_OK && opt->acl)
         rc = zkelect_set_acl(e, opt->acl);
+    if (rc == ZKELECT_OK)
+        rc = cli_apply_secure(e, opt);
     if (rc == ZKELECT_OK && opt->auth[0]) {
         /* "digest:user:password": the scheme ends at the first colon. */
         char scheme[64];

@@ -17,7 +17,8 @@
 enum { OPT_ZK = 256, OPT_PATH, OPT_ID, OPT_DATA, OPT_TIMEOUT, OPT_GRACE, OPT_POLICY, OPT_ON_EXIT, OPT_CONNECT,
        OPT_JSON, OPT_COUNT, OPT_AUTH_FILE, OPT_FORMAT, OPT_ACL, OPT_STOP_TIMEOUT, OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL,
        OPT_HEALTH_TIMEOUT, OPT_HEALTH_FAILURES, OPT_HEALTH_RISE, OPT_UNHEALTHY_LEADER, OPT_METRICS_FILE, OPT_CHECK, OPT_PRIORITY,
-       OPT_PREEMPT_DELAY, OPT_TO, OPT_WAIT };
+       OPT_PREEMPT_DELAY, OPT_TO, OPT_WAIT, OPT_TLS_CA, OPT_TLS_CERT, OPT_TLS_KEY, OPT_TLS_KEY_PASSWORD_FILE,
+       OPT_SASL_MECHANISM, OPT_SASL_USER, OPT_SASL_PASSWORD_FILE, OPT_SASL_SERVICE, OPT_SASL_HOST };
 
 static const struct option long_options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -47,6 +48,15 @@ static const struct option long_options[] = {
     {"to", required_argument, NULL, OPT_TO},
     {"wait", required_argument, NULL, OPT_WAIT},
     {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
+    {"tls-ca", required_argument, NULL, OPT_TLS_CA},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"tls-key-password-file", required_argument, NULL, OPT_TLS_KEY_PASSWORD_FILE},
+    {"sasl-mechanism", required_argument, NULL, OPT_SASL_MECHANISM},
+    {"sasl-user", required_argument, NULL, OPT_SASL_USER},
+    {"sasl-password-file", required_argument, NULL, OPT_SASL_PASSWORD_FILE},
+    {"sasl-service", required_argument, NULL, OPT_SASL_SERVICE},
+    {"sasl-host", required_argument, NULL, OPT_SASL_HOST},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -60,6 +70,11 @@ void cli_usage(const char *subcommand, bool to_stdout)
                          "  --connect-timeout TIME   give up if no session within TIME (default 10s)\n"
                          "  --auth-file FILE         credentials, \"SCHEME:CREDENTIAL\" on its first line\n"
                          "                           (e.g. digest:user:password); kept out of the process list\n"
+                         "  --tls-ca FILE, --tls-cert FILE, --tls-key FILE [--tls-key-password-file FILE]\n"
+                         "                           mutual TLS to ZooKeeper's secureClientPort (PEM files)\n"
+                         "  --sasl-mechanism DIGEST-MD5|GSSAPI [--sasl-user NAME] [--sasl-password-file FILE]\n"
+                         "    [--sasl-service NAME] [--sasl-host NAME]\n"
+                         "                           SASL authentication (see zkelect(1), \"Connecting securely\")\n"
                          "  --format native|curator|kazoo\n"
                          "                           node format: zkelect's (default), Curator LeaderLatch's\n"
                          "                           or kazoo Election's, to share the election with them\n"
@@ -321,6 +336,11 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
     case OPT_DATA: o->data = arg; break;
     case OPT_JSON: o->json = true; break;
     case OPT_AUTH_FILE: return read_auth_file(sub, arg, o);
+    case OPT_TLS_CA: case OPT_TLS_CERT: case OPT_TLS_KEY: case OPT_TLS_KEY_PASSWORD_FILE: case OPT_SASL_MECHANISM:
+    case OPT_SASL_USER: case OPT_SASL_PASSWORD_FILE: case OPT_SASL_SERVICE: case OPT_SASL_HOST: {
+        char why[600];
+        return cli_take_secure(option_name(opt), arg, o, why, sizeof why) ? bad(sub, "%s", why) : CLI_EXIT_OK;
+    }
     case OPT_ACL:
         o->acl = arg;
         return check_acl(sub, arg);
@@ -473,6 +493,9 @@ static int check_required(const char *sub, cli_options_t *o, int argc, char **ar
         return bad(sub, "%s", "--acl grants to \"auth\" (the creator), which needs credentials: add --auth-file");
     if (strcmp(sub, "lockdown") == 0 && !o->auth[0] && !o->acl)
         return bad(sub, "%s", "nothing to lock the path to: give --auth-file (its identity gets the path) or --acl");
+    char why[600];
+    if (cli_check_secure(o, why, sizeof why))
+        return bad(sub, "%s", why);
     if (strcmp(sub, "move") == 0 && !o->to)
         return bad(sub, "%s", "--to ID is required: the contender to hand over to");
     if (o->preempt_delay_s > 0 && !o->priority)

@@ -134,7 +134,8 @@ extern "C" {
     XX(ENAMETOOLONG, -10, "name or path too long")                                  \
     XX(ENOTCONN, -11, "not connected to ZooKeeper")                                 \
     XX(ESYS, -12, "system error")                                                   \
-    XX(ENOPATH, -13, "the election path does not exist")
+    XX(ENOPATH, -13, "the election path does not exist")                            \
+    XX(ENOTSUP, -14, "not supported by the ZooKeeper client zkelect was built with")
 
 typedef enum zkelect_error {
 #define ZKELECT_ERROR_ENUM(name, value, text) ZKELECT_##name = (value),
@@ -522,6 +523,55 @@ ZKELECT_EXPORT int zkelect_new_on_session(zkelect_t **out, zkelect_session_t *s,
  * leading), close the session and free it. Not from a callback: it then
  * logs an error and does nothing. NULL does nothing. */
 ZKELECT_EXPORT void zkelect_session_destroy(zkelect_session_t *s);
+
+/* ======================================================= Connecting securely
+ *
+ * TLS to ZooKeeper's secureClientPort, or SASL authentication, for every
+ * connection of the session (docs/GUIDE.md "Connecting securely"). Both
+ * need a ZooKeeper C client built with OpenSSL and Cyrus SASL; Debian's is
+ * built without: with it these return ZKELECT_ENOTSUP, and the log says how
+ * to get one (scripts/secure-client.sh, then configure --with-zookeeper).
+ * The client cannot do both on one connection (ZOOKEEPER-3482): setting one
+ * when the other is set is ZKELECT_ENOTSUP too. Before zkelect_start() (a
+ * standalone handle) or zkelect_session_start(); on an election of a shared
+ * session ZKELECT_ESTATE (set them on the session).
+ */
+
+/* TLS, mutual: the server's certificate must chain to ca_file (PEM); the
+ * client presents cert_file (PEM, with its chain) and key_file (PEM),
+ * decrypted with key_password if it is not NULL. The client checks the
+ * chain, not the server's host name: give the ensemble a CA of its own.
+ * The files are read at each connection, so a renewed certificate is taken
+ * at the next one; the password is copied, kept only in memory, wiped at
+ * destroy and never logged. A key file others may read is logged as a
+ * warning (keep it 0600). The client takes the four as one comma-separated
+ * string, so none may contain a comma. With TLS the client takes no log
+ * function at its start: its first lines of each connection attempt
+ * ("Initiating client connection") go to stderr. Returns ZKELECT_OK,
+ * ZKELECT_EINVAL (NULL or empty file name, a comma, a file that cannot be
+ * read), ZKELECT_ESTATE, ZKELECT_ENOMEM, ZKELECT_ENOTSUP. */
+ZKELECT_EXPORT int zkelect_set_tls(zkelect_t *e, const char *ca_file, const char *cert_file, const char *key_file,
+                                   const char *key_password);
+ZKELECT_EXPORT int zkelect_session_set_tls(zkelect_session_t *s, const char *ca_file, const char *cert_file,
+                                           const char *key_file, const char *key_password);
+
+/* SASL: mechanism is "DIGEST-MD5" or "GSSAPI" (Kerberos; the credentials
+ * then come from the ticket cache or KRB5_CLIENT_KTNAME, and user and
+ * password_file may be NULL); user the name to authenticate as;
+ * password_file a file whose first line is the password, read at each
+ * authentication (never the password itself, so that it is in no
+ * configuration and no argument list); service ("zookeeper" if NULL) and
+ * host ("zk-sasl-md5" if NULL, DIGEST-MD5's default) as the server's JAAS
+ * configuration names them. The session's nodes can then be protected by
+ * ACL entries naming the SASL identity ("sasl:user:cdrwa",
+ * zkelect_set_acl()). A refused authentication is ZKELECT_EV_ERROR with
+ * ZKELECT_EAUTH. Returns ZKELECT_OK, ZKELECT_EINVAL (NULL or empty
+ * mechanism, a password file that cannot be read), ZKELECT_ESTATE,
+ * ZKELECT_ENOMEM, ZKELECT_ENOTSUP. */
+ZKELECT_EXPORT int zkelect_set_sasl(zkelect_t *e, const char *mechanism, const char *user, const char *password_file,
+                                    const char *service, const char *host);
+ZKELECT_EXPORT int zkelect_session_set_sasl(zkelect_session_t *s, const char *mechanism, const char *user,
+                                            const char *password_file, const char *service, const char *host);
 
 /* ===================================================================== Events */
 

@@ -7,7 +7,9 @@
 #
 # Steps (HACKING.md says what each covers and why):
 #   gcc        make check, gcc, -Werror (every test program and script)
-#   clang      make check of the quick programs, clang, -Werror
+#   tls        clang, -Werror, against the ZooKeeper client with TLS and SASL that
+#              scripts/secure-client.sh builds: the quick programs, and TLS and SASL
+#              on a real ZooKeeper (tests/secure.c)
 #   asan       make check under AddressSanitizer + UndefinedBehaviorSanitizer
 #   torture    zkelect-torture for 45 s, then 30 s with priorities, preemption and moves,
 #              a fresh seed, sanitizers on; the weakened
@@ -37,7 +39,7 @@
 set -uo pipefail
 . "$(dirname "$0")/setup.sh"
 waiting_steps=(gcc asan torture tsan valgrind)
-compiling_steps=(clang front-door fuzz lint distcheck release packaging)
+compiling_steps=(tls front-door fuzz lint distcheck release packaging)
 all_steps=("${waiting_steps[@]}" "${compiling_steps[@]}")
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")
@@ -284,16 +286,20 @@ ASAN_BUILD=(build-asan "${DEV[@]}" --enable-sanitizers --disable-shared)
 TSAN_BUILD=(build-tsan CC=clang "${DEV[@]}" --enable-sanitizers=thread --disable-shared)
 
 # Every server test runs in the gcc and both sanitizer builds (and the core
-# ones under valgrind); the clang build is a -Werror build plus the quick
-# programs.
-clang_step() {
-    CHECK_TESTS="tests/unit tests/api tests/dispatch tests/shared tests/header-alone.sh tests/exports.sh" \
-        check_in build-clang CC=clang "${DEV[@]}"
+# ones under valgrind); the clang build is a -Werror build against the
+# ZooKeeper client with TLS and SASL (the gcc one is against Debian's): the
+# quick programs, and the TLS and SASL suite, which there checks the
+# connections (against Debian's client, the refusal).
+tls_step() {
+    local client=$ZKELECT_ROOT/build-zkclient
+    "$ZKELECT_ROOT/scripts/secure-client.sh" "$client" || return 1
+    CHECK_TESTS="tests/unit tests/api tests/dispatch tests/shared tests/secure tests/header-alone.sh tests/exports.sh" \
+        check_in build-tls CC=clang "${DEV[@]}" --with-zookeeper="$client"
 }
 
 # The compiling steps in the second lane's order, those that use build/
 # last (the first lane builds it); the first lane takes them from the end.
-queue=(clang:clang_step front-door:front_door fuzz:fuzz lint:lint distcheck:distcheck release:release
+queue=(tls:tls_step front-door:front_door fuzz:fuzz lint:lint distcheck:distcheck release:release
        packaging:packaging)
 
 # run_queue forward|backward: each step of the queue not yet claimed.

@@ -190,6 +190,22 @@ int zkelect_session_set_auth(zkelect_session_t *s, const char *scheme, const voi
     return rc ? rc : set_auth(s, scheme, credential, len, "zkelect_session_set_auth");
 }
 
+int zkelect_session_set_tls(zkelect_session_t *s, const char *ca_file, const char *cert_file, const char *key_file,
+                            const char *key_password)
+{
+    int rc = session_configurable(s, "zkelect_session_set_tls");
+    return rc ? rc
+              : zkelect__secure_set_tls(s, "zkelect_session_set_tls", ca_file, cert_file, key_file, key_password);
+}
+
+int zkelect_session_set_sasl(zkelect_session_t *s, const char *mechanism, const char *user, const char *password_file,
+                             const char *service, const char *host)
+{
+    int rc = session_configurable(s, "zkelect_session_set_sasl");
+    return rc ? rc
+              : zkelect__secure_set_sasl(s, "zkelect_session_set_sasl", mechanism, user, password_file, service, host);
+}
+
 int zkelect_session_set_log(zkelect_session_t *s, zkelect_log_fn fn, void *userdata)
 {
     int rc = session_configurable(s, "zkelect_session_set_log");
@@ -361,6 +377,25 @@ int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, s
     if (!rc)
         rc = owns_session(e, "zkelect_set_auth", "zkelect_session_set_auth()");
     return rc ? rc : set_auth(e->session, scheme, credential, len, "zkelect_set_auth");
+}
+
+int zkelect_set_tls(zkelect_t *e, const char *ca_file, const char *cert_file, const char *key_file,
+                    const char *key_password)
+{
+    int rc = zkelect__configurable(e, "zkelect_set_tls");
+    if (!rc)
+        rc = owns_session(e, "zkelect_set_tls", "zkelect_session_set_tls()");
+    return rc ? rc : zkelect__secure_set_tls(e->session, "zkelect_set_tls", ca_file, cert_file, key_file, key_password);
+}
+
+int zkelect_set_sasl(zkelect_t *e, const char *mechanism, const char *user, const char *password_file,
+                     const char *service, const char *host)
+{
+    int rc = zkelect__configurable(e, "zkelect_set_sasl");
+    if (!rc)
+        rc = owns_session(e, "zkelect_set_sasl", "zkelect_session_set_sasl()");
+    return rc ? rc
+              : zkelect__secure_set_sasl(e->session, "zkelect_set_sasl", mechanism, user, password_file, service, host);
 }
 
 int zkelect_set_acl(zkelect_t *e, const char *acl)

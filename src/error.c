@@ -73,7 +73,7 @@ const char *zkelect_reason_name(int reason)
 bool zkelect__transient(int rc)
 {
     return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED || rc == ZSESSIONMOVED ||
-           rc == ZINVALIDSTATE || rc == ZCLOSING;
+           rc == ZINVALIDSTATE || rc == ZCLOSING || rc == ZSSLCONNECTIONERROR; /* a TLS handshake that failed */
 }
 
 /* ZooKeeper's return codes, folded into ours. */

@@ -161,6 +161,7 @@ struct zkelect_session {
      * credentials: with digest credentials, "auth" entries are written out
      * as this id instead (config.c). "" otherwise. */
     char *auth_digest_id;
+    struct zke_secure *secure; /* TLS or SASL (secure.c); NULL: neither */
     bool credentials_given;   /* the client of the current handle has them all (session.c) */
     zkelect_log_fn log_fn;
     void *log_userdata;

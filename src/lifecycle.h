@@ -5,6 +5,23 @@
 
 /* ============================================= the session and the public API */
 
+/* --------------------------------------------------------------------- secure.c */
+
+/* TLS or SASL for every connection of s, checked (ZKELECT_ENOTSUP when the
+ * client lacks it); what names the public call in the log. */
+ZKE_HIDDEN int zkelect__secure_set_tls(zke_session_t *s, const char *what, const char *ca_file, const char *cert_file,
+                                       const char *key_file, const char *key_password);
+ZKE_HIDDEN int zkelect__secure_set_sasl(zke_session_t *s, const char *what, const char *mechanism, const char *user,
+                                        const char *password_file, const char *service, const char *host);
+/* A ZooKeeper handle for s, with TLS or SASL if set; on the session of
+ * resume (NULL: a new one). NULL and errno as zookeeper_init2(). */
+ZKE_HIDDEN zhandle_t *zkelect__zk_open(zke_session_t *s, watcher_fn watcher, const clientid_t *resume);
+ZKE_HIDDEN void zkelect__secure_free(zke_session_t *s);
+/* A refused SASL authentication, which the client tells no watcher: when
+ * to look next (0: no need), and whether it happened, said once. Lock held. */
+ZKE_HIDDEN int64_t zkelect__sasl_check_at(const zke_session_t *s, int64_t now);
+ZKE_HIDDEN bool zkelect__sasl_refused(zke_session_t *s);
+
 /* -------------------------------------------------------------------- session.c */
 
 /* A session with its defaults (servers already validated), and its end:

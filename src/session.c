@@ -98,6 +98,7 @@ void zkelect__session_free(zke_session_t *s)
     free(s->auth_scheme);
     free(s->auth_credential);
     free(s->auth_digest_id);
+    zkelect__secure_free(s);
     free(s->servers);
     zkelect__process_mark_free(s->process);
     free(s);
@@ -258,8 +259,7 @@ static int open_handle(zke_session_t *s, const clientid_t *resume)
     zkelect__zk_thread_name(s, tagged);
     prctl(PR_SET_NAME, tagged);
     errno = 0;
-    zhandle_t *zh = zookeeper_init2(s->servers, session_watcher, s->requested_timeout_ms, resume, s, 0,
-                                    zkelect__zk_log);
+    zhandle_t *zh = zkelect__zk_open(s, session_watcher, resume);
     int saved_errno = errno;
     prctl(PR_SET_NAME, own_name);
     zkelect__set_log_owner(previous_owner);
@@ -346,6 +346,7 @@ static int64_t give_up_reconnecting_at(const zke_session_t *s)
 static int64_t next_wakeup(const zke_session_t *s, int64_t now, int64_t log_flush)
 {
     int64_t wake = zkelect__earliest(give_up_reconnecting_at(s), log_flush);
+    wake = zkelect__earliest(wake, zkelect__sasl_check_at(s, now));
     for (const struct zkelect *e = s->elections; e; e = e->next)
         if (e->started)
             wake = zkelect__earliest(wake, zkelect__wakeup(e));
@@ -382,6 +383,8 @@ static void *keeper_main(void *arg)
             replace_handle(s);
             continue;
         }
+        if (zkelect__sasl_refused(s))
+            on_auth_failed(s);
         for (struct zkelect *e = s->elections; e; e = e->next)
             if (e->started)
                 zkelect__tend(e, now);

@@ -40,7 +40,7 @@ grep -q '^RestartPreventExitStatus=2 127$' "$out/zkelect@.service" && check ok "
 ExecStart=$(sed -n 's/^ExecStart=//p' "$out/zkelect@.service")
 ZK=127.0.0.1:1 DAEMON=/bin/true ZKELECT_OPTIONS="--connect-timeout 200ms"
 cmd=$(printf '%s' "$ExecStart" | sed -e "s|\${ZK}|$ZK|" -e "s|%i|billing|g" -e "s|%H|$(hostname)|" \
-    -e "s|\$ZKELECT_OPTIONS|$ZKELECT_OPTIONS|" -e "s|\$DAEMON|$DAEMON|" -e 's| -- | --check -- |')
+    -e "s|\$ZKELECT_OPTIONS|$ZKELECT_OPTIONS|" -e "s|\$ZKELECT_TLS||" -e "s|\$DAEMON|$DAEMON|" -e 's| -- | --check -- |')
 set +e
 # shellcheck disable=SC2086 # split into words as systemd does
 $cmd >"$out/check.log" 2>&1

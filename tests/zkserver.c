@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,6 +187,27 @@ static int java_options(char *buf, size_t len, char **words, int max)
     return n;
 }
 
+/* Debian's server and, for TLS (Netty), every netty jar: netty-all.jar
+ * alone lacks the codec classes. */
+static char *class_path(const zk_server_t *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar");
+    if (!s->secure_port)
+        return buf;
+    glob_t jars;
+    if (glob("/usr/share/java/netty-*.jar", 0, NULL, &jars) == 0) {
+        for (size_t i = 0; i < jars.gl_pathc; i++) {
+            const char *jar = jars.gl_pathv[i];
+            if (strstr(jar, ".Final.jar"))
+                continue; /* the versioned names are the same files */
+            size_t used = strlen(buf);
+            snprintf(buf + used, len - used, ":%s", jar);
+        }
+        globfree(&jars);
+    }
+    return buf;
+}
+
 static void exec_server(const zk_server_t *s)
 {
     char cfg[300], log[300], log_dir[300];
@@ -202,13 +224,17 @@ static void exec_server(const zk_server_t *s)
         close(fd);
     }
     const char *java = getenv("JAVA") ? getenv("JAVA") : "java";
-    char opts[512], *argv[32];
+    char opts[512], *argv[32], jaas[300], classpath[4096];
     int argc = 0;
     argv[argc++] = (char *)java;
     argc += java_options(opts, sizeof opts, argv + argc, 16);
     argv[argc++] = log_dir;
+    if (s->jaas[0]) {
+        snprintf(jaas, sizeof jaas, "-Djava.security.auth.login.config=%s", s->jaas);
+        argv[argc++] = jaas;
+    }
     argv[argc++] = "-cp";
-    argv[argc++] = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar";
+    argv[argc++] = class_path(s, classpath, sizeof classpath);
     argv[argc++] = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
     argv[argc++] = cfg;
     argv[argc] = NULL;
@@ -268,6 +294,30 @@ static int prepare(zk_server_t *s, int port)
 int zk_server_start_on(zk_server_t *s, int tick_ms, int port)
 {
     if (prepare(s, port) || write_config(s, tick_ms, NULL) || spawn(s))
+        return -1;
+    if (wait_serving(s, 60)) {
+        zk_server_stop(s);
+        return -1;
+    }
+    return 0;
+}
+
+int zk_server_start_secure(zk_server_t *s, int tick_ms, const char *tls_config, const char *jaas)
+{
+    if (prepare(s, 0))
+        return -1;
+    s->secure_port = free_port();
+    snprintf(s->secure_hosts, sizeof s->secure_hosts, "127.0.0.1:%d", s->secure_port);
+    snprintf(s->jaas, sizeof s->jaas, "%s", jaas ? jaas : "");
+    char extra[2048];
+    snprintf(extra, sizeof extra,
+             "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory\n"
+             "secureClientPort=%d\n"
+             "secureClientPortAddress=127.0.0.1\n"
+             "%s%s",
+             s->secure_port, jaas ? "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n" : "",
+             tls_config ? tls_config : "");
+    if (s->secure_port < 0 || write_config(s, tick_ms, extra) || spawn(s))
         return -1;
     if (wait_serving(s, 60)) {
         zk_server_stop(s);

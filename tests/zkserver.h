@@ -20,12 +20,21 @@ typedef struct zk_server {
     char hosts[64];     /* "127.0.0.1:PORT" */
     bool detached;      /* outlives the process that started it (zk-local) */
     int max_session_ms; /* the longest session it grants; 0: 600000 (may be set before zk_server_start) */
+    /* zk_server_start_secure(): TLS on a second port, SASL through JAAS */
+    int secure_port;
+    char secure_hosts[64]; /* "127.0.0.1:SECURE_PORT" */
+    char jaas[256];        /* the JAAS configuration file, or "" */
 } zk_server_t;
 
 /* Start a standalone ZooKeeper on a free loopback port, in a temp dir, and
  * wait until it serves. 0 on success. The server is killed if the test
  * process dies (PR_SET_PDEATHSIG) and by zk_server_stop(). */
 int zk_server_start(zk_server_t *s, int tick_ms);
+/* The same with TLS on a second port (secure_port) and SASL: tls_config is
+ * the zoo.cfg lines of the key and trust stores, jaas a JAAS file with the
+ * users DIGEST-MD5 accepts (either may be NULL). The server then uses Netty,
+ * with Debian's netty jars on its class path. */
+int zk_server_start_secure(zk_server_t *s, int tick_ms, const char *tls_config, const char *jaas);
 /* zk-local's: in dir, outliving the caller, granting sessions up to
  * max_session_ms. */
 int zk_server_start_detached(zk_server_t *s, const char *dir, int tick_ms, int max_session_ms);
