@@ -702,7 +702,7 @@ long torture_check(const char *dir, int session_timeout_ms, int bound_ms, tortur
     memset(report, 0, sizeof *report);
     h.out = out;
     h.report = report;
-    h.succession = succession_new();
+    h.succession = succession_new(h.t_ns);
     if (!h.succession || read_dir(&h, dir) != 0) {
         fprintf(out, "checker: cannot read %s\n", dir);
         succession_free(h.succession);

@@ -11,8 +11,9 @@
  *   - C received no command (no X record: stop, leave, priority, expire...)
  *     in that time, no fault named it (pause, cut, kill, ...), and it read
  *     itself connected throughout;
- *   - no member of the ensemble was down or paused then (C may have been on
- *     it, deaf without knowing);
+ *   - no member of the ensemble was down or paused, nor the path deleted,
+ *     from 2T before (C may have been on that member, deaf without knowing,
+ *     and its session about to expire) to a second after;
  *   - neither C's nor W's priority changed in that time, and C's is
  *     strictly higher (equal priorities go by age);
  *   - W was not the one a move named in the 10 s before its term.
@@ -58,11 +59,15 @@ struct succession {
     int n_moves;
     long judged;
     bool priorities; /* any participant had one */
+    int64_t t_ns;    /* the session timeout T */
 };
 
-succession_t *succession_new(void)
+succession_t *succession_new(int64_t session_timeout_ns)
 {
-    return calloc(1, sizeof(succession_t));
+    succession_t *s = calloc(1, sizeof(succession_t));
+    if (s)
+        s->t_ns = session_timeout_ns;
+    return s;
 }
 
 void succession_free(succession_t *s)
@@ -142,6 +147,8 @@ void succession_fault_line(succession_t *s, const char *line)
             snprintf(s->moves[s->n_moves].target, sizeof s->moves[0].target, "%s", target);
             s->moves[s->n_moves++].t = t;
         }
+    } else if (!strcmp(kind, "foreign-write") && !strstr(line, " rc=0")) {
+        return; /* refused (the node's ACL): nothing changed */
     } else if (!strcmp(kind, "member-kill") || !strcmp(kind, "member-pause") || !strcmp(kind, "quorum-lost") ||
                !strcmp(kind, "ensemble-restart") || !strcmp(kind, "path-delete") || !strcmp(kind, "foreign-write")) {
         open_touch(s, "", fault, t); /* everyone's line may change under it */
@@ -151,11 +158,13 @@ void succession_fault_line(succession_t *s, const char *line)
     }
 }
 
+/* A fault named identity between from and to; or, identity "", one that
+ * touched everyone then. */
 static bool touched(const succession_t *s, const char *identity, int64_t from, int64_t to)
 {
     for (int i = 0; i < s->n_touches; i++) {
         const touch_t *w = &s->touches[i];
-        if ((!w->identity[0] || !strcmp(w->identity, identity)) && w->from <= to && w->to >= from)
+        if (!strcmp(w->identity, identity) && w->from <= to && w->to >= from)
             return true;
     }
     return false;
@@ -204,7 +213,8 @@ static bool stood_in_line(const succession_t *s, const who_t *w, int64_t t)
         if ((m->kind == 'X' || m->kind == 'O') && m->t > joined)
             joined = -1; /* a command (a leave, ...) or out of line since the join */
     }
-    return joined >= 0 && connected && !touched(s, w->identity, joined, to);
+    return joined >= 0 && connected && !touched(s, w->identity, joined, to) &&
+           !touched(s, "", t - 2 * s->t_ns - NS_PER_S, to);
 }
 
 static bool moved_to(const succession_t *s, const char *identity, int64_t t)

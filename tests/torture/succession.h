@@ -8,7 +8,8 @@
 
 typedef struct succession succession_t;
 
-succession_t *succession_new(void);
+/* T, the session timeout, bounds how long a deaf contender keeps its node. */
+succession_t *succession_new(int64_t session_timeout_ns);
 void succession_free(succession_t *s);
 /* Every line of a participant's log (identity "s3g2"), in file order. */
 void succession_participant_line(succession_t *s, const char *identity, const char *line);
