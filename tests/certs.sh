@@ -7,6 +7,7 @@
 #   client-locked.key           the same key, encrypted with the password "keypass"
 #   rogue-ca.pem                a CA nobody trusts
 #   rogue-client.pem/.key       a client that CA signed
+#   expired-client.pem/.key     a client the CA signed, valid for a day in 2020
 set -eu
 dir=${1:?usage: tests/certs.sh DIR}
 mkdir -p "$dir"
@@ -33,6 +34,15 @@ ca rogue-ca
 signed server ca "subjectAltName=IP:127.0.0.1,DNS:localhost"
 signed client ca
 signed rogue-client rogue-ca
+# A certificate whose validity ended long ago (openssl ca
+# takes the dates; openssl x509 of OpenSSL 3.0 does not)
+openssl req $ec -nodes -keyout expired-client.key -out expired-client.csr -subj "/CN=expired-client" 2>/dev/null
+printf '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n' >ca.cnf
+: >index.txt
+echo 01 >serial
+openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired-client.csr -out expired-client.pem \
+    -startdate 20200101000000Z -enddate 20200102000000Z -notext 2>/dev/null
+rm -f expired-client.csr ca.cnf index.txt* serial* ./*.pem.old 01.pem
 openssl pkey -in client.key -out client-locked.key -aes256 -passout pass:keypass
 openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -name server -out server.p12 \
     -passout pass:storepass

@@ -247,6 +247,18 @@ static void test_tls_untrusted_client_refused(void)
     assert_refused(&pt, "error in ssl connect");
 }
 
+/* The client's certificate expired: the server refuses it. */
+static void test_tls_expired_client_refused(void)
+{
+    const char *p = test_election(&rec, "tls-expired");
+    static participant_t pt;
+    forget_log();
+    CU_ASSERT_EQUAL_FATAL(tls_participant(&pt, 0, p, "ca.pem", "expired-client.pem", "expired-client.key", NULL),
+                          ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(pt.e), ZKELECT_OK);
+    assert_refused(&pt, "error in ssl connect");
+}
+
 /* Plaintext to the TLS port, and TLS to the plaintext port. */
 static void test_tls_and_plaintext_mismatched(void)
 {
@@ -468,6 +480,7 @@ int main(void)
         TEST(test_tls_join_failover_and_handover),
         TEST(test_tls_wrong_ca_refused),
         TEST(test_tls_untrusted_client_refused),
+        TEST(test_tls_expired_client_refused),
         TEST(test_tls_and_plaintext_mismatched),
         TEST(test_tls_bad_settings),
         TEST(test_tls_files_read_at_each_connection),
