@@ -79,6 +79,7 @@ int bench_graceful(const bench_options_t *opt);
 int bench_crash(const bench_options_t *opt, const char *self);
 int bench_runner(const bench_options_t *opt);
 int bench_floor(const bench_options_t *opt);
+int bench_shared_floor(const bench_options_t *opt);
 int bench_shared(const bench_options_t *opt);
 
 /* progress lines on stderr, unless --quiet */

@@ -1,7 +1,9 @@
 /* floor.c - the floors any ZooKeeper election stands on (--floor), raw
  * ZooKeeper C client, no election: graceful failover is one session
  * deleting a node and another notified by its watch; a join is a session
- * opened and a node created on it, N of them one after another. */
+ * opened and a node created on it, N of them one after another; N
+ * elections on one session (--shared --floor) are N parents and N
+ * ephemeral sequential nodes under them, created pipelined. */
 #include "bench.h"
 
 #include <errno.h>
@@ -171,4 +173,73 @@ out:
         zookeeper_close(watcher);
     free(latencies);
     return status;
+}
+
+/* --shared --floor: the requests all sent at once, counted as they come
+ * back. */
+typedef struct pipeline {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int answered, failed;
+} pipeline_t;
+
+static void answered(int rc, const char *value, const void *data)
+{
+    (void)value;
+    pipeline_t *p = (pipeline_t *)data;
+    pthread_mutex_lock(&p->lock);
+    p->answered++;
+    p->failed += rc != ZOK && rc != ZNODEEXISTS; /* a parent left by an earlier run is as good */
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+int bench_shared_floor(const bench_options_t *opt)
+{
+    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+    int n = opt->participants;
+    zhandle_t *zh = connect_one(opt);
+    if (!zh) {
+        fprintf(stderr, "zkelect-bench: cannot connect to %s\n", opt->zk);
+        return 1;
+    }
+    char path[600];
+    snprintf(path, sizeof path, "%s-floor/x", opt->path);
+    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        zoo_create(zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+        *slash = '/';
+    }
+    pipeline_t p = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    bench_progress(opt, "floor: %d parents and %d nodes under them, pipelined on one session", n, n);
+    int64_t t0 = bench_now_ns();
+    int sent = 0;
+    for (int i = 0; i < n; i++) {
+        char parent[700], node[720];
+        snprintf(parent, sizeof parent, "%s-floor/shard-%d", opt->path, i);
+        snprintf(node, sizeof node, "%s/n-", parent);
+        sent += zoo_acreate(zh, parent, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, answered, &p) == ZOK;
+        sent += zoo_acreate(zh, node, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL | ZOO_SEQUENCE, answered, &p) == ZOK;
+    }
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 120;
+    pthread_mutex_lock(&p.lock);
+    while (p.answered < sent && pthread_cond_timedwait(&p.cond, &p.lock, &deadline) == 0)
+        continue;
+    bool all = p.answered == 2 * n && p.failed == 0;
+    pthread_mutex_unlock(&p.lock);
+    double seconds = (double)(bench_now_ns() - t0) / 1e9;
+    zookeeper_close(zh);
+    if (!all) {
+        fprintf(stderr, "zkelect-bench: %d of %d requests answered, %d failed\n", p.answered, 2 * n, p.failed);
+        return 1;
+    }
+    if (opt->json)
+        printf("{\"implementation\":\"floor\",\"mode\":\"shared\",\"elections\":%d,\"sessions\":1,"
+               "\"join_all_s\":%.3f}\n", n, seconds);
+    else
+        printf("floor (raw C client, no election): %d parents and %d ephemeral sequential nodes under them, "
+               "pipelined on one session: all created after %.3f s\n", n, n, seconds);
+    return 0;
 }

@@ -24,7 +24,9 @@ static void usage(FILE *out)
             "  --priorities           mixed priorities (participant i has i %% 7 * 10): each join\n"
             "                         takes its place by priority, the line ordered by it\n"
             "  --crash                SIGKILL the leader's process instead of a graceful leave\n"
-            "  --floor                the floor: one delete and one notification, raw client\n"
+            "  --floor                the floor: one delete and one notification, raw client; with\n"
+            "                         --shared, N parents and N ephemeral sequential nodes created\n"
+            "                         pipelined on one raw session\n"
             "  --shared               N elections on one shared session: time until all lead,\n"
             "                         client memory per election\n"
             "  --idle SEC             also measure CPU and server traffic of N idle participants\n"
@@ -150,6 +152,8 @@ int main(int argc, char **argv)
         return bench_runner(&opt);
     if (opt.crash)
         return bench_crash(&opt, "/proc/self/exe");
+    if (opt.floor && opt.shared)
+        return bench_shared_floor(&opt);
     if (opt.floor)
         return bench_floor(&opt);
     if (opt.shared)

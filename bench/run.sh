@@ -31,6 +31,19 @@ if [ "$mode" = quick ]; then
     one -n 10 -k 20 --naive
     one --crash -k 3
     one -n 1000 --shared --session-timeout 10000
+    # Against the physical floor, in this sitting: graceful failover at N = 2
+    # (p50 of 200) against one delete and one notification; 10,000
+    # elections on one session against the same creates pipelined.
+    p50() { sed -n 's/.*"failover_ms":{[^}]*"p50":\([0-9.]*\).*/\1/p'; }
+    all_s() { sed -n 's/.*"join_all_s":\([0-9.]*\).*/\1/p'; }
+    floor=$(one --floor -k 200 -n 2 --json --quiet | p50)
+    failover=$(one -n 2 -k 200 --json --quiet | p50)
+    shared_floor=$(one --shared --floor -n 10000 --json --quiet | all_s)
+    shared=$(one --shared -n 10000 --session-timeout 10000 --json --quiet | all_s)
+    awk -v a="$failover" -v b="$floor" -v c="$shared" -v d="$shared_floor" 'BEGIN {
+        printf "graceful failover, N = 2: p50 %.3f ms, floor %.3f ms: %.2f x the floor\n", a, b, a / b
+        printf "10,000 elections on one session: all leading after %.3f s, floor %.3f s: %.2f x the floor\n", c, d, c / d
+    }'
     exit 0
 fi
 

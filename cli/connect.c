@@ -74,6 +74,12 @@ static int explain_new_failure(const cli_options_t *opt, int rc)
 
 void cli_explain_refusal(const cli_options_t *opt)
 {
+    if (opt->sasl_mechanism) {
+        cli_log(CLI_ERR, "ZooKeeper refused to authenticate this client, or refused its SASL identity access to %s: "
+                "check --sasl-user, --sasl-password-file, the server's JAAS configuration and the ACL of the path",
+                opt->path);
+        return;
+    }
     cli_log(CLI_ERR, "ZooKeeper refused access to %s: %s%s", opt->path,
             opt->auth[0] ? "the credentials of --auth-file may not do this (check them and the ACL of the path)"
                          : "it needs credentials (--auth-file) that the ACL of the path allows",
@@ -140,6 +146,13 @@ int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb,
     if (rc != CLI_EXIT_OK)
         return rc;
     rc = zkelect_wait_connected(e, (int)(opt->connect_timeout_s * 1000));
+    if (rc == ZKELECT_EAUTH) {
+        cli_log(CLI_ERR, "ZooKeeper refused to authenticate this client: check %s",
+                opt->sasl_mechanism ? "--sasl-user, --sasl-password-file and the server's JAAS configuration"
+                                    : "the scheme of --auth-file");
+        zkelect_destroy(e);
+        return CLI_EXIT_FAILURE;
+    }
     if (rc != ZKELECT_OK) {
         cli_no_session(opt);
         zkelect_destroy(e);

@@ -923,7 +923,9 @@ ZKELECT_EXPORT int zkelect_lease_deadline(const zkelect_t *e, int64_t *deadline_
 
 /* Block until this participant leads (ZKELECT_OK) or timeout_ms passes
  * (ZKELECT_ETIMEDOUT). timeout_ms < 0 waits without limit, 0 only checks.
- * ZKELECT_ESTATE if not started or called from a callback. */
+ * ZKELECT_ESTATE if not started or called from a callback; ZKELECT_EAUTH
+ * as soon as ZooKeeper refused the session's authentication (SASL, or a
+ * credential scheme it does not know), after which it never connects. */
 ZKELECT_EXPORT int zkelect_wait_leader(zkelect_t *e, int timeout_ms);
 
 /* Block until a ZooKeeper session is established (ZKELECT_OK) or timeout_ms

@@ -163,6 +163,7 @@ struct zkelect_session {
     char *auth_digest_id;
     struct zke_secure *secure; /* TLS or SASL (secure.c); NULL: neither */
     bool credentials_given;   /* the client of the current handle has them all (session.c) */
+    bool auth_failed;         /* ZooKeeper refused the authentication: this session never connects */
     zkelect_log_fn log_fn;
     void *log_userdata;
     int log_level;

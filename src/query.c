@@ -76,6 +76,8 @@ static int wait_for(zke_session_t *s, struct zkelect *e, condition_fn done, int 
     while (!done(s, e)) {
         if (ended(s, e))
             return ZKELECT_ESTATE;
+        if (s->auth_failed)
+            return ZKELECT_EAUTH;
         if (deadline >= 0 && zkelect__now_ns() >= deadline)
             return ZKELECT_ETIMEDOUT;
         int64_t wake = deadline;

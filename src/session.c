@@ -171,6 +171,8 @@ static void on_expired(zke_session_t *s)
 static void on_auth_failed(zke_session_t *s)
 {
     s->connected = false;
+    s->auth_failed = true;
+    pthread_cond_broadcast(&s->state_cond); /* a wait for the connection ends (query.c) */
     /* A standalone handle's election counts the error it is told of. */
     if (!s->owner)
         s->counters.errors++;

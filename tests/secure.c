@@ -416,6 +416,8 @@ static void test_sasl_wrong_password_refused(void)
     long at = rec_wait(&rec, 0, ZKELECT_EV_ERROR, 0, 20 * SEC);
     CU_ASSERT_FATAL(at >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)at).error, ZKELECT_EAUTH);
+    CU_ASSERT_EQUAL(zkelect_wait_connected(pt.e, 20 * SEC), ZKELECT_EAUTH);
+    CU_ASSERT_EQUAL(zkelect_wait_leader(pt.e, 20 * SEC), ZKELECT_EAUTH);
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_JOINED, 0), 0);
     CU_ASSERT(log_has("refused the SASL authentication (mechanism DIGEST-MD5, user alice)"));
     CU_ASSERT_FALSE(log_has("not-her-secret"));
@@ -444,12 +446,16 @@ static void test_cli_over_tls_and_sasl(void)
                             zkelect_bin, server.hosts, p, cert("alice.password")),
                     0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "tls-runner"));
-    CU_ASSERT_NOT_EQUAL(capture(out, sizeof out,
-                                "'%s' status --zk %s --path %s --connect-timeout 5s --sasl-mechanism DIGEST-MD5 "
-                                "--sasl-user alice --sasl-password-file %s 2>&1",
-                                zkelect_bin, server.hosts, p, cert("wrong.password")),
-                        0);
-    CU_ASSERT_PTR_NOT_NULL(strcasestr(out, "SASL"));
+    /* refused: exit 1 as soon as ZooKeeper says so, not at the connect timeout */
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL(capture(out, sizeof out,
+                            "'%s' status --zk %s --path %s --connect-timeout 60s --sasl-mechanism DIGEST-MD5 "
+                            "--sasl-user alice --sasl-password-file %s 2>&1",
+                            zkelect_bin, server.hosts, p, cert("wrong.password")),
+                    1);
+    CU_ASSERT(ms_since(t0) < 50 * SEC);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "refused the SASL authentication (mechanism DIGEST-MD5, user alice)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "check --sasl-user, --sasl-password-file"));
     /* a planned stop: the command first, then the node */
     CU_ASSERT_EQUAL(kill(run, SIGTERM), 0);
     CU_ASSERT(wait_exit(run, 20 * SEC) >= 0);
