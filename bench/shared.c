@@ -1,11 +1,15 @@
 /* shared.c - many elections on one session (--shared): how long N elections
  * on one zkelect_session_t take to join and lead (each on its own path, so
- * each leads), and the client memory each costs. */
+ * each leads), and the client memory each costs. The root above the N
+ * paths exists before the clock starts, as a service's root does, and as
+ * the floor's (--shared --floor) does. */
 #include "bench.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <zkelect.h>
+#include <zookeeper/zookeeper.h>
 
 typedef struct tally {
     pthread_mutex_t lock;
@@ -51,6 +55,28 @@ static zkelect_session_t *open_session(const bench_options_t *opt)
     return s;
 }
 
+/* mkdir -p opt->path on a plain handle of its own. */
+static void make_root(const bench_options_t *opt)
+{
+    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+    zhandle_t *zh = zookeeper_init(opt->zk, NULL, opt->session_ms, NULL, NULL, 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/", opt->path);
+    for (char *slash = strchr(path + 1, '/'); zh && slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        for (int tries = 0; tries < 100; tries++) { /* ZCONNECTIONLOSS until connected */
+            int rc = zoo_create(zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+            if (rc == ZOK || rc == ZNODEEXISTS)
+                break;
+            struct timespec pause = {0, 50 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+        *slash = '/';
+    }
+    if (zh)
+        zookeeper_close(zh);
+}
+
 int bench_shared(const bench_options_t *opt)
 {
     int n = opt->participants;
@@ -62,6 +88,7 @@ int bench_shared(const bench_options_t *opt)
         free(elections);
         return 1;
     }
+    make_root(opt);
     long rss_before = bench_rss_kib();
     bench_progress(opt, "starting %d elections on one session", n);
     int64_t t0 = bench_now_ns();

@@ -232,6 +232,21 @@ void zkelect__find_node(struct zkelect *e)
 
 /* ------------------------------------------------------------ creating it */
 
+/* The election path is made like mkdir -p, but from the deepest level up:
+ * its own parent is the one usually missing (a new shard under a root that
+ * exists), and ZooKeeper logs every create, the refused ones too, so one
+ * create that succeeds is cheaper than one per level. A level refused for
+ * want of its parent sends the create of that parent, then the way back
+ * down, one level at a time; a level another client made first is as good. */
+static void ensure_level(struct zkelect *e, size_t len);
+
+/* The level below the one of length len, toward the election path. */
+static size_t next_level_down(const struct zkelect *e, size_t len)
+{
+    const char *slash = strchr(e->path + len + 1, '/');
+    return slash ? (size_t)(slash - e->path) : strlen(e->path);
+}
+
 static void ensure_done(int rc, const char *name, const struct Stat *stat, const void *data)
 {
     (void)stat;
@@ -240,42 +255,41 @@ static void ensure_done(int rc, const char *name, const struct Stat *stat, const
     zke_session_t *s = op->session;
     struct zkelect *e = zkelect__op_lock(op);
     if (zkelect__op_finish(op)) {
-        if (rc != ZOK && rc != ZNODEEXISTS)
+        size_t len = strlen(op->path);
+        const char *up = strrchr(op->path, '/');
+        if (rc == ZNONODE && up && up != op->path)
+            ensure_level(e, (size_t)(up - op->path));
+        else if (rc != ZOK && rc != ZNODEEXISTS)
             zkelect__fail(e, "creating the election path", rc);
-        else if (strcmp(op->path, e->path) == 0)
+        else if (len == strlen(e->path))
             zkelect__create_node(e);
+        else
+            ensure_level(e, next_level_down(e, len));
     }
     zkelect__op_free(op);
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Like mkdir -p: one create per missing level, all sent at once (ZooKeeper
- * answers a session's requests in order), each content if another client
- * created that level first. */
+/* Create the first len bytes of the election path. */
+static void ensure_level(struct zkelect *e, size_t len)
+{
+    char *level = strndup(e->path, len);
+    zke_op_t *op = level ? zkelect__start_op(e, level) : NULL;
+    free(level);
+    if (!op) {
+        if (!level)
+            zkelect__retry_later(e);
+        return;
+    }
+    int rc = zkelect__zk_acreate(e->session->zh, op->path, NULL, -1, zkelect__parent_acl(e), 0, ensure_done, op);
+    if (rc != ZOK)
+        zkelect__abandon(e, op, "creating the election path", rc);
+}
+
 static void ensure_path(struct zkelect *e)
 {
     zkelect__log(e, ZKELECT_LOG_INFO, "creating the election path %s", e->path);
-    char *prefix = strdup(e->path);
-    if (!prefix) {
-        zkelect__retry_later(e);
-        return;
-    }
-    for (char *slash = strchr(prefix + 1, '/');; slash = strchr(slash + 1, '/')) {
-        if (slash)
-            *slash = '\0';
-        zke_op_t *op = zkelect__start_op(e, prefix);
-        if (!op)
-            break;
-        int rc = zkelect__zk_acreate(e->session->zh, prefix, NULL, -1, zkelect__parent_acl(e), 0, ensure_done, op);
-        if (rc != ZOK) {
-            zkelect__abandon(e, op, "creating the election path", rc);
-            break;
-        }
-        if (!slash)
-            break;
-        *slash = '/';
-    }
-    free(prefix);
+    ensure_level(e, strlen(e->path));
 }
 
 static void create_done(int rc, const char *name, const struct Stat *stat, const void *data)
