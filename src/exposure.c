@@ -42,7 +42,7 @@ static int32_t world_perms(const struct ACL_vector *acl)
     return perms;
 }
 
-static void judge(struct zkelect *e, const struct ACL_vector *path_acl)
+void zkelect__judge_exposure(struct zkelect *e, const struct ACL_vector *path_acl)
 {
     bool path_open = world_may(path_acl, ZOO_PERM_CREATE | ZOO_PERM_DELETE);
     bool node_open = !e->observer && world_may(zkelect__node_acl(e), ZOO_PERM_WRITE);
@@ -74,7 +74,7 @@ static void acl_done(int rc, struct ACL_vector *acl, struct Stat *stat, const vo
     struct zkelect *e = zkelect__op_lock(op);
     zkelect__op_finish(op);
     if (e && !e->stopping && rc == ZOK)
-        judge(e, acl);
+        zkelect__judge_exposure(e, acl);
     else if (e && !e->stopping && rc != ZNONODE && !zkelect__transient(rc))
         zkelect__log(e, ZKELECT_LOG_DEBUG, "reading the ACL of %s: %s", e->path, zerror(rc));
     zkelect__op_free(op);

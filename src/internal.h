@@ -392,6 +392,7 @@ struct zkelect {
     bool state_sent;          /* a create or write in flight */
     bool state_dirty;         /* changed since the last write sent */
     bool acl_warned;          /* and the WARNING said so */
+    bool path_made;           /* this join created the election path, with parent_acl (join.c) */
     zke_lookup_t *lookups;    /* lookups in flight (lookup.c) */
     int n_lookups;
 

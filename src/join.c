@@ -14,7 +14,12 @@ static void announce_join(struct zkelect *e)
     zkelect__log(e, ZKELECT_LOG_INFO, "joined: node %s, epoch %lld", e->own_name, (long long)e->own_czxid);
     zkelect__queue_event(e, ZKELECT_EV_JOINED, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "joined with node %s",
                          e->own_name);
-    zkelect__check_exposure(e);
+    /* A path this join made has the ACL it was made with: no need to ask. */
+    if (e->path_made)
+        zkelect__judge_exposure(e, zkelect__parent_acl(e));
+    else
+        zkelect__check_exposure(e);
+    e->path_made = false;
     zkelect__publish_state(e); /* the path exists now, if it did not at the connection */
     zkelect__arm_notice(e);
     zkelect__arm_requests(e);
@@ -261,8 +266,10 @@ static void ensure_done(int rc, const char *name, const struct Stat *stat, const
             ensure_level(e, (size_t)(up - op->path));
         else if (rc != ZOK && rc != ZNODEEXISTS)
             zkelect__fail(e, "creating the election path", rc);
-        else if (len == strlen(e->path))
+        else if (len == strlen(e->path)) {
+            e->path_made = rc == ZOK;
             zkelect__create_node(e);
+        }
         else
             ensure_level(e, next_level_down(e, len));
     }

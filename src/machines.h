@@ -187,6 +187,8 @@ ZKE_HIDDEN void zkelect__state_remove(struct zkelect *e);
 /* Read the election path's ACL, and warn (once) if anyone may change the
  * election. Lock held, the session ready. */
 ZKE_HIDDEN void zkelect__check_exposure(struct zkelect *e);
+/* The same for an ACL already known (a path this join made). Lock held. */
+ZKE_HIDDEN void zkelect__judge_exposure(struct zkelect *e, const struct ACL_vector *path_acl);
 
 /* ------------------------------------------------------------------- election.c */
 
