@@ -215,7 +215,7 @@ static bool log_waits_for(const char *needle, int timeout_ms)
  * still answers (no hang), and the log names the cause. */
 static void assert_refused(participant_t *pt, const char *cause)
 {
-    CU_ASSERT_EQUAL(zkelect_wait_connected(pt->e, 3 * SEC), ZKELECT_ETIMEDOUT);
+    CU_ASSERT_EQUAL(zkelect_wait_connected(pt->e, 1500), ZKELECT_ETIMEDOUT);
     CU_ASSERT_EQUAL(zkelect_is_leader(pt->e), 0);
     CU_ASSERT(log_waits_for(cause, 5 * SEC));
     int64_t t0 = mono_ns();
