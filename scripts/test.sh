@@ -11,7 +11,7 @@
 #              scripts/secure-client.sh builds: the quick programs, and TLS and SASL
 #              on a real ZooKeeper (tests/secure.c)
 #   asan       make check under AddressSanitizer + UndefinedBehaviorSanitizer
-#   torture    zkelect-torture for 45 s, then 20 s with priorities, preemption and moves,
+#   torture    zkelect-torture for 30 s, then 20 s with priorities, preemption and moves,
 #              a fresh seed, sanitizers on; the weakened
 #              participant must be caught
 #   tsan       make check under ThreadSanitizer
@@ -260,7 +260,7 @@ torture() {
     local bin=$ZKELECT_ROOT/$dir/tests/torture/zkelect-torture
     rm -rf "$out"
     mkdir -p "$out"
-    top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds "${ZKELECT_TORTURE_SECONDS:-45}" --dir "$out/run" ||
+    top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds "${ZKELECT_TORTURE_SECONDS:-30}" --dir "$out/run" ||
         { echo "logs and timeline in $out/run"; return 1; }
     top_builddir=$ZKELECT_ROOT/$dir "$bin" run --seconds 20 --priorities --dir "$out/priorities" ||
         { echo "logs and timeline in $out/priorities"; return 1; }
@@ -293,10 +293,23 @@ TSAN_BUILD=(build-tsan CC=clang "${DEV[@]}" --enable-sanitizers=thread --disable
 # time callbacks run in the waiting lane's builds: at nice 19 beside them
 # they would measure the scheduler.
 tls_step() {
-    local client=$ZKELECT_ROOT/build-zkclient
+    local client=$ZKELECT_ROOT/build-zkclient dir=build-tls
+    local tests="tests/unit tests/api tests/secure tests/header-alone.sh tests/exports.sh"
     "$ZKELECT_ROOT/scripts/secure-client.sh" "$client" || return 1
-    CHECK_TESTS="tests/unit tests/api tests/secure tests/header-alone.sh tests/exports.sh" \
-        check_in build-tls CC=clang "${DEV[@]}" --with-zookeeper="$client"
+    with_lock "$dir" configure_in "$ZKELECT_ROOT/$dir" CC=clang "${DEV[@]}" --with-zookeeper="$client" || return 1
+    # What the tests use, not the whole tree: check-TESTS, unlike check,
+    # does not build everything first.
+    echo "==> building $dir: the library, zkelect and the test programs it runs"
+    with_lock "$dir" make -C "$ZKELECT_ROOT/$dir" -s -j"$(nproc)" src/libzkelect.la cli/zkelect tests/unit tests/api \
+        tests/secure >/dev/null || return 1
+    with_lock "$dir" make -C "$ZKELECT_ROOT/$dir" -s check-TESTS TESTS="$tests" >"$ZKELECT_ROOT/$dir/check.log" 2>&1
+    local rc=$?
+    grep -aE '^(PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):|^# ' "$ZKELECT_ROOT/$dir/check.log"
+    if [ $rc -ne 0 ]; then
+        grep -aE 'FAILED|^ +[0-9]+\. ' "$ZKELECT_ROOT/$dir"/tests/*.log | head -n 40
+        return 1
+    fi
+    ran_tests "$ZKELECT_ROOT/$dir/check.log"
 }
 
 # The compiling steps in the second lane's order, those that use build/
