@@ -105,8 +105,15 @@ static void test_further_back_relists_and_rewatches(void)
      * list again (p0 may still be there, and is) and watch p0. */
     line_up(ps, 3, p);
     inspect_requests_t before = inspect_requests(ps[2].e);
+    size_t left = rec_count(&rec);
     participant_destroy(&ps[1]);
     CU_ASSERT_FATAL(wait_standby(ps[2].e));
+    /* Its phase says standby from the moment the watching read is sent; its
+     * PLACE only once the watch is set: a departure before that is seen by
+     * the read (the node gone), not by the watch, and takes the slow path. */
+    long place = rec_wait(&rec, 2, ZKELECT_EV_PLACE, left, 5 * SEC);
+    CU_ASSERT_FATAL(place >= 0);
+    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)place).other, "p0");
     inspect_requests_t after = inspect_requests(ps[2].e);
     CU_ASSERT_EQUAL(after.lists, before.lists + 1);
     CU_ASSERT_EQUAL(after.quick_takeovers, before.quick_takeovers);
