@@ -64,9 +64,18 @@ typedef struct cli_options {
 /* secure.c: --tls-* and --sasl-* (flag without its dashes): taken into
  * opt, or CLI_EXIT_USAGE with why; checked together, and with the library
  * (a client without TLS or SASL is a usage error); given to a handle. */
-int cli_take_secure(const char *flag, const char *arg, cli_options_t *opt, char *why, size_t len);
+int cli_take_secure(const char *sub, const char *flag, const char *arg, cli_options_t *opt, char *why, size_t len);
 int cli_check_secure(const cli_options_t *opt, char *why, size_t len);
 int cli_apply_secure(zkelect_t *e, const cli_options_t *opt);
+
+/* options.c: the first line of a secret's file (--flag PATH) into into,
+ * warning if others may read it; 0 or errno. */
+int cli_read_secret(const char *sub, const char *flag, const char *path, char *into, size_t size);
+/* A setting asked of the library on a handle never started, so that a
+ * mistake is a usage error with the library's reason: its return code, and
+ * in why its last error line without the function's name (or the code's
+ * text). */
+int cli_ask_library(int (*setting)(zkelect_t *e, const void *arg), const void *arg, char *why, size_t len);
 
 /* options.c: parse argv for one subcommand (argv[0] is the subcommand).
  * Returns CLI_EXIT_OK, or CLI_EXIT_USAGE after printing why; *done is set

@@ -245,19 +245,27 @@ __attribute__((format(printf, 2, 3))) static int bad(const char *subcommand, con
     return CLI_EXIT_USAGE;
 }
 
-/* Credentials come from a file, never from the command line, which any
- * local user can read in the process list. */
-static int read_auth_file(const char *sub, const char *path, cli_options_t *o)
+/* Secrets come from files, never from the command line, which any local
+ * user can read in the process list. */
+int cli_read_secret(const char *sub, const char *flag, const char *path, char *into, size_t size)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     if (!f)
-        return bad(sub, "--auth-file '%s': %s", path, strerror(errno));
+        return errno;
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-        fprintf(stderr, "zkelect %s: warning: --auth-file '%s' can be read by other users (chmod 600)\n", sub, path);
-    bool read = fgets(o->auth, sizeof o->auth, f) != NULL;
+        fprintf(stderr, "zkelect %s: warning: --%s '%s' can be read by other users (chmod 600)\n", sub, flag, path);
+    bool read = fgets(into, (int)size, f) != NULL;
     fclose(f);
-    o->auth[read ? strcspn(o->auth, "\r\n") : 0] = '\0';
+    into[read ? strcspn(into, "\r\n") : 0] = '\0';
+    return 0;
+}
+
+static int read_auth_file(const char *sub, const char *path, cli_options_t *o)
+{
+    int err = cli_read_secret(sub, "auth-file", path, o->auth, sizeof o->auth);
+    if (err)
+        return bad(sub, "--auth-file '%s': %s", path, strerror(err));
     const char *colon = strchr(o->auth, ':');
     if (!colon || colon == o->auth || colon - o->auth >= 64 || colon[1] == '\0') {
         o->auth[0] = '\0';
@@ -284,32 +292,41 @@ static int take_metrics_file(const char *sub, const char *arg, cli_options_t *o)
     return CLI_EXIT_OK;
 }
 
-enum { KEPT_MESSAGE_MAX = 256 };
+enum { KEPT_MESSAGE_MAX = 512 };
 
-/* Keeps the library's last message, in a buffer of KEPT_MESSAGE_MAX bytes. */
+/* Keeps the library's last error line, in a buffer of KEPT_MESSAGE_MAX bytes. */
 static void keep_message(zkelect_t *e, int level, const char *message, void *userdata)
 {
-    (void)e, (void)level;
-    snprintf(userdata, KEPT_MESSAGE_MAX, "%s", message);
+    (void)e;
+    if (level == ZKELECT_LOG_ERROR)
+        snprintf(userdata, KEPT_MESSAGE_MAX, "%s", message);
 }
 
-/* The library checks an ACL without a server: ask it, on a handle that is
- * never started, so that a mistake is a usage error naming --acl. */
-static int check_acl(const char *sub, const char *acl)
+int cli_ask_library(int (*setting)(zkelect_t *e, const void *arg), const void *arg, char *why, size_t len)
 {
     zkelect_t *probe = NULL;
-    char why[KEPT_MESSAGE_MAX] = "";
+    char said[KEPT_MESSAGE_MAX] = "";
     int rc = zkelect_new(&probe, "127.0.0.1:2181", "/zkelect-probe", NULL);
     if (rc == ZKELECT_OK)
-        rc = zkelect_set_log(probe, keep_message, why);
+        rc = zkelect_set_log(probe, keep_message, said);
     if (rc == ZKELECT_OK)
-        rc = zkelect_set_acl(probe, acl);
+        rc = setting(probe, arg);
     zkelect_destroy(probe);
-    if (rc == ZKELECT_OK)
-        return CLI_EXIT_OK;
-    const char *prefix = "zkelect_set_acl: ";
-    const char *reason = strncmp(why, prefix, strlen(prefix)) == 0 ? why + strlen(prefix) : why;
-    return bad(sub, "--acl '%s': %s", acl, reason[0] ? reason : zkelect_strerror(rc));
+    /* "zkelect_set_acl: the entry ..." reads as the flag's reason */
+    const char *colon = strstr(said, ": ");
+    snprintf(why, len, "%s", rc == ZKELECT_OK ? "" : colon ? colon + 2 : said[0] ? said : zkelect_strerror(rc));
+    return rc;
+}
+
+static int set_acl(zkelect_t *e, const void *acl)
+{
+    return zkelect_set_acl(e, acl);
+}
+
+static int check_acl(const char *sub, const char *acl)
+{
+    char why[KEPT_MESSAGE_MAX];
+    return cli_ask_library(set_acl, acl, why, sizeof why) ? bad(sub, "--acl '%s': %s", acl, why) : CLI_EXIT_OK;
 }
 
 /* An "auth" entry grants to the creator's identity: only credentials make one. */
@@ -339,7 +356,7 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
     case OPT_TLS_CA: case OPT_TLS_CERT: case OPT_TLS_KEY: case OPT_TLS_KEY_PASSWORD_FILE: case OPT_SASL_MECHANISM:
     case OPT_SASL_USER: case OPT_SASL_PASSWORD_FILE: case OPT_SASL_SERVICE: case OPT_SASL_HOST: {
         char why[600];
-        return cli_take_secure(option_name(opt), arg, o, why, sizeof why) ? bad(sub, "%s", why) : CLI_EXIT_OK;
+        return cli_take_secure(sub, option_name(opt), arg, o, why, sizeof why) ? bad(sub, "%s", why) : CLI_EXIT_OK;
     }
     case OPT_ACL:
         o->acl = arg;

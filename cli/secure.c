@@ -5,33 +5,20 @@
  * from the command line, which every local user can read. */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* The first line of a secret's file, and a warning if others may read it. */
-static int read_secret(const char *flag, const char *path, char *into, size_t size, char *why, size_t len)
+static int read_key_password(const char *sub, const char *path, cli_options_t *o, char *why, size_t len)
 {
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        snprintf(why, len, "--%s '%s': %s", flag, path, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-        fprintf(stderr, "zkelect: warning: --%s '%s' can be read by other users (chmod 600)\n", flag, path);
-    bool got = fgets(into, (int)size, f) != NULL;
-    fclose(f);
-    into[got ? strcspn(into, "\r\n") : 0] = '\0';
-    if (!into[0]) {
-        snprintf(why, len, "--%s '%s': its first line is empty", flag, path);
-        return CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
+    int err = cli_read_secret(sub, "tls-key-password-file", path, o->tls_key_password, sizeof o->tls_key_password);
+    if (err)
+        snprintf(why, len, "--tls-key-password-file '%s': %s", path, strerror(err));
+    else if (!o->tls_key_password[0])
+        snprintf(why, len, "--tls-key-password-file '%s': its first line is empty", path);
+    return err || !o->tls_key_password[0] ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 }
 
-int cli_take_secure(const char *flag, const char *arg, cli_options_t *o, char *why, size_t len)
+int cli_take_secure(const char *sub, const char *flag, const char *arg, cli_options_t *o, char *why, size_t len)
 {
     if (!*arg) {
         snprintf(why, len, "--%s: empty", flag);
@@ -44,7 +31,7 @@ int cli_take_secure(const char *flag, const char *arg, cli_options_t *o, char *w
     else if (!strcmp(flag, "tls-key"))
         o->tls_key = arg;
     else if (!strcmp(flag, "tls-key-password-file"))
-        return read_secret(flag, arg, o->tls_key_password, sizeof o->tls_key_password, why, len);
+        return read_key_password(sub, arg, o, why, len);
     else if (!strcmp(flag, "sasl-mechanism"))
         o->sasl_mechanism = arg;
     else if (!strcmp(flag, "sasl-user"))
@@ -68,31 +55,18 @@ static bool wants_sasl(const cli_options_t *o)
     return o->sasl_mechanism || o->sasl_user || o->sasl_password_file || o->sasl_service || o->sasl_host;
 }
 
-enum { KEPT_MAX = 512 };
-
-static void keep_message(zkelect_t *e, int level, const char *message, void *userdata)
+static int apply_secure(zkelect_t *e, const void *o)
 {
-    (void)e;
-    if (level == ZKELECT_LOG_ERROR)
-        snprintf(userdata, KEPT_MAX, "%s", message);
+    return cli_apply_secure(e, o);
 }
 
 /* The library's own answer, on a handle that is never started. */
 static int probe(const cli_options_t *o, char *why, size_t len)
 {
-    zkelect_t *e = NULL;
-    char said[KEPT_MAX] = "";
-    int rc = zkelect_new(&e, "127.0.0.1:2181", "/zkelect-probe", NULL);
-    if (rc == ZKELECT_OK)
-        rc = zkelect_set_log(e, keep_message, said);
-    if (rc == ZKELECT_OK)
-        rc = cli_apply_secure(e, o);
-    zkelect_destroy(e);
-    if (rc == ZKELECT_OK)
+    char said[512];
+    if (cli_ask_library(apply_secure, o, said, sizeof said) == ZKELECT_OK)
         return CLI_EXIT_OK;
-    /* "zkelect_set_tls: the ..." reads as "--tls-*: the ..." */
-    const char *colon = strstr(said, ": ");
-    snprintf(why, len, "%s: %s", wants_tls(o) ? "--tls-*" : "--sasl-*", colon ? colon + 2 : zkelect_strerror(rc));
+    snprintf(why, len, "%s: %s", wants_tls(o) ? "--tls-*" : "--sasl-*", said);
     return CLI_EXIT_USAGE;
 }
 

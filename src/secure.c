@@ -83,6 +83,13 @@ static struct zke_secure *secure_of(zke_session_t *s)
     return s->secure;
 }
 
+/* The client cannot do TLS and SASL on one connection (ZOOKEEPER-3482). */
+static int refuse_both(zke_session_t *s, const char *what, const char *other)
+{
+    zkelect__session_log(s, ZKELECT_LOG_ERROR, "%s: %s is set: the ZooKeeper client cannot do TLS and SASL on one "
+                         "connection (ZOOKEEPER-3482)", what, other);
+    return ZKELECT_ENOTSUP;
+}
 #endif
 
 /* ------------------------------------------------------------------ TLS */
@@ -144,11 +151,8 @@ int zkelect__secure_set_tls(zke_session_t *s, const char *what, const char *ca_f
                          "(zookeeper_init_ssl): " GET_IT, what);
     return ZKELECT_ENOTSUP;
 #else
-    if (s->secure && s->secure->mechanism) {
-        zkelect__session_log(s, ZKELECT_LOG_ERROR, "%s: SASL is set: the ZooKeeper client cannot do TLS and SASL on "
-                             "one connection (ZOOKEEPER-3482)", what);
-        return ZKELECT_ENOTSUP;
-    }
+    if (s->secure && s->secure->mechanism)
+        return refuse_both(s, what, "SASL");
     int rc = check_tls(s, what, ca_file, cert_file, key_file, key_password);
     if (rc)
         return rc;
@@ -192,11 +196,8 @@ int zkelect__secure_set_sasl(zke_session_t *s, const char *what, const char *mec
                          "(zookeeper_init_sasl): " GET_IT, what);
     return ZKELECT_ENOTSUP;
 #else
-    if (s->secure && s->secure->tls) {
-        zkelect__session_log(s, ZKELECT_LOG_ERROR, "%s: TLS is set: the ZooKeeper client cannot do TLS and SASL on "
-                             "one connection (ZOOKEEPER-3482)", what);
-        return ZKELECT_ENOTSUP;
-    }
+    if (s->secure && s->secure->tls)
+        return refuse_both(s, what, "TLS");
     if (!mechanism || !*mechanism) {
         zkelect__session_log(s, ZKELECT_LOG_ERROR, "%s: no SASL mechanism given (DIGEST-MD5, GSSAPI)", what);
         return ZKELECT_EINVAL;

@@ -2,6 +2,7 @@
  * tests/run.c and tests/operations.c): the real binary
  * in its own processes, against a real ZooKeeper, with commands that leave
  * marks in files. All waits are on conditions with deadlines. */
+#include "config.h"
 #include "commands.h"
 #include "harness.h"
 #include "proxy.h"
@@ -374,6 +375,52 @@ static void test_auth_file_bad_input(void)
     }
 }
 
+/* --tls-* and --sasl-*: each mistake a usage error (exit 2) naming its
+ * cause, before anything connects; and, with a client without TLS or SASL
+ * (Debian's), a complete setting refused saying so. */
+static void test_tls_and_sasl_flags_bad_input(void)
+{
+    const char *file = scratch("tls-file"), *empty = scratch("tls-empty");
+    write_file(file, "x\n", 0600);
+    write_file(empty, "", 0600);
+    char tls[4096], sasl[1024];
+    snprintf(tls, sizeof tls, "--tls-ca '%s' --tls-cert '%s' --tls-key '%s'", file, file, file);
+    snprintf(sasl, sizeof sasl, "--sasl-mechanism DIGEST-MD5 --sasl-user alice --sasl-password-file '%s'", file);
+    char both[5200], missing_key[2048], no_password[4200], empty_password[4200];
+    snprintf(both, sizeof both, "%s %s", tls, sasl);
+    snprintf(missing_key, sizeof missing_key, "--tls-ca '%s' --tls-cert '%s'", file, file);
+    snprintf(no_password, sizeof no_password, "%s --tls-key-password-file /nonexistent/pw", tls);
+    snprintf(empty_password, sizeof empty_password, "%s --tls-key-password-file '%s'", tls, empty);
+    struct {
+        const char *flags, *message;
+    } cases[] = {
+        {both, "cannot be used together"},
+        {missing_key, "needs --tls-ca, --tls-cert and --tls-key together"},
+        {"--sasl-user alice", "SASL needs --sasl-mechanism"},
+        {"--tls-ca ''", "--tls-ca: empty"},
+        {no_password, "--tls-key-password-file '/nonexistent/pw': No such file or directory"},
+        {empty_password, "its first line is empty"},
+        {"--tls-ca /nonexistent/ca --tls-cert /nonexistent/c --tls-key /nonexistent/k",
+#ifdef HAVE_ZOOKEEPER_INIT_SSL
+         "cannot read the CA file"},
+#else
+         "has no TLS"},
+#endif
+#ifndef HAVE_ZOOKEEPER_INIT_SASL
+        {sasl, "has no SASL"},
+#endif
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[2048];
+        int code = capture(out, sizeof out, "'%s' status --zk %s --path /x %s 2>&1", zkelect_bin, server.hosts,
+                           cases[i].flags);
+        CU_ASSERT_EQUAL(code, 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, cases[i].message));
+        if (!strstr(out, cases[i].message))
+            fprintf(stderr, "zkelect status %s said: %s\n", cases[i].flags, out);
+    }
+}
+
 /* With credentials, the node run creates can be deleted by its owner only;
  * a file others can read gets a warning; --acl sets the nodes' ACL. */
 static void test_run_with_credentials(void)
@@ -643,6 +690,7 @@ int main(void)
         TEST(test_status_binary_data_as_hex),
         TEST(test_watch_prints_each_change_once),
         TEST(test_auth_file_bad_input),
+        TEST(test_tls_and_sasl_flags_bad_input),
         TEST(test_run_with_credentials),
         TEST(test_refused_access_is_explained),
         TEST(test_open_election_is_said_and_locked),

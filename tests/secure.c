@@ -224,39 +224,33 @@ static void assert_refused(participant_t *pt, const char *cause)
     CU_ASSERT_FALSE(log_has("refused the credentials")); /* a handshake is no refusal of them */
 }
 
+/* A TLS participant with these files, refused by the handshake. */
+static void assert_handshake_refused(const char *name, const char *ca, const char *client, const char *key)
+{
+    const char *p = test_election(&rec, name);
+    static participant_t pt;
+    forget_log();
+    CU_ASSERT_EQUAL_FATAL(tls_participant(&pt, 0, p, ca, client, key, NULL), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(pt.e), ZKELECT_OK);
+    assert_refused(&pt, "error in ssl connect");
+}
+
 /* The server's certificate does not chain to the CA given. */
 static void test_tls_wrong_ca_refused(void)
 {
-    const char *p = test_election(&rec, "tls-wrong-ca");
-    static participant_t pt;
-    forget_log();
-    CU_ASSERT_EQUAL_FATAL(tls_participant(&pt, 0, p, "rogue-ca.pem", "client.pem", "client.key", NULL), ZKELECT_OK);
-    CU_ASSERT_EQUAL_FATAL(zkelect_start(pt.e), ZKELECT_OK);
-    assert_refused(&pt, "error in ssl connect");
+    assert_handshake_refused("tls-wrong-ca", "rogue-ca.pem", "client.pem", "client.key");
 }
 
 /* The server does not trust the client's certificate. */
 static void test_tls_untrusted_client_refused(void)
 {
-    const char *p = test_election(&rec, "tls-untrusted");
-    static participant_t pt;
-    forget_log();
-    CU_ASSERT_EQUAL_FATAL(tls_participant(&pt, 0, p, "ca.pem", "rogue-client.pem", "rogue-client.key", NULL),
-                          ZKELECT_OK);
-    CU_ASSERT_EQUAL_FATAL(zkelect_start(pt.e), ZKELECT_OK);
-    assert_refused(&pt, "error in ssl connect");
+    assert_handshake_refused("tls-untrusted", "ca.pem", "rogue-client.pem", "rogue-client.key");
 }
 
 /* The client's certificate expired: the server refuses it. */
 static void test_tls_expired_client_refused(void)
 {
-    const char *p = test_election(&rec, "tls-expired");
-    static participant_t pt;
-    forget_log();
-    CU_ASSERT_EQUAL_FATAL(tls_participant(&pt, 0, p, "ca.pem", "expired-client.pem", "expired-client.key", NULL),
-                          ZKELECT_OK);
-    CU_ASSERT_EQUAL_FATAL(zkelect_start(pt.e), ZKELECT_OK);
-    assert_refused(&pt, "error in ssl connect");
+    assert_handshake_refused("tls-expired", "ca.pem", "expired-client.pem", "expired-client.key");
 }
 
 /* Plaintext to the TLS port, and TLS to the plaintext port. */
