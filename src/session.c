@@ -269,6 +269,10 @@ static int open_handle(zke_session_t *s, const clientid_t *resume)
         s->zh = zh;
         s->connected = false;
         give_credentials(s, zh);
+        /* The keeper may be asleep with nothing to time: what it watches on
+         * a handle (a refused SASL authentication, told to no watcher)
+         * starts with the handle. */
+        zkelect__wake_keeper(s);
     }
     pthread_mutex_unlock(&s->lock);
     if (zh)
