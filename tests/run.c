@@ -227,7 +227,11 @@ static void run_partitioned_leader(const char *name, const char *policy, const c
     printf("\n    %s: SIGTERM->dead %ld ms (grace %s s), dead %ld ms after the cut, successor %ld ms after the death ",
            name, dead - term, grace, killed_after_ms, successor - dead);
     CU_ASSERT(term >= 0 && dead >= term && successor > dead);
-    CU_ASSERT(dead - term <= max_grace_ms + 100);
+    /* The death is stamped when zkelect hears of it from the reaper, after
+     * the SIGKILL at the end of the grace: 300 ms for that notice (TSan's
+     * CI run, both cores busy, once took 114). The bound that matters for
+     * the successor is the next one. */
+    CU_ASSERT(dead - term <= max_grace_ms + 300);
     /* Never later than a + T - T/10 from the last answered request. */
     CU_ASSERT(killed_after_ms <= 2000);
     proxy_set_mode(proxy, PROXY_PASS);
