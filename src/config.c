@@ -36,9 +36,9 @@ static int session_configurable(zke_session_t *s, const char *what)
 
 /* What belongs to the session is set on a standalone handle, or on the
  * session itself: not on one of the elections a shared session carries. */
-static int owns_session(struct zkelect *e, const char *what, const char *instead)
+static int only_standalone(struct zkelect *e, const char *what, const char *instead)
 {
-    if (e->owns_session)
+    if (e->standalone)
         return ZKELECT_OK;
     zkelect__log(e, ZKELECT_LOG_ERROR, "%s: the election is on a shared session: use %s", what, instead);
     return ZKELECT_ESTATE;
@@ -127,7 +127,7 @@ static int set_session_timeout(zke_session_t *s, int timeout_ms)
         zkelect__session_log(s, ZKELECT_LOG_ERROR, "%s", why);
         return ZKELECT_EINVAL;
     }
-    s->requested_timeout_ms = timeout_ms;
+    s->requested_ms = timeout_ms;
     return ZKELECT_OK;
 }
 
@@ -256,7 +256,7 @@ int zkelect_set_session_timeout(zkelect_t *e, int timeout_ms)
 {
     int rc = zkelect__configurable(e, "zkelect_set_session_timeout");
     if (!rc)
-        rc = owns_session(e, "zkelect_set_session_timeout", "zkelect_session_set_timeout()");
+        rc = only_standalone(e, "zkelect_set_session_timeout", "zkelect_session_set_timeout()");
     return rc ? rc : set_session_timeout(e->session, timeout_ms);
 }
 
@@ -375,7 +375,7 @@ int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, s
 {
     int rc = zkelect__configurable(e, "zkelect_set_auth");
     if (!rc)
-        rc = owns_session(e, "zkelect_set_auth", "zkelect_session_set_auth()");
+        rc = only_standalone(e, "zkelect_set_auth", "zkelect_session_set_auth()");
     return rc ? rc : set_auth(e->session, scheme, credential, len, "zkelect_set_auth");
 }
 
@@ -384,7 +384,7 @@ int zkelect_set_tls(zkelect_t *e, const char *ca_file, const char *cert_file, co
 {
     int rc = zkelect__configurable(e, "zkelect_set_tls");
     if (!rc)
-        rc = owns_session(e, "zkelect_set_tls", "zkelect_session_set_tls()");
+        rc = only_standalone(e, "zkelect_set_tls", "zkelect_session_set_tls()");
     return rc ? rc : zkelect__secure_set_tls(e->session, "zkelect_set_tls", ca_file, cert_file, key_file, key_password);
 }
 
@@ -393,7 +393,7 @@ int zkelect_set_sasl(zkelect_t *e, const char *mechanism, const char *user, cons
 {
     int rc = zkelect__configurable(e, "zkelect_set_sasl");
     if (!rc)
-        rc = owns_session(e, "zkelect_set_sasl", "zkelect_session_set_sasl()");
+        rc = only_standalone(e, "zkelect_set_sasl", "zkelect_session_set_sasl()");
     return rc ? rc
               : zkelect__secure_set_sasl(e->session, "zkelect_set_sasl", mechanism, user, password_file, service, host);
 }
@@ -424,7 +424,7 @@ int zkelect_set_log(zkelect_t *e, zkelect_log_fn fn, void *userdata)
         return rc;
     e->log_fn = fn;
     e->log_userdata = userdata;
-    if (e->owns_session) {
+    if (e->standalone) {
         e->session->log_fn = fn;
         e->session->log_userdata = userdata;
     }
@@ -441,7 +441,7 @@ int zkelect_set_log_level(zkelect_t *e, int level)
         return ZKELECT_EINVAL;
     }
     e->log_level = level;
-    if (e->owns_session)
+    if (e->standalone)
         e->session->log_level = level;
     return ZKELECT_OK;
 }

@@ -13,7 +13,7 @@ int zkelect_set_dispatch_mode(zkelect_t *e, int mode)
     if (rc)
         return rc;
     zke_session_t *s = e->session;
-    if (!e->owns_session) {
+    if (!e->standalone) {
         zkelect__log(e, ZKELECT_LOG_ERROR,
                      "zkelect_set_dispatch_mode: elections on a shared session use the session's dispatch thread");
         return ZKELECT_ESTATE;

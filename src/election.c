@@ -111,7 +111,7 @@ void zkelect__election_free(struct zkelect *e)
 
 void zkelect__drive(struct zkelect *e)
 {
-    if (e->stopping || e->left || e->phase == ZKE_FAILED || e->phase == ZKE_RELEASING)
+    if (e->stopping || e->left || zkelect__given_up(e))
         return;
     e->gen++;
     zkelect__forget_ahead(e);
@@ -145,7 +145,7 @@ void zkelect__forget_node(struct zkelect *e)
     e->gone_how = ZKELECT_TAKEOVER_LISTED;
     e->own_seq = -1;
     e->own_czxid = -1;
-    e->owned_session = 0;
+    e->node_session = 0;
     e->own_watched = false;
     e->own_watch_armed = false;
     e->first_confirmed = false;
@@ -201,7 +201,7 @@ static void on_suspended(struct zkelect *e)
 {
     if (e->phase == ZKE_CREATING)
         e->create_unknown = true;
-    if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED)
+    if (!zkelect__given_up(e))
         e->phase = ZKE_WAITING;
     e->gen++;
     zkelect__follow_stale(e);
@@ -340,7 +340,7 @@ static void tend_lease(struct zkelect *e, int64_t now)
     if (!atomic_load(&e->leading)) {
         if (zkelect__on_standby(e) && now >= e->next_renew_ns) {
             zkelect__read_own_node(e);
-            e->next_renew_ns = now + zkelect__renew_interval_ns(e);
+            e->next_renew_ns = zkelect__next_renewal(e, now);
         }
         return;
     }
@@ -357,7 +357,7 @@ static void tend_lease(struct zkelect *e, int64_t now)
         /* Without a connection there is nothing to send; the reconnection
          * checks the node again anyway. Either way the next renewal is T/4 on. */
         zkelect__read_own_node(e);
-        e->next_renew_ns = now + zkelect__renew_interval_ns(e);
+        e->next_renew_ns = zkelect__next_renewal(e, now);
     }
 }
 

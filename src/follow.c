@@ -51,9 +51,7 @@ static void set_phase(struct zkelect *e, zke_phase_t phase)
 static void retry_later(struct zkelect *e)
 {
     zke_follow_t *f = &e->follow;
-    int backoff = f->backoff_ms ? f->backoff_ms * 2 : 250;
-    f->backoff_ms = backoff > 30000 ? 30000 : backoff;
-    f->retry_at = zkelect__now_ns() + (int64_t)f->backoff_ms * ZKE_MS;
+    f->retry_at = zkelect__back_off(&f->backoff_ms);
     f->gen++;
     set_phase(e, ZKE_WAITING);
     zkelect__wake_keeper(e->session);
@@ -169,8 +167,8 @@ static void read_candidate(struct zkelect *e)
         list_line(e, true);
         return;
     }
-    char *path;
-    if (asprintf(&path, "%s/%s", e->path, f->line[f->line_pos]) < 0) {
+    char *path = zkelect__child_path(e, f->line[f->line_pos]);
+    if (!path) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; following the leader again later");
         retry_later(e);
         return;
@@ -251,8 +249,8 @@ static void meta_done(int rc, const char *value, int len, const struct Stat *sta
 
 static void read_meta(struct zkelect *e, const char *name, size_t which, bool watch)
 {
-    char *path;
-    if (asprintf(&path, "%s/%s", e->path, name) < 0) {
+    char *path = zkelect__child_path(e, name);
+    if (!path) {
         retry_later(e);
         return;
     }
@@ -302,7 +300,7 @@ static void watch_for_path(struct zkelect *e)
         abandon(e, op, "watching for the election path", rc);
 }
 
-static void list_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
+static void follow_listed(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
@@ -338,7 +336,7 @@ static void list_line(struct zkelect *e, bool watch_children)
         return;
     e->follow.line_watched = watch_children;
     set_phase(e, ZKE_CHECKING);
-    int rc = zkelect__zk_alist(e->session->zh, e->path, watch_children ? watcher : NULL, e->ref, list_done, op);
+    int rc = zkelect__zk_alist(e->session->zh, e->path, watch_children ? watcher : NULL, e->ref, follow_listed, op);
     if (rc != ZOK)
         abandon(e, op, "listing the election", rc);
 }

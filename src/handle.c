@@ -27,7 +27,7 @@ int zkelect_new(zkelect_t **out, const char *zk_hosts, const char *election_path
             zkelect__session_free(s);
         return rc;
     }
-    e->owns_session = true;
+    e->standalone = true;
     s->owner = e;
     *out = e;
     return ZKELECT_OK;
@@ -44,7 +44,7 @@ static int acl_has_identity(struct zkelect *e)
         return ZKELECT_OK;
     zkelect__log(e, ZKELECT_LOG_ERROR,
                  "zkelect_start: the ACL grants to \"auth\" (the creator), but the session has no credentials (%s)",
-                 e->owns_session ? "zkelect_set_auth()" : "zkelect_session_set_auth()");
+                 e->standalone ? "zkelect_set_auth()" : "zkelect_session_set_auth()");
     return ZKELECT_EAUTH;
 }
 
@@ -86,7 +86,7 @@ int zkelect_start(zkelect_t *e)
         rc = zkelect__settle_acl(e);
     if (rc)
         return rc;
-    if (!e->owns_session)
+    if (!e->standalone)
         return zkelect__election_start(e);
     zke_session_t *s = e->session;
     pthread_mutex_lock(&s->lock);
@@ -143,7 +143,7 @@ int zkelect_resign(zkelect_t *e)
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: the participant has left the election");
         return ZKELECT_ESTATE;
     }
-    if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED) {
+    if (!zkelect__given_up(e)) {
         zkelect__log(e, ZKELECT_LOG_INFO, "resigning: rejoining at the back of the line");
         zkelect__give_up(e, ZKELECT_REASON_RESIGNED);
     }
@@ -183,7 +183,7 @@ int zkelect_rejoin(zkelect_t *e)
     e->left = false;
     /* A node still being released is removed first: its release then
      * starts the new candidacy (election.c). */
-    if (e->phase != ZKE_RELEASING && e->phase != ZKE_FAILED) {
+    if (!zkelect__given_up(e)) {
         e->phase = ZKE_WAITING;
         zkelect__drive(e);
     }
@@ -229,7 +229,7 @@ static void retire(zke_item_t *item)
     e->holds_lock = false;
     /* Watches go with a session that closes with the election; on a shared
      * session they are taken off. */
-    if (e->owns_session) {
+    if (e->standalone) {
         e->notice_armed = false;
         e->requests_armed = 0;
     }
@@ -242,12 +242,12 @@ static void retire(zke_item_t *item)
     s->retired_refs = e->ref;
     zkelect__election_unlink(e);
     /* The session's counters only grow: they keep what its elections did. */
-    zkelect__count_events(&s->retired_counters, &e->counters);
+    zkelect__add_counters(&s->retired_counters, &e->counters);
     e->retired = true;
     pthread_cond_broadcast(&s->state_cond);
     /* Destroyed from its own callback: nobody waits for it. A standalone
      * handle's election goes with its session. */
-    if (e->closed_in_callback && !e->owns_session)
+    if (e->closed_in_callback && !e->standalone)
         zkelect__election_free(e);
 }
 
@@ -290,7 +290,7 @@ void zkelect_destroy(zkelect_t *e)
      * copy). */
     if (!e || zkelect__check_process(e->session, e, "zkelect_destroy"))
         return;
-    if (!e->owns_session) {
+    if (!e->standalone) {
         zkelect__election_destroy(e);
         return;
     }

@@ -147,7 +147,7 @@ typedef struct zke_item {
 struct zkelect_session {
     /* configuration: fixed after start */
     char *servers;            /* the ZooKeeper connect string */
-    int requested_timeout_ms;
+    int requested_ms;         /* the session timeout asked for; the server grants T (lease.h) */
     char *auth_scheme;        /* NULL: no credentials */
     char *auth_credential;
     size_t auth_len;
@@ -189,8 +189,7 @@ struct zkelect_session {
     int64_t retry_at;         /* the keeper opens the new session then */
     int backoff_ms;
     int64_t id;
-    int timeout_ms;           /* negotiated T, the smallest seen on this session */
-    atomic_int granted_ms;    /* copy of timeout_ms for lock-free reads, 0 before any session */
+    atomic_int granted_ms;    /* T: the smallest timeout granted on this session, 0 before any (lease.h) */
     int64_t disconnected_since; /* 0 while connected */
     zke_counters_t counters;  /* its own: connections, sessions, expiries, errors */
     zke_counters_t retired_counters; /* those of the elections it no longer carries */
@@ -289,7 +288,7 @@ typedef enum zke_session_change {
 
 struct zkelect {
     zke_session_t *session;
-    bool owns_session;        /* standalone: the session is its own, and goes with it */
+    bool standalone;        /* standalone: the session is its own, and goes with it */
     struct zkelect *next, *prev; /* on its session's list */
     zke_ref_t *ref;           /* this election's watch context */
     const zke_driver_t *driver;
@@ -335,7 +334,7 @@ struct zkelect {
     int32_t own_seq;
     int64_t own_czxid;        /* -1 until known */
     int64_t checked_ns;       /* send time of the last proof that our node is ours */
-    int64_t owned_session;    /* the session on which our node was created or checked, 0 if none */
+    int64_t node_session;    /* the session on which our node was created or checked, 0 if none */
     int64_t answered_ns;      /* send time of the latest request the server answered on this session */
     bool own_watched;         /* a watch on our node is set, as an answer confirmed */
     bool own_watch_armed;     /* a watch on our node may be set: asked for, not yet fired or removed */
@@ -416,13 +415,11 @@ struct zkelect {
 
 /* The lease lasts f*T from its "a"; it is renewed, and the next in line
  * refreshes its answer, every T/4 (see docs/GUARANTEES.md). */
-static inline int64_t zkelect__lease_ns(const struct zkelect *e)
+/* The election has given its node up (RELEASING: the release comes next)
+ * or can do nothing more (FAILED): no new step is started. Lock held. */
+static inline bool zkelect__given_up(const struct zkelect *e)
 {
-    return (int64_t)(e->lease_fraction * e->session->timeout_ms * ZKE_MS);
-}
-static inline int64_t zkelect__renew_interval_ns(const struct zkelect *e)
-{
-    return (int64_t)e->session->timeout_ms * ZKE_MS / 4;
+    return e->phase == ZKE_RELEASING || e->phase == ZKE_FAILED;
 }
 /* The session can carry requests for e now. Lock held. */
 static inline bool zkelect__session_ready(const struct zkelect *e)
@@ -435,6 +432,7 @@ static inline void zkelect__wake_keeper(zke_session_t *s)
     pthread_cond_signal(&s->keeper_cond);
 }
 
+#include "lease.h"
 #include "util.h"
 #include "requests.h"
 #include "machines.h"

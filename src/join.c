@@ -96,7 +96,7 @@ static void check_done(int rc, const char *value, int len, const struct Stat *st
                 zkelect__bound_broken(e, ZKELECT_REASON_NODE_CHANGED); /* written while we could not hear */
             e->own_czxid = stat->czxid;
             e->checked_ns = op->sent_ns;
-            e->owned_session = s->id;
+            e->node_session = s->id;
             e->own_watched = true;
             if (announce)
                 announce_join(e);
@@ -316,7 +316,7 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
         zkelect__note_answer(e, op, rc);
         if (adopt_node(e, name, stat->czxid)) {
             e->checked_ns = op->sent_ns;
-            e->owned_session = s->id;
+            e->node_session = s->id;
             /* Watched from the start, sent with the listing: whatever
              * becomes of it is known from one notification. */
             zkelect__read_own_node(e);
@@ -342,7 +342,7 @@ void zkelect__create_node(struct zkelect *e)
     char *prefix_path;
     zkelect__priority_prepare(e);
     if (zkelect__node_prefix_with(e->format, e->token, e->priority, prefix, sizeof prefix) != ZKELECT_OK ||
-        asprintf(&prefix_path, "%s/%s", e->path, prefix) < 0) {
+        !(prefix_path = zkelect__child_path(e, prefix))) {
         zkelect__retry_later(e);
         return;
     }

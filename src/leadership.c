@@ -25,7 +25,7 @@ void zkelect__revoke(struct zkelect *e, int reason)
      * server expires the session, which it cannot do before a + T. */
     bool node_stands = reason == ZKELECT_REASON_SUSPENDED || reason == ZKELECT_REASON_LEASE_EXPIRED ||
                        reason == ZKELECT_REASON_AUTH_FAILED;
-    e->promised_ns = node_stands ? e->lease_sent_ns + (int64_t)e->session->timeout_ms * ZKE_MS : 0;
+    e->promised_ns = node_stands ? zkelect__successor_bound(e, e->lease_sent_ns) : 0;
     e->promised_epoch = e->term_epoch;
     if (item && node_stands)
         item->ev.successor_not_before_ns = e->promised_ns;
@@ -55,7 +55,7 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeov
 {
     e->first_confirmed = true;
     int64_t now = zkelect__now_ns();
-    int64_t deadline = proof_sent_ns + zkelect__lease_ns(e);
+    int64_t deadline = zkelect__lease_end(e, proof_sent_ns);
     if (now >= deadline) {
         zkelect__log(e, ZKELECT_LOG_WARN, "first in line, but the server answered too late to grant a lease");
         return false;
@@ -76,7 +76,7 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeov
      * than now. A leader whose node has no watch yet (elected on the listing
      * that followed its create) renews at once, which sets it: a deletion or
      * a write by someone else is then known from one notification. */
-    e->next_renew_ns = e->own_watch_armed ? proof_sent_ns + zkelect__renew_interval_ns(e) : now;
+    e->next_renew_ns = e->own_watch_armed ? zkelect__next_renewal(e, proof_sent_ns) : now;
     const char *previous = takeover != ZKELECT_TAKEOVER_LISTED ? e->predecessor_id : NULL;
     e->gone_how = ZKELECT_TAKEOVER_LISTED; /* said once: a later term of this node was listed */
     zkelect__log(e, ZKELECT_LOG_INFO, "elected: node %s, epoch %lld, lease %lld ms%s%s%s", e->own_name,
@@ -101,5 +101,5 @@ void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns)
     if (proof_sent_ns <= e->lease_sent_ns)
         return;
     e->lease_sent_ns = proof_sent_ns;
-    atomic_store(&e->lease_deadline, proof_sent_ns + zkelect__lease_ns(e));
+    atomic_store(&e->lease_deadline, zkelect__lease_end(e, proof_sent_ns));
 }

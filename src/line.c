@@ -26,7 +26,7 @@ bool zkelect__on_standby(const struct zkelect *e)
 
 static bool owned_on_this_session(const struct zkelect *e)
 {
-    return e->own_path && e->own_czxid >= 0 && e->owned_session == e->session->id;
+    return e->own_path && e->own_czxid >= 0 && e->node_session == e->session->id;
 }
 
 static void lead(struct zkelect *e, int64_t proof_sent_ns, int takeover)
@@ -76,8 +76,7 @@ static void predecessor_gone(struct zkelect *e, bool handed_over)
             list_line(e);
         return;
     }
-    int64_t lease = zkelect__lease_ns(e);
-    bool recent = e->answered_ns + lease - zkelect__now_ns() > (int64_t)e->session->timeout_ms * ZKE_MS / 8;
+    bool recent = zkelect__answer_fresh(e, zkelect__now_ns());
     if (recent && only_one_ahead && e->own_watched) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "the only contender ahead is gone: first in line");
         take_over_now(e, handed_over ? ZKELECT_TAKEOVER_HANDOVER : ZKELECT_TAKEOVER_GONE);
@@ -314,7 +313,7 @@ static void watch_predecessor(struct zkelect *e, const char *name)
         /* Next in line: keep a recent answer at hand (see predecessor_gone),
          * and a watch on our own node, so that its deletion is known before
          * the predecessor's could make us leader. */
-        int64_t due = e->answered_ns + zkelect__renew_interval_ns(e);
+        int64_t due = zkelect__next_renewal(e, e->answered_ns);
         e->next_renew_ns = e->own_watched ? due : 0;
         zkelect__wake_keeper(e->session);
     }
@@ -435,7 +434,7 @@ static void evaluate(struct zkelect *e, const struct String_vector *names, int64
     watch_nearest_ahead(e);
 }
 
-static void list_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
+static void line_listed(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
@@ -474,7 +473,7 @@ void zkelect__list_election(struct zkelect *e, strings_stat_completion_t done)
 
 static void list_line(struct zkelect *e)
 {
-    zkelect__list_election(e, list_done);
+    zkelect__list_election(e, line_listed);
 }
 
 void zkelect__stand_in_line(struct zkelect *e)

@@ -347,8 +347,8 @@ static void read_done(int rc, const char *value, int len, const struct Stat *sta
 
 static void read_slot(zke_lookup_t *l, size_t i)
 {
-    char *path;
-    if (asprintf(&path, "%s/%s", l->e->path, l->slots[i].name) < 0) {
+    char *path = zkelect__child_path(l->e, l->slots[i].name);
+    if (!path) {
         finish(l, ZKELECT_ENOMEM);
         return;
     }
@@ -402,8 +402,8 @@ static void meta_done(int rc, const char *value, int len, const struct Stat *sta
 /* With priorities: who holds the lock, and who the incumbent is (slot 1). */
 static void read_meta(zke_lookup_t *l, const char *name, size_t which)
 {
-    char *path;
-    if (asprintf(&path, "%s/%s", l->e->path, name) < 0) {
+    char *path = zkelect__child_path(l->e, name);
+    if (!path) {
         finish(l, ZKELECT_ENOMEM);
         return;
     }
@@ -454,7 +454,7 @@ static bool keep_names(zke_lookup_t *l, const struct String_vector *names)
     return ok;
 }
 
-static void list_done(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
+static void lookup_listed(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
@@ -535,7 +535,7 @@ static zke_lookup_t *begin(struct zkelect *e, bool leader_only, bool async, cons
     if (!e->own_name || (l->own_name = strdup(e->own_name)))
         op = send_op(l, NULL);
     if (op)
-        zrc = zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, list_done, op);
+        zrc = zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, lookup_listed, op);
     if (zrc == ZOK)
         return l;
     *rc = op ? zkelect__from_zk_error(zrc) : ZKELECT_ENOMEM;

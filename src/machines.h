@@ -38,8 +38,6 @@ ZKE_HIDDEN void zkelect__abandon(struct zkelect *e, zke_op_t *op, const char *wh
 /* A reply from the server (not a local error) to a request of the current
  * session: the session cannot expire before its send time + T. */
 ZKE_HIDDEN void zkelect__note_answer(struct zkelect *e, const zke_op_t *op, int rc);
-/* The full path of a child of the election; NULL without memory. */
-ZKE_HIDDEN char *zkelect__child_path(const struct zkelect *e, const char *name);
 
 /* ----------------------------------------------------------------------- line.c */
 

@@ -315,3 +315,9 @@ void zkelect__order_children_as(int format, zke_child_t *children, size_t count)
     else if (count > 1)
         qsort(children, count, sizeof *children, compare_as_text);
 }
+
+char *zkelect__child_path(const struct zkelect *e, const char *name)
+{
+    char *path;
+    return asprintf(&path, "%s/%s", e->path, name) < 0 ? NULL : path;
+}

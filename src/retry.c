@@ -6,18 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-char *zkelect__child_path(const struct zkelect *e, const char *name)
-{
-    char *path;
-    return asprintf(&path, "%s/%s", e->path, name) < 0 ? NULL : path;
-}
-
 void zkelect__retry_later(struct zkelect *e)
 {
-    int backoff = e->retry_backoff_ms ? e->retry_backoff_ms * 2 : 250;
-    e->retry_backoff_ms = backoff > 30000 ? 30000 : backoff;
-    e->retry_at = zkelect__now_ns() + (int64_t)e->retry_backoff_ms * ZKE_MS;
-    if (e->phase != ZKE_FAILED && e->phase != ZKE_RELEASING)
+    e->retry_at = zkelect__back_off(&e->retry_backoff_ms);
+    if (!zkelect__given_up(e))
         e->phase = ZKE_WAITING;
     e->gen++;
     zkelect__wake_keeper(e->session);

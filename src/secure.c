@@ -238,7 +238,7 @@ static pthread_mutex_t strtok_guard = PTHREAD_MUTEX_INITIALIZER;
 static zhandle_t *open_tls(zke_session_t *s, watcher_fn watcher, const clientid_t *resume)
 {
     pthread_mutex_lock(&strtok_guard);
-    zhandle_t *zh = zookeeper_init_ssl(s->servers, s->secure->tls, watcher, s->requested_timeout_ms, resume, s,
+    zhandle_t *zh = zookeeper_init_ssl(s->servers, s->secure->tls, watcher, s->requested_ms, resume, s,
                                        ZOO_NO_LOG_CLIENTENV);
     pthread_mutex_unlock(&strtok_guard);
     if (zh)
@@ -322,7 +322,7 @@ static zhandle_t *open_sasl(zke_session_t *s, watcher_fn watcher, const clientid
     set_callbacks(sec);
     zoo_sasl_params_t params = {.service = sec->service, .host = sec->host, .mechlist = sec->mechanism,
                                 .callbacks = sec->callbacks};
-    return zookeeper_init_sasl(s->servers, watcher, s->requested_timeout_ms, resume, s, 0, zkelect__zk_log, &params);
+    return zookeeper_init_sasl(s->servers, watcher, s->requested_ms, resume, s, 0, zkelect__zk_log, &params);
 }
 #endif
 
@@ -368,5 +368,5 @@ zhandle_t *zkelect__zk_open(zke_session_t *s, watcher_fn watcher, const clientid
     if (s->secure && s->secure->mechanism)
         return open_sasl(s, watcher, resume);
 #endif
-    return zookeeper_init2(s->servers, watcher, s->requested_timeout_ms, resume, s, 0, zkelect__zk_log);
+    return zookeeper_init2(s->servers, watcher, s->requested_ms, resume, s, 0, zkelect__zk_log);
 }

@@ -69,7 +69,7 @@ int zkelect__session_alloc(zke_session_t **out, const char *servers)
     }
     s->event_fd = -1;
     s->ops.next = s->ops.prev = &s->ops;
-    s->requested_timeout_ms = 10000;
+    s->requested_ms = 10000;
     s->log_level = ZKELECT_LOG_INFO;
     atomic_init(&s->granted_ms, 0);
     *out = s;
@@ -126,9 +126,8 @@ static void on_connected(zke_session_t *s, zhandle_t *zh)
     bool same_session = s->ever_connected && cid->client_id == s->id;
     /* Another server may grant a different timeout; the lease must use the
      * smallest one this session has had. */
-    if (!same_session || granted < s->timeout_ms)
-        s->timeout_ms = granted;
-    atomic_store(&s->granted_ms, s->timeout_ms);
+    if (!same_session || granted < atomic_load(&s->granted_ms))
+        atomic_store(&s->granted_ms, granted);
     s->counters.connections++;
     if (!same_session)
         s->counters.sessions++;
@@ -138,7 +137,7 @@ static void on_connected(zke_session_t *s, zhandle_t *zh)
     s->ever_connected = true;
     s->disconnected_since = 0;
     zkelect__session_log(s, ZKELECT_LOG_INFO, "connected: session 0x%llx, timeout %d ms%s",
-                         (unsigned long long)s->id, s->timeout_ms, same_session ? " (same session)" : "");
+                         (unsigned long long)s->id, atomic_load(&s->granted_ms), same_session ? " (same session)" : "");
     pthread_cond_broadcast(&s->state_cond);
     zkelect__remove_orphans(s);
     tell_elections(s, same_session ? ZKE_SESSION_RESUMED : ZKE_SESSION_NEW);
@@ -297,10 +296,7 @@ static void reopen_failed(zke_session_t *s, int rc)
     else
         s->counters.errors++;
     s->need_new_session = true;
-    s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 500;
-    if (s->backoff_ms > 30000)
-        s->backoff_ms = 30000;
-    s->retry_at = zkelect__now_ns() + (int64_t)s->backoff_ms * ZKE_MS;
+    s->retry_at = zkelect__back_off(&s->backoff_ms);
 }
 
 /* Close the old handle, open a new one: on the same session if it is to be
@@ -346,7 +342,7 @@ static int64_t give_up_reconnecting_at(const zke_session_t *s)
 {
     if (!s->ever_connected || s->connected || !s->disconnected_since)
         return 0;
-    return s->disconnected_since + 2 * (int64_t)s->timeout_ms * ZKE_MS;
+    return zkelect__resume_deadline(s, s->disconnected_since);
 }
 
 static int64_t next_wakeup(const zke_session_t *s, int64_t now, int64_t log_flush)

@@ -9,7 +9,7 @@
  * epoch): anything shorter is not a zkelect_stats_t of any version. */
 #define STATS_MIN_SIZE (offsetof(zkelect_stats_t, epoch) + sizeof(int64_t))
 
-void zkelect__count_events(zke_counters_t *to, const zke_counters_t *from)
+void zkelect__add_counters(zke_counters_t *to, const zke_counters_t *from)
 {
     to->terms += from->terms;
     for (size_t i = 0; i < ZKELECT_STATS_REASONS; i++)
@@ -100,10 +100,10 @@ int zkelect_session_stats(zkelect_session_t *s, zkelect_stats_t *stats)
     for (const struct zkelect *e = s->elections; e; e = e->next) {
         full.leading += atomic_load(&e->leading) && now < atomic_load(&e->lease_deadline);
         full.acl_open += atomic_load(&e->acl_open);
-        zkelect__count_events(&sum, &e->counters);
+        zkelect__add_counters(&sum, &e->counters);
     }
-    zkelect__count_events(&sum, &s->retired_counters);
-    zkelect__count_events(&sum, &s->counters); /* the session's own errors */
+    zkelect__add_counters(&sum, &s->retired_counters);
+    zkelect__add_counters(&sum, &s->counters); /* the session's own errors */
     events_fields(&full, &sum);
     session_fields(&full, s, now);
     pthread_mutex_unlock(&s->lock);

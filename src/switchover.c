@@ -495,7 +495,7 @@ void zkelect__rejoin_after_successor(struct zkelect *e)
     watch->any_gen = list->any_gen = true;
     e->phase = ZKE_WAITING;
     e->awaiting_successor = true;
-    e->retry_at = zkelect__now_ns() + (int64_t)e->session->timeout_ms * ZKE_MS;
+    e->retry_at = zkelect__successor_turn_end(e, zkelect__now_ns());
     zkelect__wake_keeper(e->session);
     if (zkelect__zk_aexists(e->session->zh, watch->path, successor_watcher, e->ref, lock_seen, watch) != ZOK) {
         zkelect__op_drop(watch);

@@ -25,6 +25,16 @@ int64_t zkelect__earliest(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* What failed is tried again after 250 ms, then after twice as long each
+ * time up to 30 s: the election's requests, an observer's, and the opening
+ * of a session alike. A success sets *backoff_ms back to 0. */
+int64_t zkelect__back_off(int *backoff_ms)
+{
+    int next = *backoff_ms ? *backoff_ms * 2 : 250;
+    *backoff_ms = next > 30000 ? 30000 : next;
+    return zkelect__now_ns() + (int64_t)*backoff_ms * ZKE_MS;
+}
+
 int64_t zkelect__mono_ns(void)
 {
     return clock_ns(CLOCK_MONOTONIC);

@@ -46,6 +46,9 @@ ZKE_HIDDEN bool zkelect__parse_child(int format, const char *name, int32_t *seq)
 ZKE_HIDDEN int zkelect__node_prefix(int format, const char *token, char *buf, size_t len);
 /* The same with a priority in it (native format; 0: none). */
 ZKE_HIDDEN int zkelect__node_prefix_with(int format, const char *token, int priority, char *buf, size_t len);
+/* The full path of a child of the election: the only place it is put
+ * together. NULL without memory. */
+ZKE_HIDDEN char *zkelect__child_path(const struct zkelect *e, const char *name);
 /* The priority a native name carries; 0 if none, or not a contender's name. */
 ZKE_HIDDEN int zkelect__name_priority(const char *name);
 /* Reorder a native line (in sequence order already) for an election with
@@ -109,6 +112,8 @@ ZKE_HIDDEN bool zkelect__acl_names_creator(const struct ACL_vector *v);
 ZKE_HIDDEN int64_t zkelect__now_ns(void);
 /* The earlier of two deadlines, where 0 (or less) is none. */
 ZKE_HIDDEN int64_t zkelect__earliest(int64_t a, int64_t b);
+/* The next try's deadline after a failure; *backoff_ms grows (0: none yet). */
+ZKE_HIDDEN int64_t zkelect__back_off(int *backoff_ms);
 /* CLOCK_MONOTONIC in ns: the clock our condition variables wait on. */
 ZKE_HIDDEN int64_t zkelect__mono_ns(void);
 /* Wait on cond (initialised for CLOCK_MONOTONIC) until a CLOCK_BOOTTIME
@@ -132,7 +137,7 @@ ZKE_HIDDEN int zkelect__check_setting(const char *name, double value, char *why,
 
 /* Add the event counters of from to to (the session keeps those of the
  * elections that retired). */
-ZKE_HIDDEN void zkelect__count_events(zke_counters_t *to, const zke_counters_t *from);
+ZKE_HIDDEN void zkelect__add_counters(zke_counters_t *to, const zke_counters_t *from);
 
 /* ------------------------------------------------------------------- error.c */
 
