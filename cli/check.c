@@ -3,7 +3,7 @@
  * election path and its ACL. Each line says what was found; the exit status
  * is the one `run` would end with at the first problem. */
 #include "cli.h"
-#include "supervise.h"
+#include "child.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * the reaper's process group: signals for it go to the group, and the
  * reaper sees that nothing it started outlives it, nor zkelect. */
 #include "cli.h"
-#include "supervise.h"
+#include "child.h"
 
 #include <errno.h>
 #include <fcntl.h>

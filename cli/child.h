@@ -1,7 +1,7 @@
-/* supervise.h - the child process that `zkelect run` keeps alive only while
+/* child.h - the child process that `zkelect run` keeps alive only while
  * it leads, and the bound on how long it may outlive its leadership. */
-#ifndef ZKELECT_CLI_SUPERVISE_H
-#define ZKELECT_CLI_SUPERVISE_H
+#ifndef ZKELECT_CLI_CHILD_H
+#define ZKELECT_CLI_CHILD_H
 
 #include <signal.h>
 #include <stdbool.h>

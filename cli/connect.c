@@ -2,7 +2,7 @@
  * for every subcommand; errors become exit codes with a message that says
  * what to fix. */
 #include "cli.h"
-#include "supervise.h"
+#include "child.h"
 
 #include <netdb.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #define ZKELECT_CLI_HEALTH_H
 
 #include "cli.h"
-#include "supervise.h"
+#include "child.h"
 
 enum cli_health_verdict { CLI_HEALTH_UNKNOWN, CLI_HEALTH_OK, CLI_HEALTH_FAILED };
 

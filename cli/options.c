@@ -2,7 +2,7 @@
  * connects: a bad flag is a usage error (exit 2) with a message that says
  * which flag and why. */
 #include "cli.h"
-#include "supervise.h"
+#include "child.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -475,7 +475,7 @@ static int take(const char *sub, int opt, const char *arg, cli_options_t *o)
 }
 
 /* The grace period must end before a successor can be elected; see
- * supervise.h for the bound. */
+ * child.h for the bound. */
 static int check_grace(cli_options_t *o)
 {
     double max_s = cli_max_grace_ms(o->session_timeout_ms) / 1000.0;

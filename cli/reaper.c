@@ -18,7 +18,7 @@
  * no stdio; /proc is read with open, getdents64 and read into fixed
  * buffers. */
 #include "cli.h"
-#include "supervise.h"
+#include "child.h"
 
 #include <dirent.h>
 #include <errno.h>

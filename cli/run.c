@@ -15,7 +15,7 @@
 #include "health.h"
 #include "metrics.h"
 #include "notify.h"
-#include "supervise.h"
+#include "child.h"
 
 #include <errno.h>
 #include <fcntl.h>
