@@ -23,8 +23,6 @@
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
-#define SEC 1000
-
 static zk_server_t server;
 static recorder_t rec;
 

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <zookeeper/zookeeper.h>
 
-#define SEC 1000
 #define NS_PER_MS 1000000LL
 
 static zk_server_t server;

@@ -16,7 +16,6 @@
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
-#define SEC 1000
 #define NS_PER_MS 1000000LL
 
 static zk_server_t server;

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SEC 1000
 #define NS_PER_MS 1000000LL
 
 static zk_server_t server;

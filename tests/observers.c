@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SEC 1000
-
 static zk_server_t server;
 static void *admin;
 static recorder_t rec;

@@ -19,7 +19,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define SEC 1000
 #define NS_PER_MS 1000000LL
 
 static zk_server_t server;

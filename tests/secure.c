@@ -20,8 +20,6 @@
 #include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
-#define SEC 1000
-
 static recorder_t rec;
 
 /* ------------------------------------------------------------ the log */

@@ -17,8 +17,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#define SEC 1000
-
 static zk_server_t server;
 static recorder_t rec;
 

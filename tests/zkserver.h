@@ -78,6 +78,9 @@ void zk_server_pause(zk_server_t *s, bool paused);
 
 /* ---------------------------------------------------------------- time */
 
+/* Deadlines and durations in the tests are in milliseconds: 10 * SEC. */
+#define SEC 1000
+
 int64_t mono_ns(void);
 /* Sleep a little in a polling loop: only ever used together with a deadline. */
 void poll_pause(void);
