@@ -226,16 +226,10 @@ int zkelect_session_set_log_level(zkelect_session_t *s, int level)
 
 static int set_payload(struct zkelect *e, const void *data, size_t len)
 {
-    size_t id_len = strlen(e->id);
-    size_t total = id_len + (len ? 1 + len : 0);
-    char *payload = malloc(total ? total : 1);
+    size_t total;
+    char *payload = zkelect__node_data_join(e->id, strlen(e->id), data, len, false, &total);
     if (!payload)
         return ZKELECT_ENOMEM;
-    memcpy(payload, e->id, id_len);
-    if (len) {
-        payload[id_len] = '\0';
-        memcpy(payload + id_len + 1, data, len);
-    }
     free(e->payload);
     e->payload = payload;
     e->payload_len = total;

@@ -253,8 +253,8 @@ static void probe_ahead(struct zkelect *e)
  * data of the read that set the watch (its node: the id, then NUL). */
 static void say_place(struct zkelect *e, const char *value, int len)
 {
-    size_t n = value && len > 0 ? strnlen(value, (size_t)len) : 0;
-    char *id = strndup(value ? value : "", n);
+    zke_node_data_t d = zkelect__node_data_split(value, len);
+    char *id = strndup(d.id, d.id_len);
     if (!id)
         return;
     free(e->predecessor_id);

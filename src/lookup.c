@@ -243,12 +243,11 @@ static void read_slot(zke_lookup_t *l, size_t i);
 static void fill(zkelect_participant_t *p, int format, const char *name, const char *data, int len,
                  const struct Stat *stat)
 {
-    size_t n = len < 0 || !data ? 0 : (size_t)len;
-    size_t id_len = n ? strnlen(data, n) : 0;
-    p->id = strndup(n ? data : "", id_len);
+    zke_node_data_t d = zkelect__node_data_split(data, len);
+    p->id = strndup(d.id, d.id_len);
     p->node = strdup(name);
-    if (id_len + 1 < n && (p->data = malloc(n - id_len - 1)))
-        memcpy(p->data, data + id_len + 1, p->data_len = n - id_len - 1);
+    if (d.rest_len && (p->data = malloc(d.rest_len)))
+        memcpy(p->data, d.rest, p->data_len = d.rest_len);
     zkelect__parse_child(format, name, &p->sequence);
     p->priority = format == ZKELECT_FORMAT_NATIVE ? zkelect__name_priority(name) : 0;
     p->session_id = stat->ephemeralOwner;
@@ -265,10 +264,9 @@ static bool filled(const zkelect_participant_t *p)
 static void fill_state(zkelect_participant_t *p, const char *name, const char *data, int len,
                        const struct Stat *stat)
 {
-    size_t n = len < 0 || !data ? 0 : (size_t)len;
-    size_t id_len = n ? strnlen(data, n) : 0;
-    p->id = strndup(n ? data : "", id_len);
-    p->state = id_len < n ? strndup(data + id_len + 1, n - id_len - 1) : strdup("");
+    zke_node_data_t d = zkelect__node_data_split(data, len);
+    p->id = strndup(d.id, d.id_len);
+    p->state = d.rest ? strndup(d.rest, d.rest_len) : strdup("");
     p->node = strdup(name);
     p->sequence = -1;
     p->session_id = stat->ephemeralOwner;

@@ -321,3 +321,32 @@ char *zkelect__child_path(const struct zkelect *e, const char *name)
     char *path;
     return asprintf(&path, "%s/%s", e->path, name) < 0 ? NULL : path;
 }
+
+zke_node_data_t zkelect__node_data_split(const char *data, int len)
+{
+    size_t n = data && len > 0 ? (size_t)len : 0;
+    size_t id_len = n ? strnlen(data, n) : 0;
+    zke_node_data_t d = {.id = n ? data : "", .id_len = id_len};
+    if (id_len < n) {
+        d.rest = data + id_len + 1;
+        d.rest_len = n - id_len - 1;
+    }
+    return d;
+}
+
+char *zkelect__node_data_join(const char *id, size_t id_len, const void *rest, size_t rest_len, bool always_nul,
+                              size_t *out_len)
+{
+    size_t total = id_len + (rest_len || always_nul ? 1 + rest_len : 0);
+    char *data = malloc(total ? total : 1);
+    if (!data)
+        return NULL;
+    memcpy(data, id, id_len);
+    if (total > id_len) {
+        data[id_len] = '\0';
+        if (rest_len)
+            memcpy(data + id_len + 1, rest, rest_len);
+    }
+    *out_len = total;
+    return data;
+}

@@ -128,11 +128,10 @@ const char *zkelect__item_keep(zke_item_t *item, const char *text)
 
 void zkelect__queue_leader(struct zkelect *e, const char *data, int len, int64_t czxid, int32_t seq)
 {
-    size_t n = data && len > 0 ? (size_t)len : 0;
-    size_t id_len = strnlen(data ? data : "", n);
+    zke_node_data_t d = zkelect__node_data_split(data, len);
     zke_item_t *item =
         data ? zkelect__queue_event(e, ZKELECT_EV_LEADER, ZKELECT_REASON_NONE, ZKELECT_OK, 0,
-                                    "leader: %.*s, epoch %lld", (int)id_len, data, (long long)czxid)
+                                    "leader: %.*s, epoch %lld", (int)d.id_len, d.id, (long long)czxid)
              : zkelect__queue_event(e, ZKELECT_EV_LEADER, ZKELECT_REASON_NONE, ZKELECT_OK, 0, "nobody leads");
     if (!item)
         return;
@@ -141,18 +140,15 @@ void zkelect__queue_leader(struct zkelect *e, const char *data, int len, int64_t
     if (!data)
         return;
     /* One copy holds both: the id, a NUL the id may lack, the payload. */
-    item->leader = malloc(n + 1);
+    size_t copy_len;
+    item->leader = zkelect__node_data_join(d.id, d.id_len, d.rest, d.rest_len, true, &copy_len);
     if (!item->leader) {
         zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory: the LEADER event goes without the leader's id");
         return;
     }
-    memcpy(item->leader, data, id_len);
-    item->leader[id_len] = '\0';
-    if (id_len < n)
-        memcpy(item->leader + id_len + 1, data + id_len + 1, n - id_len - 1);
     item->ev.leader_id = item->leader;
-    item->ev.leader_data = id_len + 1 < n ? item->leader + id_len + 1 : NULL;
-    item->ev.leader_data_len = id_len + 1 < n ? n - id_len - 1 : 0;
+    item->ev.leader_data = d.rest_len ? item->leader + d.id_len + 1 : NULL;
+    item->ev.leader_data_len = d.rest_len;
 }
 
 void zkelect__item_free(zke_item_t *item)

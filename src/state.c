@@ -16,14 +16,7 @@
 /* "id", NUL, the text: as a contender's node holds its id and payload. */
 static char *node_data(const struct zkelect *e, size_t *len)
 {
-    size_t id_len = strlen(e->id), text_len = strlen(e->state);
-    char *data = malloc(id_len + 1 + text_len);
-    if (!data)
-        return NULL;
-    memcpy(data, e->id, id_len + 1);
-    memcpy(data + id_len + 1, e->state, text_len);
-    *len = id_len + 1 + text_len;
-    return data;
+    return zkelect__node_data_join(e->id, strlen(e->id), e->state, strlen(e->state), true, len);
 }
 
 static void written(int rc, const struct Stat *stat, const void *data);

@@ -46,6 +46,19 @@ ZKE_HIDDEN bool zkelect__parse_child(int format, const char *name, int32_t *seq)
 ZKE_HIDDEN int zkelect__node_prefix(int format, const char *token, char *buf, size_t len);
 /* The same with a priority in it (native format; 0: none). */
 ZKE_HIDDEN int zkelect__node_prefix_with(int format, const char *token, int priority, char *buf, size_t len);
+/* The data of a contender's or a state node: the id, then, if anything
+ * follows, a NUL and the rest (the payload, the state's text). The only
+ * place it is put together and taken apart. */
+typedef struct zke_node_data {
+    const char *id;   /* not NUL-terminated where the data ends with the id */
+    size_t id_len;
+    const char *rest; /* NULL when nothing follows the id */
+    size_t rest_len;
+} zke_node_data_t;
+ZKE_HIDDEN zke_node_data_t zkelect__node_data_split(const char *data, int len);
+/* id, NUL, rest (only the id when rest_len is 0 and !always_nul); malloc'd. */
+ZKE_HIDDEN char *zkelect__node_data_join(const char *id, size_t id_len, const void *rest, size_t rest_len,
+                                         bool always_nul, size_t *out_len);
 /* The full path of a child of the election: the only place it is put
  * together. NULL without memory. */
 ZKE_HIDDEN char *zkelect__child_path(const struct zkelect *e, const char *name);

@@ -195,6 +195,35 @@ static void test_line_order_many(void)
 
 /* ------------------------------------------------------------- validation */
 
+/* A node's data: the id, then NUL and the rest; written by other clients
+ * too, so any bytes at all are taken apart without reading past them. */
+static void test_node_data(void)
+{
+    zke_node_data_t d = zkelect__node_data_split(NULL, 5);
+    CU_ASSERT(d.id_len == 0 && strcmp(d.id, "") == 0 && d.rest == NULL && d.rest_len == 0);
+    d = zkelect__node_data_split("abc", -1);
+    CU_ASSERT(d.id_len == 0 && d.rest == NULL);
+    d = zkelect__node_data_split("abcdef", 3); /* the id fills the data: no NUL */
+    CU_ASSERT(d.id_len == 3 && strncmp(d.id, "abc", 3) == 0 && d.rest == NULL);
+    static const char both[] = {'i', 'd', '\0', 'x', '\0', 'y'};
+    d = zkelect__node_data_split(both, (int)sizeof both);
+    CU_ASSERT(d.id_len == 2 && d.rest == both + 3 && d.rest_len == 3);
+    d = zkelect__node_data_split(both, 3); /* the id, NUL, nothing more */
+    CU_ASSERT(d.id_len == 2 && d.rest != NULL && d.rest_len == 0);
+
+    size_t n;
+    char *joined = zkelect__node_data_join("id", 2, "x\0y", 3, false, &n);
+    CU_ASSERT_FATAL(joined != NULL);
+    CU_ASSERT(n == sizeof both && memcmp(joined, both, n) == 0);
+    free(joined);
+    joined = zkelect__node_data_join("id", 2, NULL, 0, false, &n); /* a contender without payload */
+    CU_ASSERT(joined && n == 2 && memcmp(joined, "id", 2) == 0);
+    free(joined);
+    joined = zkelect__node_data_join("id", 2, "", 0, true, &n); /* a state node with empty text */
+    CU_ASSERT(joined && n == 3 && memcmp(joined, "id", 3) == 0);
+    free(joined);
+}
+
 static void test_paths(void)
 {
     const char *why;
@@ -355,6 +384,7 @@ int main(void)
         CU_TEST_INFO_NULL,
     };
     static const CU_TestInfo validation[] = {
+        TEST(test_node_data),
         TEST(test_paths),
         TEST(test_hosts),
         TEST(test_ids),
