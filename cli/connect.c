@@ -86,14 +86,18 @@ void cli_explain_refusal(const cli_options_t *opt)
             opt->acl ? ", or the server does not accept --acl (a scheme it has no provider for)" : "");
 }
 
-int cli_start(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)
+int cli_start(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out,
+              char id[ZKELECT_ID_MAX + 1])
 {
     zkelect_t *e;
     *out = NULL;
     int rc = zkelect_new(&e, opt->zk, opt->path, opt->id);
     if (rc != ZKELECT_OK)
         return explain_new_failure(opt, rc);
-    rc = configure(opt, observer, cb, userdata, e);
+    if (id)
+        rc = zkelect_id(e, id, ZKELECT_ID_MAX + 1);
+    if (rc == ZKELECT_OK)
+        rc = configure(opt, observer, cb, userdata, e);
     if (rc == ZKELECT_OK)
         rc = zkelect_start(e);
     if (rc != ZKELECT_OK) {
@@ -142,7 +146,7 @@ void cli_no_session(const cli_options_t *opt)
 int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)
 {
     zkelect_t *e;
-    int rc = cli_start(opt, observer, cb, userdata, &e);
+    int rc = cli_start(opt, observer, cb, userdata, &e, NULL);
     if (rc != CLI_EXIT_OK)
         return rc;
     rc = zkelect_wait_connected(e, (int)(opt->connect_timeout_s * 1000));

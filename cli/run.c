@@ -52,6 +52,7 @@ typedef enum stop_why {
 typedef struct run_state {
     const cli_options_t *opt;
     zkelect_t *e;
+    char id[ZKELECT_ID_MAX + 1]; /* the handle's: --id or the library's default */
     int event_pipe[2];
     int signal_fd;
     sigset_t original_mask;
@@ -106,7 +107,7 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
     if (ev->type == ZKELECT_EV_STEP_DOWN && ev->successor_id)
         snprintf(out.successor, sizeof out.successor, "%s", ev->successor_id);
     for (size_t i = 0; ev->type == ZKELECT_EV_PARTICIPANTS && i < ev->participant_count; i++)
-        out.namesakes += !ev->participants[i].is_self && strcmp(ev->participants[i].id, r->opt->id) == 0;
+        out.namesakes += !ev->participants[i].is_self && strcmp(ev->participants[i].id, r->id) == 0;
     /* The loop reads as fast as it can; a full pipe only slows delivery. */
     while (write(r->event_pipe[1], &out, sizeof out) < 0 && errno == EINTR)
         continue;
@@ -123,7 +124,7 @@ typedef struct run_env {
 static char *const *environment(const run_state_t *r, run_env_t *env)
 {
     snprintf(env->epoch, sizeof env->epoch, "ZKELECT_EPOCH=%" PRId64, r->leading ? r->epoch : -1);
-    snprintf(env->id, sizeof env->id, "ZKELECT_ID=%s", r->opt->id);
+    snprintf(env->id, sizeof env->id, "ZKELECT_ID=%s", r->id);
     snprintf(env->path, sizeof env->path, "ZKELECT_PATH=%s", r->opt->path);
     snprintf(env->hosts, sizeof env->hosts, "ZKELECT_ZK=%s", r->opt->zk);
     snprintf(env->role, sizeof env->role, "ZKELECT_ROLE=%s", r->leading ? "leader" : "standby");
@@ -333,7 +334,7 @@ static void handle_event(run_state_t *r, const run_event_t *ev)
     case ZKELECT_EV_PARTICIPANTS:
         if (ev->namesakes > 0)
             cli_log(CLI_WARNING, "%d other contender(s) in %s have the id %s: give each host an id of its own "
-                    "(--id)", ev->namesakes, r->opt->path, r->opt->id);
+                    "(--id)", ev->namesakes, r->opt->path, r->id);
         break;
     case ZKELECT_EV_PLACE:
         r->ahead = ev->ahead;
@@ -596,7 +597,7 @@ static bool session_healthy(const run_state_t *r, int64_t now)
 
 static void write_metrics(run_state_t *r)
 {
-    cli_metrics_t m = {.path = r->opt->path, .id = r->opt->id, .stats = r->stats, .up = !r->exited,
+    cli_metrics_t m = {.path = r->opt->path, .id = r->id, .stats = r->stats, .up = !r->exited,
                        .healthy = r->health.verdict != CLI_HEALTH_FAILED, .health_state = r->health.verdict,
                        .command_running = r->child.pid > 0,
                        .command_starts = r->command_starts, .health_failures = r->health.failures};
@@ -747,20 +748,8 @@ static void teardown(run_state_t *r)
     }
 }
 
-int cli_run(const cli_options_t *given)
+int cli_run(const cli_options_t *opt)
 {
-    /* The id is needed for the command's environment: make the library's
-     * default ("hostname:pid") explicit. */
-    cli_options_t with_id = *given;
-    char default_id[ZKELECT_ID_MAX + 1];
-    if (!with_id.id) {
-        char host[200] = "localhost";
-        gethostname(host, sizeof host - 1);
-        host[sizeof host - 1] = '\0';
-        snprintf(default_id, sizeof default_id, "%s:%d", host, (int)getpid());
-        with_id.id = default_id;
-    }
-    const cli_options_t *opt = &with_id;
     run_state_t r = {.opt = opt, .epoch = -1, .signal_fd = -1, .event_pipe = {-1, -1}, .in_line = true};
     /* What a killed reaper leaves of the command's tree comes to us. */
     cli_child_adopt_orphans();
@@ -773,7 +762,7 @@ int cli_run(const cli_options_t *given)
     }
     int rc = setup(&r);
     if (rc == CLI_EXIT_OK)
-        rc = cli_start(opt, false, on_event, &r, &r.e);
+        rc = cli_start(opt, false, on_event, &r, &r.e, r.id);
     if (rc == CLI_EXIT_OK) {
         /* With a health check, this host stands only once a check passes. */
         if (cli_health_enabled(&r.health)) {

@@ -1028,6 +1028,11 @@ ZKELECT_EXPORT int zkelect_set_query_timeout(zkelect_t *e, int timeout_ms);
  * when it has none, ZKELECT_ERANGE when len is too small. */
 ZKELECT_EXPORT int zkelect_node_path(zkelect_t *e, char *buf, size_t len);
 
+/* This handle's id: the one given to zkelect_new(), or the one it chose
+ * ("hostname:pid"). ZKELECT_ID_MAX + 1 bytes always suffice; ZKELECT_ERANGE
+ * when len is too small, ZKELECT_EINVAL for a NULL e or buf. */
+ZKELECT_EXPORT int zkelect_id(zkelect_t *e, char *buf, size_t len);
+
 /* ================================================================= Statistics */
 
 /* Room in zkelect_stats_t.revoked for every revoke reason, present and to come. */

@@ -134,6 +134,27 @@ int zkelect_session_wait_connected(zkelect_session_t *s, int timeout_ms)
     return rc;
 }
 
+int zkelect_id(zkelect_t *e, char *buf, size_t len)
+{
+    if (!e)
+        return ZKELECT_EINVAL;
+    int rc = zkelect__check_process(e->session, e, "zkelect_id");
+    if (rc)
+        return rc;
+    if (!buf) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_id: buf is NULL");
+        return ZKELECT_EINVAL;
+    }
+    /* Fixed at zkelect_new(): no lock needed. */
+    size_t id_len = strlen(e->id);
+    if (id_len >= len) {
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_id: the id takes %zu bytes, the buffer has %zu", id_len + 1, len);
+        return ZKELECT_ERANGE;
+    }
+    memcpy(buf, e->id, id_len + 1);
+    return ZKELECT_OK;
+}
+
 int zkelect_node_path(zkelect_t *e, char *buf, size_t len)
 {
     if (!e || !buf)

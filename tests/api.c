@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 static void test_version(void)
@@ -247,6 +248,35 @@ static void test_check_setting_says_why(void)
     zkelect_destroy(e);
 }
 
+/* zkelect_id(): the id given, or the default chosen ("hostname:pid"), which
+ * the host needs to say who it is (zkelect run's ZKELECT_ID); a buffer too
+ * small or missing is refused and said. */
+static void test_id(void)
+{
+    zkelect_t *e;
+    char buf[ZKELECT_ID_MAX + 1];
+    CU_ASSERT_EQUAL(zkelect_id(NULL, buf, sizeof buf), ZKELECT_EINVAL);
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "127.0.0.1:1", "/a", "worker-7"), ZKELECT_OK);
+    log_lines = 0;
+    CU_ASSERT_EQUAL(zkelect_set_log(e, counting_log, NULL), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_id(e, buf, sizeof buf), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(buf, "worker-7");
+    CU_ASSERT_EQUAL(zkelect_id(e, buf, 9), ZKELECT_OK); /* exactly enough */
+    CU_ASSERT_EQUAL(zkelect_id(e, buf, 8), ZKELECT_ERANGE);
+    CU_ASSERT(log_lines == 1 && strstr(last_log, "zkelect_id") && strstr(last_log, "9 bytes"));
+    CU_ASSERT_EQUAL(zkelect_id(e, NULL, 9), ZKELECT_EINVAL);
+    CU_ASSERT(log_lines == 2 && strstr(last_log, "buf is NULL"));
+    zkelect_destroy(e);
+
+    CU_ASSERT_EQUAL_FATAL(zkelect_new(&e, "127.0.0.1:1", "/a", NULL), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_id(e, buf, sizeof buf), ZKELECT_OK);
+    char host[256] = "", expected[ZKELECT_ID_MAX + 1];
+    gethostname(host, sizeof host - 1);
+    snprintf(expected, sizeof expected, "%.200s:%d", host[0] ? host : "localhost", (int)getpid());
+    CU_ASSERT_STRING_EQUAL(buf, expected);
+    zkelect_destroy(e);
+}
+
 static void test_calls_before_start(void)
 {
     zkelect_t *e;
@@ -341,6 +371,7 @@ int main(void)
         TEST(test_new_rejects_bad_input),
         TEST(test_check_arguments_says_why),
         TEST(test_check_setting_says_why),
+        TEST(test_id),
         TEST(test_calls_before_start),
         TEST(test_format_refusals),
         TEST(test_acl_refusals),

@@ -448,7 +448,7 @@ static void test_bad_calls(void)
 
 /* What a child of fork() got from every call on its parent's handle. */
 typedef struct child_report {
-    int start, resign, leave, wait_leader, stats, dispatch, fd, node_path;
+    int start, resign, leave, wait_leader, stats, dispatch, fd, node_path, id;
     int is_leader;
     int64_t epoch;
     int log_errors; /* errors the calls logged, in the child */
@@ -474,6 +474,7 @@ static void probe_in_child(participant_t *p, int out)
     r.dispatch = zkelect_dispatch(p->e, NULL);
     r.fd = zkelect_fd(p->e, &fd);
     r.node_path = zkelect_node_path(p->e, node, sizeof node);
+    r.id = zkelect_id(p->e, node, sizeof node);
     r.log_errors = p->log_errors - errors;
     zkelect_destroy(p->e);
     r.destroy_returned = true;
@@ -520,6 +521,7 @@ static void assert_refused_in_child(const child_report_t *r)
     CU_ASSERT_EQUAL(r->dispatch, ZKELECT_ESTATE);
     CU_ASSERT_EQUAL(r->fd, ZKELECT_ESTATE);
     CU_ASSERT_EQUAL(r->node_path, ZKELECT_ESTATE);
+    CU_ASSERT_EQUAL(r->id, ZKELECT_ESTATE);
     CU_ASSERT(r->log_errors >= 8);
     CU_ASSERT(r->destroy_returned);
 }

@@ -177,6 +177,22 @@ static void test_run_sigkill_takes_the_whole_tree(void)
     printf("\n    every descendant dead %.1f ms after SIGKILL of zkelect ", (double)(mono_ns() - t0) / 1e6);
 }
 
+/* Without --id, the command is told the id the library chose for zkelect
+ * ("hostname:pid", zkelect_id()), the one status lists. */
+static void test_run_default_id_in_the_environment(void)
+{
+    const char *argv[] = {zkelect_bin, "run", "--zk", server.hosts, "--path", "/zkelect-run/default-id", "--",
+                          "/bin/sh", "-c", "echo \"id=$ZKELECT_ID.\"; exec sleep 60", NULL};
+    const char *log = scratch("default-id.log");
+    pid_t p = spawn(log, argv);
+    CU_ASSERT_FATAL(wait_lines(log, "id=", 1, 10 * SEC));
+    char host[256] = "", expected[300];
+    gethostname(host, sizeof host - 1);
+    snprintf(expected, sizeof expected, "id=%.200s:%d.", host[0] ? host : "localhost", (int)p);
+    CU_ASSERT(wait_lines(log, expected, 1, SEC));
+    stop(p);
+}
+
 /* A planned stop (SIGTERM to zkelect): the command exits, and what it left
  * running is killed before zkelect hands over and exits: the daemon it
  * started in a session of its own got no SIGTERM, and is gone all the same. */
@@ -688,6 +704,7 @@ int main(void)
         TEST(test_run_doubt_during_planned_stop_kills_at_the_bound),
         TEST(test_run_steps_down_on_sigusr1),
         TEST(test_run_sigterm_while_connecting),
+        TEST(test_run_default_id_in_the_environment),
         CU_TEST_INFO_NULL,
     };
     static const test_suite_t suites[] = {{"zkelect run", suite_init, suite_clean, tests}, {0}};
