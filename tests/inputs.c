@@ -47,8 +47,9 @@ static void test_unreachable_server(void)
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)err).error, ZKELECT_EZK);
     CU_ASSERT(p.log_errors >= 1);
     CU_ASSERT_EQUAL(zkelect_wait_connected(p.e, 1200), ZKELECT_ETIMEDOUT);
-    /* backed off: 0.5 s, then 1 s, ... not a storm */
-    CU_ASSERT(rec_tally(&rec, 0, ZKELECT_EV_ERROR, 0) <= 3);
+    /* backed off (time.c): 0.25 s, then 0.5 s, 1 s, ... not a storm; the
+     * first ERROR may come late, after a slow refusal of the name */
+    CU_ASSERT(rec_tally(&rec, 0, ZKELECT_EV_ERROR, 0) <= 4);
     participant_destroy(&p);
 }
 
