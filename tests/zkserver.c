@@ -242,7 +242,7 @@ static void exec_server(const zk_server_t *s)
     _exit(127);
 }
 
-static int spawn(zk_server_t *s)
+static int spawn_server(zk_server_t *s)
 {
     s->pid = fork();
     if (s->pid < 0)
@@ -293,7 +293,7 @@ static int prepare(zk_server_t *s, int port)
 
 int zk_server_start_on(zk_server_t *s, int tick_ms, int port)
 {
-    if (prepare(s, port) || write_config(s, tick_ms, NULL) || spawn(s))
+    if (prepare(s, port) || write_config(s, tick_ms, NULL) || spawn_server(s))
         return -1;
     if (wait_serving(s, 60)) {
         zk_server_stop(s);
@@ -317,7 +317,7 @@ int zk_server_start_secure(zk_server_t *s, int tick_ms, const char *tls_config, 
              "%s%s",
              s->secure_port, jaas ? "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n" : "",
              tls_config ? tls_config : "");
-    if (s->secure_port < 0 || write_config(s, tick_ms, extra) || spawn(s))
+    if (s->secure_port < 0 || write_config(s, tick_ms, extra) || spawn_server(s))
         return -1;
     if (wait_serving(s, 60)) {
         zk_server_stop(s);
@@ -339,7 +339,7 @@ int zk_server_start_detached(zk_server_t *s, const char *dir, int tick_ms, int m
     s->max_session_ms = max_session_ms;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return -1;
-    if (prepare_in(s, 0) || write_config(s, tick_ms, NULL) || spawn(s))
+    if (prepare_in(s, 0) || write_config(s, tick_ms, NULL) || spawn_server(s))
         return -1;
     if (wait_serving(s, 60)) {
         zk_server_kill(s);
@@ -366,7 +366,7 @@ void zk_server_kill(zk_server_t *s)
 int zk_server_restart(zk_server_t *s, bool wait)
 {
     zk_server_kill(s);
-    if (spawn(s))
+    if (spawn_server(s))
         return -1;
     return wait ? wait_serving(s, 60) : 0;
 }
@@ -378,7 +378,7 @@ int zk_server_rebuild_empty(zk_server_t *s)
     snprintf(cmd, sizeof cmd, "rm -rf '%s/data/version-2'", s->dir);
     if (system(cmd) != 0)
         return -1;
-    if (spawn(s))
+    if (spawn_server(s))
         return -1;
     return wait_serving(s, 60);
 }
@@ -434,7 +434,7 @@ int zk_ensemble_start_n(zk_ensemble_t *ens, int members, int tick_ms)
             return -1;
         fprintf(f, "%d\n", i + 1);
         fclose(f);
-        if (write_config(s, tick_ms, servers) || spawn(s))
+        if (write_config(s, tick_ms, servers) || spawn_server(s))
             return -1;
         size_t used = strlen(ens->hosts);
         snprintf(ens->hosts + used, sizeof ens->hosts - used, "%s%s", i ? "," : "", s->hosts);
