@@ -107,10 +107,11 @@ bool cli_is_text(const void *data, size_t len);
 /* connect.c: a handle configured from the options (observer or
  * participant) and started; cli_connect() also waits for a session, at most
  * --connect-timeout. They return an exit code; on success *out is the handle.
- * id (NULL: not wanted) gets the handle's id before it starts: --id, or
- * the library's default. */
-int cli_start(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out,
-              char id[ZKELECT_ID_MAX + 1]);
+ * manual: callbacks run in zkelect_dispatch() (the caller's loop watches
+ * zkelect_fd()), not on the library's thread. id (NULL: not wanted) gets
+ * the handle's id before it starts: --id, or the library's default. */
+int cli_start(const cli_options_t *opt, bool observer, bool manual, zkelect_callback_fn cb, void *userdata,
+              zkelect_t **out, char id[ZKELECT_ID_MAX + 1]);
 int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out);
 /* The message for no session within --connect-timeout (exit 3). */
 void cli_no_session(const cli_options_t *opt);

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static int configure(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t *e)
+static int configure(const cli_options_t *opt, bool observer, bool manual, zkelect_callback_fn cb, void *userdata,
+                     zkelect_t *e)
 {
     int rc = zkelect_set_log(e, cli_library_log, NULL);
+    if (rc == ZKELECT_OK && manual)
+        rc = zkelect_set_dispatch_mode(e, ZKELECT_DISPATCH_MANUAL);
     if (rc == ZKELECT_OK)
         rc = zkelect_set_log_level(e, opt->verbosity >= 2 ? ZKELECT_LOG_DEBUG : ZKELECT_LOG_INFO);
     if (rc == ZKELECT_OK)
@@ -86,8 +89,8 @@ void cli_explain_refusal(const cli_options_t *opt)
             opt->acl ? ", or the server does not accept --acl (a scheme it has no provider for)" : "");
 }
 
-int cli_start(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out,
-              char id[ZKELECT_ID_MAX + 1])
+int cli_start(const cli_options_t *opt, bool observer, bool manual, zkelect_callback_fn cb, void *userdata,
+              zkelect_t **out, char id[ZKELECT_ID_MAX + 1])
 {
     zkelect_t *e;
     *out = NULL;
@@ -97,7 +100,7 @@ int cli_start(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, v
     if (id)
         rc = zkelect_id(e, id, ZKELECT_ID_MAX + 1);
     if (rc == ZKELECT_OK)
-        rc = configure(opt, observer, cb, userdata, e);
+        rc = configure(opt, observer, manual, cb, userdata, e);
     if (rc == ZKELECT_OK)
         rc = zkelect_start(e);
     if (rc != ZKELECT_OK) {
@@ -146,7 +149,7 @@ void cli_no_session(const cli_options_t *opt)
 int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb, void *userdata, zkelect_t **out)
 {
     zkelect_t *e;
-    int rc = cli_start(opt, observer, cb, userdata, &e, NULL);
+    int rc = cli_start(opt, observer, false, cb, userdata, &e, NULL);
     if (rc != CLI_EXIT_OK)
         return rc;
     rc = zkelect_wait_connected(e, (int)(opt->connect_timeout_s * 1000));

@@ -1,7 +1,7 @@
 /* run.c - `zkelect run`: keep a command running only while this process
- * leads. One thread decides everything: the library's callback only passes
- * events down a pipe, and signals arrive on a signalfd, so the command's
- * state is never touched from two places.
+ * leads. One thread decides everything, in one poll loop: the library's
+ * callbacks run there (manual dispatch, zkelect_fd()) and signals arrive on
+ * a signalfd, so the command's state is never touched from two places.
  *
  * How the command stops depends on why (zkelect(1) has the table):
  * - leadership ended or is in doubt (REVOKED): SIGTERM, SIGKILL after
@@ -18,7 +18,6 @@
 #include "child.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -28,8 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* What the callback passes to the main loop: small enough for one atomic
- * pipe write. */
+/* What the loop keeps of a library event. */
 typedef struct run_event {
     int type, reason, error, takeover, ahead;
     int namesakes;            /* PARTICIPANTS: other contenders with this process's id */
@@ -53,7 +51,7 @@ typedef struct run_state {
     const cli_options_t *opt;
     zkelect_t *e;
     char id[ZKELECT_ID_MAX + 1]; /* the handle's: --id or the library's default */
-    int event_pipe[2];
+    bool closing;              /* zkelect_destroy() is delivering the last events */
     int signal_fd;
     sigset_t original_mask;
     cli_child_t child;
@@ -93,6 +91,9 @@ typedef struct run_state {
 #define TICK_NS NS_PER_S
 #define METRICS_PERIOD_NS (10 * NS_PER_S)
 
+static void handle_event(run_state_t *r, const run_event_t *ev);
+
+/* Runs in zkelect_dispatch(), called by the loop, or in zkelect_destroy(). */
 static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
 {
     (void)e;
@@ -108,9 +109,7 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
         snprintf(out.successor, sizeof out.successor, "%s", ev->successor_id);
     for (size_t i = 0; ev->type == ZKELECT_EV_PARTICIPANTS && i < ev->participant_count; i++)
         out.namesakes += !ev->participants[i].is_self && strcmp(ev->participants[i].id, r->id) == 0;
-    /* The loop reads as fast as it can; a full pipe only slows delivery. */
-    while (write(r->event_pipe[1], &out, sizeof out) < 0 && errno == EINTR)
-        continue;
+    handle_event(r, &out);
 }
 
 /* ------------------------------------------------------------ the command */
@@ -328,7 +327,7 @@ static void handle_event(run_state_t *r, const run_event_t *ev)
         announce_ready(r);
         /* Ids need not be unique, but two hosts alike make the logs,
          * status and the metrics ambiguous: said once, after a look. */
-        if (!r->namesakes_checked)
+        if (!r->namesakes_checked && !r->closing)
             r->namesakes_checked = zkelect_participants_async(r->e) == ZKELECT_OK;
         break;
     case ZKELECT_EV_PARTICIPANTS:
@@ -379,13 +378,6 @@ static void handle_event(run_state_t *r, const run_event_t *ev)
         break;
     }
     r->changed = true;
-}
-
-static void read_events(run_state_t *r)
-{
-    run_event_t ev;
-    while (read(r->event_pipe[0], &ev, sizeof ev) == (ssize_t)sizeof ev)
-        handle_event(r, &ev);
 }
 
 /* ------------------------------------------------------------ the signals */
@@ -678,7 +670,9 @@ static int poll_timeout_ms(const run_state_t *r)
 
 static void loop(run_state_t *r)
 {
-    struct pollfd fds[3] = {{.fd = r->signal_fd, .events = POLLIN}, {.fd = r->event_pipe[0], .events = POLLIN}};
+    int events_fd = -1;
+    zkelect_fd(r->e, &events_fd);
+    struct pollfd fds[3] = {{.fd = r->signal_fd, .events = POLLIN}, {.fd = events_fd, .events = POLLIN}};
     while (!(r->shutting_down && r->child.pid <= 0)) {
         /* A check's output is read as it comes, so that it never blocks. */
         fds[2] = (struct pollfd){.fd = cli_health_output_fd(&r->health), .events = POLLIN};
@@ -688,7 +682,8 @@ static void loop(run_state_t *r)
             r->shutting_down = true;
         }
         read_signals(r);
-        read_events(r);
+        if (fds[1].revents & POLLIN)
+            zkelect_dispatch(r->e, NULL);
         cli_health_read_output(&r->health);
         int status;
         if (cli_child_reap(&r->child, &status))
@@ -715,12 +710,10 @@ static int setup(run_state_t *r)
      * ours anyway): every one lands on the signalfd. */
     pthread_sigmask(SIG_BLOCK, &handled, &r->original_mask);
     r->signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (r->signal_fd < 0 || pipe2(r->event_pipe, O_CLOEXEC) < 0) {
+    if (r->signal_fd < 0) {
         cli_log(CLI_ERR, "cannot set up: %s", strerror(errno));
         return CLI_EXIT_FAILURE;
     }
-    /* Events are read until the pipe is empty: the read end must not block. */
-    fcntl(r->event_pipe[0], F_SETFL, O_NONBLOCK);
     cli_notify_init(&r->notify);
     cli_health_init(&r->health, r->opt);
     return CLI_EXIT_OK;
@@ -742,15 +735,11 @@ static void teardown(run_state_t *r)
     cli_notify_close(&r->notify);
     if (r->signal_fd >= 0)
         close(r->signal_fd);
-    if (r->event_pipe[0] >= 0) {
-        close(r->event_pipe[0]);
-        close(r->event_pipe[1]);
-    }
 }
 
 int cli_run(const cli_options_t *opt)
 {
-    run_state_t r = {.opt = opt, .epoch = -1, .signal_fd = -1, .event_pipe = {-1, -1}, .in_line = true};
+    run_state_t r = {.opt = opt, .epoch = -1, .signal_fd = -1, .in_line = true};
     /* What a killed reaper leaves of the command's tree comes to us. */
     cli_child_adopt_orphans();
     if (opt->check)
@@ -762,7 +751,7 @@ int cli_run(const cli_options_t *opt)
     }
     int rc = setup(&r);
     if (rc == CLI_EXIT_OK)
-        rc = cli_start(opt, false, on_event, &r, &r.e, r.id);
+        rc = cli_start(opt, false, true, on_event, &r, &r.e, r.id);
     if (rc == CLI_EXIT_OK) {
         /* With a health check, this host stands only once a check passes. */
         if (cli_health_enabled(&r.health)) {
@@ -776,8 +765,11 @@ int cli_run(const cli_options_t *opt)
         /* The command is gone: leave, handing the node over at once. */
         r.stats = (zkelect_stats_t){.size = sizeof r.stats};
         zkelect_stats(r.e, &r.stats);
+        /* What is still queued is delivered here, REVOKED(closed) last:
+         * said, but nothing more asked of the handle that is going. */
+        r.closing = true;
         zkelect_destroy(r.e);
-        read_events(&r);
+        r.e = NULL;
         rc = r.exit_code;
         cli_log(CLI_INFO, "left the election; exit status %d", rc);
     }

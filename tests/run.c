@@ -11,6 +11,7 @@
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,41 @@ static void test_run_sigkill_takes_the_whole_tree(void)
     int64_t t0 = mono_ns();
     CU_ASSERT(tree_dead(pids, SEC));
     printf("\n    every descendant dead %.1f ms after SIGKILL of zkelect ", (double)(mono_ns() - t0) / 1e6);
+}
+
+/* How many of pid's threads are named name. */
+static int threads_named(pid_t pid, const char *name)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *t; (t = readdir(d));) {
+        char comm_path[384], comm[32] = "";
+        snprintf(comm_path, sizeof comm_path, "%s/%s/comm", dir, t->d_name);
+        FILE *f = t->d_name[0] != '.' ? fopen(comm_path, "r") : NULL;
+        if (f && fgets(comm, sizeof comm, f))
+            n += strncmp(comm, name, strlen(name)) == 0 && comm[strlen(name)] == '\n';
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+/* zkelect run takes the library's events in its own poll loop (manual
+ * dispatch, zkelect_fd()): no dispatch thread of the library's beside it,
+ * the keeper still there, and it leads and runs its command. */
+static void test_run_dispatches_in_its_own_loop(void)
+{
+    pid_t a = start_runner("own-loop", "a", server.hosts, "/zkelect-run/own-loop", "echo started-a; exec sleep 60",
+                           NULL);
+    CU_ASSERT_FATAL(wait_lines(scratch("own-loop-a.log"), "started-a", 1, 10 * SEC));
+    CU_ASSERT_EQUAL(threads_named(a, "zke-dispatch"), 0);
+    CU_ASSERT_EQUAL(threads_named(a, "zke-keeper"), 1);
+    stop(a);
 }
 
 /* Without --id, the command is told the id the library chose for zkelect
@@ -705,6 +741,7 @@ int main(void)
         TEST(test_run_steps_down_on_sigusr1),
         TEST(test_run_sigterm_while_connecting),
         TEST(test_run_default_id_in_the_environment),
+        TEST(test_run_dispatches_in_its_own_loop),
         CU_TEST_INFO_NULL,
     };
     static const test_suite_t suites[] = {{"zkelect run", suite_init, suite_clean, tests}, {0}};
