@@ -118,21 +118,14 @@ static void report(struct zkelect *e, const char *data, int len, const struct St
 
 /* Any change to what we watch sends us back to the listing: the line is
  * short-lived state and re-reading it is the only way to be right. */
-static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void followed_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)state;
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
     /* Watches of earlier rounds cannot be taken back on the server; a stray
      * one costs one listing. */
     if (!e->stopping && zh == e->session->zh) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "followed change on %s (event %d)", path ? path : "?", type);
         zkelect__follow_start(e);
     }
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 static void candidate_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
@@ -177,7 +170,7 @@ static void read_candidate(struct zkelect *e)
     free(path);
     if (!op)
         return;
-    int rc = zkelect__zk_awget(e->session->zh, op->path, watcher, e->ref, candidate_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, op->path, zkelect__watch_event, zkelect__watching(e, followed_event), candidate_done, op);
     if (rc != ZOK)
         abandon(e, op, "reading the leader's node", rc);
 }
@@ -262,7 +255,7 @@ static void read_meta(struct zkelect *e, const char *name, size_t which, bool wa
     op->slot = which;
     e->follow.meta_pending++;
     /* A creation watch too, for a lock not there yet: exists sets one. */
-    if (watch_op && zkelect__zk_aexists(e->session->zh, watch_op->path, watcher, e->ref, zkelect__ignore_stat,
+    if (watch_op && zkelect__zk_aexists(e->session->zh, watch_op->path, zkelect__watch_event, zkelect__watching(e, followed_event), zkelect__ignore_stat,
                                         watch_op) != ZOK) {
         zkelect__op_finish(watch_op);
         zkelect__op_free(watch_op);
@@ -295,7 +288,7 @@ static void watch_for_path(struct zkelect *e)
     zke_op_t *op = start_op(e, NULL);
     if (!op)
         return;
-    int rc = zkelect__zk_aexists(e->session->zh, e->path, watcher, e->ref, exists_done, op);
+    int rc = zkelect__zk_aexists(e->session->zh, e->path, zkelect__watch_event, zkelect__watching(e, followed_event), exists_done, op);
     if (rc != ZOK)
         abandon(e, op, "watching for the election path", rc);
 }
@@ -336,7 +329,8 @@ static void list_line(struct zkelect *e, bool watch_children)
         return;
     e->follow.line_watched = watch_children;
     set_phase(e, ZKE_CHECKING);
-    int rc = zkelect__zk_alist(e->session->zh, e->path, watch_children ? watcher : NULL, e->ref, follow_listed, op);
+    int rc = zkelect__zk_alist(e->session->zh, e->path, watch_children ? zkelect__watch_event : NULL,
+                               zkelect__watching(e, followed_event), follow_listed, op);
     if (rc != ZOK)
         abandon(e, op, "listing the election", rc);
 }

@@ -113,14 +113,22 @@ typedef struct zke_op {
     void (*on_free)(struct zke_op *op); /* called by zkelect__op_free(), for the one who sent it */
 } zke_op_t;
 
-/* What ZooKeeper watchers get as their context: the election they are for,
- * or NULL once it retired. A watch cannot be taken back from the client, so
- * this outlives the election, until its session. */
+/* What a watch of an election calls when it fires: with the session's lock
+ * held, for an election still there, never for a session event (ops.c,
+ * zkelect__watch_event(), filters those and takes the lock). */
+typedef void (*zke_watch_fn)(struct zkelect *e, zhandle_t *zh, int type, const char *path);
+
+/* A watch's context: the election it is for, or NULL once it retired, and
+ * what to call. One per watcher function and election (ZKE_WATCHERS of
+ * them, e->ref). A watch cannot be taken back from the client, so these
+ * outlive the election, until its session. */
 typedef struct zke_ref {
-    struct zke_ref *next;
+    struct zke_ref *next;     /* the session's retired ones (the first of each election's) */
     struct zkelect *e;
     zke_session_t *session;
+    zke_watch_fn on_event;    /* NULL: this one is unused */
 } zke_ref_t;
+#define ZKE_WATCHERS 12
 
 /* One thing for the queue to do, in order (queue.c): run(item) delivers
  * an event, or takes a step that must wait for the events queued before it
@@ -290,7 +298,7 @@ struct zkelect {
     zke_session_t *session;
     bool standalone;        /* standalone: the session is its own, and goes with it */
     struct zkelect *next, *prev; /* on its session's list */
-    zke_ref_t *ref;           /* this election's watch context */
+    zke_ref_t *ref;           /* this election's watch contexts, ZKE_WATCHERS of them */
     const zke_driver_t *driver;
 
     /* configuration: fixed after start */

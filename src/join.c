@@ -50,15 +50,8 @@ static bool adopt_node(struct zkelect *e, const char *path, int64_t czxid)
 
 /* ------------------------------------------------- checking that it is ours */
 
-void zkelect__own_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void own_node_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)state;
-    /* Per-path watchers also receive every session event (G5): ignore them. */
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
     bool ours = zh == e->session->zh && e->own_path && path && strcmp(path, e->own_path) == 0;
     if (ours)
         e->own_watched = e->own_watch_armed = false;
@@ -77,7 +70,6 @@ void zkelect__own_watcher(zhandle_t *zh, int type, int state, const char *path, 
             e->driver->drive(e); /* changed: check it again, which also re-arms the watch */
         }
     }
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 static void check_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
@@ -125,7 +117,7 @@ void zkelect__check_node(struct zkelect *e)
     e->reads_sent++;
     e->own_watch_armed = true;
     /* The same read arms the watch that tells us if someone deletes our node. */
-    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__own_watcher, e->ref, check_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__watch_event, zkelect__watching(e, own_node_event), check_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "checking our node", rc);
 }
@@ -177,7 +169,7 @@ void zkelect__read_own_node(struct zkelect *e)
      * before it removes the node itself (election.c, release()), so that
      * its own removal notifies the successor only. */
     e->own_watch_armed = true;
-    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__own_watcher, e->ref, read_own_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__watch_event, zkelect__watching(e, own_node_event), read_own_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);

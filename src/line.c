@@ -122,15 +122,8 @@ static void predecessor_changed(struct zkelect *e)
     list_line(e);
 }
 
-static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void predecessor_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)state;
-    /* Per-path watchers also receive every session event (G5): ignore them. */
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
     /* A watch left by an earlier round (a watch cannot be taken back on the
      * server) fires here too: only the current predecessor counts. */
     if (!e->stopping && zh == e->session->zh && e->watched_path && path && strcmp(path, e->watched_path) == 0) {
@@ -143,7 +136,6 @@ static void predecessor_watcher(zhandle_t *zh, int type, int state, const char *
         else
             e->driver->drive(e);
     }
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 static void watch_predecessor(struct zkelect *e, const char *name);
@@ -320,7 +312,7 @@ static void watch_predecessor(struct zkelect *e, const char *name)
     /* A get, not an exists: an exists watch on a node that is already gone
      * would stay behind as a creation watch. */
     e->reads_sent++;
-    int rc = zkelect__zk_awget(e->session->zh, e->watched_path, predecessor_watcher, e->ref, predecessor_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, e->watched_path, zkelect__watch_event, zkelect__watching(e, predecessor_event), predecessor_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "watching the predecessor", rc);
 }

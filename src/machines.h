@@ -67,7 +67,6 @@ ZKE_HIDDEN void zkelect__check_node(struct zkelect *e);
 ZKE_HIDDEN void zkelect__read_own_node(struct zkelect *e);
 /* The watch on our own node: its deletion by someone else loses it, a
  * change has it checked again. */
-ZKE_HIDDEN void zkelect__own_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
 
 /* --------------------------------------------------------------------- follow.c */
 

@@ -117,16 +117,33 @@ void zkelect__ignore_string_stat(int rc, const char *name, const struct Stat *st
     zkelect__ignore_void(rc, data);
 }
 
-struct zkelect *zkelect__watched(void *ctx)
+zke_ref_t *zkelect__watching(struct zkelect *e, zke_watch_fn on_event)
 {
+    for (int i = 0; i < ZKE_WATCHERS; i++) {
+        if (e->ref[i].on_event == on_event)
+            return &e->ref[i];
+        if (!e->ref[i].on_event) {
+            e->ref[i].on_event = on_event;
+            return &e->ref[i];
+        }
+    }
+    abort(); /* more watcher functions than ZKE_WATCHERS: raise it */
+}
+
+void zkelect__watch_event(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    (void)state;
+    /* Per-path watchers also receive every session event (G5): the
+     * session's own watcher deals with those. */
+    if (type == ZOO_SESSION_EVENT)
+        return;
     zke_ref_t *ref = ctx;
     pthread_mutex_lock(&ref->session->lock);
-    if (!ref->e) {
-        pthread_mutex_unlock(&ref->session->lock);
-        return NULL;
+    if (ref->e) {
+        zkelect__set_log_owner(ref->session);
+        ref->on_event(ref->e, zh, type, path);
     }
-    zkelect__set_log_owner(ref->session);
-    return ref->e;
+    pthread_mutex_unlock(&ref->session->lock);
 }
 
 /* ------------------------------------------------------------ sending */

@@ -80,7 +80,7 @@ static zke_op_t *side_op(struct zkelect *e, const char *path)
 
 /* ----------------------------------------------------------------- the mode */
 
-static void flag_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
+static void flag_event(struct zkelect *e, zhandle_t *zh, int type, const char *path);
 static void leave_priority_mode(struct zkelect *e);
 
 static void flag_read(int rc, const char *value, int len, const struct Stat *stat, const void *data)
@@ -167,14 +167,9 @@ static void flag_seen(int rc, const struct Stat *stat, const void *data)
     pthread_mutex_unlock(&s->lock);
 }
 
-static void flag_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void flag_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)zh, (void)state, (void)path;
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
+    (void)zh, (void)path;
     e->flag_watch_armed = false;
     bool changed = !e->stopping && ((type == ZOO_CREATED_EVENT && !e->priority_mode) ||
                                     (type == ZOO_DELETED_EVENT && e->priority_mode));
@@ -186,7 +181,6 @@ static void flag_watcher(zhandle_t *zh, int type, int state, const char *path, v
         zkelect__unwatch_predecessor(e);
         e->driver->drive(e);
     }
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 void zkelect__priority_prepare(struct zkelect *e)
@@ -195,7 +189,7 @@ void zkelect__priority_prepare(struct zkelect *e)
         return;
     char *path = zkelect__child_path(e, FLAG_NAME);
     zke_op_t *op = path ? side_op(e, path) : NULL;
-    if (op && zkelect__zk_aexists(e->session->zh, path, flag_watcher, e->ref, flag_seen, op) == ZOK)
+    if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watch_event, zkelect__watching(e, flag_event), flag_seen, op) == ZOK)
         e->flag_watch_armed = true;
     else if (op)
         zkelect__op_drop(op);
@@ -322,14 +316,9 @@ const char *zkelect__pinned_token(const struct zkelect *e, const zke_child_t *li
     return NULL;
 }
 
-static void lock_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void lock_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)zh, (void)state, (void)path;
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
+    (void)zh, (void)path;
     if (type == ZOO_DELETED_EVENT && e->holds_lock && !e->stopping && e->phase != ZKE_RELEASING) {
         /* Only our session removes our lock, and only with our node: someone
          * else did (A5), and anyone may take it now. */
@@ -343,7 +332,6 @@ static void lock_watcher(zhandle_t *zh, int type, int state, const char *path, v
     } else if (type == ZOO_DELETED_EVENT && !e->holds_lock && !e->stopping && e->phase == ZKE_WATCHING) {
         e->driver->drive(e); /* the lock we waited on is free */
     }
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 /* Watch the lock: ours, to hear of its deletion by someone else; another's,
@@ -353,7 +341,7 @@ static void watch_lock(struct zkelect *e)
 {
     char *path = zkelect__lock_path(e);
     zke_op_t *op = path ? side_op(e, path) : NULL;
-    if (op && zkelect__zk_aexists(e->session->zh, path, lock_watcher, e->ref, zkelect__ignore_stat, op) != ZOK)
+    if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watch_event, zkelect__watching(e, lock_event), zkelect__ignore_stat, op) != ZOK)
         zkelect__op_drop(op);
     free(path);
 }
@@ -444,7 +432,7 @@ static void reserved_lock_taken(int rc, const void *data)
     } else if (current) {
         zkelect__note_answer(e, op, rc);
         zke_op_t *read = rc == ZOK ? zkelect__start_op(e, op->path) : NULL;
-        if (read && zkelect__zk_aexists(e->session->zh, op->path, lock_watcher, e->ref, reserved_lock_read, read) !=
+        if (read && zkelect__zk_aexists(e->session->zh, op->path, zkelect__watch_event, zkelect__watching(e, lock_event), reserved_lock_read, read) !=
                         ZOK) {
             zkelect__abandon(e, read, "reading the leader lock", ZSYSTEMERROR);
         } else if (rc == ZBADVERSION || rc == ZNONODE || rc == ZNODEEXISTS || rc == ZRUNTIMEINCONSISTENCY) {
@@ -493,7 +481,7 @@ void zkelect__wait_for_lock(struct zkelect *e)
 
 /* ------------------------------------------------------------- the notices */
 
-static void notice_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
+static void notice_event(struct zkelect *e, zhandle_t *zh, int type, const char *path);
 
 static void notice_removed(int rc, const void *data)
 {
@@ -566,21 +554,16 @@ static void arm_notice(struct zkelect *e)
         return;
     char *path = zkelect__notice_path(e, e->token);
     zke_op_t *op = path ? side_op(e, path) : NULL;
-    if (op && zkelect__zk_aexists(e->session->zh, path, notice_watcher, e->ref, notice_seen, op) == ZOK)
+    if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watch_event, zkelect__watching(e, notice_event), notice_seen, op) == ZOK)
         e->notice_armed = true;
     else if (op)
         zkelect__op_drop(op);
     free(path);
 }
 
-static void notice_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void notice_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)zh, (void)state;
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
+    (void)zh;
     char *ours = zkelect__notice_path(e, e->token);
     bool current = ours && path && strcmp(path, ours) == 0;
     if (current)
@@ -590,7 +573,6 @@ static void notice_watcher(zhandle_t *zh, int type, int state, const char *path,
     else if (current)
         arm_notice(e);
     free(ours);
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 void zkelect__arm_notice(struct zkelect *e)

@@ -28,9 +28,11 @@ ZKE_HIDDEN void zkelect__ops_orphan(zke_session_t *s, const struct zkelect *e);
 ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
 ZKE_HIDDEN void zkelect__ignore_stat(int rc, const struct Stat *stat, const void *data);
 ZKE_HIDDEN void zkelect__ignore_string_stat(int rc, const char *name, const struct Stat *stat, const void *data);
-/* A watcher's election, from its context, with the lock held; NULL (and no
- * lock held) once it retired. */
-ZKE_HIDDEN struct zkelect *zkelect__watched(void *ctx);
+/* The one watcher of every watch an election sets, with
+ * zkelect__watching(e, on_event) as its context: it takes the lock and calls
+ * on_event for a live election (zke_watch_fn). */
+ZKE_HIDDEN void zkelect__watch_event(zhandle_t *zh, int type, int state, const char *path, void *ctx);
+ZKE_HIDDEN zke_ref_t *zkelect__watching(struct zkelect *e, zke_watch_fn on_event);
 /* Every asynchronous request is sent through one of these (see ops.c for
  * why); watcher NULL sets no watch. */
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_awget(zhandle_t *zh, const char *path, watcher_fn watcher,

@@ -176,14 +176,8 @@ static void read_request(struct zkelect *e, const char *path)
     }
 }
 
-static void request_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void requests_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)state;
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
     if (zh == e->session->zh && e->requests_armed == e->session->id && !e->stopping) {
         e->requests_armed = 0;
         if (type == ZOO_CREATED_EVENT && path)
@@ -191,7 +185,6 @@ static void request_watcher(zhandle_t *zh, int type, int state, const char *path
         else
             arm(e);
     }
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 static void request_seen(int rc, const struct Stat *stat, const void *data)
@@ -221,7 +214,7 @@ static void arm(struct zkelect *e)
     if (!op)
         return;
     op->any_gen = true;
-    if (zkelect__zk_aexists(e->session->zh, op->path, request_watcher, e->ref, request_seen, op) == ZOK) {
+    if (zkelect__zk_aexists(e->session->zh, op->path, zkelect__watch_event, zkelect__watching(e, requests_event), request_seen, op) == ZOK) {
         e->requests_armed = e->session->id;
     } else {
         zkelect__op_drop(op);
@@ -315,14 +308,9 @@ static void check_reservation(zke_session_t *s, struct zkelect *e, const move_t 
     }
 }
 
-static void chosen_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void chosen_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)zh, (void)state;
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
+    (void)zh;
     if (type == ZOO_DELETED_EVENT && path && !e->stopping) {
         move_t m = {.to = (char *)path};
         m.lock = zkelect__lock_path(e);
@@ -330,7 +318,6 @@ static void chosen_watcher(zhandle_t *zh, int type, int state, const char *path,
             check_reservation(e->session, e, &m);
         free(m.lock);
     }
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 static void chosen_seen(int rc, const struct Stat *stat, const void *data)
@@ -404,7 +391,7 @@ static bool send_move(zke_session_t *s, struct zkelect *e, const move_t *m)
     }
     free(notice);
     zke_op_t *watch = move_op(s, e, m, m->to);
-    if (watch && zkelect__zk_aexists(s->zh, m->to, chosen_watcher, e->ref, chosen_seen, watch) != ZOK) {
+    if (watch && zkelect__zk_aexists(s->zh, m->to, zkelect__watch_event, zkelect__watching(e, chosen_event), chosen_seen, watch) != ZOK) {
         zkelect__op_drop(watch);
     }
     return true;
@@ -437,17 +424,11 @@ static void rejoin_now(struct zkelect *e, const char *why)
     zkelect__drive(e);
 }
 
-static void successor_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+static void successor_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
 {
-    (void)zh, (void)state, (void)path;
-    if (type == ZOO_SESSION_EVENT)
-        return;
-    struct zkelect *e = zkelect__watched(ctx);
-    if (!e)
-        return;
+    (void)zh, (void)path;
     if (type == ZOO_CREATED_EVENT)
         rejoin_now(e, "the lock is taken");
-    pthread_mutex_unlock(&e->session->lock);
 }
 
 static void lock_seen(int rc, const struct Stat *stat, const void *data)
@@ -497,7 +478,7 @@ void zkelect__rejoin_after_successor(struct zkelect *e)
     e->awaiting_successor = true;
     e->retry_at = zkelect__successor_turn_end(e, zkelect__now_ns());
     zkelect__wake_keeper(e->session);
-    if (zkelect__zk_aexists(e->session->zh, watch->path, successor_watcher, e->ref, lock_seen, watch) != ZOK) {
+    if (zkelect__zk_aexists(e->session->zh, watch->path, zkelect__watch_event, zkelect__watching(e, successor_event), lock_seen, watch) != ZOK) {
         zkelect__op_drop(watch);
     }
     if (zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, others_listed, list) != ZOK) {
