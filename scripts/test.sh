@@ -18,10 +18,9 @@
 #   valgrind   the unit, election, callback and shared-session programs under memcheck
 #   fuzz       libFuzzer on names, line order, validation and ACL text (20 s)
 #   lint       cppcheck and clang-tidy on src/ and cli/; every reference in the docs resolves
-#   distcheck  make distcheck: the tarball builds, installs and passes the quick tests
-#   release    the tarball built as distributions build it (dpkg-buildflags plus
-#              gcc -O3, _FORTIFY_SOURCE=3, no -Werror): fails
-#              only if a build fails, reports every warning
+#   distcheck  make distcheck, the tarball built as distributions build it
+#              (dpkg-buildflags plus gcc -O3, _FORTIFY_SOURCE=3, no -Werror): it
+#              builds, installs and passes the quick tests; every warning reported
 #   packaging  Debian packages and lintian, the RPM, an example built against them, the ABI
 #   front-door the README's two commands in the order a newcomer runs them, from a
 #              clean copy of the tree with CUnit hidden from the first
@@ -39,7 +38,7 @@
 set -uo pipefail
 . "$(dirname "$0")/setup.sh"
 waiting_steps=(gcc asan torture tsan valgrind)
-compiling_steps=(tls front-door fuzz lint distcheck release packaging)
+compiling_steps=(tls front-door fuzz lint distcheck packaging)
 all_steps=("${waiting_steps[@]}" "${compiling_steps[@]}")
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")
@@ -200,54 +199,33 @@ packaging() {
 }
 
 distcheck() {
-    # The tarball must build and pass the tests that use what it ships
-    # (scripts, the demo); the long server tests ran in three builds already.
-    local log=$ZKELECT_ROOT/build/distcheck.log
+    # The tarball must build as a distribution builds it, without -Werror:
+    # Debian's hardening flags plus -O3 and _FORTIFY_SOURCE=3 (Debian's own
+    # -O2 is the packaging step's build, clang the tls step's), every warning
+    # printed so that a new one is seen and fixed; and pass the tests that use
+    # what it ships (scripts, the demo): the long server tests ran in three
+    # builds already.
+    local log=$ZKELECT_ROOT/build/distcheck.log cflags cppflags ldflags
     build_in build "${DEV[@]}" || return 1
+    export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+    cflags="$(dpkg-buildflags --get CFLAGS) -O3"
+    cppflags="$(dpkg-buildflags --get CPPFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3"
+    ldflags=$(dpkg-buildflags --get LDFLAGS)
+    unset DEB_BUILD_MAINT_OPTIONS
     with_lock build make -C "$ZKELECT_ROOT/build" -s distcheck check_PROGRAMS="tests/unit tests/api" \
         TESTS="tests/unit tests/api tests/worker-pool.sh tests/header-alone.sh tests/exports.sh tests/version.sh" \
+        DISTCHECK_CONFIGURE_FLAGS="CC=gcc CFLAGS='$cflags' CPPFLAGS='$cppflags' LDFLAGS='$ldflags'" \
         >"$log" 2>&1 || {
         tail -n 60 "$log"
         return 1
     }
     grep -a -A1 'archives ready for distribution' "$log"
+    # the compiler's warnings (file:line:column: warning:), not libtool's
+    local warned='^[^ :]+:[0-9]+:[0-9]+: warning:'
+    echo "built with gcc, CFLAGS $cflags; CPPFLAGS $cppflags; LDFLAGS $ldflags:" \
+         "$(grep -acE "$warned" "$log") warnings"
+    grep -a -A3 -E "$warned" "$log"
     ran_tests "$log"
-}
-
-# The tarball as a distribution builds it: Debian's hardening flags plus
-# -O3 and _FORTIFY_SOURCE=3, warnings not errors (Debian's own -O2 and
-# _FORTIFY_SOURCE=2 is the packaging step's build, clang the tls step's). Fails only if a build fails; prints every warning, so that a
-# new one is seen and fixed.
-release() {
-    build_in build "${DEV[@]}" || return 1
-    with_lock build make -C "$ZKELECT_ROOT/build" -s dist >/dev/null || return 1
-    local tarball version work rc=0 build cc opt fortify cflags cppflags ldflags
-    version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$ZKELECT_ROOT/build/config.h")
-    tarball=$ZKELECT_ROOT/build/zkelect-$version.tar.gz
-    work=$(mktemp -d /tmp/zkelect-release.XXXXXX)
-    tar -C "$work" -xzf "$tarball"
-    export DEB_BUILD_MAINT_OPTIONS=hardening=+all
-    for build in "gcc -O3 3"; do
-        read -r cc opt fortify <<<"$build"
-        cflags="$(dpkg-buildflags --get CFLAGS) $opt"
-        cppflags="$(dpkg-buildflags --get CPPFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=$fortify"
-        ldflags=$(dpkg-buildflags --get LDFLAGS)
-        mkdir -p "$work/$cc$opt"
-        if (cd "$work/$cc$opt" && "../zkelect-$version/configure" -q CC="$cc" CFLAGS="$cflags" \
-                CPPFLAGS="$cppflags" LDFLAGS="$ldflags" && make -s -j"$(nproc)") >"$work/$cc$opt.log" 2>&1; then
-            echo "$cc $opt, _FORTIFY_SOURCE=$fortify: built, $(grep -c 'warning:' "$work/$cc$opt.log") warnings"
-        else
-            echo "$cc $opt, _FORTIFY_SOURCE=$fortify: BUILD FAILED"
-            tail -n 20 "$work/$cc$opt.log"
-            rc=1
-        fi
-        grep -a -A3 'warning:' "$work/$cc$opt.log"
-    done
-    echo "Debian's flags: CFLAGS $(dpkg-buildflags --get CFLAGS); CPPFLAGS $(dpkg-buildflags --get CPPFLAGS);" \
-         "LDFLAGS $(dpkg-buildflags --get LDFLAGS)"
-    unset DEB_BUILD_MAINT_OPTIONS
-    rm -rf "$work"
-    return $rc
 }
 
 # zkelect-torture (tests/torture/torture.h) from the sanitizer build, so that
@@ -315,8 +293,7 @@ tls_step() {
 
 # The compiling steps in the second lane's order, those that use build/
 # last (the first lane builds it); the first lane takes them from the end.
-queue=(tls:tls_step front-door:front_door fuzz:fuzz lint:lint distcheck:distcheck release:release
-       packaging:packaging)
+queue=(tls:tls_step front-door:front_door fuzz:fuzz lint:lint distcheck:distcheck packaging:packaging)
 
 # run_queue forward|backward: each step of the queue not yet claimed.
 run_queue() {
