@@ -347,7 +347,11 @@ static void moved(int rc, const void *data)
         if (e)
             zkelect__log(e, ZKELECT_LOG_WARN, "the hand-over to %s failed (%s): the lead goes to whoever comes next",
                          to, zerror(rc));
-        if (op->zh == s->zh && s->connected)
+        /* Not only while connected: a lost connection is told (as the
+         * session's event) before the request it failed, and the node,
+         * which may still stand, must go once connected again, not with
+         * the session (the torture found a whole line waiting for it). */
+        if (op->zh == s->zh)
             zkelect__remove_node_and_lock(s, e, op->zh, m->own, m->lock_ours ? m->lock : NULL, false);
     }
     zkelect__op_free(op);

@@ -17,6 +17,7 @@
 
 #define MAX_PAIRS 16
 #define ZOO_CREATE2_OP 15
+#define ZOO_MULTI_OP 14
 #define ZOO_GETDATA_OP 4
 #define HELD INT64_MAX /* the due time of a held chunk */
 
@@ -53,6 +54,7 @@ struct proxy {
     int active_delay; /* the proxy thread's copy */
     int creates_lost;
     int reads_held;
+    int multis_dropped; /* transactions PROXY_DROP_REQUESTS kept from the server */
     int reads_to_pass; /* PROXY_HOLD_READ lets so many getData through first */
     int connections;
     bool stop;
@@ -200,6 +202,12 @@ static bool from_client(proxy_t *p, pair_t *c, proxy_mode_t mode)
             pthread_mutex_lock(&p->lock);
             c->holding = p->reads_to_pass-- <= 0;
             p->reads_held += c->holding;
+            pthread_mutex_unlock(&p->lock);
+        }
+        if (c->seen_connect && len >= 8 && mode == PROXY_DROP_REQUESTS &&
+            (int32_t)be32(c->frame + 8) == ZOO_MULTI_OP) {
+            pthread_mutex_lock(&p->lock);
+            p->multis_dropped++;
             pthread_mutex_unlock(&p->lock);
         }
         c->seen_connect = true;
@@ -413,6 +421,14 @@ void proxy_pass_reads(proxy_t *p, int n)
     pthread_mutex_lock(&p->lock);
     p->reads_to_pass = n;
     pthread_mutex_unlock(&p->lock);
+}
+
+int proxy_multis_dropped(proxy_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int n = p->multis_dropped;
+    pthread_mutex_unlock(&p->lock);
+    return n;
 }
 
 int proxy_reads_held(proxy_t *p)

@@ -39,6 +39,8 @@ int proxy_creates_lost(proxy_t *p);
 void proxy_pass_reads(proxy_t *p, int n);
 /* How many reads PROXY_HOLD_READ has held back. */
 int proxy_reads_held(proxy_t *p);
+/* How many transactions (multi) PROXY_DROP_REQUESTS kept from the server. */
+int proxy_multis_dropped(proxy_t *p);
 /* Connections open through it now. */
 int proxy_connections(proxy_t *p);
 
