@@ -170,7 +170,7 @@ static void read_candidate(struct zkelect *e)
     free(path);
     if (!op)
         return;
-    int rc = zkelect__zk_awget(e->session->zh, op->path, zkelect__watch_event, zkelect__watching(e, followed_event), candidate_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, op->path, zkelect__watching(e, followed_event), candidate_done, op);
     if (rc != ZOK)
         abandon(e, op, "reading the leader's node", rc);
 }
@@ -255,12 +255,12 @@ static void read_meta(struct zkelect *e, const char *name, size_t which, bool wa
     op->slot = which;
     e->follow.meta_pending++;
     /* A creation watch too, for a lock not there yet: exists sets one. */
-    if (watch_op && zkelect__zk_aexists(e->session->zh, watch_op->path, zkelect__watch_event, zkelect__watching(e, followed_event), zkelect__ignore_stat,
-                                        watch_op) != ZOK) {
+    if (watch_op && zkelect__zk_aexists(e->session->zh, watch_op->path, zkelect__watching(e, followed_event),
+                                        zkelect__ignore_stat, watch_op) != ZOK) {
         zkelect__op_finish(watch_op);
         zkelect__op_free(watch_op);
     }
-    int rc = zkelect__zk_awget(e->session->zh, op->path, NULL, NULL, meta_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, op->path, NULL, meta_done, op);
     if (rc != ZOK)
         abandon(e, op, "reading who leads", rc);
 }
@@ -288,7 +288,7 @@ static void watch_for_path(struct zkelect *e)
     zke_op_t *op = start_op(e, NULL);
     if (!op)
         return;
-    int rc = zkelect__zk_aexists(e->session->zh, e->path, zkelect__watch_event, zkelect__watching(e, followed_event), exists_done, op);
+    int rc = zkelect__zk_aexists(e->session->zh, e->path, zkelect__watching(e, followed_event), exists_done, op);
     if (rc != ZOK)
         abandon(e, op, "watching for the election path", rc);
 }
@@ -329,8 +329,8 @@ static void list_line(struct zkelect *e, bool watch_children)
         return;
     e->follow.line_watched = watch_children;
     set_phase(e, ZKE_CHECKING);
-    int rc = zkelect__zk_alist(e->session->zh, e->path, watch_children ? zkelect__watch_event : NULL,
-                               zkelect__watching(e, followed_event), follow_listed, op);
+    int rc = zkelect__zk_alist(e->session->zh, e->path, watch_children ? zkelect__watching(e, followed_event) : NULL,
+                               follow_listed, op);
     if (rc != ZOK)
         abandon(e, op, "listing the election", rc);
 }

@@ -115,7 +115,7 @@ typedef struct zke_op {
 
 /* What a watch of an election calls when it fires: with the session's lock
  * held, for an election still there, never for a session event (ops.c,
- * zkelect__watch_event(), filters those and takes the lock). */
+ * watch_event(), filters those and takes the lock). */
 typedef void (*zke_watch_fn)(struct zkelect *e, zhandle_t *zh, int type, const char *path);
 
 /* A watch's context: the election it is for, or NULL once it retired, and

@@ -117,7 +117,7 @@ void zkelect__check_node(struct zkelect *e)
     e->reads_sent++;
     e->own_watch_armed = true;
     /* The same read arms the watch that tells us if someone deletes our node. */
-    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__watch_event, zkelect__watching(e, own_node_event), check_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__watching(e, own_node_event), check_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "checking our node", rc);
 }
@@ -169,7 +169,7 @@ void zkelect__read_own_node(struct zkelect *e)
      * before it removes the node itself (election.c, release()), so that
      * its own removal notifies the successor only. */
     e->own_watch_armed = true;
-    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__watch_event, zkelect__watching(e, own_node_event), read_own_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__watching(e, own_node_event), read_own_done, op);
     if (rc != ZOK) {
         zkelect__op_finish(op);
         zkelect__op_free(op);

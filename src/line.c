@@ -229,7 +229,7 @@ static void probe_ahead(struct zkelect *e)
         if (!op)
             break;
         e->reads_sent++;
-        int rc = zkelect__zk_aexists(e->session->zh, op->path, NULL, NULL, probe_done, op);
+        int rc = zkelect__zk_aexists(e->session->zh, op->path, NULL, probe_done, op);
         if (rc != ZOK) {
             zkelect__abandon(e, op, "checking the contenders ahead", rc);
             return;
@@ -312,7 +312,8 @@ static void watch_predecessor(struct zkelect *e, const char *name)
     /* A get, not an exists: an exists watch on a node that is already gone
      * would stay behind as a creation watch. */
     e->reads_sent++;
-    int rc = zkelect__zk_awget(e->session->zh, e->watched_path, zkelect__watch_event, zkelect__watching(e, predecessor_event), predecessor_done, op);
+    int rc = zkelect__zk_awget(e->session->zh, e->watched_path, zkelect__watching(e, predecessor_event),
+                               predecessor_done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "watching the predecessor", rc);
 }
@@ -458,7 +459,7 @@ void zkelect__list_election(struct zkelect *e, strings_stat_completion_t done)
     e->listed_notices = e->notices_seen;
     e->reads_sent++;
     e->lists_sent++;
-    int rc = zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, done, op);
+    int rc = zkelect__zk_alist(e->session->zh, e->path, NULL, done, op);
     if (rc != ZOK)
         zkelect__abandon(e, op, "listing the election", rc);
 }

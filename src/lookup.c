@@ -359,7 +359,7 @@ static void read_slot(zke_lookup_t *l, size_t i)
     op->slot = i;
     /* Only the id comes first in a node: a leader lookup reads it whole all
      * the same, as the reply's size is the server's to choose. */
-    int rc = zkelect__zk_awget(l->e->session->zh, op->path, NULL, NULL, read_done, op);
+    int rc = zkelect__zk_awget(l->e->session->zh, op->path, NULL, read_done, op);
     if (rc != ZOK) {
         op->answered = true;
         zkelect__op_finish(op);
@@ -413,7 +413,7 @@ static void read_meta(zke_lookup_t *l, const char *name, size_t which)
     }
     op->slot = which;
     l->meta_pending++;
-    if (zkelect__zk_awget(l->e->session->zh, op->path, NULL, NULL, meta_done, op) != ZOK) {
+    if (zkelect__zk_awget(l->e->session->zh, op->path, NULL, meta_done, op) != ZOK) {
         op->answered = true;
         zkelect__op_finish(op);
         zkelect__op_free(op);
@@ -533,7 +533,7 @@ static zke_lookup_t *begin(struct zkelect *e, bool leader_only, bool async, cons
     if (!e->own_name || (l->own_name = strdup(e->own_name)))
         op = send_op(l, NULL);
     if (op)
-        zrc = zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, lookup_listed, op);
+        zrc = zkelect__zk_alist(e->session->zh, e->path, NULL, lookup_listed, op);
     if (zrc == ZOK)
         return l;
     *rc = op ? zkelect__from_zk_error(zrc) : ZKELECT_ENOMEM;

@@ -130,7 +130,10 @@ zke_ref_t *zkelect__watching(struct zkelect *e, zke_watch_fn on_event)
     abort(); /* more watcher functions than ZKE_WATCHERS: raise it */
 }
 
-void zkelect__watch_event(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+/* The one ZooKeeper watcher of an election's watches (the wrappers below
+ * set it): the lock taken and released here, the handler called for a
+ * live election only. */
+static void watch_event(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
     (void)state;
     /* Per-path watchers also receive every session event (G5): the
@@ -156,26 +159,25 @@ void zkelect__watch_event(zhandle_t *zh, int type, int state, const char *path, 
  * The empty asm after each call keeps the frame (no tail call). */
 #define ZKE_KEEP_FRAME() __asm__ volatile("" ::: "memory")
 
-int zkelect__zk_awget(zhandle_t *zh, const char *path, watcher_fn watcher, void *ctx, data_completion_t done,
-                      const void *data)
+int zkelect__zk_awget(zhandle_t *zh, const char *path, zke_ref_t *watch, data_completion_t done, const void *data)
 {
-    int rc = zoo_awget(zh, path, watcher, ctx, done, data);
+    int rc = zoo_awget(zh, path, watch ? watch_event : NULL, watch, done, data);
     ZKE_KEEP_FRAME();
     return rc;
 }
 
-int zkelect__zk_aexists(zhandle_t *zh, const char *path, watcher_fn watcher, void *ctx, stat_completion_t done,
+int zkelect__zk_aexists(zhandle_t *zh, const char *path, zke_ref_t *watch, stat_completion_t done,
                         const void *data)
 {
-    int rc = zoo_awexists(zh, path, watcher, ctx, done, data);
+    int rc = zoo_awexists(zh, path, watch ? watch_event : NULL, watch, done, data);
     ZKE_KEEP_FRAME();
     return rc;
 }
 
-int zkelect__zk_alist(zhandle_t *zh, const char *path, watcher_fn watcher, void *ctx,
-                      strings_stat_completion_t done, const void *data)
+int zkelect__zk_alist(zhandle_t *zh, const char *path, zke_ref_t *watch, strings_stat_completion_t done,
+                      const void *data)
 {
-    int rc = zoo_awget_children2(zh, path, watcher, ctx, done, data);
+    int rc = zoo_awget_children2(zh, path, watch ? watch_event : NULL, watch, done, data);
     ZKE_KEEP_FRAME();
     return rc;
 }

@@ -105,7 +105,7 @@ static void read_flag(struct zkelect *e)
     e->flag_read = false;
     char *path = zkelect__child_path(e, FLAG_NAME);
     zke_op_t *op = path ? side_op(e, path) : NULL;
-    if (op && zkelect__zk_awget(e->session->zh, path, NULL, NULL, flag_read, op) != ZOK)
+    if (op && zkelect__zk_awget(e->session->zh, path, NULL, flag_read, op) != ZOK)
         zkelect__op_drop(op);
     free(path);
 }
@@ -189,7 +189,7 @@ void zkelect__priority_prepare(struct zkelect *e)
         return;
     char *path = zkelect__child_path(e, FLAG_NAME);
     zke_op_t *op = path ? side_op(e, path) : NULL;
-    if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watch_event, zkelect__watching(e, flag_event), flag_seen, op) == ZOK)
+    if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watching(e, flag_event), flag_seen, op) == ZOK)
         e->flag_watch_armed = true;
     else if (op)
         zkelect__op_drop(op);
@@ -299,7 +299,7 @@ void zkelect__read_lock(struct zkelect *e)
     zke_op_t *op = path ? zkelect__start_op(e, path) : NULL;
     if (op) {
         e->reads_sent++;
-        if (zkelect__zk_awget(e->session->zh, path, NULL, NULL, lock_read, op) != ZOK)
+        if (zkelect__zk_awget(e->session->zh, path, NULL, lock_read, op) != ZOK)
             zkelect__op_drop(op);
     }
     free(path);
@@ -341,7 +341,8 @@ static void watch_lock(struct zkelect *e)
 {
     char *path = zkelect__lock_path(e);
     zke_op_t *op = path ? side_op(e, path) : NULL;
-    if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watch_event, zkelect__watching(e, lock_event), zkelect__ignore_stat, op) != ZOK)
+    if (op &&
+        zkelect__zk_aexists(e->session->zh, path, zkelect__watching(e, lock_event), zkelect__ignore_stat, op) != ZOK)
         zkelect__op_drop(op);
     free(path);
 }
@@ -432,8 +433,8 @@ static void reserved_lock_taken(int rc, const void *data)
     } else if (current) {
         zkelect__note_answer(e, op, rc);
         zke_op_t *read = rc == ZOK ? zkelect__start_op(e, op->path) : NULL;
-        if (read && zkelect__zk_aexists(e->session->zh, op->path, zkelect__watch_event, zkelect__watching(e, lock_event), reserved_lock_read, read) !=
-                        ZOK) {
+        if (read && zkelect__zk_aexists(e->session->zh, op->path, zkelect__watching(e, lock_event), reserved_lock_read,
+                                        read) != ZOK) {
             zkelect__abandon(e, read, "reading the leader lock", ZSYSTEMERROR);
         } else if (rc == ZBADVERSION || rc == ZNONODE || rc == ZNODEEXISTS || rc == ZRUNTIMEINCONSISTENCY) {
             zkelect__log(e, ZKELECT_LOG_DEBUG, "the leader lock changed before we took it: reading the line again");
@@ -526,7 +527,7 @@ static void notice_read(int rc, const char *value, int len, const struct Stat *s
 static void read_notice(struct zkelect *e, const char *path)
 {
     zke_op_t *op = side_op(e, path);
-    if (op && zkelect__zk_awget(e->session->zh, path, NULL, NULL, notice_read, op) != ZOK)
+    if (op && zkelect__zk_awget(e->session->zh, path, NULL, notice_read, op) != ZOK)
         zkelect__op_drop(op);
 }
 
@@ -554,7 +555,7 @@ static void arm_notice(struct zkelect *e)
         return;
     char *path = zkelect__notice_path(e, e->token);
     zke_op_t *op = path ? side_op(e, path) : NULL;
-    if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watch_event, zkelect__watching(e, notice_event), notice_seen, op) == ZOK)
+    if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watching(e, notice_event), notice_seen, op) == ZOK)
         e->notice_armed = true;
     else if (op)
         zkelect__op_drop(op);

@@ -28,20 +28,17 @@ ZKE_HIDDEN void zkelect__ops_orphan(zke_session_t *s, const struct zkelect *e);
 ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
 ZKE_HIDDEN void zkelect__ignore_stat(int rc, const struct Stat *stat, const void *data);
 ZKE_HIDDEN void zkelect__ignore_string_stat(int rc, const char *name, const struct Stat *stat, const void *data);
-/* The one watcher of every watch an election sets, with
- * zkelect__watching(e, on_event) as its context: it takes the lock and calls
- * on_event for a live election (zke_watch_fn). */
-ZKE_HIDDEN void zkelect__watch_event(zhandle_t *zh, int type, int state, const char *path, void *ctx);
+/* The watch that calls on_event (zke_watch_fn: with the lock held, for a
+ * live election) when it fires, for the wrappers below. */
 ZKE_HIDDEN zke_ref_t *zkelect__watching(struct zkelect *e, zke_watch_fn on_event);
 /* Every asynchronous request is sent through one of these (see ops.c for
- * why); watcher NULL sets no watch. */
-ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_awget(zhandle_t *zh, const char *path, watcher_fn watcher,
-                                                          void *ctx, data_completion_t done, const void *data);
-ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aexists(zhandle_t *zh, const char *path, watcher_fn watcher,
-                                                            void *ctx, stat_completion_t done, const void *data);
-ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_alist(zhandle_t *zh, const char *path, watcher_fn watcher,
-                                                          void *ctx, strings_stat_completion_t done,
-                                                          const void *data);
+ * why); watch NULL sets no watch. */
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_awget(zhandle_t *zh, const char *path, zke_ref_t *watch,
+                                                          data_completion_t done, const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aexists(zhandle_t *zh, const char *path, zke_ref_t *watch,
+                                                            stat_completion_t done, const void *data);
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_alist(zhandle_t *zh, const char *path, zke_ref_t *watch,
+                                                          strings_stat_completion_t done, const void *data);
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_acreate(zhandle_t *zh, const char *path, const char *value,
                                                             int len, const struct ACL_vector *acl, int flags,
                                                             string_stat_completion_t done, const void *data);

@@ -171,7 +171,7 @@ static void read_request(struct zkelect *e, const char *path)
     if (!op)
         return;
     op->any_gen = true;
-    if (zkelect__zk_awget(e->session->zh, path, NULL, NULL, request_read, op) != ZOK) {
+    if (zkelect__zk_awget(e->session->zh, path, NULL, request_read, op) != ZOK) {
         zkelect__op_drop(op);
     }
 }
@@ -214,7 +214,7 @@ static void arm(struct zkelect *e)
     if (!op)
         return;
     op->any_gen = true;
-    if (zkelect__zk_aexists(e->session->zh, op->path, zkelect__watch_event, zkelect__watching(e, requests_event), request_seen, op) == ZOK) {
+    if (zkelect__zk_aexists(e->session->zh, op->path, zkelect__watching(e, requests_event), request_seen, op) == ZOK) {
         e->requests_armed = e->session->id;
     } else {
         zkelect__op_drop(op);
@@ -303,7 +303,7 @@ static void reservation_read(int rc, const char *value, int len, const struct St
 static void check_reservation(zke_session_t *s, struct zkelect *e, const move_t *m)
 {
     zke_op_t *op = move_op(s, e, m, m->lock);
-    if (op && zkelect__zk_awget(s->zh, m->lock, NULL, NULL, reservation_read, op) != ZOK) {
+    if (op && zkelect__zk_awget(s->zh, m->lock, NULL, reservation_read, op) != ZOK) {
         zkelect__op_drop(op);
     }
 }
@@ -395,7 +395,7 @@ static bool send_move(zke_session_t *s, struct zkelect *e, const move_t *m)
     }
     free(notice);
     zke_op_t *watch = move_op(s, e, m, m->to);
-    if (watch && zkelect__zk_aexists(s->zh, m->to, zkelect__watch_event, zkelect__watching(e, chosen_event), chosen_seen, watch) != ZOK) {
+    if (watch && zkelect__zk_aexists(s->zh, m->to, zkelect__watching(e, chosen_event), chosen_seen, watch) != ZOK) {
         zkelect__op_drop(watch);
     }
     return true;
@@ -482,10 +482,11 @@ void zkelect__rejoin_after_successor(struct zkelect *e)
     e->awaiting_successor = true;
     e->retry_at = zkelect__successor_turn_end(e, zkelect__now_ns());
     zkelect__wake_keeper(e->session);
-    if (zkelect__zk_aexists(e->session->zh, watch->path, zkelect__watch_event, zkelect__watching(e, successor_event), lock_seen, watch) != ZOK) {
+    if (zkelect__zk_aexists(e->session->zh, watch->path, zkelect__watching(e, successor_event), lock_seen, watch) !=
+        ZOK) {
         zkelect__op_drop(watch);
     }
-    if (zkelect__zk_alist(e->session->zh, e->path, NULL, NULL, others_listed, list) != ZOK) {
+    if (zkelect__zk_alist(e->session->zh, e->path, NULL, others_listed, list) != ZOK) {
         zkelect__op_drop(list);
     }
 }
