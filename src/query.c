@@ -134,6 +134,16 @@ int zkelect_session_wait_connected(zkelect_session_t *s, int timeout_ms)
     return rc;
 }
 
+/* text into the caller's buf of len bytes, whole or not at all. */
+static int copy_out(const char *text, char *buf, size_t len)
+{
+    size_t n = strlen(text) + 1;
+    if (n > len)
+        return ZKELECT_ERANGE;
+    memcpy(buf, text, n);
+    return ZKELECT_OK;
+}
+
 int zkelect_id(zkelect_t *e, char *buf, size_t len)
 {
     if (!e)
@@ -146,13 +156,11 @@ int zkelect_id(zkelect_t *e, char *buf, size_t len)
         return ZKELECT_EINVAL;
     }
     /* Fixed at zkelect_new(): no lock needed. */
-    size_t id_len = strlen(e->id);
-    if (id_len >= len) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_id: the id takes %zu bytes, the buffer has %zu", id_len + 1, len);
-        return ZKELECT_ERANGE;
-    }
-    memcpy(buf, e->id, id_len + 1);
-    return ZKELECT_OK;
+    rc = copy_out(e->id, buf, len);
+    if (rc == ZKELECT_ERANGE)
+        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_id: the id takes %zu bytes, the buffer has %zu", strlen(e->id) + 1,
+                     len);
+    return rc;
 }
 
 int zkelect_node_path(zkelect_t *e, char *buf, size_t len)
@@ -163,12 +171,7 @@ int zkelect_node_path(zkelect_t *e, char *buf, size_t len)
     if (rc)
         return rc;
     pthread_mutex_lock(e->lock);
-    if (!e->own_path || e->own_czxid < 0)
-        rc = ZKELECT_ESTATE;
-    else if (strlen(e->own_path) >= len)
-        rc = ZKELECT_ERANGE;
-    else
-        memcpy(buf, e->own_path, strlen(e->own_path) + 1);
+    rc = !e->own_path || e->own_czxid < 0 ? ZKELECT_ESTATE : copy_out(e->own_path, buf, len);
     pthread_mutex_unlock(e->lock);
     return rc;
 }
