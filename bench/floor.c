@@ -67,6 +67,10 @@ static zhandle_t *connect_one(const bench_options_t *opt)
     deadline.tv_sec += 15;
     pthread_mutex_lock(&lock);
     zhandle_t *zh = zookeeper_init(opt->zk, on_session, opt->session_ms, NULL, NULL, 0);
+    /* The client at its best, as libzkelect sets it (secure.c): no name
+     * resolution on the way of every request while connected. */
+    if (zh)
+        zoo_set_servers_resolution_delay(zh, -1);
     while (zh && zoo_state(zh) != ZOO_CONNECTED_STATE &&
            pthread_cond_timedwait(&state_changed, &lock, &deadline) != ETIMEDOUT)
         continue;

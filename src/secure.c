@@ -358,7 +358,7 @@ bool zkelect__sasl_refused(zke_session_t *s)
 #endif
 }
 
-zhandle_t *zkelect__zk_open(zke_session_t *s, watcher_fn watcher, const clientid_t *resume)
+static zhandle_t *open_handle(zke_session_t *s, watcher_fn watcher, const clientid_t *resume)
 {
 #ifdef HAVE_ZOOKEEPER_INIT_SSL
     if (s->secure && s->secure->tls)
@@ -369,4 +369,18 @@ zhandle_t *zkelect__zk_open(zke_session_t *s, watcher_fn watcher, const clientid
         return open_sasl(s, watcher, resume);
 #endif
     return zookeeper_init2(s->servers, watcher, s->requested_ms, resume, s, 0, zkelect__zk_log);
+}
+
+zhandle_t *zkelect__zk_open(zke_session_t *s, watcher_fn watcher, const clientid_t *resume)
+{
+    zhandle_t *zh = open_handle(s, watcher, resume);
+    /* By default the client resolves the servers' names each time its I/O
+     * thread goes round, before it sends what was asked: a getaddrinfo()
+     * (a netlink round trip even for an address) on the way of every
+     * request, a failover's included. Connected, the address in use is
+     * the one that works; the client still resolves afresh whenever it
+     * connects, so a name moved to other servers is followed then. */
+    if (zh)
+        zoo_set_servers_resolution_delay(zh, -1);
+    return zh;
 }
