@@ -61,17 +61,25 @@ int zkelect__election_alloc(struct zkelect **out, zke_session_t *s, const char *
     /* On the session's list from now on, so that the session's end finds
      * it, started or not; the session's changes skip it until it starts. */
     pthread_mutex_lock(&s->lock);
-    e->next = s->elections;
-    if (s->elections)
-        s->elections->prev = e;
-    s->elections = e;
+    rc = zkelect__timers_add(s, e);
+    if (rc == ZKELECT_OK) {
+        e->next = s->elections;
+        if (s->elections)
+            s->elections->prev = e;
+        s->elections = e;
+    }
     pthread_mutex_unlock(&s->lock);
+    if (rc != ZKELECT_OK) {
+        zkelect__election_free(e);
+        return rc;
+    }
     *out = e;
     return ZKELECT_OK;
 }
 
 void zkelect__election_unlink(struct zkelect *e)
 {
+    zkelect__timers_remove(e->session, e);
     if (e->prev)
         e->prev->next = e->next;
     else
@@ -262,7 +270,7 @@ void zkelect__session_changed(struct zkelect *e, zke_session_change_t change)
         on_auth_failed(e);
         break;
     }
-    zkelect__wake_keeper(e->session);
+    zkelect__tend_soon(e);
 }
 
 /* ------------------------------------------------ giving up a place */
@@ -363,7 +371,7 @@ static void tend_lease(struct zkelect *e, int64_t now)
     }
 }
 
-void zkelect__tend(struct zkelect *e, int64_t now)
+static void tend(struct zkelect *e, int64_t now)
 {
     tend_lease(e, now);
     zkelect__preemption_tend(e, now);
@@ -378,7 +386,7 @@ void zkelect__tend(struct zkelect *e, int64_t now)
     }
 }
 
-int64_t zkelect__wakeup(const struct zkelect *e)
+static int64_t wakeup(const struct zkelect *e)
 {
     int64_t wake = e->session->need_new_session ? 0 : e->retry_at;
     if (atomic_load(&e->leading)) {
@@ -390,4 +398,24 @@ int64_t zkelect__wakeup(const struct zkelect *e)
     wake = zkelect__earliest(wake, e->follow.retry_at);
     wake = zkelect__earliest(wake, e->preempt_at_ns);
     return zkelect__earliest(wake, zkelect__lookups_deadline(e));
+}
+
+/* When e is due next: a deadline that tending left behind (its step waits
+ * for a reply) is looked at again a millisecond on, not at once, so that
+ * the keeper's loop ends. */
+static int64_t next_due(const struct zkelect *e, int64_t now)
+{
+    int64_t due = e->started ? wakeup(e) : 0;
+    return due <= 0 ? ZKE_NOT_DUE : due > now ? due : now + ZKE_MS;
+}
+
+int64_t zkelect__tend_due(zke_session_t *s, int64_t now)
+{
+    struct zkelect *e;
+    while ((e = zkelect__timers_first(s)) && e->due_ns <= now) {
+        if (e->started)
+            tend(e, now);
+        zkelect__timers_set(e, next_due(e, now));
+    }
+    return e && e->due_ns != ZKE_NOT_DUE ? e->due_ns : 0;
 }

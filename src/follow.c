@@ -54,7 +54,7 @@ static void retry_later(struct zkelect *e)
     f->retry_at = zkelect__back_off(&f->backoff_ms);
     f->gen++;
     set_phase(e, ZKE_WAITING);
-    zkelect__wake_keeper(e->session);
+    zkelect__tend_soon(e);
 }
 
 /* A request that failed: the reconnection starts again if the connection

@@ -53,6 +53,7 @@ static void mark_started(struct zkelect *e)
 {
     e->started = true;
     e->phase = ZKE_WAITING;
+    zkelect__tend_soon(e);
 }
 
 int zkelect__election_start(struct zkelect *e)
@@ -202,7 +203,7 @@ static void close_election(struct zkelect *e)
     e->phase = ZKE_CLOSING;
     zkelect__revoke(e, ZKELECT_REASON_CLOSED);
     pthread_cond_broadcast(&s->state_cond);
-    zkelect__wake_keeper(s);
+    zkelect__tend_soon(e);
     e->closed_in_callback = zkelect__on_dispatch_thread(s);
 }
 
@@ -236,7 +237,7 @@ static void retire(zke_item_t *item)
     zkelect__unarm_notice(e);
     zkelect__unarm_requests(e);
     zkelect__lookups_cancel(e);
-    zkelect__ops_orphan(s, e);
+    zkelect__ops_orphan(e);
     for (int i = 0; i < ZKE_WATCHERS; i++)
         e->ref[i].e = NULL; /* watches it set may still fire: they find no election */
     e->ref->next = s->retired_refs;

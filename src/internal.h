@@ -96,6 +96,7 @@ typedef struct zke_lookup zke_lookup_t;
 typedef struct zke_op {
     struct zke_op *prev, *next;
     struct zkelect *e;        /* whose request it is; NULL once that election retired */
+    struct zke_op *e_prev, *e_next; /* on that election's own list (NULL-ended) */
     zke_session_t *session;
     zhandle_t *zh;            /* the session's ZooKeeper handle it was sent on */
     uint64_t gen;             /* the election's (or its follower's) generation when sent */
@@ -206,6 +207,8 @@ struct zkelect_session {
 
     /* the elections it carries, and what retired ones left it */
     struct zkelect *elections;
+    struct zkelect **timers;  /* the same, by when each is next due: the keeper's (timers.c) */
+    size_t n_timers, timers_cap;
     zke_ref_t *retired_refs;
     zke_op_t ops;             /* sentinel of the list of requests in flight */
 
@@ -298,6 +301,9 @@ struct zkelect {
     zke_session_t *session;
     bool standalone;        /* standalone: the session is its own, and goes with it */
     struct zkelect *next, *prev; /* on its session's list */
+    int64_t due_ns;           /* when the keeper tends it next (timers.c) */
+    zke_op_t *ops;            /* its requests in flight, also on the session's list (ops.c) */
+    size_t timer_slot;        /* its place in the session's timetable */
     zke_ref_t *ref;           /* this election's watch contexts, ZKE_WATCHERS of them */
     const zke_driver_t *driver;
 

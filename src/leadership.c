@@ -92,7 +92,7 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeov
         item->ev.previous_id = zkelect__item_keep(item, previous);
     }
     pthread_cond_broadcast(&e->session->state_cond);
-    zkelect__wake_keeper(e->session);
+    zkelect__tend_soon(e);
     return true;
 }
 

@@ -307,7 +307,7 @@ static void watch_predecessor(struct zkelect *e, const char *name)
          * the predecessor's could make us leader. */
         int64_t due = zkelect__next_renewal(e, e->answered_ns);
         e->next_renew_ns = e->own_watched ? due : 0;
-        zkelect__wake_keeper(e->session);
+        zkelect__tend_soon(e);
     }
     /* A get, not an exists: an exists watch on a node that is already gone
      * would stay behind as a creation watch. */

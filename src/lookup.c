@@ -631,7 +631,7 @@ int zkelect_participants_async(zkelect_t *e)
     pthread_mutex_lock(e->lock);
     zke_lookup_t *l = begin(e, false, true, "zkelect_participants_async", &rc);
     if (l) {
-        zkelect__wake_keeper(e->session); /* it ends the lookup at its deadline */
+        zkelect__tend_soon(e); /* it ends the lookup at its deadline */
         lookup_unref(l);         /* the requests in flight keep it */
     }
     pthread_mutex_unlock(e->lock);

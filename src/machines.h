@@ -206,10 +206,9 @@ ZKE_HIDDEN void zkelect__session_changed(struct zkelect *e, zke_session_change_t
 ZKE_HIDDEN void zkelect__give_up(struct zkelect *e, int reason);
 /* Forget our node (gone, or being released), and take a new token. Lock held. */
 ZKE_HIDDEN void zkelect__forget_node(struct zkelect *e);
-/* The keeper's part of one election: its lease and standby renewals, its
- * retries, its follower, its lookups; and when it next needs the keeper
- * (0: never). Lock held. */
-ZKE_HIDDEN void zkelect__tend(struct zkelect *e, int64_t now);
-ZKE_HIDDEN int64_t zkelect__wakeup(const struct zkelect *e);
+/* The keeper's turn: tends every election of s due by now (its lease and
+ * standby renewals, its retries, its follower, its lookups) and times it
+ * again; returns when the next is due (0: none). Lock held. */
+ZKE_HIDDEN int64_t zkelect__tend_due(zke_session_t *s, int64_t now);
 
 #endif /* ZKELECT_MACHINES_H */

@@ -26,6 +26,12 @@ zke_op_t *zkelect__op_new(zke_session_t *s, struct zkelect *e, const char *path)
     op->prev = s->ops.prev;
     s->ops.prev->next = op;
     s->ops.prev = op;
+    if (e) {
+        op->e_next = e->ops;
+        if (e->ops)
+            e->ops->e_prev = op;
+        e->ops = op;
+    }
     return op;
 }
 
@@ -38,11 +44,27 @@ struct zkelect *zkelect__op_lock(zke_op_t *op)
     return op->e;
 }
 
+/* Off its election's list: the election no longer answers for it. */
+static void disown_op(zke_op_t *op)
+{
+    bool listed = op->e && (op->e_prev || op->e->ops == op);
+    if (!listed)
+        return; /* off it already */
+    if (op->e_prev)
+        op->e_prev->e_next = op->e_next;
+    else
+        op->e->ops = op->e_next;
+    if (op->e_next)
+        op->e_next->e_prev = op->e_prev;
+    op->e_prev = op->e_next = NULL;
+}
+
 static void unlink_op(zke_op_t *op)
 {
     op->prev->next = op->next;
     op->next->prev = op->prev;
     op->prev = op->next = op;
+    disown_op(op);
 }
 
 bool zkelect__op_finish(zke_op_t *op)
@@ -87,11 +109,13 @@ void zkelect__ops_free_for(zke_session_t *s, zhandle_t *zh)
     }
 }
 
-void zkelect__ops_orphan(zke_session_t *s, const struct zkelect *e)
+void zkelect__ops_orphan(struct zkelect *e)
 {
-    for (zke_op_t *op = s->ops.next; op != &s->ops; op = op->next)
-        if (op->e == e)
-            op->e = NULL;
+    while (e->ops) {
+        zke_op_t *op = e->ops;
+        disown_op(op);
+        op->e = NULL;
+    }
 }
 
 void zkelect__ignore_void(int rc, const void *data)

@@ -23,7 +23,7 @@ ZKE_HIDDEN void zkelect__op_free(zke_op_t *op);
 ZKE_HIDDEN void zkelect__ops_free_for(zke_session_t *s, zhandle_t *zh);
 /* An election retires: its requests still in flight stay the session's,
  * stale. Lock held. */
-ZKE_HIDDEN void zkelect__ops_orphan(zke_session_t *s, const struct zkelect *e);
+ZKE_HIDDEN void zkelect__ops_orphan(struct zkelect *e);
 /* Completions that only clean up. */
 ZKE_HIDDEN void zkelect__ignore_void(int rc, const void *data);
 ZKE_HIDDEN void zkelect__ignore_stat(int rc, const struct Stat *stat, const void *data);
@@ -57,6 +57,25 @@ ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aset(zhandle_t *zh, const c
 /* Remove, on the server too, the data watches this session has on path. */
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aunwatch(zhandle_t *zh, const char *path,
                                                              void_completion_t done, const void *data);
+
+/* ------------------------------------------------------------------- timers.c */
+
+/* The keeper's timetable: a session's elections by when each is next due
+ * (ZKE_NOT_DUE: never), from its allocation to its unlinking. _add fails
+ * with ZKELECT_ENOMEM if the table cannot grow. Lock held. */
+#define ZKE_NOT_DUE INT64_MAX
+ZKE_HIDDEN int zkelect__timers_add(zke_session_t *s, struct zkelect *e);
+ZKE_HIDDEN void zkelect__timers_remove(zke_session_t *s, struct zkelect *e);
+ZKE_HIDDEN void zkelect__timers_free(zke_session_t *s);
+ZKE_HIDDEN void zkelect__timers_set(struct zkelect *e, int64_t due_ns);
+/* The election due first, or NULL. */
+ZKE_HIDDEN struct zkelect *zkelect__timers_first(const zke_session_t *s);
+/* e's state changed in a way that may bring one of its deadlines nearer:
+ * the keeper tends it at its next turn, after the lock is let go, and
+ * times it afresh then. Every change that can bring a deadline of an
+ * election nearer calls this (a session change calls it for every
+ * election). Lock held. */
+ZKE_HIDDEN void zkelect__tend_soon(struct zkelect *e);
 
 /* -------------------------------------------------------------------- queue.c */
 

@@ -12,7 +12,7 @@ void zkelect__retry_later(struct zkelect *e)
     if (!zkelect__given_up(e))
         e->phase = ZKE_WAITING;
     e->gen++;
-    zkelect__wake_keeper(e->session);
+    zkelect__tend_soon(e);
 }
 
 /* A request that could not even be queued, or whose reply is an error that

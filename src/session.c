@@ -88,6 +88,7 @@ void zkelect__session_free(zke_session_t *s)
     }
     zkelect__forget_orphans(s);
     zkelect__queue_free_all(s);
+    zkelect__timers_free(s);
     if (s->event_fd >= 0)
         close(s->event_fd);
     pthread_mutex_destroy(&s->log_lock);
@@ -345,13 +346,11 @@ static int64_t give_up_reconnecting_at(const zke_session_t *s)
     return zkelect__resume_deadline(s, s->disconnected_since);
 }
 
-static int64_t next_wakeup(const zke_session_t *s, int64_t now, int64_t log_flush)
+static int64_t next_wakeup(const zke_session_t *s, int64_t now, int64_t elections_due, int64_t log_flush)
 {
     int64_t wake = zkelect__earliest(give_up_reconnecting_at(s), log_flush);
     wake = zkelect__earliest(wake, zkelect__sasl_check_at(s, now));
-    for (const struct zkelect *e = s->elections; e; e = e->next)
-        if (e->started)
-            wake = zkelect__earliest(wake, zkelect__wakeup(e));
+    wake = zkelect__earliest(wake, elections_due);
     if (s->need_new_session)
         wake = zkelect__earliest(wake, s->retry_at);
     if (wake <= 0)
@@ -387,11 +386,10 @@ static void *keeper_main(void *arg)
         }
         if (zkelect__sasl_refused(s))
             on_auth_failed(s);
-        for (struct zkelect *e = s->elections; e; e = e->next)
-            if (e->started)
-                zkelect__tend(e, now);
+        int64_t elections_due = zkelect__tend_due(s, now);
         int64_t log_flush = zkelect__zk_log_flush(s, now);
-        zkelect__cond_wait_until(&s->keeper_cond, &s->lock, next_wakeup(s, zkelect__now_ns(), log_flush));
+        zkelect__cond_wait_until(&s->keeper_cond, &s->lock,
+                                 next_wakeup(s, zkelect__now_ns(), elections_due, log_flush));
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;

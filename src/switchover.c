@@ -481,7 +481,7 @@ void zkelect__rejoin_after_successor(struct zkelect *e)
     e->phase = ZKE_WAITING;
     e->awaiting_successor = true;
     e->retry_at = zkelect__successor_turn_end(e, zkelect__now_ns());
-    zkelect__wake_keeper(e->session);
+    zkelect__tend_soon(e);
     if (zkelect__zk_aexists(e->session->zh, watch->path, zkelect__watching(e, successor_event), lock_seen, watch) !=
         ZOK) {
         zkelect__op_drop(watch);
@@ -517,7 +517,7 @@ void zkelect__consider_preemption(struct zkelect *e)
     e->preempt_at_ns = zkelect__now_ns() + (int64_t)e->preempt_delay_ms * ZKE_MS;
     zkelect__log(e, ZKELECT_LOG_INFO, "next in line behind %s, of priority %d, lower than ours (%d): asking it "
                  "to step down in %d ms", name, theirs, e->priority, e->preempt_delay_ms);
-    zkelect__wake_keeper(e->session);
+    zkelect__tend_soon(e);
 }
 
 static void preempt_sent(int rc, const char *name, const struct Stat *stat, const void *data)
@@ -530,7 +530,7 @@ static void preempt_sent(int rc, const char *name, const struct Stat *stat, cons
         if (rc == ZNODEEXISTS) {
             /* A notice of someone else's is there: once it is read. */
             e->preempt_at_ns = zkelect__now_ns() + 100 * ZKE_MS;
-            zkelect__wake_keeper(s);
+            zkelect__tend_soon(e);
         } else if (rc != ZOK) {
             zkelect__log(e, ZKELECT_LOG_WARN, "could not ask %s to step down: %s", op->path, zerror(rc));
         }

@@ -372,6 +372,62 @@ static void test_digest_ids(void)
     CU_ASSERT_EQUAL(zkelect__digest_id("ops:opspw", id, 10), ZKELECT_ERANGE);
 }
 
+/* ---------------------------------------------------- the keeper's timetable */
+
+/* The election due first, by a walk: what the timetable must agree with. */
+static struct zkelect *earliest_by_walk(struct zkelect *es, const bool *on, int n)
+{
+    struct zkelect *first = NULL;
+    for (int i = 0; i < n; i++)
+        if (on[i] && (!first || es[i].due_ns < first->due_ns))
+            first = &es[i];
+    return first;
+}
+
+/* Random additions, removals and new due times, checked against a walk
+ * after every step (ties compared by time: either election may come
+ * first). */
+static void test_timetable(void)
+{
+    enum { N = 300, STEPS = 20000 };
+    zke_session_t s = {0};
+    static struct zkelect es[N];
+    bool on[N] = {false};
+    int n_on = 0;
+    unsigned seed = 20261207;
+    for (int i = 0; i < N; i++)
+        es[i].session = &s;
+    for (int step = 0; step < STEPS; step++) {
+        int i = (int)(rand_r(&seed) % N);
+        int what = (int)(rand_r(&seed) % 4);
+        if (!on[i]) {
+            CU_ASSERT_EQUAL_FATAL(zkelect__timers_add(&s, &es[i]), ZKELECT_OK);
+            CU_ASSERT_EQUAL(es[i].due_ns, ZKE_NOT_DUE); /* due never until timed */
+            on[i] = true;
+            n_on++;
+        } else if (what == 0) {
+            zkelect__timers_remove(&s, &es[i]);
+            on[i] = false;
+            n_on--;
+        } else {
+            int64_t due = what == 1 ? ZKE_NOT_DUE : (int64_t)(rand_r(&seed) % 1000);
+            zkelect__timers_set(&es[i], due);
+            CU_ASSERT_EQUAL(es[i].due_ns, due);
+        }
+        CU_ASSERT_EQUAL_FATAL(s.n_timers, (size_t)n_on);
+        struct zkelect *first = zkelect__timers_first(&s), *want = earliest_by_walk(es, on, N);
+        CU_ASSERT_FATAL((first == NULL) == (want == NULL));
+        if (first)
+            CU_ASSERT_EQUAL_FATAL(first->due_ns, want->due_ns);
+    }
+    /* Every slot names its election. */
+    for (size_t slot = 0; slot < s.n_timers; slot++)
+        CU_ASSERT_EQUAL(s.timers[slot]->timer_slot, slot);
+    zkelect__timers_free(&s);
+    CU_ASSERT_EQUAL(s.n_timers, 0);
+    CU_ASSERT_PTR_NULL(zkelect__timers_first(&s));
+}
+
 int main(void)
 {
     static const CU_TestInfo naming[] = {
@@ -395,7 +451,12 @@ int main(void)
         TEST(test_digest_ids),
         CU_TEST_INFO_NULL,
     };
+    static const CU_TestInfo keeper[] = {
+        TEST(test_timetable),
+        CU_TEST_INFO_NULL,
+    };
     static const test_suite_t suites[] = {{"names and line order", NULL, NULL, naming},
+                                          {"the keeper's timetable", NULL, NULL, keeper},
                                           {"input validation", NULL, NULL, validation},
                                           {"errors", NULL, NULL, errors},
                                           {0}};
