@@ -348,10 +348,8 @@ void zkelect__give_up(struct zkelect *e, int reason)
 static void tend_lease(struct zkelect *e, int64_t now)
 {
     if (!atomic_load(&e->leading)) {
-        if (zkelect__on_standby(e) && now >= e->next_renew_ns) {
-            zkelect__read_own_node(e);
-            e->next_renew_ns = zkelect__next_renewal(e, now);
-        }
+        if (zkelect__on_standby(e) && now >= e->next_renew_ns)
+            zkelect__renew(e, now);
         return;
     }
     if (now >= atomic_load(&e->lease_deadline)) {
@@ -363,12 +361,10 @@ static void tend_lease(struct zkelect *e, int64_t now)
             zkelect__drive(e);
         return;
     }
-    if (now >= e->next_renew_ns) {
-        /* Without a connection there is nothing to send; the reconnection
-         * checks the node again anyway. Either way the next renewal is T/4 on. */
-        zkelect__read_own_node(e);
-        e->next_renew_ns = zkelect__next_renewal(e, now);
-    }
+    /* Without a connection there is nothing to send; the reconnection
+     * checks the node again anyway. Either way the next renewal is T/4 on. */
+    if (now >= e->next_renew_ns)
+        zkelect__renew(e, now);
 }
 
 static void tend(struct zkelect *e, int64_t now)

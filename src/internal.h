@@ -211,6 +211,7 @@ struct zkelect_session {
     size_t n_timers, timers_cap;
     zke_ref_t *retired_refs;
     zke_op_t ops;             /* sentinel of the list of requests in flight */
+    zhandle_t *proof_zh;      /* the handle a renewal of all its elections is in flight on (leadership.c) */
 
     /* threads */
     bool started;
@@ -434,6 +435,12 @@ struct zkelect {
 static inline bool zkelect__given_up(const struct zkelect *e)
 {
     return e->phase == ZKE_RELEASING || e->phase == ZKE_FAILED;
+}
+/* Next in line, not leading: its renewals keep a recent answer at hand
+ * (line.c). Lock held. */
+static inline bool zkelect__on_standby(const struct zkelect *e)
+{
+    return !atomic_load(&e->leading) && e->phase == ZKE_WATCHING && e->n_ahead == 1;
 }
 /* The session can carry requests for e now. Lock held. */
 static inline bool zkelect__session_ready(const struct zkelect *e)

@@ -103,3 +103,77 @@ void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns)
     e->lease_sent_ns = proof_sent_ns;
     atomic_store(&e->lease_deadline, zkelect__lease_end(e, proof_sent_ns));
 }
+
+/* ------------------------------------------------ renewing on the session */
+
+/* A leader, or the next in line, whose watch on its node is set and was
+ * confirmed by an answer hears of a deletion or a write of its node before
+ * any later answer: the server answers a session in order, and sends the
+ * events its watches owe first. For it, any answer on the session proves
+ * what a read of its node would (lease.h), so one request renews every such
+ * election the session carries: 10,000 leaders on one session cost one read
+ * every T/4, not 10,000. */
+static bool rides_session(const struct zkelect *e)
+{
+    return e->started && !e->stopping && e->own_watched && e->node_session == e->session->id &&
+           (atomic_load(&e->leading) || zkelect__on_standby(e));
+}
+
+static void renew_on_proof(struct zkelect *e, int64_t sent_ns)
+{
+    if (sent_ns > e->answered_ns)
+        e->answered_ns = sent_ns;
+    if (atomic_load(&e->leading))
+        zkelect__extend_lease(e, sent_ns);
+    /* Later than the keeper has it timed: it finds nothing due then, and
+     * times it afresh. */
+    int64_t next = zkelect__next_renewal(e, sent_ns);
+    if (next > e->next_renew_ns)
+        e->next_renew_ns = next;
+}
+
+static void session_proven(int rc, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zke_op_t *op = (zke_op_t *)data;
+    zke_session_t *s = op->session;
+    zkelect__op_lock(op);
+    zkelect__op_finish(op);
+    bool current = op->zh == s->zh && !s->stopping;
+    if (s->proof_zh == op->zh)
+        s->proof_zh = NULL;
+    if (current && (rc == ZOK || rc == ZNONODE))
+        for (struct zkelect *e = s->elections; e; e = e->next)
+            if (rides_session(e))
+                renew_on_proof(e, op->sent_ns);
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* One request on the session, unless one is in flight already (the
+ * riders it will find include e): whatever its answer, it proves the
+ * session alive after its send. */
+static void prove_session(struct zkelect *e)
+{
+    zke_session_t *s = e->session;
+    if (s->proof_zh == s->zh)
+        return;
+    zke_op_t *op = zkelect__op_new(s, NULL, NULL);
+    if (!op)
+        return;
+    e->reads_sent++;
+    if (zkelect__zk_aexists(s->zh, "/", NULL, session_proven, op) == ZOK)
+        s->proof_zh = s->zh;
+    else
+        zkelect__op_drop(op);
+}
+
+void zkelect__renew(struct zkelect *e, int64_t now)
+{
+    if (rides_session(e) && zkelect__session_ready(e)) {
+        prove_session(e);
+    } else {
+        zkelect__read_own_node(e);
+    }
+    e->next_renew_ns = zkelect__next_renewal(e, now);
+}

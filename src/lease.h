@@ -13,7 +13,10 @@
  *   successor bound    a + T    what REVOKED promises the host: no successor
  *                               is elected earlier while the node stands
  *   renewal            T/4      a leader, and the next in line, prove their
- *                               node again this often
+ *                               node again this often: with the watch on
+ *                               it confirmed, by any answer on the session,
+ *                               one request for all its elections
+ *                               (leadership.c says why); else by a read
  *   fresh answer       the lease end still more than T/8 away: a standby may
  *                               take over on a notification alone
  *   resume window      2T       without a connection for this long, the

@@ -19,11 +19,6 @@ void zkelect__forget_ahead(struct zkelect *e)
     e->n_ahead = 0;
 }
 
-bool zkelect__on_standby(const struct zkelect *e)
-{
-    return !atomic_load(&e->leading) && e->phase == ZKE_WATCHING && e->n_ahead == 1;
-}
-
 static bool owned_on_this_session(const struct zkelect *e)
 {
     return e->own_path && e->own_czxid >= 0 && e->node_session == e->session->id;

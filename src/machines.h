@@ -20,6 +20,10 @@ ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
 ZKE_HIDDEN void zkelect__bound_broken(struct zkelect *e, int reason);
 /* A renewal answered: the lease runs from its send time. Lock held. */
 ZKE_HIDDEN void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns);
+/* A leader's renewal, or the next in line's recent answer, due now: one
+ * request on the session for all that ride on it, a read of its own node
+ * otherwise (which also sets its watch). Lock held. */
+ZKE_HIDDEN void zkelect__renew(struct zkelect *e, int64_t now);
 /* zkelect_is_leader(): leading, and the lease not over. Lock-free. */
 ZKE_HIDDEN bool zkelect__holds_lease(const struct zkelect *e);
 
@@ -49,8 +53,6 @@ ZKE_HIDDEN void zkelect__stand_in_line(struct zkelect *e);
 ZKE_HIDDEN void zkelect__list_election(struct zkelect *e, strings_stat_completion_t done);
 /* Forget the contenders ahead at the last listing. */
 ZKE_HIDDEN void zkelect__forget_ahead(struct zkelect *e);
-/* Next in line: renewals keep a recent answer at hand (line.c). */
-ZKE_HIDDEN bool zkelect__on_standby(const struct zkelect *e);
 
 /* ----------------------------------------------------------------------- join.c */
 

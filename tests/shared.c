@@ -305,6 +305,81 @@ static void test_observer_on_shared_session(void)
     zkelect_session_destroy(s);
 }
 
+static uint64_t reads_sent(participant_t *ps, int n)
+{
+    uint64_t reads = 0;
+    for (int i = 0; i < n; i++)
+        reads += inspect_requests(ps[i].e).reads;
+    return reads;
+}
+
+/* Every lease moved on by more than by_ms from `from` (zkelect_lease_deadline()
+ * values, updated), within timeout_ms; false as soon as one election stops
+ * leading. */
+static bool all_leases_moved(participant_t *ps, int n, int64_t *from, int64_t by_ms, int timeout_ms)
+{
+    int64_t deadline = mono_ns() + (int64_t)timeout_ms * NS_PER_MS;
+    do {
+        int moved = 0;
+        for (int i = 0; i < n; i++) {
+            int64_t lease = 0;
+            if (zkelect_lease_deadline(ps[i].e, &lease) != ZKELECT_OK || !zkelect_is_leader(ps[i].e))
+                return false;
+            moved += lease > from[i] + by_ms * NS_PER_MS;
+        }
+        if (moved == n) {
+            for (int i = 0; i < n; i++)
+                zkelect_lease_deadline(ps[i].e, &from[i]);
+            return true;
+        }
+        poll_pause();
+    } while (mono_ns() < deadline);
+    return false;
+}
+
+/* The leaders of one session renew together: one request on the session
+ * proves what a read of each node would, as each node's own watch tells of
+ * its deletion or a write first. Once every leader has renewed once (the
+ * read that sets the watch on its node), SHARDS leases kept through two
+ * more renewal periods (T/4 each, T = 4 s here) cost fewer reads than
+ * there are elections (a read each per period would be 2 * SHARDS). A node
+ * deleted behind one's back still ends that term at once, and its election
+ * leads again; nobody else is touched. */
+static void test_renewals_ride_the_session(void)
+{
+    rec_reset(&rec);
+    static participant_t ps[SHARDS];
+    zkelect_session_t *s = start_session();
+    start_shards(ps, 0, SHARDS, s, "renewals");
+    CU_ASSERT_FATAL(wait_all_leading(ps, SHARDS, true, 10 * SEC));
+    int64_t leases[SHARDS];
+    for (int i = 0; i < SHARDS; i++)
+        CU_ASSERT_EQUAL(zkelect_lease_deadline(ps[i].e, &leases[i]), ZKELECT_OK);
+    CU_ASSERT_FATAL(all_leases_moved(ps, SHARDS, leases, 0, 10 * SEC)); /* each node watched */
+    uint64_t reads_before = reads_sent(ps, SHARDS);
+    CU_ASSERT(all_leases_moved(ps, SHARDS, leases, 1500, 15 * SEC));
+    uint64_t reads = reads_sent(ps, SHARDS) - reads_before;
+    CU_ASSERT(reads >= 1);
+    CU_ASSERT(reads < SHARDS);
+    if (reads >= SHARDS)
+        fprintf(stderr, "%llu reads for %d leases\n", (unsigned long long)reads, SHARDS);
+
+    /* one rider's node deleted by someone else: only it is revoked */
+    size_t mark = rec_count(&rec);
+    char node[512];
+    CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[7].e, node, sizeof node), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zoo_delete(admin, node, -1), ZOK);
+    long revoked = rec_wait(&rec, 7, ZKELECT_EV_REVOKED, mark, 5 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_NODE_DELETED);
+    CU_ASSERT(rec_wait(&rec, 7, ZKELECT_EV_ELECTED, (size_t)revoked, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, -1, ZKELECT_EV_REVOKED, mark), 1);
+    for (int i = 0; i < SHARDS; i++)
+        CU_ASSERT_EQUAL(zkelect_lease_deadline(ps[i].e, &leases[i]), ZKELECT_OK);
+    CU_ASSERT(all_leases_moved(ps, SHARDS, leases, 500, 10 * SEC));
+    zkelect_session_destroy(s);
+}
+
 /* Bad calls: a return code each, and a reason in the log where there is a handle. */
 static void test_bad_calls(void)
 {
@@ -372,6 +447,7 @@ int main(void)
         TEST(test_expiry_revokes_every_election),
         TEST(test_destroy_from_callback),
         TEST(test_observer_on_shared_session),
+        TEST(test_renewals_ride_the_session),
         TEST(test_bad_calls),
         CU_TEST_INFO_NULL,
     };
