@@ -21,6 +21,7 @@ typedef struct bench_options {
     bool naive, crash, floor, shared, json, runner, quiet;
     bool back_to_back;    /* failovers one after another, no server counters between them */
     bool priorities;      /* participant i has priority i % 7 * 10: the line reorders at every join */
+    bool manual_dispatch; /* each participant's callbacks in a poll loop of its own, on zkelect_fd() */
 } bench_options_t;
 
 /* ------------------------------------------------------------ clock.c */

@@ -44,6 +44,8 @@ static void report(const bench_options_t *opt, const result_t *r)
         printf("{\"implementation\":\"%s\",\"participants\":%d,\"failovers\":%d,\"session_timeout_ms\":%d,"
                "\"back_to_back\":%s,",
                impl, opt->participants, k, opt->session_ms, opt->back_to_back ? "true" : "false");
+        if (!opt->naive)
+            printf("\"dispatch\":\"%s\",", opt->manual_dispatch ? "manual" : "thread");
         printf("\"failover_ms\":{\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"mean\":%.3f},",
                r->failover.min, r->failover.p50, r->failover.p90, r->failover.p99, r->failover.max, r->failover.mean);
         printf("\"join_ms\":%.1f,\"rss_bytes_per_participant\":%ld,\"server_counters\":%s", r->join_ms,

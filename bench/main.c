@@ -21,6 +21,9 @@ static void usage(FILE *out)
             "  --session-timeout MS   default 600000, so that idle sessions do not ping during a\n"
             "                         measurement (the server must allow it: maxSessionTimeout); crash: 2000\n"
             "  --naive                the comparator: every participant watches all children\n"
+            "  --manual-dispatch      each participant in manual dispatch, its callbacks run by a\n"
+            "                         thread of the benchmark's polling zkelect_fd(), as a\n"
+            "                         daemon's event loop would (default: the library's thread)\n"
             "  --priorities           mixed priorities (participant i has i %% 7 * 10): each join\n"
             "                         takes its place by priority, the line ordered by it\n"
             "  --crash                SIGKILL the leader's process instead of a graceful leave\n"
@@ -39,7 +42,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_ZK = 256, OPT_PATH, OPT_WARMUP, OPT_TIMEOUT, OPT_NAIVE, OPT_CRASH, OPT_FLOOR, OPT_IDLE, OPT_JSON, OPT_QUIET,
-       OPT_RUNNER, OPT_SHARED, OPT_BACK_TO_BACK, OPT_PRIORITIES };
+       OPT_RUNNER, OPT_SHARED, OPT_BACK_TO_BACK, OPT_PRIORITIES, OPT_MANUAL };
 
 static const struct option options[] = {
     {"zk", required_argument, NULL, OPT_ZK},
@@ -50,6 +53,7 @@ static const struct option options[] = {
     {"session-timeout", required_argument, NULL, OPT_TIMEOUT},
     {"naive", no_argument, NULL, OPT_NAIVE},
     {"priorities", no_argument, NULL, OPT_PRIORITIES},
+    {"manual-dispatch", no_argument, NULL, OPT_MANUAL},
     {"crash", no_argument, NULL, OPT_CRASH},
     {"floor", no_argument, NULL, OPT_FLOOR},
     {"shared", no_argument, NULL, OPT_SHARED},
@@ -101,6 +105,7 @@ static int parse(int argc, char **argv, bench_options_t *o)
         case OPT_IDLE: bad = !number(optarg, 1, 86400, &o->idle_s); break;
         case OPT_NAIVE: o->naive = true; break;
         case OPT_PRIORITIES: o->priorities = true; break;
+        case OPT_MANUAL: o->manual_dispatch = true; break;
         case OPT_CRASH: o->crash = true; break;
         case OPT_FLOOR: o->floor = true; break;
         case OPT_SHARED: o->shared = true; break;
@@ -121,6 +126,10 @@ static int parse(int argc, char **argv, bench_options_t *o)
     o->session_ms = timeout > 0 ? timeout : o->crash ? 2000 : 600000;
     if (o->crash && o->naive) {
         fprintf(stderr, "zkelect-bench: --crash measures zkelect only\n");
+        return 2;
+    }
+    if (o->manual_dispatch && (o->naive || o->shared || o->floor || o->crash)) {
+        fprintf(stderr, "zkelect-bench: --manual-dispatch is for zkelect's graceful failover runs\n");
         return 2;
     }
     if (o->priorities && (o->naive || o->shared || o->floor)) {

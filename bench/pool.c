@@ -2,9 +2,11 @@
  * session, with every ELECTED timestamped first thing in its callback. */
 #include "bench.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zkelect.h>
 
 typedef struct member {
@@ -14,6 +16,10 @@ typedef struct member {
     naive_t *naive;
     bool joined, left, closed;
     int64_t joined_ns;
+    /* --manual-dispatch: its own loop, ended by a byte on stop[1] */
+    pthread_t loop;
+    int stop[2];
+    bool looping;
 } member_t;
 
 struct bench_pool {
@@ -84,6 +90,45 @@ static bool wait_until(bench_pool_t *p, int64_t deadline_ns)
     return pthread_cond_timedwait(&p->cond, &p->lock, &ts) == 0 || bench_now_ns() < deadline_ns;
 }
 
+/* A daemon's event loop, reduced to its election: poll, dispatch. */
+static void *dispatch_loop(void *arg)
+{
+    member_t *m = arg;
+    int fd = -1;
+    zkelect_fd(m->e, &fd);
+    struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = m->stop[0], .events = POLLIN}};
+    while (poll(fds, 2, -1) >= 0 && !(fds[1].revents & POLLIN))
+        if (fds[0].revents & POLLIN)
+            zkelect_dispatch(m->e, NULL);
+    return NULL;
+}
+
+static int start_loop(member_t *m)
+{
+    if (pipe(m->stop) != 0)
+        return ZKELECT_ESYS;
+    if (pthread_create(&m->loop, NULL, dispatch_loop, m) != 0) {
+        close(m->stop[0]);
+        close(m->stop[1]);
+        return ZKELECT_ESYS;
+    }
+    m->looping = true;
+    return ZKELECT_OK;
+}
+
+/* The loop ends before the handle goes: zkelect_destroy() then runs what
+ * is left on the calling thread. */
+static void stop_loop(member_t *m)
+{
+    if (!m->looping)
+        return;
+    m->looping = false;
+    (void)!write(m->stop[1], "x", 1);
+    pthread_join(m->loop, NULL);
+    close(m->stop[0]);
+    close(m->stop[1]);
+}
+
 static int start_zkelect(bench_pool_t *p, member_t *m)
 {
     char id[32];
@@ -91,10 +136,14 @@ static int start_zkelect(bench_pool_t *p, member_t *m)
     int rc = zkelect_new(&m->e, p->opt->zk, p->opt->path, id);
     if (rc == ZKELECT_OK)
         rc = zkelect_set_callback(m->e, on_event, m);
+    if (rc == ZKELECT_OK && p->opt->manual_dispatch)
+        rc = zkelect_set_dispatch_mode(m->e, ZKELECT_DISPATCH_MANUAL);
     if (rc == ZKELECT_OK)
         rc = zkelect_set_session_timeout(m->e, p->opt->session_ms);
     if (rc == ZKELECT_OK && p->opt->priorities)
         rc = zkelect_set_priority(m->e, m->idx % 7 * 10);
+    if (rc == ZKELECT_OK && p->opt->manual_dispatch)
+        rc = start_loop(m);
     if (rc == ZKELECT_OK)
         rc = zkelect_start(m->e);
     if (rc != ZKELECT_OK)
@@ -189,10 +238,12 @@ void bench_pool_close(bench_pool_t *p, int idx)
     pthread_mutex_unlock(&p->lock);
     if (!open)
         return;
-    if (m->naive)
+    if (m->naive) {
         naive_close(m->naive);
-    else
+    } else {
+        stop_loop(m);
         zkelect_destroy(m->e);
+    }
 }
 
 void bench_pool_free(bench_pool_t *p)

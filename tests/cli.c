@@ -656,6 +656,19 @@ static void test_bench_one_notification_per_failover(void)
         fprintf(stderr, "zkelect-bench --priorities said: %s\n", said);
         free(said);
     }
+    /* Manual dispatch, each participant's callbacks on a poll loop of the
+     * benchmark's: the same one notification per failover, and said so;
+     * refused where no graceful failover is measured. */
+    CU_ASSERT_EQUAL(capture(json, sizeof json,
+                            "'%s' --zk %s --path /zkelect-cli/manual -n 3 -k 5 --warmup 1 --quiet --json "
+                            "--manual-dispatch | jq -r '[.dispatch, .per_failover.notifications, "
+                            ".failover_ms.p50 > 0] | @tsv'",
+                            bench_bin, server.hosts),
+                    0);
+    CU_ASSERT_STRING_EQUAL(json, "manual\t1\ttrue\n");
+    CU_ASSERT_EQUAL(capture(json, sizeof json, "'%s' --zk %s --shared --manual-dispatch 2>&1", bench_bin, server.hosts),
+                    2);
+    CU_ASSERT(strstr(json, "--manual-dispatch is for zkelect's graceful failover runs") != NULL);
     /* Back to back: no counters read, and said so. */
     CU_ASSERT_EQUAL(capture(json, sizeof json,
                             "'%s' --zk %s --path /zkelect-cli/back-to-back -n 3 -k 3 --warmup 1 --quiet --json "
