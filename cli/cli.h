@@ -68,13 +68,14 @@ int cli_take_secure(const char *sub, const char *flag, const char *arg, cli_opti
 int cli_check_secure(const cli_options_t *opt, char *why, size_t len);
 int cli_apply_secure(zkelect_t *e, const cli_options_t *opt);
 
-/* options.c: the first line of a secret's file (--flag PATH) into into,
+/* vetting.c: the first line of a secret's file (--flag PATH) into into,
  * warning if others may read it; 0 or errno. */
 int cli_read_secret(const char *sub, const char *flag, const char *path, char *into, size_t size);
 /* A setting asked of the library on a handle never started, so that a
  * mistake is a usage error with the library's reason: its return code, and
- * in why its last error line without the function's name (or the code's
- * text). */
+ * in why (CLI_LIBRARY_SAYS_MAX bytes are enough) its last error line
+ * without the function's name (or the code's text). */
+enum { CLI_LIBRARY_SAYS_MAX = 512 };
 int cli_ask_library(int (*setting)(zkelect_t *e, const void *arg), const void *arg, char *why, size_t len);
 
 /* options.c: parse argv for one subcommand (argv[0] is the subcommand).

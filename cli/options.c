@@ -245,22 +245,6 @@ __attribute__((format(printf, 2, 3))) static int bad(const char *subcommand, con
     return CLI_EXIT_USAGE;
 }
 
-/* Secrets come from files, never from the command line, which any local
- * user can read in the process list. */
-int cli_read_secret(const char *sub, const char *flag, const char *path, char *into, size_t size)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return errno;
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
-        fprintf(stderr, "zkelect %s: warning: --%s '%s' can be read by other users (chmod 600)\n", sub, flag, path);
-    bool read = fgets(into, (int)size, f) != NULL;
-    fclose(f);
-    into[read ? strcspn(into, "\r\n") : 0] = '\0';
-    return 0;
-}
-
 static int read_auth_file(const char *sub, const char *path, cli_options_t *o)
 {
     int err = cli_read_secret(sub, "auth-file", path, o->auth, sizeof o->auth);
@@ -292,32 +276,6 @@ static int take_metrics_file(const char *sub, const char *arg, cli_options_t *o)
     return CLI_EXIT_OK;
 }
 
-enum { KEPT_MESSAGE_MAX = 512 };
-
-/* Keeps the library's last error line, in a buffer of KEPT_MESSAGE_MAX bytes. */
-static void keep_message(zkelect_t *e, int level, const char *message, void *userdata)
-{
-    (void)e;
-    if (level == ZKELECT_LOG_ERROR)
-        snprintf(userdata, KEPT_MESSAGE_MAX, "%s", message);
-}
-
-int cli_ask_library(int (*setting)(zkelect_t *e, const void *arg), const void *arg, char *why, size_t len)
-{
-    zkelect_t *probe = NULL;
-    char said[KEPT_MESSAGE_MAX] = "";
-    int rc = zkelect_new(&probe, "127.0.0.1:2181", "/zkelect-probe", NULL);
-    if (rc == ZKELECT_OK)
-        rc = zkelect_set_log(probe, keep_message, said);
-    if (rc == ZKELECT_OK)
-        rc = setting(probe, arg);
-    zkelect_destroy(probe);
-    /* "zkelect_set_acl: the entry ..." reads as the flag's reason */
-    const char *colon = strstr(said, ": ");
-    snprintf(why, len, "%s", rc == ZKELECT_OK ? "" : colon ? colon + 2 : said[0] ? said : zkelect_strerror(rc));
-    return rc;
-}
-
 static int set_acl(zkelect_t *e, const void *acl)
 {
     return zkelect_set_acl(e, acl);
@@ -325,7 +283,7 @@ static int set_acl(zkelect_t *e, const void *acl)
 
 static int check_acl(const char *sub, const char *acl)
 {
-    char why[KEPT_MESSAGE_MAX];
+    char why[CLI_LIBRARY_SAYS_MAX];
     return cli_ask_library(set_acl, acl, why, sizeof why) ? bad(sub, "--acl '%s': %s", acl, why) : CLI_EXIT_OK;
 }
 

@@ -345,11 +345,23 @@ void zkelect__give_up(struct zkelect *e, int reason)
 
 /* ------------------------------------------------------ the keeper's part */
 
+/* A leader's renewal, or the next in line's recent answer, due now: one
+ * request on the session for all that ride on it, else a read of its own
+ * node (which also sets its watch). */
+static void renew(struct zkelect *e, int64_t now)
+{
+    if (zkelect__rides_session(e) && zkelect__session_ready(e))
+        zkelect__prove_session(e);
+    else
+        zkelect__read_own_node(e);
+    e->next_renew_ns = zkelect__next_renewal(e, now);
+}
+
 static void tend_lease(struct zkelect *e, int64_t now)
 {
     if (!atomic_load(&e->leading)) {
         if (zkelect__on_standby(e) && now >= e->next_renew_ns)
-            zkelect__renew(e, now);
+            renew(e, now);
         return;
     }
     if (now >= atomic_load(&e->lease_deadline)) {
@@ -364,7 +376,7 @@ static void tend_lease(struct zkelect *e, int64_t now)
     /* Without a connection there is nothing to send; the reconnection
      * checks the node again anyway. Either way the next renewal is T/4 on. */
     if (now >= e->next_renew_ns)
-        zkelect__renew(e, now);
+        renew(e, now);
 }
 
 static void tend(struct zkelect *e, int64_t now)

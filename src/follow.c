@@ -188,7 +188,7 @@ static bool keep_line(struct zkelect *e, const struct String_vector *names)
         ok = (f->line[f->n_line++] = strdup(line[i].name)) != NULL;
     free(line);
     for (int i = 0; i < names->count && e->format == ZKELECT_FORMAT_NATIVE; i++)
-        f->priorities = f->priorities || strcmp(names->data[i], "zkf_priorities") == 0;
+        f->priorities = f->priorities || strcmp(names->data[i], ZKE_FLAG_NAME) == 0;
     return ok;
 }
 
@@ -309,8 +309,8 @@ static void follow_listed(int rc, const struct String_vector *names, const struc
             zkelect__log(e, ZKELECT_LOG_ERROR, "out of memory; following the leader again later");
             retry_later(e);
         } else if (e->follow.priorities) {
-            read_meta(e, "zkl_leader", 0, true);
-            read_meta(e, "zkf_priorities", 1, false);
+            read_meta(e, ZKE_LOCK_NAME, 0, true);
+            read_meta(e, ZKE_FLAG_NAME, 1, false);
         } else {
             read_candidate(e);
         }

@@ -96,6 +96,12 @@ bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeov
     return true;
 }
 
+void zkelect__lead(struct zkelect *e, int64_t proof_sent_ns, int takeover)
+{
+    if (!zkelect__become_leader(e, proof_sent_ns, takeover))
+        zkelect__retry_later(e);
+}
+
 void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns)
 {
     if (proof_sent_ns <= e->lease_sent_ns)
@@ -113,7 +119,7 @@ void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns)
  * what a read of its node would (lease.h), so one request renews every such
  * election the session carries: 10,000 leaders on one session cost one read
  * every T/4, not 10,000. */
-static bool rides_session(const struct zkelect *e)
+bool zkelect__rides_session(const struct zkelect *e)
 {
     return e->started && !e->stopping && e->own_watched && e->node_session == e->session->id &&
            (atomic_load(&e->leading) || zkelect__on_standby(e));
@@ -144,16 +150,13 @@ static void session_proven(int rc, const struct Stat *stat, const void *data)
         s->proof_zh = NULL;
     if (current && (rc == ZOK || rc == ZNONODE))
         for (struct zkelect *e = s->elections; e; e = e->next)
-            if (rides_session(e))
+            if (zkelect__rides_session(e))
                 renew_on_proof(e, op->sent_ns);
     zkelect__op_free(op);
     pthread_mutex_unlock(&s->lock);
 }
 
-/* One request on the session, unless one is in flight already (the
- * riders it will find include e): whatever its answer, it proves the
- * session alive after its send. */
-static void prove_session(struct zkelect *e)
+void zkelect__prove_session(struct zkelect *e)
 {
     zke_session_t *s = e->session;
     if (s->proof_zh == s->zh)
@@ -166,14 +169,4 @@ static void prove_session(struct zkelect *e)
         s->proof_zh = s->zh;
     else
         zkelect__op_drop(op);
-}
-
-void zkelect__renew(struct zkelect *e, int64_t now)
-{
-    if (rides_session(e) && zkelect__session_ready(e)) {
-        prove_session(e);
-    } else {
-        zkelect__read_own_node(e);
-    }
-    e->next_renew_ns = zkelect__next_renewal(e, now);
 }

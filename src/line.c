@@ -24,12 +24,6 @@ static bool owned_on_this_session(const struct zkelect *e)
     return e->own_path && e->own_czxid >= 0 && e->node_session == e->session->id;
 }
 
-static void lead(struct zkelect *e, int64_t proof_sent_ns, int takeover)
-{
-    if (!zkelect__become_leader(e, proof_sent_ns, takeover))
-        zkelect__retry_later(e);
-}
-
 /* ------------------------------------------------------ the predecessor */
 
 /* Elected by a notification alone, on a recent answer of this session (the
@@ -37,7 +31,7 @@ static void lead(struct zkelect *e, int64_t proof_sent_ns, int takeover)
 static void take_over_now(struct zkelect *e, int takeover)
 {
     e->quick_takeovers++;
-    lead(e, e->answered_ns, takeover);
+    zkelect__lead(e, e->answered_ns, takeover);
 }
 
 /* The predecessor is gone; handed_over: it went with a hand-over (see
@@ -166,21 +160,10 @@ static void watch_nearest_ahead(struct zkelect *e)
     if (e->n_ahead == 0) {
         /* The listing was answered on the session that owns the node: the
          * session cannot expire before its send time + T. */
-        lead(e, e->listed_ns, e->gone_how);
+        zkelect__lead(e, e->listed_ns, e->gone_how);
         return;
     }
     watch_predecessor(e, e->ahead[e->n_ahead - 1]);
-}
-
-void zkelect__unwatch_predecessor(struct zkelect *e)
-{
-    if (e->watched_path)
-        zkelect__unwatch_node(e->session, e, e->session->zh, e->watched_path);
-}
-
-void zkelect__claim_won(struct zkelect *e, int64_t sent_ns)
-{
-    lead(e, sent_ns, e->gone_how);
 }
 
 static void probe_done(int rc, const struct Stat *stat, const void *data)

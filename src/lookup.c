@@ -437,7 +437,7 @@ static bool keep_names(zke_lookup_t *l, const struct String_vector *names)
         ok = (l->slots[l->n++].name = strdup(line[i].name)) != NULL;
     free(line);
     for (int i = 0; i < names->count && l->e->format == ZKELECT_FORMAT_NATIVE; i++)
-        l->priorities = l->priorities || strcmp(names->data[i], "zkf_priorities") == 0;
+        l->priorities = l->priorities || strcmp(names->data[i], ZKE_FLAG_NAME) == 0;
     /* With priorities the leader is known once all are read: the lock
      * names it, among contenders read at once (two round trips still). */
     if (l->priorities)
@@ -475,8 +475,8 @@ static void lookup_listed(int rc, const struct String_vector *names, const struc
                 read_leader_batch(l);
         } else {
             if (l->priorities) {
-                read_meta(l, "zkl_leader", 0);
-                read_meta(l, "zkf_priorities", 1);
+                read_meta(l, ZKE_LOCK_NAME, 0);
+                read_meta(l, ZKE_FLAG_NAME, 1);
             }
             for (size_t i = 0; i < l->n && !l->finished; i++)
                 read_slot(l, i);

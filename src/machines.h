@@ -13,6 +13,8 @@
  * unless TAKEOVER_LISTED). False if it had ended already (the answer came
  * too late). Lock held. */
 ZKE_HIDDEN bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeover);
+/* The same, and if it had ended already, a new try after a backoff. */
+ZKE_HIDDEN void zkelect__lead(struct zkelect *e, int64_t proof_sent_ns, int takeover);
 /* Stop leading, if leading, and queue REVOKED. Lock held. */
 ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
 /* The node of a term revoked with a successor bound went or was written
@@ -20,10 +22,11 @@ ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
 ZKE_HIDDEN void zkelect__bound_broken(struct zkelect *e, int reason);
 /* A renewal answered: the lease runs from its send time. Lock held. */
 ZKE_HIDDEN void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns);
-/* A leader's renewal, or the next in line's recent answer, due now: one
- * request on the session for all that ride on it, a read of its own node
- * otherwise (which also sets its watch). Lock held. */
-ZKE_HIDDEN void zkelect__renew(struct zkelect *e, int64_t now);
+/* A leader, or the next in line, whose renewal the session's answers make
+ * (see leadership.c), and the one request for all of them, unless one is in
+ * flight already (the riders it finds include e). Lock held. */
+ZKE_HIDDEN bool zkelect__rides_session(const struct zkelect *e);
+ZKE_HIDDEN void zkelect__prove_session(struct zkelect *e);
 /* zkelect_is_leader(): leading, and the lease not over. Lock-free. */
 ZKE_HIDDEN bool zkelect__holds_lease(const struct zkelect *e);
 
@@ -111,7 +114,7 @@ ZKE_HIDDEN void zkelect__read_lock(struct zkelect *e);
  * lock's holder, else the incumbent while its node is in line; NULL if
  * none. */
 ZKE_HIDDEN const char *zkelect__pinned_token(const struct zkelect *e, const zke_child_t *line, size_t n);
-/* First in line: take the leader lock (zkelect__claim_won() once made, a
+/* First in line: take the leader lock (zkelect__lead() once made, a
  * new listing if someone holds it); or wait for a lock held by one whose
  * node is gone. */
 ZKE_HIDDEN void zkelect__claim_lock(struct zkelect *e);
@@ -119,19 +122,6 @@ ZKE_HIDDEN void zkelect__wait_for_lock(struct zkelect *e);
 /* First in line, and the lock names us but is another session's (a move):
  * replace it with ours. */
 ZKE_HIDDEN void zkelect__take_reserved_lock(struct zkelect *e);
-/* line.c: the predecessor we watch changes while it stands (someone came
- * between us): its watch off, so that its leaving does not wake us too. */
-ZKE_HIDDEN void zkelect__unwatch_predecessor(struct zkelect *e);
-/* line.c: the lock is ours; lead on a proof sent at sent_ns. */
-ZKE_HIDDEN void zkelect__claim_won(struct zkelect *e, int64_t sent_ns);
-ZKE_HIDDEN char *zkelect__lock_path(const struct zkelect *e);
-/* Our notice: a node "zkn_<token>" others make to tell a contender
- * something (an empty one: its place changed; else a request of
- * switchover.c's), watched while in line, its watch taken off with our
- * node. */
-ZKE_HIDDEN char *zkelect__notice_path(const struct zkelect *e, const char *token);
-/* The token in a native contender's name, copied to out (ZKE_TOKEN_LEN + 1). */
-ZKE_HIDDEN bool zkelect__token_of(const char *name, char *out);
 ZKE_HIDDEN void zkelect__arm_notice(struct zkelect *e);
 ZKE_HIDDEN void zkelect__unarm_notice(struct zkelect *e);
 /* Placed at self in line, ahead of an older contender: tell it. */
@@ -141,12 +131,6 @@ ZKE_HIDDEN void zkelect__priority_changed(struct zkelect *e);
 /* Our node made again with our priority, the same token, in one
  * transaction with the old one's deletion. */
 ZKE_HIDDEN void zkelect__recreate_node(struct zkelect *e);
-/* The checks of zkelect_set_priority() and zkelect_set_preemption():
- * ZKELECT_OK with the lock held, else the code (logged) without it. */
-ZKE_HIDDEN int zkelect__order_setting(struct zkelect *e, const char *what, const char *setting, int value);
-/* Names of the election's own nodes that are no contenders: states, the
- * flag, the lock, notices. */
-ZKE_HIDDEN bool zkelect__is_service_node(const char *name);
 
 /* -------------------------------------------------------------------- switchover.c */
 

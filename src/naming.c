@@ -34,6 +34,17 @@ bool zkelect__is_state_node(const char *name)
     return strncmp(name, ZKE_STATE_PREFIX, sizeof ZKE_STATE_PREFIX - 1) == 0;
 }
 
+static bool starts_with(const char *name, const char *prefix)
+{
+    return strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
+bool zkelect__is_service_node(const char *name)
+{
+    return zkelect__is_state_node(name) || strcmp(name, ZKE_FLAG_NAME) == 0 || strcmp(name, ZKE_LOCK_NAME) == 0 ||
+           starts_with(name, ZKE_NOTICE_PREFIX) || starts_with(name, ZKE_REQUEST_PREFIX);
+}
+
 static bool parse_seq(const char *text, int32_t *seq)
 {
     /* The server prints "%010d": ten digits, or '-' and nine or ten digits. */
@@ -320,6 +331,30 @@ char *zkelect__child_path(const struct zkelect *e, const char *name)
 {
     char *path;
     return asprintf(&path, "%s/%s", e->path, name) < 0 ? NULL : path;
+}
+
+char *zkelect__lock_path(const struct zkelect *e)
+{
+    return zkelect__child_path(e, ZKE_LOCK_NAME);
+}
+
+char *zkelect__notice_path(const struct zkelect *e, const char *token)
+{
+    char name[sizeof ZKE_NOTICE_PREFIX + ZKE_TOKEN_LEN];
+    snprintf(name, sizeof name, ZKE_NOTICE_PREFIX "%.*s", ZKE_TOKEN_LEN, token);
+    return zkelect__child_path(e, name);
+}
+
+bool zkelect__token_of(const char *name, char *out)
+{
+    int32_t seq;
+    const char *token;
+    size_t len;
+    if (!zkelect__parse_name(name, &seq, &token, &len))
+        return false;
+    memcpy(out, token, len);
+    out[len] = '\0';
+    return true;
 }
 
 zke_node_data_t zkelect__node_data_split(const char *data, int len)

@@ -159,6 +159,12 @@ void zkelect__unwatch_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, c
     }
 }
 
+void zkelect__unwatch_predecessor(struct zkelect *e)
+{
+    if (e->watched_path)
+        zkelect__unwatch_node(e->session, e, e->session->zh, e->watched_path);
+}
+
 void zkelect__remove_orphans(zke_session_t *s)
 {
     char **orphans = s->orphans;

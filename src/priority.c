@@ -32,42 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLAG_NAME "zkf_priorities"
-#define LOCK_NAME "zkl_leader"
-#define NOTICE_PREFIX "zkn_"
-#define REQUEST_PREFIX "zkr_"
-
-bool zkelect__is_service_node(const char *name)
-{
-    return zkelect__is_state_node(name) || strncmp(name, "zkf_", 4) == 0 || strncmp(name, "zkl_", 4) == 0 ||
-           strncmp(name, NOTICE_PREFIX, sizeof NOTICE_PREFIX - 1) == 0 ||
-           strncmp(name, REQUEST_PREFIX, sizeof REQUEST_PREFIX - 1) == 0;
-}
-
-char *zkelect__lock_path(const struct zkelect *e)
-{
-    return zkelect__child_path(e, LOCK_NAME);
-}
-
-char *zkelect__notice_path(const struct zkelect *e, const char *token)
-{
-    char name[sizeof NOTICE_PREFIX + ZKE_TOKEN_LEN];
-    snprintf(name, sizeof name, NOTICE_PREFIX "%.*s", ZKE_TOKEN_LEN, token);
-    return zkelect__child_path(e, name);
-}
-
-bool zkelect__token_of(const char *name, char *out)
-{
-    int32_t seq;
-    const char *token;
-    size_t len;
-    if (!zkelect__parse_name(name, &seq, &token, &len))
-        return false;
-    memcpy(out, token, len);
-    out[len] = '\0';
-    return true;
-}
-
 /* A request of the election that does not belong to one step of its state
  * machine: its answer counts whatever the generation. */
 static zke_op_t *side_op(struct zkelect *e, const char *path)
@@ -103,7 +67,7 @@ static void flag_read(int rc, const char *value, int len, const struct Stat *sta
 static void read_flag(struct zkelect *e)
 {
     e->flag_read = false;
-    char *path = zkelect__child_path(e, FLAG_NAME);
+    char *path = zkelect__child_path(e, ZKE_FLAG_NAME);
     zke_op_t *op = path ? side_op(e, path) : NULL;
     if (op && zkelect__zk_awget(e->session->zh, path, NULL, flag_read, op) != ZOK)
         zkelect__op_drop(op);
@@ -137,7 +101,7 @@ static void leave_priority_mode(struct zkelect *e)
 {
     if (!e->priority_mode)
         return;
-    zkelect__log(e, ZKELECT_LOG_WARN, "the flag %s/" FLAG_NAME " was deleted: the election starts over without "
+    zkelect__log(e, ZKELECT_LOG_WARN, "the flag %s/" ZKE_FLAG_NAME " was deleted: the election starts over without "
                  "priorities until a contender with one makes it again", e->path);
     e->priority_mode = false;
     e->flag_read = false;
@@ -187,7 +151,7 @@ void zkelect__priority_prepare(struct zkelect *e)
 {
     if (e->format != ZKELECT_FORMAT_NATIVE || e->observer || e->flag_watch_armed || !zkelect__session_ready(e))
         return;
-    char *path = zkelect__child_path(e, FLAG_NAME);
+    char *path = zkelect__child_path(e, ZKE_FLAG_NAME);
     zke_op_t *op = path ? side_op(e, path) : NULL;
     if (op && zkelect__zk_aexists(e->session->zh, path, zkelect__watching(e, flag_event), flag_seen, op) == ZOK)
         e->flag_watch_armed = true;
@@ -199,7 +163,7 @@ void zkelect__priority_prepare(struct zkelect *e)
 void zkelect__priority_seen_in(struct zkelect *e, const struct String_vector *names)
 {
     for (int i = 0; i < names->count && !e->priority_mode; i++)
-        if (strcmp(names->data[i], FLAG_NAME) == 0)
+        if (strcmp(names->data[i], ZKE_FLAG_NAME) == 0)
             enter_priority_mode(e);
 }
 
@@ -231,7 +195,7 @@ void zkelect__introduce_priorities(struct zkelect *e, const zke_child_t *line, s
     char token[ZKE_TOKEN_LEN + 1] = "";
     bool incumbent = n > 0 && (strcmp(line[0].name, e->own_name) != 0 || atomic_load(&e->leading)) &&
                      zkelect__token_of(line[0].name, token);
-    char *flag = zkelect__child_path(e, FLAG_NAME);
+    char *flag = zkelect__child_path(e, ZKE_FLAG_NAME);
     char *first = incumbent ? zkelect__child_path(e, line[0].name) : NULL;
     zke_op_t *op = flag && (first || !incumbent) ? zkelect__start_op(e, flag) : NULL;
     zoo_op_result_t *results = op ? calloc(2, sizeof *results) : NULL;
@@ -323,7 +287,7 @@ static void lock_event(struct zkelect *e, zhandle_t *zh, int type, const char *p
         /* Only our session removes our lock, and only with our node: someone
          * else did (A5), and anyone may take it now. */
         e->holds_lock = false;
-        zkelect__log(e, ZKELECT_LOG_WARN, "the leader lock %s/" LOCK_NAME " was deleted by someone else", e->path);
+        zkelect__log(e, ZKELECT_LOG_WARN, "the leader lock %s/" ZKE_LOCK_NAME " was deleted by someone else", e->path);
         zkelect__bound_broken(e, ZKELECT_REASON_NODE_DELETED);
         if (atomic_load(&e->leading))
             e->driver->give_up(e, ZKELECT_REASON_NODE_DELETED);
@@ -366,7 +330,7 @@ static void claimed(int rc, const char *name, const struct Stat *stat, const voi
             free(e->lock_holder);
             e->lock_holder = strdup(e->token);
             watch_lock(e);
-            zkelect__claim_won(e, op->sent_ns);
+            zkelect__lead(e, op->sent_ns, e->gone_how);
         } else if (rc == ZNODEEXISTS) {
             zkelect__log(e, ZKELECT_LOG_DEBUG, "the leader lock is held: reading the line again");
             e->line_dirty = true;
@@ -410,7 +374,7 @@ static void reserved_lock_read(int rc, const struct Stat *stat, const void *data
             if (e->moved_to_us)
                 e->gone_how = ZKELECT_TAKEOVER_HANDOVER; /* ELECTED names who (switchover.c) */
             e->moved_to_us = false;
-            zkelect__claim_won(e, op->sent_ns);
+            zkelect__lead(e, op->sent_ns, e->gone_how);
         } else if (rc == ZOK || rc == ZNONODE) {
             e->line_dirty = true; /* gone or another's already: look again */
             e->driver->drive(e);
@@ -690,44 +654,3 @@ void zkelect__priority_changed(struct zkelect *e)
 
 /* ---------------------------------------------------------------- the API */
 
-/* The checks of the settings of the order (zkelect_set_priority(),
- * zkelect_set_preemption()): the process, the range, a participant in the
- * native format. ZKELECT_OK with the lock held; else the code, the reason
- * logged, the lock not held. */
-int zkelect__order_setting(struct zkelect *e, const char *what, const char *setting, int value)
-{
-    int rc = zkelect__check_process(e->session, e, what);
-    if (rc)
-        return rc;
-    char why[256];
-    if (zkelect__check_setting(setting, value, why, sizeof why) != ZKELECT_OK) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, why);
-        return ZKELECT_EINVAL;
-    }
-    pthread_mutex_lock(e->lock);
-    const char *refused = e->observer ? "an observer takes no part in the election"
-                          : e->format != ZKELECT_FORMAT_NATIVE
-                              ? "only the native format can carry a priority (Curator and kazoo order by "
-                                "join alone)"
-                              : NULL;
-    if (!refused)
-        return ZKELECT_OK;
-    pthread_mutex_unlock(e->lock);
-    zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, refused);
-    return ZKELECT_ESTATE;
-}
-
-int zkelect_set_priority(zkelect_t *e, int priority)
-{
-    if (!e)
-        return ZKELECT_EINVAL;
-    int rc = zkelect__order_setting(e, "zkelect_set_priority", "priority", priority);
-    if (rc)
-        return rc;
-    bool changed = e->priority != priority;
-    e->priority = priority;
-    if (changed && e->started)
-        zkelect__priority_changed(e);
-    pthread_mutex_unlock(e->lock);
-    return ZKELECT_OK;
-}

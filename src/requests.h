@@ -116,6 +116,9 @@ ZKE_HIDDEN void zkelect__remove_node_and_lock(zke_session_t *s, struct zkelect *
 /* Take our watch off a node of ours about to be removed, so that its
  * removal notifies the successor only, not us as well. Lock held. */
 ZKE_HIDDEN void zkelect__unwatch_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, const char *path);
+/* The predecessor we watch changes while it stands (someone came between
+ * us): its watch off, so that its leaving does not wake us too. */
+ZKE_HIDDEN void zkelect__unwatch_predecessor(struct zkelect *e);
 /* Remove the orphans kept while disconnected (connected again), or forget
  * them (the session is gone, and they with it). Lock held. */
 ZKE_HIDDEN void zkelect__remove_orphans(zke_session_t *s);

@@ -33,7 +33,6 @@
 #define VERB_PREEMPT "preempt"
 #define VERB_MOVE "move"
 #define VERB_MOVED "moved" /* to the chosen one, from the leader that moved its term to it */
-#define FLAG_NAME "zkf_priorities"
 /* verb, node, id, id: the longest message */
 #define MESSAGE_MAX (16 + ZKE_NAME_MAX + 2 * (size_t)ZKELECT_ID_MAX + 4)
 
@@ -126,7 +125,7 @@ bool zkelect__step_down_asked(struct zkelect *e, const char *data, int len)
     e->move_to = move ? zkelect__child_path(e, m.node) : NULL;
     say_step_down(e, &m, move, text);
     if (e->step_down_mode == ZKELECT_STEP_DOWN_AUTO)
-        zkelect__give_up(e, ZKELECT_REASON_RESIGNED);
+        e->driver->give_up(e, ZKELECT_REASON_RESIGNED);
     return true;
 }
 
@@ -135,7 +134,7 @@ bool zkelect__step_down_asked(struct zkelect *e, const char *data, int len)
 static char *request_path(const struct zkelect *e, int64_t session)
 {
     char name[32];
-    snprintf(name, sizeof name, "zkr_%016llx", (unsigned long long)session);
+    snprintf(name, sizeof name, ZKE_REQUEST_PREFIX "%016llx", (unsigned long long)session);
     return zkelect__child_path(e, name);
 }
 
@@ -425,7 +424,7 @@ static void rejoin_now(struct zkelect *e, const char *why)
     e->awaiting_successor = false;
     e->retry_at = 0;
     zkelect__log(e, ZKELECT_LOG_DEBUG, "rejoining: %s", why);
-    zkelect__drive(e);
+    e->driver->drive(e);
 }
 
 static void successor_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
@@ -474,7 +473,7 @@ void zkelect__rejoin_after_successor(struct zkelect *e)
         if (watch) {
             zkelect__op_drop(watch);
         }
-        zkelect__drive(e);
+        e->driver->drive(e);
         return;
     }
     watch->any_gen = list->any_gen = true;
@@ -698,7 +697,7 @@ static int place_request(struct zkelect *e, const request_t *r, const zkelect_pa
     char token[ZKE_TOKEN_LEN + 1], text[MESSAGE_MAX];
     int len = encode_message(text, sizeof text, r->verb, to ? to->node : "", to ? to->id : "", e->id);
     char *leader_path = zkelect__child_path(e, leader->node);
-    char *flag = zkelect__child_path(e, FLAG_NAME);
+    char *flag = zkelect__child_path(e, ZKE_FLAG_NAME);
     char *notice = zkelect__token_of(leader->node, token) ? request_path(e, leader->session_id) : NULL;
     int rc = len < 0 || !leader_path || !flag || !notice ? ZSYSTEMERROR : ZNODEEXISTS;
     bool with_flag = to != NULL;
@@ -799,21 +798,6 @@ int zkelect_request_move(zkelect_t *e, const char *to_id)
     }
     request_t r = {"zkelect_request_move", VERB_MOVE, NULL, to_id};
     return send_request(e, &r);
-}
-
-int zkelect_set_preemption(zkelect_t *e, int delay_ms)
-{
-    if (!e)
-        return ZKELECT_EINVAL;
-    int rc = zkelect__order_setting(e, "zkelect_set_preemption", "preemption", delay_ms);
-    if (rc)
-        return rc;
-    e->preempt_delay_ms = delay_ms;
-    zkelect__forget_preemption(e);
-    if (e->started && e->phase == ZKE_WATCHING)
-        zkelect__consider_preemption(e);
-    pthread_mutex_unlock(e->lock);
-    return ZKELECT_OK;
 }
 
 int zkelect_set_step_down_mode(zkelect_t *e, int mode)

@@ -31,6 +31,14 @@ typedef struct zke_child {
  * "zks_<token>", never one of them. */
 #define ZKE_STATE_PREFIX "zks_"
 ZKE_HIDDEN bool zkelect__is_state_node(const char *name);
+/* The election's other nodes that are no contenders: with priorities, the
+ * flag, the leader lock and notices (priority.c); the requests to a
+ * leader's session (switchover.c). */
+#define ZKE_FLAG_NAME "zkf_priorities"
+#define ZKE_LOCK_NAME "zkl_leader"
+#define ZKE_NOTICE_PREFIX "zkn_"
+#define ZKE_REQUEST_PREFIX "zkr_"
+ZKE_HIDDEN bool zkelect__is_service_node(const char *name);
 /* Fill token (ZKE_TOKEN_LEN + 1 bytes) with fresh random hex. */
 ZKE_HIDDEN int zkelect__token_new(char *token);
 /* Parse a child name; false if it is not in the zkelect format. */
@@ -62,6 +70,14 @@ ZKE_HIDDEN char *zkelect__node_data_join(const char *id, size_t id_len, const vo
 /* The full path of a child of the election: the only place it is put
  * together. NULL without memory. */
 ZKE_HIDDEN char *zkelect__child_path(const struct zkelect *e, const char *name);
+/* The paths of the leader lock, and of a contender's notice: a node
+ * "zkn_<token>" others make to tell it something (an empty one: its place
+ * changed; else a request of switchover.c's), watched while in line, its
+ * watch taken off with its node (priority.c). */
+ZKE_HIDDEN char *zkelect__lock_path(const struct zkelect *e);
+ZKE_HIDDEN char *zkelect__notice_path(const struct zkelect *e, const char *token);
+/* The token in a native contender's name, copied to out (ZKE_TOKEN_LEN + 1). */
+ZKE_HIDDEN bool zkelect__token_of(const char *name, char *out);
 /* The priority a native name carries; 0 if none, or not a contender's name. */
 ZKE_HIDDEN int zkelect__name_priority(const char *name);
 /* Reorder a native line (in sequence order already) for an election with
