@@ -24,7 +24,6 @@ int zkelect__election_alloc(struct zkelect **out, zke_session_t *s, const char *
     if (!e)
         return ZKELECT_ENOMEM;
     e->session = s;
-    e->lock = &s->lock;
     e->driver = &driver;
     e->path = strdup(path);
     e->id = strdup(id);

@@ -70,15 +70,13 @@ static void acl_done(int rc, struct ACL_vector *acl, struct Stat *stat, const vo
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     zkelect__op_finish(op);
     if (e && !e->stopping && rc == ZOK)
         zkelect__judge_exposure(e, acl);
     else if (e && !e->stopping && rc != ZNONODE && !zkelect__transient(rc))
         zkelect__log(e, ZKELECT_LOG_DEBUG, "reading the ACL of %s: %s", e->path, zerror(rc));
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__check_exposure(struct zkelect *e)

@@ -131,8 +131,7 @@ static void followed_event(struct zkelect *e, zhandle_t *zh, int type, const cha
 static void candidate_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZOK && stat->ephemeralOwner != 0) {
             report(e, value, len, stat);
@@ -145,8 +144,7 @@ static void candidate_done(int rc, const char *value, int len, const struct Stat
             fail(e, "reading the leader's node", rc);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void read_candidate(struct zkelect *e)
@@ -220,8 +218,7 @@ static void follow_pinned(struct zkelect *e)
 static void meta_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         zke_follow_t *f = &e->follow;
         char **into = op->slot ? &f->incumbent : &f->lock_holder;
@@ -236,8 +233,7 @@ static void meta_done(int rc, const char *value, int len, const struct Stat *sta
         else if (--f->meta_pending == 0)
             follow_pinned(e);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void read_meta(struct zkelect *e, const char *name, size_t which, bool watch)
@@ -269,8 +265,7 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZNONODE)
             report(e, NULL, 0, NULL); /* the watch tells when the path appears */
@@ -279,8 +274,7 @@ static void exists_done(int rc, const struct Stat *stat, const void *data)
         else
             fail(e, "watching for the election path", rc);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void watch_for_path(struct zkelect *e)
@@ -297,8 +291,7 @@ static void follow_listed(int rc, const struct String_vector *names, const struc
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         forget_line(&e->follow);
         if (rc == ZNONODE) {
@@ -315,8 +308,7 @@ static void follow_listed(int rc, const struct String_vector *names, const struc
             read_candidate(e);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* The listing sets a child watch only when the line turned out empty (or

@@ -119,7 +119,7 @@ static int may_change_place(struct zkelect *e, const char *what)
     int rc = zkelect__check_process(e->session, e, what);
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     const char *why = NULL;
     if (!e->started || e->stopping)
         why = "not started";
@@ -127,7 +127,7 @@ static int may_change_place(struct zkelect *e, const char *what)
         why = "an observer takes no part in the election";
     if (!why)
         return ZKELECT_OK;
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, why);
     return ZKELECT_ESTATE;
 }
@@ -140,7 +140,7 @@ int zkelect_resign(zkelect_t *e)
     if (rc != ZKELECT_OK)
         return rc;
     if (e->left) {
-        pthread_mutex_unlock(e->lock);
+        pthread_mutex_unlock(&e->session->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_resign: the participant has left the election");
         return ZKELECT_ESTATE;
     }
@@ -148,7 +148,7 @@ int zkelect_resign(zkelect_t *e)
         zkelect__log(e, ZKELECT_LOG_INFO, "resigning: rejoining at the back of the line");
         zkelect__give_up(e, ZKELECT_REASON_RESIGNED);
     }
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return ZKELECT_OK;
 }
 
@@ -164,7 +164,7 @@ int zkelect_leave(zkelect_t *e)
         e->left = true;
         zkelect__give_up(e, ZKELECT_REASON_LEFT);
     }
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return ZKELECT_OK;
 }
 
@@ -176,7 +176,7 @@ int zkelect_rejoin(zkelect_t *e)
     if (rc != ZKELECT_OK)
         return rc;
     if (!e->left) {
-        pthread_mutex_unlock(e->lock);
+        pthread_mutex_unlock(&e->session->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_rejoin: the participant has not left the election");
         return ZKELECT_ESTATE;
     }
@@ -188,7 +188,7 @@ int zkelect_rejoin(zkelect_t *e)
         e->phase = ZKE_WAITING;
         zkelect__drive(e);
     }
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return ZKELECT_OK;
 }
 

@@ -16,10 +16,12 @@
  *   public; a standalone zkelect_t owns one privately.
  * - struct zkelect: one election's configuration and state on its session.
  *
- * Locking: the session's mutex (s->lock, also e->lock) guards every field of
- * the session and of its elections that is not atomic. ZooKeeper
- * completions and watchers take it, advance a state machine, queue events,
- * and release it; user code runs only from the queue, with no lock held.
+ * Locking: the session's mutex (s->lock; e->session->lock from an election)
+ * guards every field of the session and of its elections that is not
+ * atomic. ZooKeeper completions take it and let it go through
+ * zkelect__op_begin() and zkelect__op_end(), watchers through the one
+ * watcher of ops.c; in between they advance a state machine and queue
+ * events. User code runs only from the queue, with no lock held.
  * What zkelect_is_leader() and friends read lock-free are atomics.
  *
  * The ways of ending, one verb each:
@@ -329,7 +331,6 @@ struct zkelect {
     struct ACL parent_entries[2];
     struct ACL_vector parent_acl; /* the default for the missing parents of the path */
     struct ACL_vector custom_acl; /* zkelect_set_acl(), owned; count 0 when unset */
-    pthread_mutex_t *lock;    /* &session->lock */
 
     /* lifecycle (handle.c) */
     bool started;

@@ -77,7 +77,7 @@ static void check_done(int rc, const char *value, int len, const struct Stat *st
     (void)value, (void)len;
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0) {
         zkelect__note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == s->id) {
@@ -104,8 +104,7 @@ static void check_done(int rc, const char *value, int len, const struct Stat *st
             zkelect__fail(e, "checking our node", rc);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__check_node(struct zkelect *e)
@@ -129,7 +128,7 @@ static void read_own_done(int rc, const char *value, int len, const struct Stat 
     (void)value, (void)len;
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     bool current = zkelect__op_finish(op) && e->own_path && strcmp(op->path, e->own_path) == 0;
     bool ours = current && rc == ZOK && stat->ephemeralOwner == s->id;
     bool lost = current && (rc == ZNONODE || (rc == ZOK && !ours));
@@ -153,8 +152,7 @@ static void read_own_done(int rc, const char *value, int len, const struct Stat 
             zkelect__log(e, ZKELECT_LOG_WARN, "lease renewal failed: %s", zerror(rc));
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__read_own_node(struct zkelect *e)
@@ -207,8 +205,7 @@ static void find_done(int rc, const struct String_vector *names, const struct St
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         zkelect__note_answer(e, op, rc);
         if (rc == ZOK)
@@ -218,8 +215,7 @@ static void find_done(int rc, const struct String_vector *names, const struct St
         else
             zkelect__fail(e, "listing the election", rc);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__find_node(struct zkelect *e)
@@ -249,8 +245,7 @@ static void ensure_done(int rc, const char *name, const struct Stat *stat, const
     (void)stat;
     (void)name;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         size_t len = strlen(op->path);
         const char *up = strrchr(op->path, '/');
@@ -265,8 +260,7 @@ static void ensure_done(int rc, const char *name, const struct Stat *stat, const
         else
             ensure_level(e, next_level_down(e, len));
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* Create the first len bytes of the election path. */
@@ -295,7 +289,7 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
 {
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     bool current = zkelect__op_finish(op);
     if (!current) {
         /* Given up, closed, retired or driven again meanwhile: a node created
@@ -324,8 +318,7 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
             e->create_unknown = true;
         zkelect__fail(e, "creating our node", rc);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__create_node(struct zkelect *e)

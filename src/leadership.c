@@ -143,7 +143,7 @@ static void session_proven(int rc, const struct Stat *stat, const void *data)
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    zkelect__op_lock(op);
+    zkelect__op_begin(op);
     zkelect__op_finish(op);
     bool current = op->zh == s->zh && !s->stopping;
     if (s->proof_zh == op->zh)
@@ -152,8 +152,7 @@ static void session_proven(int rc, const struct Stat *stat, const void *data)
         for (struct zkelect *e = s->elections; e; e = e->next)
             if (zkelect__rides_session(e))
                 renew_on_proof(e, op->sent_ns);
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__prove_session(struct zkelect *e)

@@ -169,8 +169,7 @@ static void watch_nearest_ahead(struct zkelect *e)
 static void probe_done(int rc, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZOK && stat->ephemeralOwner == 0)
             ignore_impostor(e, strrchr(op->path, '/') + 1);
@@ -183,8 +182,7 @@ static void probe_done(int rc, const struct Stat *stat, const void *data)
                 watch_nearest_ahead(e);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* Where one impostor stood there may be thousands (anyone with CREATE on the
@@ -244,8 +242,7 @@ static void say_place(struct zkelect *e, const char *value, int len)
 static void predecessor_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         zkelect__note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == 0) {
@@ -262,8 +259,7 @@ static void predecessor_done(int rc, const char *value, int len, const struct St
             zkelect__fail(e, "watching the predecessor", rc);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void watch_predecessor(struct zkelect *e, const char *name)
@@ -409,8 +405,7 @@ static void line_listed(int rc, const struct String_vector *names, const struct 
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         zkelect__note_answer(e, op, rc);
         if (rc == ZOK && e->own_path)
@@ -422,8 +417,7 @@ static void line_listed(int rc, const struct String_vector *names, const struct 
         else
             zkelect__fail(e, "listing the election", rc);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__list_election(struct zkelect *e, strings_stat_completion_t done)

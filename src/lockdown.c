@@ -55,25 +55,21 @@ static void create_done(int rc, const char *name, const struct Stat *stat, const
 {
     (void)name, (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    zkelect__op_lock(op);
+    zkelect__op_begin(op);
     zkelect__op_finish(op);
     answered(op, rc, true);
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void set_done(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     zkelect__op_finish(op);
     answered(op, rc, false);
     if (rc == ZOK && e && !e->stopping)
         zkelect__check_exposure(e); /* the warning and acl_open follow the change */
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static zke_op_t *send_request(struct zkelect *e, lock_request_t *l, const char *path)
@@ -149,7 +145,7 @@ int zkelect_lock_path(zkelect_t *e)
     int rc = zkelect__check_process(e->session, e, "zkelect_lock_path");
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     rc = refuse(e);
     lock_request_t *l = rc ? NULL : calloc(1, sizeof *l);
     if (!rc && (!l || zkelect__cond_init(&l->done) != 0)) {
@@ -161,7 +157,7 @@ int zkelect_lock_path(zkelect_t *e)
         l->refs = 1;
         send_all(e, l, zkelect__parent_acl(e));
         int64_t deadline = zkelect__now_ns() + (int64_t)e->query_timeout_ms * ZKE_MS;
-        while (!l->finished && zkelect__cond_wait_until(&l->done, e->lock, deadline) == 0)
+        while (!l->finished && zkelect__cond_wait_until(&l->done, &e->session->lock, deadline) == 0)
             continue;
         rc = !l->finished ? ZKELECT_ETIMEDOUT : zkelect__from_zk_error(l->rc);
         if (rc)
@@ -172,6 +168,6 @@ int zkelect_lock_path(zkelect_t *e)
         l->finished = true; /* late answers change nothing */
         unref(l);
     }
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return rc;
 }

@@ -310,7 +310,7 @@ static void maybe_finish(zke_lookup_t *l)
 static void read_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zkelect__op_lock(op);
+    zkelect__op_begin(op);
     zke_lookup_t *l = op->lookup;
     zkelect__op_finish(op);
     op->answered = true;
@@ -338,9 +338,7 @@ static void read_done(int rc, const char *value, int len, const struct Stat *sta
         if (!l->finished)
             maybe_finish(l);
     }
-    zke_session_t *s = op->session;
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void read_slot(zke_lookup_t *l, size_t i)
@@ -372,7 +370,7 @@ static void read_slot(zke_lookup_t *l, size_t i)
 static void meta_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zkelect__op_lock(op);
+    zkelect__op_begin(op);
     zke_lookup_t *l = op->lookup;
     zkelect__op_finish(op);
     op->answered = true;
@@ -392,9 +390,7 @@ static void meta_done(int rc, const char *value, int len, const struct Stat *sta
             maybe_finish(l);
         }
     }
-    zke_session_t *s = op->session;
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* With priorities: who holds the lock, and who the incumbent is (slot 1). */
@@ -456,7 +452,7 @@ static void lookup_listed(int rc, const struct String_vector *names, const struc
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zkelect__op_lock(op);
+    zkelect__op_begin(op);
     zke_lookup_t *l = op->lookup;
     zkelect__op_finish(op);
     op->answered = true;
@@ -484,9 +480,7 @@ static void lookup_listed(int rc, const struct String_vector *names, const struc
                 finish(l, ZKELECT_OK);
         }
     }
-    zke_session_t *s = op->session;
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* ------------------------------------------------------------ starting one */
@@ -555,7 +549,7 @@ static zke_lookup_t *begin(struct zkelect *e, bool leader_only, bool async, cons
 static int wait_end(struct zkelect *e, zke_lookup_t *l)
 {
     while (!l->finished) {
-        if (zkelect__cond_wait_until(&l->done, e->lock, l->deadline_ns) != 0 && !l->finished) {
+        if (zkelect__cond_wait_until(&l->done, &e->session->lock, l->deadline_ns) != 0 && !l->finished) {
             finish(l, ZKELECT_ETIMEDOUT);
             zkelect__log(e, ZKELECT_LOG_WARN, "no answer from ZooKeeper within the query timeout (%d ms)",
                          e->query_timeout_ms);
@@ -572,7 +566,7 @@ int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len)
     int rc = zkelect__check_process(e->session, e, "zkelect_get_leader");
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     zke_lookup_t *l = begin(e, true, false, "zkelect_get_leader", &rc);
     if (l)
         rc = wait_end(e, l);
@@ -596,7 +590,7 @@ int zkelect_get_leader(zkelect_t *e, char *id_buf, size_t id_len)
     }
     if (l)
         lookup_unref(l);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return rc;
 }
 
@@ -609,7 +603,7 @@ int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *cou
     int rc = zkelect__check_process(e->session, e, "zkelect_participants");
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     zke_lookup_t *l = begin(e, false, false, "zkelect_participants", &rc);
     if (l)
         rc = wait_end(e, l);
@@ -617,7 +611,7 @@ int zkelect_participants(zkelect_t *e, zkelect_participant_t **list, size_t *cou
         rc = take_line(l, list, count);
     if (l)
         lookup_unref(l);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return rc;
 }
 
@@ -628,13 +622,13 @@ int zkelect_participants_async(zkelect_t *e)
     int rc = zkelect__check_process(e->session, e, "zkelect_participants_async");
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     zke_lookup_t *l = begin(e, false, true, "zkelect_participants_async", &rc);
     if (l) {
         zkelect__tend_soon(e); /* it ends the lookup at its deadline */
         lookup_unref(l);         /* the requests in flight keep it */
     }
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return rc;
 }
 

@@ -52,15 +52,14 @@ static void delete_done(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     zkelect__op_finish(op);
     if (retry_on(op) && zkelect__transient(rc) && rc != ZSESSIONEXPIRED)
         delete_node(s, e, op->zh, op->path);
     else if (rc != ZOK && rc != ZNONODE && !zkelect__transient(rc))
         zkelect__log_about(s, e, ZKELECT_LOG_ERROR, "could not delete %s: %s; it goes with the session", op->path,
                            zerror(rc));
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void delete_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, const char *path)
@@ -86,7 +85,7 @@ static void hand_over_done(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     zkelect__op_finish(op);
     /* ZNONODE: gone already. Anything else, a lost reply included, gets the
      * plain delete, which retries until the session ends (the lock, if it
@@ -98,8 +97,7 @@ static void hand_over_done(int rc, const void *data)
     }
     if (rc != ZOK && op->buffer && retry_on(op))
         delete_node(s, e, op->zh, op->buffer);
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__remove_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, const char *path, bool hand_over)

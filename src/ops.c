@@ -35,13 +35,20 @@ zke_op_t *zkelect__op_new(zke_session_t *s, struct zkelect *e, const char *path)
     return op;
 }
 
-struct zkelect *zkelect__op_lock(zke_op_t *op)
+struct zkelect *zkelect__op_begin(zke_op_t *op)
 {
     /* op->e is read only with the lock held: an election that retired
      * meanwhile has left op to the session (zkelect__ops_orphan()). */
     pthread_mutex_lock(&op->session->lock);
     zkelect__set_log_owner(op->session);
     return op->e;
+}
+
+void zkelect__op_end(zke_op_t *op)
+{
+    zke_session_t *s = op->session;
+    zkelect__op_free(op);
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Off its election's list: the election no longer answers for it. */
@@ -122,11 +129,9 @@ void zkelect__ignore_void(int rc, const void *data)
 {
     (void)rc;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    zkelect__op_lock(op);
+    zkelect__op_begin(op);
     zkelect__op_finish(op);
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__ignore_stat(int rc, const struct Stat *stat, const void *data)

@@ -18,7 +18,7 @@ static int order_setting(struct zkelect *e, const char *what, const char *settin
         zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, why);
         return ZKELECT_EINVAL;
     }
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     const char *refused = e->observer ? "an observer takes no part in the election"
                           : e->format != ZKELECT_FORMAT_NATIVE
                               ? "only the native format can carry a priority (Curator and kazoo order by "
@@ -26,7 +26,7 @@ static int order_setting(struct zkelect *e, const char *what, const char *settin
                               : NULL;
     if (!refused)
         return ZKELECT_OK;
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", what, refused);
     return ZKELECT_ESTATE;
 }
@@ -42,7 +42,7 @@ int zkelect_set_priority(zkelect_t *e, int priority)
     e->priority = priority;
     if (changed && e->started)
         zkelect__priority_changed(e);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return ZKELECT_OK;
 }
 
@@ -57,6 +57,6 @@ int zkelect_set_preemption(zkelect_t *e, int delay_ms)
     zkelect__forget_preemption(e);
     if (e->started && e->phase == ZKE_WATCHING)
         zkelect__consider_preemption(e);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return ZKELECT_OK;
 }

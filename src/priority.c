@@ -51,15 +51,13 @@ static void flag_read(int rc, const char *value, int len, const struct Stat *sta
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && !zkelect__transient(rc)) {
         free(e->incumbent);
         e->incumbent = rc == ZOK && len == ZKE_TOKEN_LEN ? strndup(value, (size_t)len) : NULL;
         e->flag_read = true;
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* Sent before the listing that follows, on the same session: answered
@@ -117,8 +115,7 @@ static void flag_seen(int rc, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && !e->stopping) {
         if (rc == ZOK)
             enter_priority_mode(e);
@@ -127,8 +124,7 @@ static void flag_seen(int rc, const struct Stat *stat, const void *data)
         else
             e->flag_watch_armed = false; /* armed again at the next join */
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void flag_event(struct zkelect *e, zhandle_t *zh, int type, const char *path)
@@ -170,8 +166,7 @@ void zkelect__priority_seen_in(struct zkelect *e, const struct String_vector *na
 static void flag_made(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         zkelect__note_answer(e, op, rc);
         int made = op->results ? op->results[op->n_results - 1].err : rc;
@@ -184,8 +179,7 @@ static void flag_made(int rc, const void *data)
             zkelect__fail(e, "introducing priorities", rc);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__introduce_priorities(struct zkelect *e, const zke_child_t *line, size_t n)
@@ -241,7 +235,7 @@ static void lock_read(int rc, const char *value, int len, const struct Stat *sta
 {
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && !zkelect__transient(rc)) {
         free(e->lock_holder);
         e->lock_holder = rc == ZOK && len == ZKE_TOKEN_LEN ? strndup(value, (size_t)len) : NULL;
@@ -252,8 +246,7 @@ static void lock_read(int rc, const char *value, int len, const struct Stat *sta
         }
         e->lock_listed = true;
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__read_lock(struct zkelect *e)
@@ -316,7 +309,7 @@ static void claimed(int rc, const char *name, const struct Stat *stat, const voi
     (void)name;
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     bool current = zkelect__op_finish(op);
     if (!current && rc == ZOK) {
         /* Given up meanwhile (its election may be gone): the lock is
@@ -339,8 +332,7 @@ static void claimed(int rc, const char *name, const struct Stat *stat, const voi
             zkelect__fail(e, "taking the leader lock", rc);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__claim_lock(struct zkelect *e)
@@ -363,7 +355,7 @@ static void reserved_lock_read(int rc, const struct Stat *stat, const void *data
 {
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         zkelect__note_answer(e, op, rc);
         if (rc == ZOK && stat->ephemeralOwner == s->id) {
@@ -382,15 +374,14 @@ static void reserved_lock_read(int rc, const struct Stat *stat, const void *data
             zkelect__fail(e, "reading the leader lock", rc);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void reserved_lock_taken(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     bool current = zkelect__op_finish(op);
     if (!current && rc == ZOK) {
         zkelect__remove_node(s, e, op->zh, op->path, false); /* given up meanwhile: nobody's term */
@@ -408,8 +399,7 @@ static void reserved_lock_taken(int rc, const void *data)
             zkelect__fail(e, "taking the leader lock", rc);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* The leader lock names us, made by the session of a leader that moved
@@ -471,8 +461,7 @@ static void notice_read(int rc, const char *value, int len, const struct Stat *s
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && !e->stopping) {
         if (rc == ZOK) {
             zke_op_t *removal = side_op(e, op->path);
@@ -484,8 +473,7 @@ static void notice_read(int rc, const char *value, int len, const struct Stat *s
         if (rc == ZOK && !zkelect__step_down_asked(e, value, len))
             place_taken(e);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void read_notice(struct zkelect *e, const char *path)
@@ -499,8 +487,7 @@ static void notice_seen(int rc, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     char *ours = zkelect__op_finish(op) ? zkelect__notice_path(e, e->token) : NULL;
     /* Only the notice of the current candidacy: a new one has a new token. */
     if (ours && strcmp(ours, op->path) == 0) {
@@ -509,8 +496,7 @@ static void notice_seen(int rc, const struct Stat *stat, const void *data)
             read_notice(e, op->path);
     }
     free(ours);
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void arm_notice(struct zkelect *e)
@@ -577,8 +563,7 @@ void zkelect__notify_behind(struct zkelect *e, const zke_child_t *line, size_t n
 static void recreated(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         zkelect__note_answer(e, op, rc);
         const char *made = rc == ZOK ? op->results[1].value : NULL;
@@ -601,8 +586,7 @@ static void recreated(int rc, const void *data)
         }
         e->driver->drive(e);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__recreate_node(struct zkelect *e)

@@ -97,14 +97,14 @@ int zkelect_wait_leader(zkelect_t *e, int timeout_ms)
     int rc = zkelect__check_process(e->session, e, "zkelect_wait_leader");
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     if (e->observer) {
-        pthread_mutex_unlock(e->lock);
+        pthread_mutex_unlock(&e->session->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_wait_leader: an observer never leads");
         return ZKELECT_ESTATE;
     }
     rc = wait_for(e->session, e, leads, timeout_ms, "zkelect_wait_leader");
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return rc;
 }
 
@@ -115,9 +115,9 @@ int zkelect_wait_connected(zkelect_t *e, int timeout_ms)
     int rc = zkelect__check_process(e->session, e, "zkelect_wait_connected");
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     rc = wait_for(e->session, e, is_connected, timeout_ms, "zkelect_wait_connected");
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return rc;
 }
 
@@ -170,8 +170,8 @@ int zkelect_node_path(zkelect_t *e, char *buf, size_t len)
     int rc = zkelect__check_process(e->session, e, "zkelect_node_path");
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     rc = !e->own_path || e->own_czxid < 0 ? ZKELECT_ESTATE : copy_out(e->own_path, buf, len);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return rc;
 }

@@ -10,9 +10,11 @@
 /* A request about to be sent on s for e (NULL: the session's own), path
  * may be NULL; NULL without memory. Lock held. */
 ZKE_HIDDEN zke_op_t *zkelect__op_new(zke_session_t *s, struct zkelect *e, const char *path);
-/* For a completion: take the lock, note the log owner; returns op->e (NULL
- * if there is none, or it retired since). */
-ZKE_HIDDEN struct zkelect *zkelect__op_lock(zke_op_t *op);
+/* A completion's beginning and end, which own the session's lock: begin
+ * takes it and notes the log owner, and returns op->e (NULL if there is
+ * none, or it retired since); end frees op and lets the lock go. */
+ZKE_HIDDEN struct zkelect *zkelect__op_begin(zke_op_t *op);
+ZKE_HIDDEN void zkelect__op_end(zke_op_t *op);
 /* Take op off its list; false if it is stale: no election, or one closed,
  * a newer generation, another ZooKeeper handle. Lock held. */
 ZKE_HIDDEN bool zkelect__op_finish(zke_op_t *op);

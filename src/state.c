@@ -65,8 +65,7 @@ static void created(int rc, const char *name, const struct Stat *stat, const voi
 {
     (void)name, (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         /* There already: made earlier on this session (a reconnection). */
         e->state_exists = rc == ZOK || rc == ZNODEEXISTS;
@@ -74,16 +73,14 @@ static void created(int rc, const char *name, const struct Stat *stat, const voi
             e->state_dirty = true;
         answered(e, rc == ZNODEEXISTS ? ZOK : rc);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void written(int rc, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         if (rc == ZNONODE) {
             e->state_exists = false; /* gone (deleted by someone): made again */
@@ -91,8 +88,7 @@ static void written(int rc, const struct Stat *stat, const void *data)
         }
         answered(e, rc == ZNONODE ? ZOK : rc);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__publish_state(struct zkelect *e)
@@ -163,12 +159,12 @@ int zkelect_set_state(zkelect_t *e, const char *state)
     int rc = zkelect__check_process(e->session, e, "zkelect_set_state");
     if (rc)
         return rc;
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     char *copy;
     const char *why = NULL;
     rc = prepare(e, state, &copy, &why);
     if (rc) {
-        pthread_mutex_unlock(e->lock);
+        pthread_mutex_unlock(&e->session->lock);
         zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_set_state: %s", why);
         return rc;
     }
@@ -178,7 +174,7 @@ int zkelect_set_state(zkelect_t *e, const char *state)
         zkelect__state_remove(e);
     else if (e->started)
         zkelect__publish_state(e);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return ZKELECT_OK;
 }
 

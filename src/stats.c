@@ -71,7 +71,7 @@ int zkelect_stats(zkelect_t *e, zkelect_stats_t *stats)
         return rc;
     zkelect_stats_t full = {.size = sizeof full, .epoch = -1, .lease_remaining_ns = -1};
     int64_t now = zkelect__now_ns();
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     int64_t deadline = atomic_load(&e->lease_deadline);
     full.leading = atomic_load(&e->leading) && now < deadline;
     if (full.leading) {
@@ -82,7 +82,7 @@ int zkelect_stats(zkelect_t *e, zkelect_stats_t *stats)
     full.acl_open = atomic_load(&e->acl_open);
     events_fields(&full, &e->counters);
     session_fields(&full, e->session, now);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return copy_out(stats, &full);
 }
 

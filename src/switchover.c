@@ -145,7 +145,7 @@ static void request_read(int rc, const char *value, int len, const struct Stat *
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && !e->stopping && op->zh == s->zh) {
         if (rc == ZOK) {
             zke_op_t *removal = zkelect__op_new(s, e, op->path);
@@ -160,8 +160,7 @@ static void request_read(int rc, const char *value, int len, const struct Stat *
         if (rc == ZOK && !zkelect__step_down_asked(e, value, len))
             zkelect__log(e, ZKELECT_LOG_WARN, "%s is no request: deleted", op->path);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void read_request(struct zkelect *e, const char *path)
@@ -191,15 +190,14 @@ static void request_seen(int rc, const struct Stat *stat, const void *data)
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && op->zh == s->zh && !e->stopping) {
         if (rc == ZOK)
             read_request(e, op->path); /* made before our watch */
         else if (rc != ZNONODE)
             e->requests_armed = 0; /* armed again at the next join */
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void arm(struct zkelect *e)
@@ -283,7 +281,7 @@ static void reservation_read(int rc, const char *value, int len, const struct St
 {
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     const move_t *m = op->context;
     if (zkelect__op_finish(op) && rc == ZOK && stat->ephemeralOwner == s->id && len == ZKE_TOKEN_LEN &&
         memcmp(value, m->token, ZKE_TOKEN_LEN) == 0 && op->zh == s->zh) {
@@ -295,8 +293,7 @@ static void reservation_read(int rc, const char *value, int len, const struct St
             zkelect__op_drop(removal);
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void check_reservation(zke_session_t *s, struct zkelect *e, const move_t *m)
@@ -324,18 +321,17 @@ static void chosen_seen(int rc, const struct Stat *stat, const void *data)
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    zkelect__op_lock(op);
+    zkelect__op_begin(op);
     if (zkelect__op_finish(op) && rc == ZNONODE && op->zh == s->zh)
         check_reservation(s, op->e, op->context); /* gone already */
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void moved(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
     zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     const move_t *m = op->context;
     zkelect__op_finish(op);
     const char *to = strrchr(m->to, '/') + 1;
@@ -353,8 +349,7 @@ static void moved(int rc, const void *data)
         if (op->zh == s->zh)
             zkelect__remove_node_and_lock(s, e, op->zh, m->own, m->lock_ours ? m->lock : NULL, false);
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* The old leader's node goes, the lock names the chosen one (which must
@@ -438,20 +433,17 @@ static void lock_seen(int rc, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && rc != ZNONODE)
         rejoin_now(e, rc == ZOK ? "the lock is taken already" : zerror(rc));
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 static void others_listed(int rc, const struct String_vector *names, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op)) {
         size_t n = 0;
         zke_child_t *line = rc == ZOK ? zkelect__line_of(e->format, names, &n, NULL, NULL) : NULL;
@@ -459,8 +451,7 @@ static void others_listed(int rc, const struct String_vector *names, const struc
         if (rc != ZOK || n == 0)
             rejoin_now(e, rc == ZOK ? "nobody else is in line" : zerror(rc));
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__rejoin_after_successor(struct zkelect *e)
@@ -523,8 +514,7 @@ static void preempt_sent(int rc, const char *name, const struct Stat *stat, cons
 {
     (void)name, (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    struct zkelect *e = zkelect__op_lock(op);
+    struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && e && e->preempt_behind) {
         if (rc == ZNODEEXISTS) {
             /* A notice of someone else's is there: once it is read. */
@@ -534,8 +524,7 @@ static void preempt_sent(int rc, const char *name, const struct Stat *stat, cons
             zkelect__log(e, ZKELECT_LOG_WARN, "could not ask %s to step down: %s", op->path, zerror(rc));
         }
     }
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 void zkelect__preemption_tend(struct zkelect *e, int64_t now)
@@ -595,8 +584,7 @@ static void asking_gone(zke_op_t *op)
 static void asked(int rc, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zke_session_t *s = op->session;
-    zkelect__op_lock(op);
+    zkelect__op_begin(op);
     zkelect__op_finish(op);
     asking_t *a = op->context;
     a->rc = rc;
@@ -606,8 +594,7 @@ static void asked(int rc, const void *data)
             a->failed_at = i;
     a->finished = true;
     pthread_cond_signal(&a->done);
-    zkelect__op_free(op);
-    pthread_mutex_unlock(&s->lock);
+    zkelect__op_end(op);
 }
 
 /* One transaction, waited for until the deadline. Lock held. Returns
@@ -637,7 +624,7 @@ static int transact(struct zkelect *e, zoo_op_t *ops, int n, int64_t deadline, i
         a->finished = true;
         zkelect__op_drop(op);
     }
-    while (rc == ZOK && !a->finished && zkelect__cond_wait_until(&a->done, e->lock, deadline) == 0)
+    while (rc == ZOK && !a->finished && zkelect__cond_wait_until(&a->done, &e->session->lock, deadline) == 0)
         continue;
     if (rc == ZOK)
         rc = a->finished ? a->rc : ZOPERATIONTIMEOUT;
@@ -716,7 +703,7 @@ static int place_request(struct zkelect *e, const request_t *r, const zkelect_pa
             int64_t pause = zkelect__now_ns() + 20 * ZKE_MS;
             pthread_cond_t idle;
             if (zkelect__cond_init(&idle) == 0) {
-                zkelect__cond_wait_until(&idle, e->lock, pause < deadline ? pause : deadline);
+                zkelect__cond_wait_until(&idle, &e->session->lock, pause < deadline ? pause : deadline);
                 pthread_cond_destroy(&idle);
             }
         }
@@ -760,10 +747,10 @@ static int send_request(struct zkelect *e, const request_t *r)
     if (rc == ZKELECT_OK && to == leader) {
         zkelect__log(e, ZKELECT_LOG_INFO, "%s: %s leads already", r->what, to->id);
     } else if (rc == ZKELECT_OK) {
-        pthread_mutex_lock(e->lock);
+        pthread_mutex_lock(&e->session->lock);
         int64_t deadline = zkelect__now_ns() + (int64_t)e->query_timeout_ms * ZKE_MS;
         int zrc = zkelect__session_ready(e) ? place_request(e, r, leader, to, deadline) : ZCONNECTIONLOSS;
-        pthread_mutex_unlock(e->lock);
+        pthread_mutex_unlock(&e->session->lock);
         rc = zkelect__from_zk_error(zrc);
         if (zrc == ZNONODE)
             rc = ZKELECT_ESTATE; /* the leader went meanwhile */
@@ -812,8 +799,8 @@ int zkelect_set_step_down_mode(zkelect_t *e, int mode)
                      "ZKELECT_STEP_DOWN_BY_HOST 1)", mode);
         return ZKELECT_EINVAL;
     }
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     e->step_down_mode = mode;
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return ZKELECT_OK;
 }

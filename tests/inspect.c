@@ -11,16 +11,16 @@
 
 inspect_requests_t inspect_requests(zkelect_t *e)
 {
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     inspect_requests_t r = {e->reads_sent, e->lists_sent, e->quick_takeovers, e->handoff_takeovers};
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return r;
 }
 
 inspect_line_t inspect_line(zkelect_t *e)
 {
     inspect_line_t l = {.predecessor = ""};
-    pthread_mutex_lock(e->lock);
+    pthread_mutex_lock(&e->session->lock);
     l.leading = e->phase == ZKE_LEADING;
     l.watching = e->phase == ZKE_WATCHING;
     l.ahead = e->n_ahead;
@@ -28,7 +28,7 @@ inspect_line_t inspect_line(zkelect_t *e)
     l.own_watched = e->own_watched;
     if (e->watched_path && strlen(e->watched_path) < sizeof l.predecessor)
         strcpy(l.predecessor, e->watched_path);
-    pthread_mutex_unlock(e->lock);
+    pthread_mutex_unlock(&e->session->lock);
     return l;
 }
 
