@@ -66,7 +66,8 @@ int zkelect__timers_add(zke_session_t *s, struct zkelect *e)
 {
     if (s->n_timers == s->timers_cap) {
         size_t cap = s->timers_cap ? 2 * s->timers_cap : 16;
-        struct zkelect **grown = realloc(s->timers, cap * sizeof *grown);
+        /* An array of pointers, which is what the check suspects. */
+        struct zkelect **grown = realloc(s->timers, cap * sizeof *grown); // NOLINT(bugprone-sizeof-expression)
         if (!grown)
             return ZKELECT_ENOMEM;
         s->timers = grown;
