@@ -49,7 +49,6 @@ int zkelect__election_alloc(struct zkelect **out, zke_session_t *s, const char *
     e->log_fn = s->log_fn;
     e->log_userdata = s->log_userdata;
     e->log_level = s->log_level;
-    e->phase = ZKE_IDLE;
     e->own_seq = -1;
     e->own_czxid = -1;
     e->follow.leader_czxid = -1;

@@ -104,7 +104,6 @@ int zkelect_start(zkelect_t *e)
         /* As it was before the call. */
         pthread_mutex_lock(&s->lock);
         e->started = false;
-        e->phase = ZKE_IDLE;
         pthread_mutex_unlock(&s->lock);
     }
     return rc;
@@ -200,7 +199,6 @@ static void close_election(struct zkelect *e)
 {
     zke_session_t *s = e->session;
     e->stopping = true;
-    e->phase = ZKE_CLOSING;
     zkelect__revoke(e, ZKELECT_REASON_CLOSED);
     pthread_cond_broadcast(&s->state_cond);
     zkelect__tend_soon(e);

@@ -243,17 +243,19 @@ struct zkelect_session {
     size_t zk_log_seen_count;
 };
 
+/* Where an election's candidacy stands. Whether the handle runs at all is
+ * not a phase: `started` and `stopping` say that, and a stopped election's
+ * phase no longer matters (zkelect__drive() and every watch check
+ * `stopping` first). */
 typedef enum zke_phase {
-    ZKE_IDLE,      /* not started */
-    ZKE_WAITING,   /* no usable session: waiting for CONNECTED */
+    ZKE_WAITING,   /* no usable session (or not started): waiting for CONNECTED */
     ZKE_CREATING,  /* create in flight (or its outcome unknown) */
     ZKE_CHECKING,  /* own-node check or listing in flight */
     ZKE_WATCHING,  /* watching the predecessor (or, with priorities, a lock held by another) */
     ZKE_CLAIMING,  /* with priorities: the leader lock's create in flight */
     ZKE_LEADING,   /* elected (see leading/lease for whether it still holds) */
     ZKE_RELEASING, /* given up: waiting for REVOKED delivery before the node's removal */
-    ZKE_FAILED,    /* fatal error (auth): nothing more happens */
-    ZKE_CLOSING
+    ZKE_FAILED     /* fatal error (auth): nothing more happens */
 } zke_phase_t;
 
 /* Following who leads (follow.c): an observer's whole job, and a
@@ -441,7 +443,7 @@ static inline bool zkelect__given_up(const struct zkelect *e)
  * (line.c). Lock held. */
 static inline bool zkelect__on_standby(const struct zkelect *e)
 {
-    return !atomic_load(&e->leading) && e->phase == ZKE_WATCHING && e->n_ahead == 1;
+    return !atomic_load(&e->leading) && !e->stopping && e->phase == ZKE_WATCHING && e->n_ahead == 1;
 }
 /* The session can carry requests for e now. Lock held. */
 static inline bool zkelect__session_ready(const struct zkelect *e)

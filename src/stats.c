@@ -46,7 +46,7 @@ static int ahead_in_line(const struct zkelect *e)
 {
     if (atomic_load(&e->leading))
         return 0;
-    if (e->phase == ZKE_WATCHING && !e->observer)
+    if (e->phase == ZKE_WATCHING && !e->observer && !e->stopping)
         return (int)e->n_ahead;
     return -1;
 }
