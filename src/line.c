@@ -327,6 +327,16 @@ static bool keep_ahead(struct zkelect *e, const zke_child_t *line, size_t self)
     return true;
 }
 
+/* The incumbent, elected before the election had priorities, leads by its
+ * node, not by the lock: a new node for a new priority would delete the
+ * old one, and the one behind it, woken, would take the lock while we
+ * still lead. It keeps its node, its old priority in the name, until its
+ * next candidacy. */
+static bool leads_by_its_node(const struct zkelect *e)
+{
+    return atomic_load(&e->leading) && !e->holds_lock;
+}
+
 /* With priorities: our node carries the wrong one (changed, or made before
  * the election ordered by priority), or the line is put in priority order
  * and the one behind us told if we came ahead of it. True if it is done
@@ -339,7 +349,7 @@ static bool order_by_priority(struct zkelect *e, zke_child_t *line, size_t n)
     }
     if (!e->priority_mode)
         return false;
-    if (zkelect__name_priority(e->own_name) != e->priority) {
+    if (zkelect__name_priority(e->own_name) != e->priority && !leads_by_its_node(e)) {
         zkelect__recreate_node(e);
         return true;
     }

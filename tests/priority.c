@@ -149,6 +149,47 @@ static void test_priority_changed_while_running(void)
     destroy_all(ps, 3);
 }
 
+/* The incumbent (the leader elected before any priority, which leads by
+ * its node, not by the lock) changes its priority: it keeps its node and
+ * its term, the new priority taken at its next candidacy, and the one
+ * behind it takes no lock meanwhile. (Its node made again would wake that
+ * one, which took the lock while the incumbent still led: two leaders for
+ * 61 ms in the torture, seed 1883942508519974.) */
+static void test_incumbent_changes_priority(void)
+{
+    const char *p = test_election(&rec, "incumbent");
+    static participant_t ps[2];
+    join_with(&ps[0], 0, p, 0);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
+    char node[512] = "", after[512] = "";
+    CU_ASSERT_EQUAL(zkelect_node_path(ps[0].e, node, sizeof node), ZKELECT_OK);
+    join_with(&ps[1], 1, p, 5); /* makes the flag, ps[0] its incumbent */
+    CU_ASSERT(settled(ps, 2));
+    size_t mark = rec_count(&rec);
+    uint64_t lists = inspect_requests(ps[0].e).lists;
+    CU_ASSERT_EQUAL(zkelect_set_priority(ps[0].e, 10), ZKELECT_OK);
+    /* the change is acted on: the line read again, and settled */
+    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
+    while (inspect_requests(ps[0].e).lists == lists && mono_ns() < deadline)
+        poll_pause();
+    CU_ASSERT(inspect_requests(ps[0].e).lists > lists);
+    CU_ASSERT(settled(ps, 2));
+    CU_ASSERT_EQUAL(zkelect_node_path(ps[0].e, after, sizeof after), ZKELECT_OK);
+    CU_ASSERT_STRING_EQUAL(after, node);
+    CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, mark), 0);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 0);
+    /* its next candidacy carries the new priority */
+    CU_ASSERT_EQUAL(next_after_leave(ps, 2, 0), 1);
+    mark = rec_count(&rec);
+    CU_ASSERT_EQUAL(zkelect_rejoin(ps[0].e), ZKELECT_OK);
+    CU_ASSERT(rec_wait(&rec, 0, ZKELECT_EV_JOINED, mark, 5 * SEC) >= 0);
+    CU_ASSERT_EQUAL(zkelect_node_path(ps[0].e, after, sizeof after), ZKELECT_OK);
+    CU_ASSERT(strstr(after, "_p10_") != NULL);
+    assert_no_two_leaders(&rec);
+    destroy_all(ps, 2);
+}
+
 /* The leader an observer last heard of (LEADER events), "" for nobody. */
 typedef struct heard {
     pthread_mutex_t lock;
@@ -604,6 +645,7 @@ int main(void)
         TEST(test_priority_orders_the_succession),
         TEST(test_higher_priority_does_not_take_over),
         TEST(test_priority_changed_while_running),
+        TEST(test_incumbent_changes_priority),
         TEST(test_line_is_read_in_priority_order),
         TEST(test_lock_deleted_and_leader_expired),
         TEST(test_path_deleted_starts_over),
