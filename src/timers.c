@@ -51,7 +51,7 @@ static void sift_down(zke_session_t *s, size_t slot)
     }
 }
 
-static void set_due(struct zkelect *e, int64_t due_ns)
+void zkelect__timers_set(struct zkelect *e, int64_t due_ns)
 {
     zke_session_t *s = e->session;
     int64_t was = e->due_ns;
@@ -98,15 +98,10 @@ void zkelect__timers_free(zke_session_t *s)
 
 void zkelect__tend_soon(struct zkelect *e)
 {
-    set_due(e, 0);
+    zkelect__timers_set(e, 0);
     zkelect__wake_keeper(e->session);
 }
 struct zkelect *zkelect__timers_first(const zke_session_t *s)
 {
     return s->n_timers > 0 ? s->timers[0] : NULL;
-}
-
-void zkelect__timers_set(struct zkelect *e, int64_t due_ns)
-{
-    set_due(e, due_ns);
 }
