@@ -424,8 +424,9 @@ struct zkelect {
     int64_t promised_epoch;      /* of that term */
 
     zke_counters_t counters;
-    /* requests sent, for the tests and the benchmark */
+    /* requests sent and notifications received, for the tests and the benchmark */
     uint64_t reads_sent;      /* gets, exists and listings */
+    uint64_t predecessor_notices; /* notifications of the current predecessor's watch */
     uint64_t lists_sent;      /* listings of the election */
     uint64_t quick_takeovers; /* elections without a round trip (line.c) */
     uint64_t handoff_takeovers; /* of those, on a hand-over from further ahead than we knew */

@@ -117,6 +117,7 @@ static void predecessor_event(struct zkelect *e, zhandle_t *zh, int type, const 
      * server) fires here too: only the current predecessor counts. */
     if (!e->stopping && zh == e->session->zh && e->watched_path && path && strcmp(path, e->watched_path) == 0) {
         zkelect__log(e, ZKELECT_LOG_DEBUG, "predecessor %s changed (event %d)", path, type);
+        e->predecessor_notices++;
         bool standing = e->phase == ZKE_WATCHING && owned_on_this_session(e);
         if (type == ZOO_DELETED_EVENT && standing)
             predecessor_gone(e, false);

@@ -25,6 +25,7 @@ inspect_line_t inspect_line(zkelect_t *e)
     l.watching = e->phase == ZKE_WATCHING;
     l.ahead = e->n_ahead;
     l.lists = e->lists_sent;
+    l.notices = e->predecessor_notices;
     l.own_watched = e->own_watched;
     if (e->watched_path && strlen(e->watched_path) < sizeof l.predecessor)
         strcpy(l.predecessor, e->watched_path);

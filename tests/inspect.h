@@ -23,12 +23,14 @@ inspect_requests_t inspect_requests(zkelect_t *e);
 
 /* Where a participant stands: leading, or watching a predecessor (which
  * one); how many ahead at its last listing, and how many listings it sent;
- * its own node watched. */
+ * how many notifications its predecessor watch brought; its own node
+ * watched. */
 typedef struct inspect_line {
     bool leading;
     bool watching;
     size_t ahead;
     uint64_t lists;
+    uint64_t notices;
     bool own_watched;
     char predecessor[512]; /* "" when none */
 } inspect_line_t;
