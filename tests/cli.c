@@ -158,7 +158,7 @@ static void test_watch_prints_each_change_once(void)
     }
     const char *out = scratch("watch.out");
     const char *argv[] = {zkelect_bin, "watch", "--zk", server.hosts, "--path", path, "--json", "--count", "4", NULL};
-    pid_t w = spawn(out, argv);
+    pid_t w = spawn_to_file(out, argv, NULL, 0);
     CU_ASSERT_FATAL(wait_lines(out, "\"leader\":\"p0\"", 1, 10 * SEC));
 
     /* A follower coming and going is no leader change: no line. */
@@ -547,23 +547,13 @@ static void test_refused_access_is_explained(void)
 /* The runner protocol (docs/bench-protocol.md) as a harness speaks it. */
 static void test_bench_runner_protocol(void)
 {
-    int to_runner[2], from_runner[2];
-    CU_ASSERT_FATAL(pipe(to_runner) == 0 && pipe(from_runner) == 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(to_runner[0], 0);
-        dup2(from_runner[1], 1);
-        close(to_runner[1]);
-        close(from_runner[0]);
-        execl(bench_bin, bench_bin, "--runner-mode", "--zk", server.hosts, "--path", "/zkelect-cli/runner",
-              "--participants", "3", "--session-timeout", "4000", (char *)NULL);
-        _exit(127);
-    }
-    close(to_runner[0]);
-    close(from_runner[1]);
-    FILE *in = fdopen(from_runner[0], "r");
-    FILE *out = fdopen(to_runner[1], "w");
+    const char *argv[] = {bench_bin, "--runner-mode", "--zk", server.hosts, "--path", "/zkelect-cli/runner",
+                          "--participants", "3", "--session-timeout", "4000", NULL};
+    int to_runner, from_runner;
+    pid_t pid = spawn_piped(argv, &to_runner, &from_runner, 0);
+    CU_ASSERT_FATAL(pid > 0);
+    FILE *in = fdopen(from_runner, "r");
+    FILE *out = fdopen(to_runner, "w");
     CU_ASSERT_FATAL(in && out);
     /* Reads lines until one starts with want (skipping "#" comments);
      * fills words. */

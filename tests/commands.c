@@ -1,5 +1,6 @@
 /* commands.c - see commands.h. */
 #include "commands.h"
+#include "spawn.h"
 #include "harness.h"
 
 #include <fcntl.h>
@@ -57,31 +58,6 @@ const char *scratch(const char *fmt, ...)
     char *p = paths[next++ % 64];
     snprintf(p, sizeof paths[0], "%s/%s", work, name);
     return p;
-}
-
-pid_t spawn_with(const char *out, const char *const argv[], const char *const env[])
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int null = open("/dev/null", O_RDONLY);
-        if (fd < 0 || null < 0)
-            _exit(126);
-        dup2(null, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        for (int i = 0; env && env[i]; i++)
-            putenv((char *)env[i]);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-pid_t spawn(const char *out, const char *const argv[])
-{
-    return spawn_with(out, argv, NULL);
 }
 
 int wait_exit(pid_t pid, int timeout_ms)
@@ -233,5 +209,5 @@ pid_t start_runner(const char *name, const char *id, const char *hosts, const ch
     argv[n++] = "-c";
     argv[n++] = script;
     argv[n] = NULL;
-    return spawn(scratch("%s-%s.log", name, id), argv);
+    return spawn_to_file(scratch("%s-%s.log", name, id), argv, NULL, 0);
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "spawn.h"
+
 /* The binaries under test, from $top_builddir. */
 extern char zkelect_bin[1024];
 extern char bench_bin[1024];
@@ -21,11 +23,6 @@ int commands_clean(void);
 const char *scratch_dir(void);
 const char *scratch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Start argv with stdout and stderr appended to out, and env ("NAME=value"
- * entries, NULL-terminated, may be NULL) added to its environment. It dies
- * with the test program. */
-pid_t spawn(const char *out, const char *const argv[]);
-pid_t spawn_with(const char *out, const char *const argv[], const char *const env[]);
 /* The exit status (or 128 + signal), or -1 if still running at the deadline. */
 int wait_exit(pid_t pid, int timeout_ms);
 /* SIGTERM, and SIGKILL if it is still there 10 s later. */

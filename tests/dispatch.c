@@ -112,9 +112,7 @@ static void test_destroy_inside_threaded_callback(void)
     CU_ASSERT_FATAL(revoked >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_ELECTED, 0), 1);
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (zk_child_count(admin, p) != 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(zk_child_count(admin, p) == 0, 5 * SEC);
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
     /* and the election goes on for the others */
     size_t mark = rec_count(&rec);

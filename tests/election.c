@@ -110,62 +110,38 @@ static void test_leader_leaves_next_elected(void)
     destroy_all(ps + 1, 2);
 }
 
-/* Counts the log lines that say a predecessor watch fired. */
-static int watch_fires[8];
-
-static void count_watch_fires(zkelect_t *e, int level, const char *message, void *userdata)
+/* Whether ps[from..to) all watch their predecessors. */
+static bool all_watching(participant_t *ps, int from, int to)
 {
-    (void)e, (void)level;
-    participant_t *pt = userdata;
-    if (strstr(message, "predecessor") && strstr(message, "changed"))
-        __atomic_add_fetch(&watch_fires[pt->idx], 1, __ATOMIC_SEQ_CST);
+    for (int i = from; i < to; i++)
+        if (!inspect_line(ps[i].e).watching)
+            return false;
+    return true;
 }
 
 static void test_middle_leaves_only_successor_notified(void)
 {
     const char *p = test_election(&rec, "middle-leaves");
     static participant_t ps[5];
-    memset(watch_fires, 0, sizeof watch_fires);
-    for (int i = 0; i < 5; i++) {
-        size_t mark = rec_count(&rec);
-        CU_ASSERT_EQUAL_FATAL(participant_new(&ps[i], i, &rec, server.hosts, p), ZKELECT_OK);
-        zkelect_set_log(ps[i].e, count_watch_fires, &ps[i]);
-        zkelect_set_log_level(ps[i].e, ZKELECT_LOG_DEBUG);
-        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
-        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
-    }
+    start_all(ps, 5, &rec, server.hosts, p);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 5, 10 * SEC), 0);
     CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 5 * SEC) >= 0);
     /* every follower is watching its predecessor before anyone leaves */
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    bool all_watching;
-    do {
-        all_watching = true;
-        for (int i = 1; i < 5; i++)
-            all_watching &= inspect_line(ps[i].e).watching;
-    } while (!all_watching && mono_ns() < deadline && (poll_pause(), 1));
-    CU_ASSERT_FATAL(all_watching);
-    int before[5];
+    WAIT_FOR(all_watching(ps, 1, 5), 5 * SEC);
+    CU_ASSERT_FATAL(all_watching(ps, 1, 5));
+    uint64_t before[5];
     for (int i = 0; i < 5; i++)
-        before[i] = __atomic_load_n(&watch_fires[i], __ATOMIC_SEQ_CST);
+        before[i] = inspect_line(ps[i].e).notices;
     size_t mark = rec_count(&rec);
     participant_destroy(&ps[2]);
-    deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (__atomic_load_n(&watch_fires[3], __ATOMIC_SEQ_CST) == before[3] && mono_ns() < deadline)
-        poll_pause();
-    CU_ASSERT_EQUAL(watch_fires[3], before[3] + 1);
+    WAIT_FOR(inspect_line(ps[3].e).notices != before[3], 5 * SEC);
+    CU_ASSERT_EQUAL(inspect_line(ps[3].e).notices, before[3] + 1);
     /* p3 now watches p1: wait for that, then nobody else may have been woken */
-    deadline = mono_ns() + 5000 * NS_PER_MS;
-    bool settled = false;
-    while (!settled && mono_ns() < deadline) {
-        settled = inspect_line(ps[3].e).watching && inspect_watches(ps[3].e, ps[1].e);
-        if (!settled)
-            poll_pause();
-    }
-    CU_ASSERT(settled);
-    CU_ASSERT_EQUAL(watch_fires[0], before[0]);
-    CU_ASSERT_EQUAL(watch_fires[1], before[1]);
-    CU_ASSERT_EQUAL(watch_fires[4], before[4]);
+    WAIT_FOR(inspect_line(ps[3].e).watching && inspect_watches(ps[3].e, ps[1].e), 5 * SEC);
+    CU_ASSERT(inspect_line(ps[3].e).watching && inspect_watches(ps[3].e, ps[1].e));
+    CU_ASSERT_EQUAL(inspect_line(ps[0].e).notices, before[0]);
+    CU_ASSERT_EQUAL(inspect_line(ps[1].e).notices, before[1]);
+    CU_ASSERT_EQUAL(inspect_line(ps[4].e).notices, before[4]);
     CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
     CU_ASSERT_EQUAL(rec_tally(&rec, -1, ZKELECT_EV_ELECTED, mark), 0);
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, mark), 0);
@@ -239,9 +215,7 @@ static void test_epochs_increase_over_failovers(void)
                 CU_ASSERT(rec_wait(&rec, i, ZKELECT_EV_JOINED, mark, 10 * SEC) >= 0);
             /* the deletes above may have caught early rejoins: wait until
              * all three are back in line for good */
-            int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
-            while (zk_child_count(admin, p) != 3 && mono_ns() < deadline)
-                poll_pause();
+            WAIT_FOR(zk_child_count(admin, p) == 3, 10 * SEC);
             CU_ASSERT_EQUAL_FATAL(zk_child_count(admin, p), 3);
             leader = wait_single_leader(ps, 3, 10 * SEC);
             CU_ASSERT_FATAL(leader >= 0);
@@ -354,10 +328,7 @@ static void test_payload_and_participants(void)
     char id[64];
     int rc;
     /* its own node may or may not be there yet: poll for it */
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (((rc = zkelect_get_leader(lone.e, id, sizeof id)) == ZKELECT_ENOLEADER || rc == ZKELECT_ENOPATH) &&
-           mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR((rc = zkelect_get_leader(lone.e, id, sizeof id)) != ZKELECT_ENOLEADER && rc != ZKELECT_ENOPATH, 5 * SEC);
     CU_ASSERT_EQUAL(rc, ZKELECT_OK);
     participant_destroy(&lone);
 }
@@ -424,9 +395,7 @@ static void test_leave_hands_over_and_stays_out(void)
     /* A follower that leaves: its node goes, the leader is untouched. */
     mark = rec_count(&rec);
     CU_ASSERT_EQUAL(zkelect_leave(ps[2].e), ZKELECT_OK);
-    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while (zk_child_count(admin, p) != 1 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(zk_child_count(admin, p) == 1, 5 * SEC);
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
     CU_ASSERT_EQUAL(zkelect_is_leader(ps[1].e), 1);
     CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_REVOKED, mark), 0);
@@ -487,9 +456,7 @@ static void test_resign_while_joining_leaves_one_node(void)
     CU_ASSERT_EQUAL(zkelect_resign(a.e), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_resign(a.e), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_wait_leader(a.e, 10 * SEC), ZKELECT_OK);
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (zk_child_count(admin, p) != 1 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(zk_child_count(admin, p) == 1, 5 * SEC);
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 1);
     participant_destroy(&a);
 }
@@ -508,10 +475,8 @@ static void test_many_cycles(void)
         zkelect_destroy(e);
     }
     /* no node is left behind, even by a create still in flight at destroy */
-    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
     int left;
-    while ((left = zk_child_count(admin, p)) > 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR((left = zk_child_count(admin, p)) <= 0, 10 * SEC);
     CU_ASSERT_EQUAL(left, 0);
 }
 

@@ -38,17 +38,13 @@ static bool on_standby(zkelect_t *e)
 
 static bool wait_watching(zkelect_t *e)
 {
-    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while (!inspect_line(e).watching && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(inspect_line(e).watching, 5 * SEC);
     return inspect_line(e).watching;
 }
 
 static bool wait_standby(zkelect_t *e)
 {
-    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while (!on_standby(e) && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(on_standby(e), 5 * SEC);
     return on_standby(e);
 }
 
@@ -146,9 +142,7 @@ static void test_predecessor_gone_before_its_watch(void)
     proxy_pass_reads(proxy, 1);
     proxy_set_mode(proxy, PROXY_HOLD_READ);
     CU_ASSERT_EQUAL_FATAL(participant_start(&ps[2], 2, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
-    int64_t deadline = mono_ns() + 10 * SEC * NS_PER_MS;
-    while (proxy_reads_held(proxy) == 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(proxy_reads_held(proxy) != 0, 10 * SEC);
     CU_ASSERT_EQUAL_FATAL(proxy_reads_held(proxy), 1);
     CU_ASSERT_EQUAL(inspect_requests(ps[2].e).lists, 1);
     CU_ASSERT(inspect_watches(ps[2].e, ps[1].e));
@@ -234,9 +228,7 @@ static void test_handover_reaches_one_further_back(void)
     CU_ASSERT_EQUAL(after.quick_takeovers, before.quick_takeovers + 1);
     /* One listing, sent after the election, and still leading at its answer. */
     CU_ASSERT_EQUAL(after.lists, before.lists + 1);
-    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while (!leading_confirmed(ps[2].e, before.lists + 1) && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(leading_confirmed(ps[2].e, before.lists + 1), 5 * SEC);
     CU_ASSERT(leading_confirmed(ps[2].e, before.lists + 1));
     CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_REVOKED, mark), 0);
     CU_ASSERT_EQUAL(leader_count(ps, 3), 1);
@@ -360,9 +352,7 @@ static void test_foreign_write_on_a_follower_elects_nobody(void)
     inspect_requests_t before = inspect_requests(ps[2].e);
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL_FATAL(write_node(ps[1].e, "touched"), ZOK);
-    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while (inspect_requests(ps[2].e).lists == before.lists && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(inspect_requests(ps[2].e).lists != before.lists, 5 * SEC);
     CU_ASSERT_EQUAL(inspect_requests(ps[2].e).lists, before.lists + 1);
     CU_ASSERT(wait_watching(ps[2].e));
     CU_ASSERT(inspect_watches(ps[2].e, ps[1].e));

@@ -1,7 +1,9 @@
 /* harness.h - what the test programs stand on: a real ZooKeeper server
- * started by the test program itself (zkserver.h), participants whose
- * events are recorded, and waits on conditions with deadlines (never fixed
- * sleeps). */
+ * started by the test program itself (zkserver.h), participants
+ * (participants.c) whose events are recorded and checked (recorder.h), a
+ * plain handle to the tree (zkadmin.h), the program's suites (suites.c), and
+ * waits on conditions with deadlines, never fixed sleeps (WAIT_FOR(),
+ * rec_wait()). */
 #ifndef ZKELECT_TEST_HARNESS_H
 #define ZKELECT_TEST_HARNESS_H
 
@@ -12,45 +14,9 @@
 #include <CUnit/CUnit.h>
 #include <zkelect.h>
 
+#include "recorder.h"
+#include "zkadmin.h"
 #include "zkserver.h"
-
-/* ------------------------------------------------------ recorded events */
-
-#define REC_MAX 8192
-
-typedef struct rec_event {
-    int who;       /* participant index */
-    int type;      /* ZKELECT_EV_* */
-    int reason;
-    int error;     /* ZKELECT_E* of an ERROR */
-    int64_t epoch;
-    int takeover;  /* ELECTED */
-    int ahead;     /* PLACE */
-    char other[64]; /* ELECTED: the id taken over from; PLACE: the predecessor's id;
-                     * STEP_DOWN: the requester's id; "" if none */
-    char successor[64]; /* STEP_DOWN: the id asked to lead next, "" if none */
-    int64_t t_ns;  /* CLOCK_MONOTONIC */
-    pthread_t thread;
-} rec_event_t;
-
-typedef struct recorder {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    rec_event_t ev[REC_MAX];
-    size_t n;
-} recorder_t;
-
-void rec_init(recorder_t *r);
-void rec_destroy(recorder_t *r);
-/* Empty it, for the next test. */
-void rec_reset(recorder_t *r);
-size_t rec_count(recorder_t *r);
-/* Wait until an event of this type from this participant (-1: anyone) is
- * recorded at an index >= from. Returns its index, or -1 at the deadline. */
-long rec_wait(recorder_t *r, int who, int type, size_t from, int timeout_ms);
-/* How many events of this type (and participant, -1: any) from index from. */
-size_t rec_tally(recorder_t *r, int who, int type, size_t from);
-rec_event_t rec_get(recorder_t *r, size_t i);
 
 /* --------------------------------------------------------- participants */
 
@@ -87,27 +53,6 @@ void destroy_all(participant_t *ps, int n);
 int wait_single_leader(participant_t *ps, int n, int timeout_ms);
 /* Count of participants whose zkelect_is_leader() is 1 now. */
 int leader_count(participant_t *ps, int n);
-
-/* --------------------------------------------------------- ZooKeeper side */
-
-/* A plain ZooKeeper handle for the test to poke at the tree; waits for CONNECTED. */
-void *zk_connect(const char *hosts);
-void zk_close(void *zh);
-/* Expire the session of a participant for real: a second handle on the same
- * session id and password, then closed. 0 on success. */
-int expire_session(zkelect_t *e, const char *hosts);
-/* Create path (its last node with flags, ZOO_EPHEMERAL say), and the
- * levels above it that are missing; ZOK, or ZooKeeper's error. */
-int zk_make_path(void *zh, const char *path, int flags);
-/* Number of children of path (-1 on error). */
-int zk_child_count(void *zh, const char *path);
-/* Delete path and everything below it. */
-int zk_delete_recursive(void *zh, const char *path);
-/* Delete path and its children in one transaction, as ZooKeeper's own
- * deleteall does below 1,000 children; tried again (up to 100 times) when a
- * child came or went between the listing and the transaction. ZOK, or
- * ZooKeeper's error. */
-int zk_delete_children_and_path(void *zh, const char *path);
 
 /* ------------------------------------------------------------ suites */
 
@@ -159,12 +104,4 @@ int run_suites(const test_suite_t *suites);
 /* The most common program: one suite on one server (with an admin handle
  * if admin is not NULL) and one recorder. */
 int run_server_suite(const char *suite, zk_server_t *server, void **admin, recorder_t *rec, const CU_TestInfo *tests);
-
-/* The event log checker: leadership intervals (ELECTED..REVOKED, in the
- * order the callbacks ran) never overlap, REVOKED only follows ELECTED, and
- * epochs never go back (a participant re-elected after a lapse may keep its
- * epoch). Returns the number of violations; why describes the last one. */
-int check_no_two_leaders(recorder_t *r, char *why, size_t len);
-/* The same as a CUnit failure, with the last violation on stderr. */
-void assert_no_two_leaders(recorder_t *r);
 #endif

@@ -7,6 +7,7 @@
  * on the leader and the contenders at every step, and the leadership
  * intervals of all of them, on the one CLOCK_MONOTONIC, never overlap. */
 #include "harness.h"
+#include "spawn.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -123,31 +124,12 @@ typedef struct peer {
     size_t len;
 } peer_t;
 
-static int peer_spawn(peer_t *p, const char *id, char *const argv[])
+static int peer_spawn(peer_t *p, const char *id, const char *const argv[])
 {
     memset(p, 0, sizeof *p);
     snprintf(p->id, sizeof p->id, "%s", id);
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0)
-        return -1;
-    if (pipe2(out, O_CLOEXEC) != 0) {
-        close(in[0]), close(in[1]);
-        return -1;
-    }
-    p->pid = fork();
-    if (p->pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0 && !getenv("ZKELECT_TEST_VERBOSE"))
-            dup2(devnull, 2); /* SLF4J's and kazoo's chatter */
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    p->to_peer = in[1];
-    p->from_peer = out[0];
+    /* quiet: SLF4J's and kazoo's chatter */
+    p->pid = spawn_piped(argv, &p->to_peer, &p->from_peer, SPAWN_QUIET | SPAWN_SEARCH_PATH);
     return p->pid > 0 ? 0 : -1;
 }
 
@@ -157,8 +139,8 @@ static int spawn_curator(peer_t *p, const char *id, const char *election)
     int n = snprintf(cp, sizeof cp, "%s", class_dir);
     for (size_t i = 0; i < sizeof curator_jars / sizeof *curator_jars; i++)
         n += snprintf(cp + n, sizeof cp - (size_t)n, ":/usr/share/java/%s.jar", curator_jars[i]);
-    char *argv[] = {"java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", cp, "CuratorPeer", server.hosts,
-                    (char *)election, (char *)id, NULL};
+    const char *argv[] = {"java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", cp, "CuratorPeer", server.hosts,
+                          election, id, NULL};
     return peer_spawn(p, id, argv);
 }
 
@@ -166,7 +148,7 @@ static int spawn_kazoo(peer_t *p, const char *id, const char *election)
 {
     char script[512];
     snprintf(script, sizeof script, "%s/tests/peers/kazoo_peer.py", srcdir);
-    char *argv[] = {"/usr/bin/python3", script, server.hosts, (char *)election, (char *)id, NULL};
+    const char *argv[] = {"/usr/bin/python3", script, server.hosts, election, id, NULL};
     return peer_spawn(p, id, argv);
 }
 

@@ -99,12 +99,8 @@ static void test_stats_follow_an_election(void)
     CU_ASSERT_EQUAL(leader.disconnected_ns, 0);
 
     /* the follower is next in line once its watch is set */
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    zkelect_stats_t follower = stats_of(ps[1].e);
-    while (follower.ahead != 1 && mono_ns() < deadline) {
-        poll_pause();
-        follower = stats_of(ps[1].e);
-    }
+    zkelect_stats_t follower;
+    WAIT_FOR((follower = stats_of(ps[1].e)).ahead == 1, 5 * SEC);
     CU_ASSERT_EQUAL(follower.ahead, 1);
     CU_ASSERT_EQUAL(follower.leading, 0);
     CU_ASSERT_EQUAL(follower.epoch, -1);
@@ -231,18 +227,12 @@ static void test_io_thread_lines_reach_the_log(void)
     CU_ASSERT_EQUAL(zkelect_set_log(e, on_line, &l), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_log_level(e, ZKELECT_LOG_WARN), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_start(e), ZKELECT_OK);
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (counted(&l, &l.io_failures) == 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(counted(&l, &l.io_failures) != 0, 5 * SEC);
     CU_ASSERT(counted(&l, &l.io_failures) > 0);
     /* the client retries every few tens of ms, three lines each time: the
      * limit lets 20 through in 10 s */
-    zkelect_stats_t st = stats_of(e);
-    deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (st.zk_log_dropped == 0 && mono_ns() < deadline) {
-        poll_pause();
-        st = stats_of(e);
-    }
+    zkelect_stats_t st;
+    WAIT_FOR((st = stats_of(e)).zk_log_dropped != 0, 5 * SEC);
     CU_ASSERT(st.zk_log_dropped > 0);
     CU_ASSERT(counted(&l, &l.zk) <= 20);
     zkelect_destroy(e);
@@ -282,9 +272,7 @@ static void test_log_limit_says_what_it_dropped(void)
     CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 0);
     /* the window ends, and no line comes: the keeper says what it dropped */
     inspect_end_log_window(e);
-    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while (counted(&l, &l.dropped_notes) == 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(counted(&l, &l.dropped_notes) != 0, 5 * SEC);
     CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 1);
     CU_ASSERT(strstr(l.last_note, "5 more lines") != NULL);
     client_line(0);
@@ -314,9 +302,7 @@ static void test_repeated_connection_errors_said_once(void)
     CU_ASSERT_EQUAL(zkelect_set_log_level(e, ZKELECT_LOG_WARN), ZKELECT_OK);
     CU_ASSERT_EQUAL_FATAL(zkelect_start(e), ZKELECT_OK);
     /* the client has retried many times */
-    int64_t deadline = mono_ns() + 10 * SEC * NS_PER_MS;
-    while (stats_of(e).zk_log_dropped < 20 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(stats_of(e).zk_log_dropped >= 20, 10 * SEC);
     CU_ASSERT(stats_of(e).zk_log_dropped >= 20);
     int said = counted(&l, &l.zk);
     printf("\n    %d distinct lines said, %llu repeats dropped ", said,
@@ -325,9 +311,7 @@ static void test_repeated_connection_errors_said_once(void)
     CU_ASSERT_EQUAL(counted(&l, &l.errors), 0);
     CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 0);
     inspect_end_log_window(e);
-    deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while (counted(&l, &l.dropped_notes) == 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(counted(&l, &l.dropped_notes) != 0, 5 * SEC);
     CU_ASSERT_EQUAL(counted(&l, &l.dropped_notes), 1);
     zkelect_destroy(e);
 }

@@ -175,12 +175,10 @@ static void test_health_reason_rise_and_state(void)
     CU_ASSERT_EQUAL(count_lines(scratch("rise-ra.log"), "health check failed (exit status 1: disk full on /var)"), 1);
     CU_ASSERT_EQUAL(count_lines(scratch("rise-ra.log"), "second line"), 0);
     /* out of line, seen with its reason; nobody leads: exit 4 */
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
     int code;
-    while (((code = capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path)) != 4 ||
-            !strstr(out, "unhealthy since")) &&
-           mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR((code = capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path)) == 4 &&
+                 strstr(out, "unhealthy since"),
+             5 * SEC);
     CU_ASSERT_EQUAL(code, 4);
     CU_ASSERT(strstr(out, "nobody in line, nobody leads") != NULL);
     CU_ASSERT(strstr(out, ": disk full on /var") != NULL);
@@ -212,10 +210,9 @@ static void test_unhealthy_leader_stays_if_alone(void)
     CU_ASSERT_EQUAL(count_lines(scratch("alone-sa.log"), "was killed by"), 0);
     CU_ASSERT_EQUAL(count_lines(scratch("alone-sa.log"), "leading on (--unhealthy-leader"), 1);
     char out[8192];
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path) == 0 &&
-           !strstr(out, "leading, unhealthy (alone in line) since") && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path) != 0 ||
+                 strstr(out, "leading, unhealthy (alone in line) since"),
+             5 * SEC);
     CU_ASSERT(strstr(out, "leading, unhealthy (alone in line) since") != NULL);
     pid_t b = start_runner("alone", "sb", server.hosts, path, "exec sleep 1000", extra);
     CU_ASSERT(wait_lines(scratch("alone-sa.log"), "another host stands in line now: stepping down after all", 1,
@@ -247,7 +244,7 @@ static void test_granted_timeout_and_namesakes_are_said(void)
     CU_ASSERT_FATAL(wait_lines(scratch("said-twin.log"), "started /bin/sh", 2, 10 * SEC));
     const char *argv[] = {zkelect_bin, "run", "--zk", server.hosts, "--path", path, "--id", "twin", "--",
                           "/bin/sh", "-c", "exec sleep 1000", NULL};
-    pid_t b = spawn(scratch("said-twin2.log"), argv);
+    pid_t b = spawn_to_file(scratch("said-twin2.log"), argv, NULL, 0);
     CU_ASSERT(wait_lines(scratch("said-twin2.log"), "1 other contender(s) in /zkelect-ops/namesakes have the id twin",
                          1, 10 * SEC));
     CU_ASSERT_EQUAL(count_lines(scratch("said-twin2.log"), "granted by the server"), 0);
@@ -338,7 +335,7 @@ static void test_systemd_notifications_and_watchdog(void)
              scratch_dir());
     const char *argv[] = {zkelect_bin, "run", "--zk", proxy_hosts(proxy), "--path", path, "--id", "standby",
                           "--session-timeout", "2000", "--", "/bin/sh", "-c", script, NULL};
-    pid_t b = spawn_with(scratch("notify-standby.log"), argv, env);
+    pid_t b = spawn_to_file(scratch("notify-standby.log"), argv, env, 0);
     CU_ASSERT(wait_message(&l, "READY=1", 10 * SEC));
     CU_ASSERT(wait_message(&l, "STATUS=standby, following leader (1 ahead at the last look)", 10 * SEC));
     /* WATCHDOG=1 every 0.2 s */
@@ -475,7 +472,7 @@ static void test_journal_priorities(void)
     const char *env[] = {stream, NULL};
     const char *argv[] = {zkelect_bin, "run", "--zk", server.hosts, "--path", "/zkelect-ops/journal", "--id", "j",
                           "--", "/bin/sh", "-c", "exec sleep 1000", NULL};
-    pid_t a = spawn_with(log, argv, env);
+    pid_t a = spawn_to_file(log, argv, env, 0);
     CU_ASSERT(wait_lines(log, "<5>leading (epoch ", 1, 10 * SEC));
     stop(a);
     CU_ASSERT(wait_lines(log, "<5>SIGTERM: stopping", 1, 5 * SEC));
@@ -483,7 +480,7 @@ static void test_journal_priorities(void)
     /* without it, timestamps */
     const char *plain[] = {zkelect_bin, "status", "--zk", "127.0.0.1:1", "--path", "/x", "--connect-timeout", "0.2",
                            NULL};
-    CU_ASSERT_EQUAL(wait_exit(spawn(scratch("plain.log"), plain), 5 * SEC), 3);
+    CU_ASSERT_EQUAL(wait_exit(spawn_to_file(scratch("plain.log"), plain, NULL, 0), 5 * SEC), 3);
     CU_ASSERT_EQUAL(count_lines(scratch("plain.log"), "Z zkelect["), 1);
 }
 

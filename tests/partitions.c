@@ -120,9 +120,7 @@ typedef struct successor_bound {
 /* The hook runs after the recorder saw the event: wait for it too. */
 static int64_t wait_set(atomic_llong *v)
 {
-    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while (atomic_load(v) == 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(atomic_load(v) != 0, 5 * SEC);
     return atomic_load(v);
 }
 
@@ -346,9 +344,7 @@ static void test_destroy_while_partitioned_does_not_hang(void)
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_REVOKED, mark), 1);
     proxy_stop(proxy);
     /* the node goes with the session, T after the partition began */
-    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
-    while (zk_child_count(admin, p) > 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(zk_child_count(admin, p) <= 0, 10 * SEC);
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
 }
 

@@ -136,10 +136,8 @@ static void test_priority_changed_while_running(void)
     CU_ASSERT_EQUAL(zkelect_set_priority(ps[0].e, -5), ZKELECT_OK);
     CU_ASSERT_EQUAL(zkelect_set_priority(ps[2].e, 50), ZKELECT_OK);
     /* each takes its new place: seen in its node's name */
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
     char node[512] = "";
-    while (mono_ns() < deadline && (zkelect_node_path(ps[2].e, node, sizeof node) != ZKELECT_OK || !strstr(node, "_p50_")))
-        poll_pause();
+    WAIT_FOR(zkelect_node_path(ps[2].e, node, sizeof node) == ZKELECT_OK && strstr(node, "_p50_"), 5 * SEC);
     CU_ASSERT(strstr(node, "_p50_") != NULL);
     CU_ASSERT(settled(ps, 3));
     CU_ASSERT_EQUAL(zkelect_is_leader(ps[0].e), 1);
@@ -169,9 +167,7 @@ static void test_incumbent_changes_priority(void)
     uint64_t lists = inspect_requests(ps[0].e).lists;
     CU_ASSERT_EQUAL(zkelect_set_priority(ps[0].e, 10), ZKELECT_OK);
     /* the change is acted on: the line read again, and settled */
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (inspect_requests(ps[0].e).lists == lists && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(inspect_requests(ps[0].e).lists != lists, 5 * SEC);
     CU_ASSERT(inspect_requests(ps[0].e).lists > lists);
     CU_ASSERT(settled(ps, 2));
     CU_ASSERT_EQUAL(zkelect_node_path(ps[0].e, after, sizeof after), ZKELECT_OK);
@@ -365,10 +361,8 @@ static void test_path_deleted_starts_over(void)
     size_t mark = rec_count(&rec);
     CU_ASSERT_EQUAL(zk_delete_children_and_path(admin, p), ZOK);
     CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC) >= 0);
-    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
     int leader = -1;
-    while (mono_ns() < deadline && (leader = wait_single_leader(ps, 3, 100)) < 0)
-        poll_pause();
+    WAIT_FOR((leader = wait_single_leader(ps, 3, 100)) >= 0, 10 * SEC);
     CU_ASSERT_FATAL(leader >= 0);
     CU_ASSERT(zkelect_epoch(ps[leader].e) > epoch);
     CU_ASSERT(settled(ps, 3));
@@ -563,9 +557,7 @@ static void test_move_lost_with_the_connection(void)
      * session lives on. */
     proxy_set_mode(proxy, PROXY_DROP_REQUESTS);
     CU_ASSERT_EQUAL(zkelect_resign(ps[0].e), ZKELECT_OK);
-    int64_t deadline = mono_ns() + 2 * SEC * NS_PER_MS;
-    while (proxy_multis_dropped(proxy) == 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(proxy_multis_dropped(proxy) != 0, 2 * SEC);
     CU_ASSERT_FATAL(proxy_multis_dropped(proxy) == 1);
     proxy_set_mode(proxy, PROXY_REFUSE);
     CU_ASSERT_FATAL(disconnected_within(ps[0].e, 2 * SEC));

@@ -189,9 +189,7 @@ static void test_lookups_end_at_the_query_timeout(void)
     /* the link comes back: the late answers of the abandoned lookups are
      * dropped, the new ones answered */
     proxy_set_mode(proxy, PROXY_PASS);
-    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
-    while (rec_tally(&rec, 0, ZKELECT_EV_PARTICIPANTS, (size_t)got + 1) < 16 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(rec_tally(&rec, 0, ZKELECT_EV_PARTICIPANTS, (size_t)got + 1) >= 16, 10 * SEC);
     CU_ASSERT_EQUAL(rec_tally(&rec, 0, ZKELECT_EV_PARTICIPANTS, (size_t)got + 1), 16);
     CU_ASSERT_EQUAL(zkelect_get_leader(ps[0].e, id, sizeof id), ZKELECT_OK);
     CU_ASSERT_STRING_EQUAL(id, "p0");
@@ -346,11 +344,9 @@ static int seen_as(zkelect_t *e, const char *id, char *state, size_t len)
  * or -1 for absent; and with `state` ("" for none). */
 static bool wait_seen_as(zkelect_t *e, const char *id, int in_line, const char *state)
 {
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
     char now[300];
     int where;
-    while (((where = seen_as(e, id, now, sizeof now)) != in_line || strcmp(now, state) != 0) && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR((where = seen_as(e, id, now, sizeof now)) == in_line && strcmp(now, state) == 0, 5 * SEC);
     if (where != in_line || strcmp(now, state) != 0)
         printf("\n    %s: in_line %d, state \"%s\"; wanted %d, \"%s\" ", id, where, now, in_line, state);
     return where == in_line && strcmp(now, state) == 0;

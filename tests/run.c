@@ -220,7 +220,7 @@ static void test_run_default_id_in_the_environment(void)
     const char *argv[] = {zkelect_bin, "run", "--zk", server.hosts, "--path", "/zkelect-run/default-id", "--",
                           "/bin/sh", "-c", "echo \"id=$ZKELECT_ID.\"; exec sleep 60", NULL};
     const char *log = scratch("default-id.log");
-    pid_t p = spawn(log, argv);
+    pid_t p = spawn_to_file(log, argv, NULL, 0);
     CU_ASSERT_FATAL(wait_lines(log, "id=", 1, 10 * SEC));
     char host[256] = "", expected[300];
     gethostname(host, sizeof host - 1);
@@ -261,7 +261,7 @@ static void run_partitioned_leader(const char *name, const char *policy, const c
                           "--session-timeout", "2000", "--policy", policy, "--grace", grace, "--",
                           "/bin/sh", "-c", stubborn, NULL};
     const char *cut_log = scratch("partition-%s-cut.log", name);
-    pid_t leader = spawn(cut_log, argv);
+    pid_t leader = spawn_to_file(cut_log, argv, NULL, 0);
     CU_ASSERT_FATAL(wait_lines(cut_log, "started /bin/sh", 1, 10 * SEC));
     pid_t follower = start_runner(name, "next", server.hosts, path, "exec sleep 1000", NULL);
     CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
@@ -318,7 +318,7 @@ static void test_run_node_deleted_while_cut_off_kills_at_once(void)
     const char *argv[] = {zkelect_bin, "run", "--zk", proxy_hosts(proxy), "--path", path, "--id", "cut",
                           "--session-timeout", "9s", "--grace", "3s", "--", "/bin/sh", "-c", stubborn, NULL};
     const char *cut_log = scratch("stop-now-cut.log");
-    pid_t leader = spawn(cut_log, argv);
+    pid_t leader = spawn_to_file(cut_log, argv, NULL, 0);
     CU_ASSERT_FATAL(wait_lines(cut_log, "started /bin/sh", 1, 10 * SEC));
     pid_t follower = start_runner("stop-now", "next", server.hosts, path, "exec sleep 1000", NULL);
     CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
@@ -364,10 +364,9 @@ static void test_run_priority_chooses_the_successor(void)
     pid_t c = start_runner("prio", "c", server.hosts, path, script, high);
     CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 3, 10 * SEC));
     char out[4096];
-    int64_t deadline = mono_ns() + 5000 * NS_PER_MS;
-    while (capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path) == 0 &&
-           !strstr(out, "leader a (epoch") && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(capture(out, sizeof out, "'%s' status --zk %s --path %s", zkelect_bin, server.hosts, path) != 0 ||
+                 strstr(out, "leader a (epoch"),
+             5 * SEC);
     CU_ASSERT(strstr(out, "3 contenders, leader a (epoch") != NULL);
     CU_ASSERT(strstr(out, ", next c") != NULL);
     kill(a, SIGKILL);
@@ -557,7 +556,7 @@ static void test_run_command_not_found(void)
     const char *argv[] = {zkelect_bin, "run", "--zk", server.hosts, "--path", "/zkelect-run/nocmd", "--",
                           "/nonexistent/command", NULL};
     const char *log = scratch("nocmd.log");
-    CU_ASSERT_EQUAL(wait_exit(spawn(log, argv), 10 * SEC), 127);
+    CU_ASSERT_EQUAL(wait_exit(spawn_to_file(log, argv, NULL, 0), 10 * SEC), 127);
     CU_ASSERT(count_lines(log, "cannot run /nonexistent/command") == 1);
     /* It never joined. */
     CU_ASSERT(wait_contenders(server.hosts, "/zkelect-run/nocmd", 0, SEC));
@@ -651,7 +650,7 @@ static void test_run_doubt_during_planned_stop_kills_at_the_bound(void)
                           "--session-timeout", "2000", "--stop-timeout", "60", "--",
                           "/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done", NULL};
     const char *cut_log = scratch("doubt-cut.log");
-    pid_t leader = spawn(cut_log, argv);
+    pid_t leader = spawn_to_file(cut_log, argv, NULL, 0);
     CU_ASSERT_FATAL(wait_lines(cut_log, "started /bin/sh", 1, 10 * SEC));
     pid_t follower = start_runner("doubt", "next", server.hosts, path, "exec sleep 1000", NULL);
     CU_ASSERT_FATAL(wait_contenders(server.hosts, path, 2, 10 * SEC));
@@ -713,7 +712,7 @@ static void test_run_sigterm_while_connecting(void)
     snprintf(hosts, sizeof hosts, "127.0.0.1:%d", zk_free_port());
     const char *argv[] = {zkelect_bin, "run", "--zk", hosts, "--path", "/zkelect-run/never", "--connect-timeout",
                           "30", "--", "/bin/true", NULL};
-    pid_t p = spawn(scratch("connecting.log"), argv);
+    pid_t p = spawn_to_file(scratch("connecting.log"), argv, NULL, 0);
     CU_ASSERT_FATAL(wait_lines(scratch("connecting.log"), "zookeeper:", 1, 10 * SEC));
     int64_t t0 = mono_ns();
     kill(p, SIGTERM);

@@ -203,9 +203,7 @@ static void test_tls_join_failover_and_handover(void)
 /* Until the log has needle, or the deadline. */
 static bool log_waits_for(const char *needle, int timeout_ms)
 {
-    int64_t until = mono_ns() + (int64_t)timeout_ms * 1000000;
-    while (!log_has(needle) && mono_ns() < until)
-        poll_pause();
+    WAIT_FOR(log_has(needle), timeout_ms);
     return log_has(needle);
 }
 

@@ -329,9 +329,7 @@ static void test_lock_path(void)
     CU_ASSERT(acl_has(&acl, "digest", "ops:ZsD1RlI3DZBKu14EQKRZur5tUew=", ZOO_PERM_ALL));
     CU_ASSERT(acl_has(&acl, "world", "anyone", ZOO_PERM_READ));
     deallocate_ACL_vector(&acl);
-    int64_t deadline = mono_ns() + 5 * SEC * NS_PER_MS;
-    while ((zkelect_stats(b.e, &st), st.acl_open) && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR((zkelect_stats(b.e, &st), !st.acl_open), 5 * SEC);
     CU_ASSERT_EQUAL(st.acl_open, 0);
     /* a participant without that identity may no longer change it */
     CU_ASSERT_EQUAL(zkelect_lock_path(a.e), ZKELECT_EINVAL);

@@ -1,7 +1,7 @@
 /* server-faults.c - "never two leaders" when the server itself fails: paused for
  * longer than a session, restarted, not there yet, rebuilt empty; a leader
  * process paused; 10,000 strangers in the line, and churn.
- * Every test runs the event-log checker (tests/harness.c) on top of its
+ * Every test runs the event-log checker (tests/recorder.c) on top of its
  * own bounds. */
 #include "harness.h"
 #include "commands.h"
@@ -75,10 +75,8 @@ static void test_server_paused_longer_than_session(void)
     /* Most sessions expire on resume; one whose reconnection reaches the
      * server before its expiry is processed survives, with its node. Either
      * way everyone ends up in line, under one leader. */
-    int64_t deadline = mono_ns() + 15000 * NS_PER_MS;
     bool in_line;
-    while (!(in_line = all_in_line_anew(ps, 3, p)) && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR((in_line = all_in_line_anew(ps, 3, p)), 15 * SEC);
     CU_ASSERT(in_line);
     int leader = wait_single_leader(ps, 3, 15 * SEC);
     CU_ASSERT_FATAL(leader >= 0);
@@ -116,9 +114,7 @@ static void test_server_restart_within_session(void)
     assert_no_two_leaders(&rec);
     destroy_all(ps, 2);
     /* the admin handle reconnects by itself; wait until it does */
-    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
-    while (zoo_state(admin) != ZOO_CONNECTED_STATE && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(zoo_state(admin) == ZOO_CONNECTED_STATE, 10 * SEC);
 }
 
 /* Where participant i stands: contenders ahead of it (0 for the leader). */
@@ -272,9 +268,7 @@ static void test_many_foreign_children(void)
             snprintf(child, sizeof child, "%s/zke_%032x_", p, i);
         zoo_acreate(admin, child, "x", 1, &ZOO_OPEN_ACL_UNSAFE, i % 2 ? 0 : ZOO_SEQUENCE, create_done, &pending);
     }
-    int64_t deadline = mono_ns() + 60000 * NS_PER_MS;
-    while (__atomic_load_n(&pending, __ATOMIC_SEQ_CST) > 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(__atomic_load_n(&pending, __ATOMIC_SEQ_CST) <= 0, 60 * SEC);
     CU_ASSERT_EQUAL_FATAL(zk_child_count(admin, p), 10000);
     static participant_t ps[3];
     for (int i = 0; i < 2; i++)
@@ -358,16 +352,12 @@ static void test_churn_soak(void)
             }
         } while (in_line < live && mono_ns() < deadline && (poll_pause(), 1));
         CU_ASSERT_EQUAL(in_line, live);
-        int64_t wait_nodes = mono_ns() + 20000 * NS_PER_MS;
-        while (zk_child_count(admin, p) != live && mono_ns() < wait_nodes)
-            poll_pause();
+        WAIT_FOR(zk_child_count(admin, p) == live, 20 * SEC);
         CU_ASSERT_EQUAL(zk_child_count(admin, p), live);
     }
     assert_no_two_leaders(&rec);
     destroy_all(slot, SLOTS);
-    int64_t deadline = mono_ns() + 10000 * NS_PER_MS;
-    while (zk_child_count(admin, p) > 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(zk_child_count(admin, p) <= 0, 10 * SEC);
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
 }
 

@@ -63,9 +63,7 @@ static void handlers_run_on_host_thread(void)
     CU_ASSERT_EQUAL_FATAL(sigaction(SIGUSR2, &sa, NULL), 0);
     for (int i = 0; i < 200; i++)
         kill(getpid(), SIGUSR2);
-    int64_t deadline = mono_ns() + 5000LL * 1000000;
-    while (atomic_load(&handled_on_main) == 0 && mono_ns() < deadline)
-        poll_pause();
+    WAIT_FOR(atomic_load(&handled_on_main) != 0, 5 * SEC);
     signal(SIGUSR2, SIG_DFL);
     CU_ASSERT(atomic_load(&handled_on_main) > 0);
     CU_ASSERT_EQUAL(atomic_load(&handled_elsewhere), 0);

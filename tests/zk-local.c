@@ -60,9 +60,7 @@ static int stop(const char *dir)
     }
     if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0) {
         /* Not our child: wait until it is gone, so that its port and files are free. */
-        int64_t deadline = mono_ns() + 10 * (int64_t)1000000000;
-        while (kill((pid_t)pid, 0) == 0 && mono_ns() < deadline)
-            poll_pause();
+        WAIT_FOR(kill((pid_t)pid, 0) != 0, 10 * SEC);
     }
     zk_server_t s = {.pid = 0};
     snprintf(s.dir, sizeof s.dir, "%s", dir);

@@ -85,4 +85,12 @@ int64_t mono_ns(void);
 /* Sleep a little in a polling loop: only ever used together with a deadline. */
 void poll_pause(void);
 
+/* Wait until COND holds, looking again every poll_pause(), for at most
+ * TIMEOUT_MS. It decides nothing: the test asserts COND after it, so a
+ * condition that never came fails there, with its own words. */
+#define WAIT_FOR(cond, timeout_ms)                                                                                   \
+    for (int64_t wait_for_deadline_ = mono_ns() + (int64_t)(timeout_ms) * 1000000;                                   \
+         !(cond) && mono_ns() < wait_for_deadline_;)                                                                 \
+    poll_pause()
+
 #endif

@@ -1,12 +1,14 @@
-/* orchestra.h - what the orchestrator's two halves share: run.c sets the
- * stage (ensemble, proxies, store, the participants' processes) and takes
- * it down; nemesis.c plays the faults on it. */
+/* orchestra.h - what the orchestrator's parts share: run.c sets the stage
+ * (ensemble, proxies, store, the participants' processes) and takes it
+ * down; nemesis.c plays the faults on it; stage.c is what both call on (the
+ * random numbers, the participants' processes). run.c calls nemesis.c, never the reverse. */
 #ifndef ZKELECT_TORTURE_ORCHESTRA_H
 #define ZKELECT_TORTURE_ORCHESTRA_H
 
 #include "torture.h"
 
-#include "harness.h"
+#include "zkadmin.h"
+#include "zkserver.h"
 #include "proxy.h"
 
 #include <signal.h>
@@ -58,7 +60,7 @@ typedef struct stage {
     volatile sig_atomic_t interrupted; /* SIGINT or SIGTERM: heal, check what ran, report */
 } stage_t;
 
-/* run.c */
+/* stage.c */
 void stage_start_slot(stage_t *s, slot_t *slot);
 /* Collect the slots' processes that ended; log them. */
 void stage_reap(stage_t *s);

@@ -25,7 +25,7 @@
  * the cached epoch meanwhile. */
 #include "torture.h"
 
-#include "harness.h" /* expire_session() */
+#include "zkadmin.h" /* expire_session() */
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,8 @@
  *
  * One binary, five roles (main.c picks one):
  *   run          the orchestrator: ensemble, proxies, store, participants,
- *                the nemesis; then the checker and the timeline (run.c)
+ *                the nemesis; then the checker and the timeline (run.c,
+ *                stage.c, nemesis.c)
  *   participant  one election participant, sampling zkelect_is_leader() and
  *                writing to the store while it reads 1 (participant.c)
  *   writer       the command under `zkelect run`: writes with ZKELECT_EPOCH
