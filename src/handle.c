@@ -283,6 +283,64 @@ void zkelect__election_destroy(struct zkelect *e)
         zkelect__election_free(e);
 }
 
+/* The elections of s that no destroy has begun with: those not started are
+ * unlinked, the others closed; all of them in out (n_max at most); how many.
+ * Lock held. */
+static size_t close_all(zke_session_t *s, struct zkelect **out, size_t n_max)
+{
+    size_t n = 0;
+    struct zkelect *next;
+    for (struct zkelect *e = s->elections; e && n < n_max; e = next) {
+        next = e->next;
+        if (e->stopping)
+            continue; /* a destroy from a callback is under way */
+        if (!e->started)
+            zkelect__election_unlink(e);
+        else
+            close_and_retire(e);
+        out[n++] = e;
+    }
+    return n;
+}
+
+void zkelect__elections_destroy_all(zke_session_t *s)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n_max = 0;
+    for (struct zkelect *e = s->elections; e; e = e->next)
+        n_max++;
+    struct zkelect **closing = n_max ? calloc(n_max, sizeof *closing) : NULL;
+    if (!closing) {
+        /* Without memory for the list: one after the other. */
+        while (s->elections) {
+            struct zkelect *e = s->elections;
+            while (e && e->stopping)
+                e = e->next;
+            if (!e) {
+                pthread_cond_wait(&s->state_cond, &s->lock);
+                continue;
+            }
+            pthread_mutex_unlock(&s->lock);
+            zkelect__election_destroy(e);
+            pthread_mutex_lock(&s->lock);
+        }
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    /* All closed under one hold of the lock, then one wait: their REVOKED
+     * and retirements run in one pass of the dispatch thread, their nodes'
+     * deletions pipelined, rather than a hand-over to that thread and back
+     * per election. */
+    size_t n = close_all(s, closing, n_max);
+    /* Those destroyed from a callback meanwhile are retired by it. */
+    while (s->elections)
+        pthread_cond_wait(&s->state_cond, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+    for (size_t i = 0; i < n; i++)
+        zkelect__election_free(closing[i]);
+    free(closing);
+}
+
 void zkelect_destroy(zkelect_t *e)
 {
     /* In a child of fork() the handle's lock may be held by a thread that

@@ -72,5 +72,8 @@ ZKE_HIDDEN int zkelect__election_start(struct zkelect *e);
  * and free it; from a callback, the retirement frees it once the callback
  * returns. */
 ZKE_HIDDEN void zkelect__election_destroy(struct zkelect *e);
+/* The same for every election still on s, all closed at once, then waited
+ * for together; returns once none is left on s. Not from a callback. */
+ZKE_HIDDEN void zkelect__elections_destroy_all(zke_session_t *s);
 
 #endif /* ZKELECT_LIFECYCLE_H */

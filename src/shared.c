@@ -69,20 +69,11 @@ void zkelect_session_destroy(zkelect_session_t *s)
                              "zkelect_session_destroy: not allowed from a callback; the session is left as it is");
         return;
     }
+    pthread_mutex_unlock(&s->lock);
     /* Elections still on it go first, each with its REVOKED(closed); those
      * destroyed from a callback are waited for until retired. */
-    while (s->elections) {
-        struct zkelect *e = s->elections;
-        while (e && e->stopping)
-            e = e->next;
-        if (!e) {
-            pthread_cond_wait(&s->state_cond, &s->lock);
-            continue;
-        }
-        pthread_mutex_unlock(&s->lock);
-        zkelect__election_destroy(e);
-        pthread_mutex_lock(&s->lock);
-    }
+    zkelect__elections_destroy_all(s);
+    pthread_mutex_lock(&s->lock);
     if (!s->started) {
         pthread_mutex_unlock(&s->lock);
         zkelect__session_free(s);

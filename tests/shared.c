@@ -10,6 +10,7 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <zookeeper/zookeeper.h>
@@ -138,6 +139,67 @@ static void test_many_elections_one_session(void)
     char path[256];
     election_path(path, sizeof path, "many", 0);
     CU_ASSERT_EQUAL(zk_child_count(admin, path), 0);
+}
+
+/* The session's destroy closes its elections together (one pass of the
+ * dispatch thread), yet each keeps the promise of a single destroy: its
+ * REVOKED(closed) is its last event, and its node is removed only after that
+ * callback returned. One of them is destroyed from its own callback while
+ * the session goes; one was never started. */
+static atomic_int node_seen_in_revoked = -1;
+
+static void look_at_node_in_revoked(participant_t *pt, const zkelect_event_t *ev)
+{
+    if (ev->type != ZKELECT_EV_REVOKED || !pt->hook_arg)
+        return;
+    char path[256];
+    election_path(path, sizeof path, "destroy-all", pt->idx);
+    atomic_store(&node_seen_in_revoked, zk_child_count(admin, path));
+}
+
+static void destroy_self_on_revoked(participant_t *pt, const zkelect_event_t *ev)
+{
+    if (ev->type == ZKELECT_EV_REVOKED && pt->hook_arg) {
+        pt->hook_arg = NULL;
+        zkelect_destroy(pt->e); /* the session's destroy is closing it too */
+    }
+}
+
+static void test_session_destroy_closes_all(void)
+{
+    enum { N = 40, WATCHED = 17, SELF = 23 };
+    rec_reset(&rec);
+    static participant_t ps[N];
+    zkelect_session_t *s = start_session();
+    start_shards(ps, 0, N, s, "destroy-all");
+    CU_ASSERT_FATAL(wait_all_leading(ps, N, true, 10 * SEC));
+    ps[WATCHED].hook = look_at_node_in_revoked;
+    ps[WATCHED].hook_arg = &ps[WATCHED];
+    ps[SELF].hook = destroy_self_on_revoked;
+    ps[SELF].hook_arg = &ps[SELF];
+    zkelect_t *never_started;
+    CU_ASSERT_EQUAL_FATAL(zkelect_new_on_session(&never_started, s, "/zkelect-tests/destroy-all-idle", "idle"),
+                          ZKELECT_OK);
+    size_t mark = rec_count(&rec);
+    atomic_store(&node_seen_in_revoked, -1);
+    zkelect_session_destroy(s);
+    /* each one REVOKED(closed), its last event */
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL(rec_tally(&rec, i, ZKELECT_EV_REVOKED, mark), 1);
+        long revoked = rec_wait(&rec, i, ZKELECT_EV_REVOKED, mark, 0);
+        CU_ASSERT_FATAL(revoked >= 0);
+        CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_CLOSED);
+        for (size_t j = (size_t)revoked + 1; j < rec_count(&rec); j++)
+            CU_ASSERT_NOT_EQUAL(rec_get(&rec, j).who, i);
+    }
+    /* the node was still there while its host's callback ran */
+    CU_ASSERT_EQUAL(atomic_load(&node_seen_in_revoked), 1);
+    /* and gone after */
+    for (int i = 0; i < N; i++) {
+        char path[256];
+        election_path(path, sizeof path, "destroy-all", i);
+        CU_ASSERT_EQUAL(zk_child_count(admin, path), 0);
+    }
 }
 
 /* Two sessions, three shards each: A joined first and leads all three. One
@@ -446,6 +508,7 @@ int main(void)
         TEST(test_one_election_leaves_others_stay),
         TEST(test_expiry_revokes_every_election),
         TEST(test_destroy_from_callback),
+        TEST(test_session_destroy_closes_all),
         TEST(test_observer_on_shared_session),
         TEST(test_renewals_ride_the_session),
         TEST(test_bad_calls),
