@@ -264,18 +264,25 @@ static int payload_fits_format(struct zkelect *e, int format, size_t data_len, c
     return ZKELECT_EINVAL;
 }
 
+/* The setting's range (limits.c): ZKELECT_OK, or the reason logged and
+ * ZKELECT_EINVAL. */
+static int in_range(struct zkelect *e, const char *setting, double value)
+{
+    char why[512];
+    if (zkelect__check_setting(setting, value, why, sizeof why) == ZKELECT_OK)
+        return ZKELECT_OK;
+    zkelect__log(e, ZKELECT_LOG_ERROR, "%s", why);
+    return ZKELECT_EINVAL;
+}
+
 int zkelect_set_query_timeout(zkelect_t *e, int timeout_ms)
 {
     int rc = zkelect__configurable(e, "zkelect_set_query_timeout");
-    if (rc)
-        return rc;
-    char why[512];
-    if (zkelect__check_setting("query_timeout", timeout_ms, why, sizeof why)) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s", why);
-        return ZKELECT_EINVAL;
-    }
-    e->query_timeout_ms = timeout_ms;
-    return ZKELECT_OK;
+    if (rc == ZKELECT_OK)
+        rc = in_range(e, "query_timeout", timeout_ms);
+    if (rc == ZKELECT_OK)
+        e->query_timeout_ms = timeout_ms;
+    return rc;
 }
 
 int zkelect_set_format(zkelect_t *e, int format)
@@ -354,15 +361,11 @@ int zkelect_set_disconnect_policy(zkelect_t *e, int policy)
 int zkelect_set_lease_fraction(zkelect_t *e, double fraction)
 {
     int rc = zkelect__configurable(e, "zkelect_set_lease_fraction");
-    if (rc)
-        return rc;
-    char why[512];
-    if (zkelect__check_setting("lease_fraction", fraction, why, sizeof why)) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s", why);
-        return ZKELECT_EINVAL;
-    }
-    e->lease_fraction = fraction;
-    return ZKELECT_OK;
+    if (rc == ZKELECT_OK)
+        rc = in_range(e, "lease_fraction", fraction);
+    if (rc == ZKELECT_OK)
+        e->lease_fraction = fraction;
+    return rc;
 }
 
 int zkelect_set_auth(zkelect_t *e, const char *scheme, const void *credential, size_t len)

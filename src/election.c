@@ -121,10 +121,7 @@ void zkelect__drive(struct zkelect *e)
 {
     if (e->stopping || e->left || zkelect__given_up(e))
         return;
-    e->gen++;
-    zkelect__forget_ahead(e);
-    free(e->watched_path);
-    e->watched_path = NULL;
+    zkelect__forget_line(e);
     if (!zkelect__session_ready(e)) {
         e->phase = ZKE_WAITING;
         return;

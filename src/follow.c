@@ -61,15 +61,10 @@ static void retry_later(struct zkelect *e)
  * is the cause, else the host hears of it and it is tried again later. */
 static void fail(struct zkelect *e, const char *what, int rc)
 {
-    if (zkelect__transient(rc)) {
+    if (zkelect__report_failure(e, what, rc))
+        retry_later(e);
+    else
         set_phase(e, ZKE_WAITING);
-        zkelect__log(e, ZKELECT_LOG_DEBUG, "%s: %s; waiting for the connection", what, zerror(rc));
-        return;
-    }
-    zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s (%d)", what, zerror(rc), rc);
-    zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, zkelect__from_zk_error(rc), rc, "%s: %s", what,
-                         zerror(rc));
-    retry_later(e);
 }
 
 static zke_op_t *start_op(struct zkelect *e, const char *path)

@@ -19,6 +19,14 @@ void zkelect__forget_ahead(struct zkelect *e)
     e->n_ahead = 0;
 }
 
+void zkelect__forget_line(struct zkelect *e)
+{
+    e->gen++;
+    zkelect__forget_ahead(e);
+    free(e->watched_path);
+    e->watched_path = NULL;
+}
+
 static bool owned_on_this_session(const struct zkelect *e)
 {
     return e->own_path && e->own_czxid >= 0 && e->node_session == e->session->id;
@@ -50,10 +58,7 @@ static void predecessor_gone(struct zkelect *e, bool handed_over)
     bool only_one_ahead = e->n_ahead == 1;
     /* Said in ELECTED however the election is then decided. */
     e->gone_how = handed_over ? ZKELECT_TAKEOVER_HANDOVER : ZKELECT_TAKEOVER_GONE;
-    e->gen++;
-    zkelect__forget_ahead(e);
-    free(e->watched_path);
-    e->watched_path = NULL;
+    zkelect__forget_line(e);
     if (e->priority_mode) {
         /* The lock is the proof: the next in line takes it at once (one
          * round trip); anyone else, or one whose line changed unseen, lists. */
@@ -100,10 +105,7 @@ static void predecessor_changed(struct zkelect *e)
     }
     zkelect__log(e, ZKELECT_LOG_INFO, "%s was written: listing the election to tell a hand-over from a foreign write",
                  e->watched_path);
-    e->gen++;
-    zkelect__forget_ahead(e);
-    free(e->watched_path);
-    e->watched_path = NULL;
+    zkelect__forget_line(e);
     if (!zkelect__session_ready(e)) {
         e->phase = ZKE_WAITING;
         return;

@@ -238,6 +238,18 @@ static zke_op_t *send_op(zke_lookup_t *l, const char *path)
 
 /* ------------------------------------------------------------- the reads */
 
+/* A completion's start: the lock taken, op answered; its lookup if still
+ * waiting for answers, else NULL (ended, or its election gone). The
+ * completion ends with zkelect__op_end(op) either way. */
+static zke_lookup_t *lookup_answered(zke_op_t *op)
+{
+    zkelect__op_begin(op);
+    zke_lookup_t *l = op->lookup;
+    zkelect__op_finish(op);
+    op->answered = true;
+    return l->e && !l->finished ? l : NULL;
+}
+
 static void read_slot(zke_lookup_t *l, size_t i);
 
 static void fill(zkelect_participant_t *p, int format, const char *name, const char *data, int len,
@@ -310,11 +322,8 @@ static void maybe_finish(zke_lookup_t *l)
 static void read_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zkelect__op_begin(op);
-    zke_lookup_t *l = op->lookup;
-    zkelect__op_finish(op);
-    op->answered = true;
-    if (l->e && !l->finished) {
+    zke_lookup_t *l = lookup_answered(op);
+    if (l) {
         slot_t *s = &l->slots[op->slot];
         if (rc == ZOK && stat->ephemeralOwner != 0 && s->of_state) {
             fill_state(&s->p, s->name, value, len, stat);
@@ -341,40 +350,42 @@ static void read_done(int rc, const char *value, int len, const struct Stat *sta
     zkelect__op_end(op);
 }
 
-static void read_slot(zke_lookup_t *l, size_t i)
+/* Read the child name of the election into slot, done its completion;
+ * false (and the lookup finished with the error) if it could not be sent. */
+static bool send_read(zke_lookup_t *l, const char *name, size_t slot, data_completion_t done)
 {
-    char *path = zkelect__child_path(l->e, l->slots[i].name);
-    if (!path) {
-        finish(l, ZKELECT_ENOMEM);
-        return;
-    }
-    zke_op_t *op = send_op(l, path);
+    char *path = zkelect__child_path(l->e, name);
+    zke_op_t *op = path ? send_op(l, path) : NULL;
     free(path);
     if (!op) {
         finish(l, ZKELECT_ENOMEM);
-        return;
+        return false;
     }
-    op->slot = i;
-    /* Only the id comes first in a node: a leader lookup reads it whole all
-     * the same, as the reply's size is the server's to choose. */
-    int rc = zkelect__zk_awget(l->e->session->zh, op->path, NULL, read_done, op);
+    op->slot = slot;
+    int rc = zkelect__zk_awget(l->e->session->zh, op->path, NULL, done, op);
     if (rc != ZOK) {
         op->answered = true;
         zkelect__op_finish(op);
         zkelect__op_free(op);
         finish(l, zkelect__from_zk_error(rc));
+        return false;
     }
+    return true;
+}
+
+/* Only the id comes first in a node: a leader lookup reads it whole all the
+ * same, as the reply's size is the server's to choose. */
+static void read_slot(zke_lookup_t *l, size_t i)
+{
+    send_read(l, l->slots[i].name, i, read_done);
 }
 
 /* The lock's or the flag's data: a token, or nothing. */
 static void meta_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     zke_op_t *op = (zke_op_t *)data;
-    zkelect__op_begin(op);
-    zke_lookup_t *l = op->lookup;
-    zkelect__op_finish(op);
-    op->answered = true;
-    if (l->e && !l->finished) {
+    zke_lookup_t *l = lookup_answered(op);
+    if (l) {
         char **into = op->slot ? &l->incumbent : &l->lock_holder;
         if (rc == ZOK && len == ZKE_TOKEN_LEN)
             *into = strndup(value, (size_t)len);
@@ -396,25 +407,8 @@ static void meta_done(int rc, const char *value, int len, const struct Stat *sta
 /* With priorities: who holds the lock, and who the incumbent is (slot 1). */
 static void read_meta(zke_lookup_t *l, const char *name, size_t which)
 {
-    char *path = zkelect__child_path(l->e, name);
-    if (!path) {
-        finish(l, ZKELECT_ENOMEM);
-        return;
-    }
-    zke_op_t *op = send_op(l, path);
-    free(path);
-    if (!op) {
-        finish(l, ZKELECT_ENOMEM);
-        return;
-    }
-    op->slot = which;
-    l->meta_pending++;
-    if (zkelect__zk_awget(l->e->session->zh, op->path, NULL, meta_done, op) != ZOK) {
-        op->answered = true;
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
-        finish(l, ZKELECT_ENOTCONN);
-    }
+    if (send_read(l, name, which, meta_done))
+        l->meta_pending++;
 }
 
 /* ----------------------------------------------------------- the listing */
@@ -452,11 +446,8 @@ static void lookup_listed(int rc, const struct String_vector *names, const struc
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
-    zkelect__op_begin(op);
-    zke_lookup_t *l = op->lookup;
-    zkelect__op_finish(op);
-    op->answered = true;
-    if (l->e && !l->finished) {
+    zke_lookup_t *l = lookup_answered(op);
+    if (l) {
         if (rc == ZNONODE) {
             finish(l, ZKELECT_ENOPATH);
         } else if (rc != ZOK) {

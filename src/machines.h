@@ -34,6 +34,10 @@ ZKE_HIDDEN bool zkelect__holds_lease(const struct zkelect *e);
 
 /* Drive again after a backoff (errors that need no reconnection). Lock held. */
 ZKE_HIDDEN void zkelect__retry_later(struct zkelect *e);
+/* A request that failed: logged; unless the connection is the cause (a
+ * reconnection cures it: false), ERROR queued for the host, and true: try
+ * again after a backoff. Lock held. */
+ZKE_HIDDEN bool zkelect__report_failure(struct zkelect *e, const char *what, int rc);
 /* A request that failed: wait for the reconnection if the connection is the
  * cause, else report ERROR and retry later. Lock held. */
 ZKE_HIDDEN void zkelect__fail(struct zkelect *e, const char *what, int rc);
@@ -56,6 +60,9 @@ ZKE_HIDDEN void zkelect__stand_in_line(struct zkelect *e);
 ZKE_HIDDEN void zkelect__list_election(struct zkelect *e, strings_stat_completion_t done);
 /* Forget the contenders ahead at the last listing. */
 ZKE_HIDDEN void zkelect__forget_ahead(struct zkelect *e);
+/* The same, the predecessor with them, and what is in flight void (gen):
+ * the next step decides from a new answer. */
+ZKE_HIDDEN void zkelect__forget_line(struct zkelect *e);
 
 /* ----------------------------------------------------------------------- join.c */
 

@@ -15,21 +15,27 @@ void zkelect__retry_later(struct zkelect *e)
     zkelect__tend_soon(e);
 }
 
-/* A request that could not even be queued, or whose reply is an error that
- * a reconnection does not cure, is reported and the join tried again later. */
-void zkelect__fail(struct zkelect *e, const char *what, int rc)
+bool zkelect__report_failure(struct zkelect *e, const char *what, int rc)
 {
     if (zkelect__transient(rc)) {
         /* The session tells us when it is connected again. */
-        if (e->phase != ZKE_FAILED)
-            e->phase = ZKE_WAITING;
         zkelect__log(e, ZKELECT_LOG_DEBUG, "%s: %s; waiting for the connection", what, zerror(rc));
-        return;
+        return false;
     }
     zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s (%d)", what, zerror(rc), rc);
     zkelect__queue_event(e, ZKELECT_EV_ERROR, ZKELECT_REASON_NONE, zkelect__from_zk_error(rc), rc, "%s: %s", what,
                          zerror(rc));
-    zkelect__retry_later(e);
+    return true;
+}
+
+/* A request that could not even be queued, or whose reply is an error that
+ * a reconnection does not cure, is reported and the join tried again later. */
+void zkelect__fail(struct zkelect *e, const char *what, int rc)
+{
+    if (zkelect__report_failure(e, what, rc))
+        zkelect__retry_later(e);
+    else if (e->phase != ZKE_FAILED)
+        e->phase = ZKE_WAITING;
 }
 
 zke_op_t *zkelect__start_op(struct zkelect *e, const char *path)
