@@ -119,7 +119,7 @@ void zkelect__election_free(struct zkelect *e)
 
 void zkelect__drive(struct zkelect *e)
 {
-    if (e->stopping || e->left || zkelect__given_up(e))
+    if (!zkelect__may_drive(e))
         return;
     zkelect__forget_line(e);
     if (!zkelect__session_ready(e)) {

@@ -432,13 +432,18 @@ struct zkelect {
     uint64_t handoff_takeovers; /* of those, on a hand-over from further ahead than we knew */
 };
 
-/* The lease lasts f*T from its "a"; it is renewed, and the next in line
- * refreshes its answer, every T/4 (see docs/GUARANTEES.md). */
 /* The election has given its node up (RELEASING: the release comes next)
  * or can do nothing more (FAILED): no new step is started. Lock held. */
 static inline bool zkelect__given_up(const struct zkelect *e)
 {
     return e->phase == ZKE_RELEASING || e->phase == ZKE_FAILED;
+}
+/* A new step may start: the handle is not closing, its host has not left
+ * the line, its candidacy has not given up. The driver's one test. Lock
+ * held. */
+static inline bool zkelect__may_drive(const struct zkelect *e)
+{
+    return !e->stopping && !e->left && !zkelect__given_up(e);
 }
 /* Next in line, not leading: its renewals keep a recent answer at hand
  * (line.c). Lock held. */

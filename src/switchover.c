@@ -414,7 +414,7 @@ void zkelect__move_leadership(zke_session_t *s, struct zkelect *e, const zke_ite
  * lock is taken, or nobody else is in line, or T has passed. */
 static void rejoin_now(struct zkelect *e, const char *why)
 {
-    if (e->phase != ZKE_WAITING || e->own_path || e->stopping || e->left || !e->awaiting_successor)
+    if (e->phase != ZKE_WAITING || e->own_path || !zkelect__may_drive(e) || !e->awaiting_successor)
         return;
     e->awaiting_successor = false;
     e->retry_at = 0;
