@@ -28,7 +28,7 @@ int zkelect__election_alloc(struct zkelect **out, zke_session_t *s, const char *
     e->path = strdup(path);
     e->id = strdup(id);
     e->payload = strdup(id);
-    e->ref = calloc(ZKE_WATCHERS, sizeof *e->ref);
+    e->ref = calloc(1, sizeof *e->ref);
     e->retire_item = calloc(1, sizeof *e->retire_item);
     int rc = ZKELECT_ENOMEM;
     if (e->path && e->id && e->payload && e->ref && e->retire_item)
@@ -38,10 +38,10 @@ int zkelect__election_alloc(struct zkelect **out, zke_session_t *s, const char *
         return rc;
     }
     e->payload_len = strlen(id);
-    for (int i = 0; i < ZKE_WATCHERS; i++) {
-        e->ref[i].e = e;
-        e->ref[i].session = s;
-    }
+    e->ref->e = e;
+    e->ref->session = s;
+    for (uint8_t i = 0; i < ZKE_WATCHERS; i++)
+        e->ref->watch[i] = i;
     e->query_timeout_ms = 2000;
     e->policy = ZKELECT_POLICY_STRICT;
     e->lease_fraction = 2.0 / 3.0;

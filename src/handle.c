@@ -236,8 +236,7 @@ static void retire(zke_item_t *item)
     zkelect__unarm_requests(e);
     zkelect__lookups_cancel(e);
     zkelect__ops_orphan(e);
-    for (int i = 0; i < ZKE_WATCHERS; i++)
-        e->ref[i].e = NULL; /* watches it set may still fire: they find no election */
+    e->ref->e = NULL; /* watches it set may still fire: they find no election */
     e->ref->next = s->retired_refs;
     s->retired_refs = e->ref;
     zkelect__election_unlink(e);

@@ -121,17 +121,22 @@ typedef struct zke_op {
  * watch_event(), filters those and takes the lock). */
 typedef void (*zke_watch_fn)(struct zkelect *e, zhandle_t *zh, int type, const char *path);
 
-/* A watch's context: the election it is for, or NULL once it retired, and
- * what to call. One per watcher function and election (ZKE_WATCHERS of
- * them, e->ref). A watch cannot be taken back from the client, so these
- * outlive the election, until its session. */
+/* The watcher functions the elections of a session use, at most this many:
+ * each has its number in the session (s->watchers), in the order first used. */
+#define ZKE_WATCHERS 12
+/* What ZooKeeper is given as a watch's context: one byte of an election's
+ * block (zke_ref_t) that holds its own index, the number of the watcher
+ * function to call. */
+typedef uint8_t zke_watch_t;
+/* An election's watch contexts, one block whatever its watches (ops.c): the
+ * election, or NULL once it retired. A watch cannot be taken back from the
+ * client, so the block outlives the election, until its session. */
 typedef struct zke_ref {
-    struct zke_ref *next;     /* the session's retired ones (the first of each election's) */
+    struct zke_ref *next;     /* the session's retired ones */
     struct zkelect *e;
     zke_session_t *session;
-    zke_watch_fn on_event;    /* NULL: this one is unused */
+    zke_watch_t watch[ZKE_WATCHERS]; /* watch[i] == i */
 } zke_ref_t;
-#define ZKE_WATCHERS 12
 
 /* One thing for the queue to do, in order (queue.c): run(item) delivers
  * an event, or takes a step that must wait for the events queued before it
@@ -212,6 +217,7 @@ struct zkelect_session {
     struct zkelect **timers;  /* the same, by when each is next due: the keeper's (timers.c) */
     size_t n_timers, timers_cap;
     zke_ref_t *retired_refs;
+    zke_watch_fn watchers[ZKE_WATCHERS]; /* its elections' watcher functions, by number (ops.c) */
     zke_op_t ops;             /* sentinel of the list of requests in flight */
     zhandle_t *proof_zh;      /* the handle a renewal of all its elections is in flight on (leadership.c) */
 
@@ -309,7 +315,7 @@ struct zkelect {
     int64_t due_ns;           /* when the keeper tends it next (timers.c) */
     zke_op_t *ops;            /* its requests in flight, also on the session's list (ops.c) */
     size_t timer_slot;        /* its place in the session's timetable */
-    zke_ref_t *ref;           /* this election's watch contexts, ZKE_WATCHERS of them */
+    zke_ref_t *ref;           /* this election's watch contexts */
     const zke_driver_t *driver;
 
     /* configuration: fixed after start */

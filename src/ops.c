@@ -2,9 +2,10 @@
  * sent through here and kept on its session's list until its completion
  * runs or its ZooKeeper handle is closed. One rule says whether an answer
  * still counts (zkelect__op_finish()); watchers find their election the
- * same way, through a context that outlives it (zkelect__watched()). */
+ * same way, through a context that outlives it (zkelect__watching()). */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,17 +147,22 @@ void zkelect__ignore_string_stat(int rc, const char *name, const struct Stat *st
     zkelect__ignore_void(rc, data);
 }
 
-zke_ref_t *zkelect__watching(struct zkelect *e, zke_watch_fn on_event)
+zke_watch_t *zkelect__watching(struct zkelect *e, zke_watch_fn on_event)
 {
+    zke_watch_fn *watchers = e->session->watchers;
     for (int i = 0; i < ZKE_WATCHERS; i++) {
-        if (e->ref[i].on_event == on_event)
-            return &e->ref[i];
-        if (!e->ref[i].on_event) {
-            e->ref[i].on_event = on_event;
-            return &e->ref[i];
-        }
+        if (!watchers[i])
+            watchers[i] = on_event;
+        if (watchers[i] == on_event)
+            return &e->ref->watch[i];
     }
     abort(); /* more watcher functions than ZKE_WATCHERS: raise it */
+}
+
+/* The block a watch's context lies in: watch[i] holds i. */
+static zke_ref_t *ref_of(zke_watch_t *watch)
+{
+    return (zke_ref_t *)((char *)(watch - *watch) - offsetof(zke_ref_t, watch));
 }
 
 /* The one ZooKeeper watcher of an election's watches (the wrappers below
@@ -169,11 +175,12 @@ static void watch_event(zhandle_t *zh, int type, int state, const char *path, vo
      * session's own watcher deals with those. */
     if (type == ZOO_SESSION_EVENT)
         return;
-    zke_ref_t *ref = ctx;
+    zke_watch_t *watch = ctx;
+    zke_ref_t *ref = ref_of(watch);
     pthread_mutex_lock(&ref->session->lock);
     if (ref->e) {
         zkelect__set_log_owner(ref->session);
-        ref->on_event(ref->e, zh, type, path);
+        ref->session->watchers[*watch](ref->e, zh, type, path);
     }
     pthread_mutex_unlock(&ref->session->lock);
 }
@@ -188,14 +195,14 @@ static void watch_event(zhandle_t *zh, int type, int state, const char *path, vo
  * The empty asm after each call keeps the frame (no tail call). */
 #define ZKE_KEEP_FRAME() __asm__ volatile("" ::: "memory")
 
-int zkelect__zk_awget(zhandle_t *zh, const char *path, zke_ref_t *watch, data_completion_t done, const void *data)
+int zkelect__zk_awget(zhandle_t *zh, const char *path, zke_watch_t *watch, data_completion_t done, const void *data)
 {
     int rc = zoo_awget(zh, path, watch ? watch_event : NULL, watch, done, data);
     ZKE_KEEP_FRAME();
     return rc;
 }
 
-int zkelect__zk_aexists(zhandle_t *zh, const char *path, zke_ref_t *watch, stat_completion_t done,
+int zkelect__zk_aexists(zhandle_t *zh, const char *path, zke_watch_t *watch, stat_completion_t done,
                         const void *data)
 {
     int rc = zoo_awexists(zh, path, watch ? watch_event : NULL, watch, done, data);
@@ -203,7 +210,7 @@ int zkelect__zk_aexists(zhandle_t *zh, const char *path, zke_ref_t *watch, stat_
     return rc;
 }
 
-int zkelect__zk_alist(zhandle_t *zh, const char *path, zke_ref_t *watch, strings_stat_completion_t done,
+int zkelect__zk_alist(zhandle_t *zh, const char *path, zke_watch_t *watch, strings_stat_completion_t done,
                       const void *data)
 {
     int rc = zoo_awget_children2(zh, path, watch ? watch_event : NULL, watch, done, data);

@@ -32,14 +32,14 @@ ZKE_HIDDEN void zkelect__ignore_stat(int rc, const struct Stat *stat, const void
 ZKE_HIDDEN void zkelect__ignore_string_stat(int rc, const char *name, const struct Stat *stat, const void *data);
 /* The watch that calls on_event (zke_watch_fn: with the lock held, for a
  * live election) when it fires, for the wrappers below. */
-ZKE_HIDDEN zke_ref_t *zkelect__watching(struct zkelect *e, zke_watch_fn on_event);
+ZKE_HIDDEN zke_watch_t *zkelect__watching(struct zkelect *e, zke_watch_fn on_event);
 /* Every asynchronous request is sent through one of these (see ops.c for
  * why); watch NULL sets no watch. */
-ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_awget(zhandle_t *zh, const char *path, zke_ref_t *watch,
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_awget(zhandle_t *zh, const char *path, zke_watch_t *watch,
                                                           data_completion_t done, const void *data);
-ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aexists(zhandle_t *zh, const char *path, zke_ref_t *watch,
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_aexists(zhandle_t *zh, const char *path, zke_watch_t *watch,
                                                             stat_completion_t done, const void *data);
-ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_alist(zhandle_t *zh, const char *path, zke_ref_t *watch,
+ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_alist(zhandle_t *zh, const char *path, zke_watch_t *watch,
                                                           strings_stat_completion_t done, const void *data);
 ZKE_HIDDEN __attribute__((noinline)) int zkelect__zk_acreate(zhandle_t *zh, const char *path, const char *value,
                                                             int len, const struct ACL_vector *acl, int flags,
