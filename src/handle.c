@@ -308,7 +308,7 @@ void zkelect__elections_destroy_all(zke_session_t *s)
     size_t n_max = 0;
     for (struct zkelect *e = s->elections; e; e = e->next)
         n_max++;
-    struct zkelect **closing = n_max ? calloc(n_max, sizeof *closing) : NULL;
+    struct zkelect **closing = n_max ? calloc(n_max, sizeof(struct zkelect *)) : NULL;
     if (!closing) {
         /* Without memory for the list: one after the other. */
         while (s->elections) {
