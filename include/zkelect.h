@@ -753,8 +753,9 @@ ZKELECT_EXPORT int zkelect_set_leader_events(zkelect_t *e, int on);
  * leading while a higher priority joins (no preemption: see
  * zkelect_set_preemption()). Any time after zkelect_new(); after the start
  * the participant takes its new place in line at once (a leader stays
- * leader; the one elected before the election had priorities takes its new
- * priority at its next candidacy). An election orders by priority from the first participant with
+ * leader; the one elected before the election had priorities, and one whose
+ * REVOKED gave a successor bound still ahead, take the new priority at
+ * their next candidacy). An election orders by priority from the first participant with
  * a priority other than 0 on (a node "zkf_priorities" under the path says
  * so, for good): each election then also takes a lock ("zkl_leader") whose
  * creation is the epoch, one round trip more per failover, still one

@@ -49,6 +49,11 @@ void zkelect__bound_broken(struct zkelect *e, int reason)
         item->ev.epoch = e->promised_epoch;
 }
 
+bool zkelect__bound_ahead(const struct zkelect *e)
+{
+    return e->promised_ns != 0 && zkelect__now_ns() < e->promised_ns;
+}
+
 /* proof_sent_ns is the send time of the oldest request that proved both
  * that our node is first and that it belongs to this session. */
 bool zkelect__become_leader(struct zkelect *e, int64_t proof_sent_ns, int takeover)

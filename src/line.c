@@ -330,14 +330,16 @@ static bool keep_ahead(struct zkelect *e, const zke_child_t *line, size_t self)
     return true;
 }
 
-/* The incumbent, elected before the election had priorities, leads by its
- * node, not by the lock: a new node for a new priority would delete the
- * old one, and the one behind it, woken, would take the lock while we
- * still lead. It keeps its node, its old priority in the name, until its
- * next candidacy. */
-static bool leads_by_its_node(const struct zkelect *e)
+/* A new node for a new priority deletes the old one, and wakes the one
+ * behind it. Not while our node is what keeps others out: the incumbent,
+ * elected before the election had priorities, leads by its node, not by
+ * the lock (the one behind would take the lock while we still lead); and a
+ * leader whose term was revoked with a successor bound (its lease lapsed,
+ * its node standing) promised nobody would lead before that bound. Such a
+ * node stays, its old priority in the name, until the next candidacy. */
+static bool keeps_its_node(const struct zkelect *e)
 {
-    return atomic_load(&e->leading) && !e->holds_lock;
+    return (atomic_load(&e->leading) && !e->holds_lock) || zkelect__bound_ahead(e);
 }
 
 /* With priorities: our node carries the wrong one (changed, or made before
@@ -352,7 +354,7 @@ static bool order_by_priority(struct zkelect *e, zke_child_t *line, size_t n)
     }
     if (!e->priority_mode)
         return false;
-    if (zkelect__name_priority(e->own_name) != e->priority && !leads_by_its_node(e)) {
+    if (zkelect__name_priority(e->own_name) != e->priority && !keeps_its_node(e)) {
         zkelect__recreate_node(e);
         return true;
     }

@@ -20,6 +20,9 @@ ZKE_HIDDEN void zkelect__revoke(struct zkelect *e, int reason);
 /* The node of a term revoked with a successor bound went or was written
  * before that bound (reason NODE_DELETED or NODE_CHANGED): STOP_NOW. */
 ZKE_HIDDEN void zkelect__bound_broken(struct zkelect *e, int reason);
+/* A REVOKED told the host no successor could lead before a bound that is
+ * still ahead: our node must stand until then. Lock held. */
+ZKE_HIDDEN bool zkelect__bound_ahead(const struct zkelect *e);
 /* A renewal answered: the lease runs from its send time. Lock held. */
 ZKE_HIDDEN void zkelect__extend_lease(struct zkelect *e, int64_t proof_sent_ns);
 /* A leader, or the next in line, whose renewal the session's answers make

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zookeeper/zookeeper.h>
 
 #define NS_PER_MS 1000000LL
@@ -184,6 +185,70 @@ static void test_incumbent_changes_priority(void)
     CU_ASSERT(strstr(after, "_p10_") != NULL);
     assert_no_two_leaders(&rec);
     destroy_all(ps, 2);
+}
+
+/* The successor bound of the last REVOKED that gave one (CLOCK_BOOTTIME). */
+static void keep_bound(participant_t *p, const zkelect_event_t *ev)
+{
+    if (ev->type == ZKELECT_EV_REVOKED && ev->successor_not_before_ns)
+        __atomic_store_n((int64_t *)p->hook_arg, ev->successor_not_before_ns, __ATOMIC_SEQ_CST);
+}
+
+/* CLOCK_BOOTTIME's reading of a CLOCK_MONOTONIC time, as the recorder
+ * keeps them (the machine does not sleep during a test). */
+static int64_t boottime_of(int64_t mono)
+{
+    struct timespec b;
+    clock_gettime(CLOCK_BOOTTIME, &b);
+    return mono + (b.tv_sec * 1000000000LL + b.tv_nsec - mono_ns());
+}
+
+/* The incumbent (which leads by its node, not by the lock) cut off until
+ * its lease lapsed: its REVOKED says nobody leads before a bound, as its
+ * node stands until the server could expire its session. Its priority
+ * changed before it is back must not make its node again before that
+ * bound: the one behind would be woken and lead (F39). */
+static void test_lapsed_incumbent_changes_priority(void)
+{
+    const char *p = test_election(&rec, "lapsed-incumbent");
+    proxy_t *proxy = proxy_start(server.port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
+    static participant_t ps[2];
+    static int64_t bound;
+    bound = 0;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[0], 0, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
+    ps[0].hook = keep_bound;
+    ps[0].hook_arg = &bound;
+    CU_ASSERT_EQUAL(zkelect_set_session_timeout(ps[0].e, 6000), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_disconnect_policy(ps[0].e, ZKELECT_POLICY_LEASE), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[0].e), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
+    join_with(&ps[1], 1, p, 5); /* makes the flag, ps[0] its incumbent */
+    CU_ASSERT_FATAL(settled(ps, 2));
+    size_t mark = rec_count(&rec);
+    proxy_set_mode(proxy, PROXY_BLACKHOLE);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 6 * SEC);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)revoked).reason, ZKELECT_REASON_LEASE_EXPIRED);
+    /* the hook runs just after the recorder has the event */
+    WAIT_FOR(__atomic_load_n(&bound, __ATOMIC_SEQ_CST) != 0, SEC);
+    int64_t not_before = __atomic_load_n(&bound, __ATOMIC_SEQ_CST);
+    CU_ASSERT_FATAL(not_before > 0);
+    /* changed while cut off, then back before the server expires it */
+    CU_ASSERT_EQUAL(zkelect_set_priority(ps[0].e, 10), ZKELECT_OK);
+    proxy_set_mode(proxy, PROXY_PASS);
+    /* one leads again (the incumbent, back on its session), and until the
+     * bound has passed nobody else did */
+    CU_ASSERT(wait_single_leader(ps, 2, 10 * SEC) >= 0);
+    int64_t left_ms = (not_before - boottime_of(mono_ns())) / 1000000;
+    if (left_ms > 0)
+        observe_for((int)left_ms + 100);
+    long other = rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 0);
+    if (other >= 0)
+        CU_ASSERT(boottime_of(rec_get(&rec, (size_t)other).t_ns) >= not_before);
+    assert_no_two_leaders(&rec);
+    destroy_all(ps, 2);
+    proxy_stop(proxy);
 }
 
 /* The leader an observer last heard of (LEADER events), "" for nobody. */
@@ -638,6 +703,7 @@ int main(void)
         TEST(test_higher_priority_does_not_take_over),
         TEST(test_priority_changed_while_running),
         TEST(test_incumbent_changes_priority),
+        TEST(test_lapsed_incumbent_changes_priority),
         TEST(test_line_is_read_in_priority_order),
         TEST(test_lock_deleted_and_leader_expired),
         TEST(test_path_deleted_starts_over),
