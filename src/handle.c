@@ -302,42 +302,51 @@ static size_t close_all(zke_session_t *s, struct zkelect **out, size_t n_max)
     return n;
 }
 
+/* The first election of s that no destroy has begun with, or NULL. */
+static struct zkelect *first_not_stopping(zke_session_t *s)
+{
+    struct zkelect *e = s->elections;
+    while (e && e->stopping)
+        e = e->next;
+    return e;
+}
+
 void zkelect__elections_destroy_all(zke_session_t *s)
 {
     pthread_mutex_lock(&s->lock);
-    size_t n_max = 0;
-    for (struct zkelect *e = s->elections; e; e = e->next)
-        n_max++;
-    struct zkelect **closing = n_max ? calloc(n_max, sizeof(struct zkelect *)) : NULL;
-    if (!closing) {
-        /* Without memory for the list: one after the other. */
-        while (s->elections) {
-            struct zkelect *e = s->elections;
-            while (e && e->stopping)
-                e = e->next;
-            if (!e) {
-                pthread_cond_wait(&s->state_cond, &s->lock);
-                continue;
-            }
+    while (s->elections) {
+        size_t n = 0;
+        for (struct zkelect *e = s->elections; e; e = e->next)
+            n += !e->stopping;
+        if (n == 0) {
+            /* Only those destroyed from a callback: retired by it. */
+            pthread_cond_wait(&s->state_cond, &s->lock);
+            continue;
+        }
+        struct zkelect **closing = calloc(n, sizeof(struct zkelect *));
+        if (!closing) {
+            /* Without memory for the list: one at a time. */
+            struct zkelect *e = first_not_stopping(s);
             pthread_mutex_unlock(&s->lock);
             zkelect__election_destroy(e);
             pthread_mutex_lock(&s->lock);
+            continue;
         }
+        /* All closed under one hold of the lock, then waited for together:
+         * their REVOKED and retirements run in one pass of the dispatch
+         * thread, their nodes' deletions pipelined, rather than a hand-over
+         * to that thread and back per election. */
+        n = close_all(s, closing, n);
+        for (size_t i = 0; i < n; i++)
+            while (closing[i]->started && !closing[i]->retired)
+                pthread_cond_wait(&s->state_cond, &s->lock);
         pthread_mutex_unlock(&s->lock);
-        return;
+        for (size_t i = 0; i < n; i++)
+            zkelect__election_free(closing[i]);
+        free(closing);
+        pthread_mutex_lock(&s->lock);
     }
-    /* All closed under one hold of the lock, then one wait: their REVOKED
-     * and retirements run in one pass of the dispatch thread, their nodes'
-     * deletions pipelined, rather than a hand-over to that thread and back
-     * per election. */
-    size_t n = close_all(s, closing, n_max);
-    /* Those destroyed from a callback meanwhile are retired by it. */
-    while (s->elections)
-        pthread_cond_wait(&s->state_cond, &s->lock);
     pthread_mutex_unlock(&s->lock);
-    for (size_t i = 0; i < n; i++)
-        zkelect__election_free(closing[i]);
-    free(closing);
 }
 
 void zkelect_destroy(zkelect_t *e)
