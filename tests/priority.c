@@ -520,6 +520,10 @@ static void test_move_to_a_named_standby(void)
     start_all(ps, 4, &rec, server.hosts, p);
     CU_ASSERT_EQUAL_FATAL(wait_single_leader(ps, 4, 10 * SEC), 0);
     CU_ASSERT(settled(ps, 4));
+    /* each follower's PLACE delivered: no event of the joins comes after
+     * the mark below */
+    for (int i = 1; i < 4; i++)
+        CU_ASSERT_FATAL(rec_wait(&rec, i, ZKELECT_EV_PLACE, 0, 5 * SEC) >= 0);
     zkelect_t *op = asker(p);
     CU_ASSERT_FATAL(op != NULL);
     size_t mark = rec_count(&rec);
