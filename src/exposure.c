@@ -88,7 +88,6 @@ void zkelect__check_exposure(struct zkelect *e)
         return; /* it only informs: the next join asks again */
     op->any_gen = true;
     if (zkelect__zk_aget_acl(e->session->zh, e->path, acl_done, op) != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
+        zkelect__op_drop(op);
     }
 }

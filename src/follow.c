@@ -82,8 +82,7 @@ static zke_op_t *start_op(struct zkelect *e, const char *path)
 
 static void abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc)
 {
-    zkelect__op_finish(op);
-    zkelect__op_free(op);
+    zkelect__op_drop(op);
     fail(e, what, rc);
 }
 
@@ -248,8 +247,7 @@ static void read_meta(struct zkelect *e, const char *name, size_t which, bool wa
     /* A creation watch too, for a lock not there yet: exists sets one. */
     if (watch_op && zkelect__zk_aexists(e->session->zh, watch_op->path, zkelect__watching(e, followed_event),
                                         zkelect__ignore_stat, watch_op) != ZOK) {
-        zkelect__op_finish(watch_op);
-        zkelect__op_free(watch_op);
+        zkelect__op_drop(watch_op);
     }
     int rc = zkelect__zk_awget(e->session->zh, op->path, NULL, meta_done, op);
     if (rc != ZOK)

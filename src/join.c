@@ -169,8 +169,7 @@ void zkelect__read_own_node(struct zkelect *e)
     e->own_watch_armed = true;
     int rc = zkelect__zk_awget(e->session->zh, e->own_path, zkelect__watching(e, own_node_event), read_own_done, op);
     if (rc != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
+        zkelect__op_drop(op);
         zkelect__log(e, ZKELECT_LOG_WARN, "read of our node not sent: %s", zerror(rc));
     }
 }

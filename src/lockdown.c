@@ -89,8 +89,7 @@ static zke_op_t *send_request(struct zkelect *e, lock_request_t *l, const char *
 static void not_sent(zke_op_t *op, int rc, bool is_create)
 {
     answered(op, rc, is_create);
-    zkelect__op_finish(op);
-    zkelect__op_free(op);
+    zkelect__op_drop(op);
 }
 
 /* The creates of every level, then the ACL change. */

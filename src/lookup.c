@@ -365,8 +365,7 @@ static bool send_read(zke_lookup_t *l, const char *name, size_t slot, data_compl
     int rc = zkelect__zk_awget(l->e->session->zh, op->path, NULL, done, op);
     if (rc != ZOK) {
         op->answered = true;
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
+        zkelect__op_drop(op);
         finish(l, zkelect__from_zk_error(rc));
         return false;
     }
@@ -528,8 +527,7 @@ static zke_lookup_t *begin(struct zkelect *e, bool leader_only, bool async, cons
     unlink_lookup(l);
     if (op) {
         op->answered = true;
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
+        zkelect__op_drop(op);
     }
     lookup_unref(l);
     return NULL;

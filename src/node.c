@@ -75,8 +75,7 @@ static void delete_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, cons
         return;
     int rc = zkelect__zk_adelete(zh, path, delete_done, op);
     if (rc != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
+        zkelect__op_drop(op);
         zkelect__log_about(s, e, ZKELECT_LOG_ERROR, "could not delete %s: %s", path, zerror(rc));
     }
 }
@@ -134,8 +133,7 @@ void zkelect__remove_node_and_lock(zke_session_t *s, struct zkelect *e, zhandle_
     }
     if (rc != ZOK) {
         if (op) {
-            zkelect__op_finish(op);
-            zkelect__op_free(op);
+            zkelect__op_drop(op);
         }
         delete_node(s, e, zh, path);
         if (lock_path)
@@ -152,8 +150,7 @@ void zkelect__unwatch_node(zke_session_t *s, struct zkelect *e, zhandle_t *zh, c
         return;
     zke_op_t *op = zkelect__op_new(s, e, path);
     if (op && zkelect__zk_aunwatch(zh, path, zkelect__ignore_void, op) != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
+        zkelect__op_drop(op);
     }
 }
 

@@ -51,8 +51,7 @@ zke_op_t *zkelect__start_op(struct zkelect *e, const char *path)
 /* Queue-time failure of an asynchronous call: the completion will not run. */
 void zkelect__abandon(struct zkelect *e, zke_op_t *op, const char *what, int rc)
 {
-    zkelect__op_finish(op);
-    zkelect__op_free(op);
+    zkelect__op_drop(op);
     zkelect__fail(e, what, rc);
 }
 

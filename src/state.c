@@ -44,8 +44,7 @@ static void send_state(struct zkelect *e)
                                  created, op);
     free(data);
     if (op && rc != ZOK) {
-        zkelect__op_finish(op);
-        zkelect__op_free(op);
+        zkelect__op_drop(op);
     }
     e->state_sent = op && rc == ZOK;
 }
