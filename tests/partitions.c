@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zookeeper/zookeeper.h>
 
 #define NS_PER_MS 1000000LL
@@ -101,13 +100,6 @@ static void test_lost_create_reply_adopts_node(void)
     participant_destroy(&a);
     CU_ASSERT_EQUAL(zk_child_count(admin, p), 0);
     proxy_stop(proxy);
-}
-
-static int64_t boot_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* What the leader's REVOKED said of its successor, and when the successor

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zookeeper/zookeeper.h>
 
 #define NS_PER_MS 1000000LL
@@ -198,9 +197,7 @@ static void keep_bound(participant_t *p, const zkelect_event_t *ev)
  * keeps them (the machine does not sleep during a test). */
 static int64_t boottime_of(int64_t mono)
 {
-    struct timespec b;
-    clock_gettime(CLOCK_BOOTTIME, &b);
-    return mono + (b.tv_sec * 1000000000LL + b.tv_nsec - mono_ns());
+    return mono + (boot_ns() - mono_ns());
 }
 
 /* The incumbent (which leads by its node, not by the lock) cut off until

@@ -21,11 +21,21 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t mono_ns(void)
+static int64_t clock_ns(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t mono_ns(void)
+{
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
+int64_t boot_ns(void)
+{
+    return clock_ns(CLOCK_BOOTTIME);
 }
 
 void poll_pause(void)

@@ -82,6 +82,8 @@ void zk_server_pause(zk_server_t *s, bool paused);
 #define SEC 1000
 
 int64_t mono_ns(void);
+/* CLOCK_BOOTTIME, the library's lease clock (deadlines, successor bounds). */
+int64_t boot_ns(void);
 /* Sleep a little in a polling loop: only ever used together with a deadline. */
 void poll_pause(void);
 
