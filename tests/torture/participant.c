@@ -312,6 +312,14 @@ static int parse(part_t *p, int argc, char **argv)
     return p->id && p->zk && p->zk_direct && p->path && p->store && p->log > 0 && p->timeout_ms > 0 ? 0 : -1;
 }
 
+void torture_command_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    int commands[] = {SIGTERM, SIGUSR1, SIGUSR2, SIGHUP, TORTURE_SIG_LEAVE, TORTURE_SIG_REJOIN, TORTURE_SIG_PRIORITY};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        sigaddset(set, commands[i]);
+}
+
 int torture_participant(int argc, char **argv)
 {
     static part_t p;
@@ -326,13 +334,12 @@ int torture_participant(int argc, char **argv)
     p.store_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     p.store_addr.sun_family = AF_UNIX;
     snprintf(p.store_addr.sun_path, sizeof p.store_addr.sun_path, "%s", p.store);
+    /* Already blocked when the stage started it; blocked here too for a
+     * participant started by hand. The library's threads inherit the mask;
+     * that they block signals of their own accord is tests/signals.c's. */
     sigset_t sigs;
-    sigemptyset(&sigs);
-    int handled[] = {SIGTERM, SIGUSR1, SIGUSR2, SIGHUP, TORTURE_SIG_LEAVE, TORTURE_SIG_REJOIN, TORTURE_SIG_PRIORITY};
-    for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
-        sigaddset(&sigs, handled[i]);
-    /* Blocked after the library started: its threads must not take them
-     * (tests/signals.c), and here a lost one would be a lost command. */
+    torture_command_signals(&sigs);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     /* Its priority, for the checker's succession rule (0: none set). */
     torture_record(p.log, "X %" PRId64 " priority %d", torture_now(), p.priority);
     int rc = make_election(&p);
@@ -340,7 +347,6 @@ int torture_participant(int argc, char **argv)
         fprintf(stderr, "participant %s: %s\n", p.id, zkelect_strerror(rc));
         return 1;
     }
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     pthread_t sampling;
     pthread_create(&sampling, NULL, sampler, &p);

@@ -58,7 +58,11 @@ void stage_start_slot(stage_t *s, slot_t *slot)
                         "--dispatch", slot->manual ? "manual" : "thread", "--session",
                         slot->shared ? "shared" : "own", "--policy", slot->lease ? "lease" : "strict",
                         "--weaken", slot->weaken ? "yes" : "no", "--priority", priority, NULL};
+        sigset_t commands, before;
+        torture_command_signals(&commands);
+        pthread_sigmask(SIG_BLOCK, &commands, &before);
         slot->pid = spawn_to_file(err, (const char *const *)argv, NULL, SPAWN_OWN_GROUP);
+        pthread_sigmask(SIG_SETMASK, &before, NULL);
     }
     slot->paused = slot->left = slot->killed = false;
     torture_record(s->log, "P %" PRId64 " %s %d %s started 0", torture_now(), slot->name, (int)slot->pid, slot->id);

@@ -48,6 +48,10 @@
 #define TORTURE_SIG_LEAVE (SIGRTMIN)
 #define TORTURE_SIG_REJOIN (SIGRTMIN + 1)
 #define TORTURE_SIG_PRIORITY (SIGRTMIN + 2) /* the next priority (--priorities) */
+/* Every signal a participant takes as a command. The stage starts it with
+ * them blocked (a mask survives exec): one sent while it is still starting
+ * waits for its signalfd instead of killing it by the default action. */
+void torture_command_signals(sigset_t *set);
 
 #define NS_PER_MS 1000000LL
 #define NS_PER_S 1000000000LL
