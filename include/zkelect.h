@@ -693,7 +693,8 @@ typedef struct zkelect_event {
     size_t participant_count;
     /* ELECTED only: how this term came (zkelect_takeover_t), and the id of
      * the contender this participant took over from (NULL when it did not
-     * watch one: TAKEOVER_LISTED). */
+     * watch one: TAKEOVER_LISTED; and after a zkelect_request_move() whose
+     * leader lost its connection before it could say who it was). */
     int takeover;
     const char *previous_id;
     /* PLACE only: contenders ahead at the listing that placed this

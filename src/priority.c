@@ -363,10 +363,8 @@ static void reserved_lock_read(int rc, const struct Stat *stat, const void *data
             e->lock_czxid = stat->czxid;
             free(e->lock_holder);
             e->lock_holder = strdup(e->token);
-            if (e->moved_to_us)
-                e->gone_how = ZKELECT_TAKEOVER_HANDOVER; /* ELECTED names who (switchover.c) */
             e->moved_to_us = false;
-            zkelect__lead(e, op->sent_ns, e->gone_how);
+            zkelect__lead(e, op->sent_ns, ZKELECT_TAKEOVER_HANDOVER); /* names the mover, if its notice came */
         } else if (rc == ZOK || rc == ZNONODE) {
             e->line_dirty = true; /* gone or another's already: look again */
             e->driver->drive(e);
@@ -406,7 +404,7 @@ static void reserved_lock_taken(int rc, const void *data)
  * its term to us: ours replaces it in one transaction, at the version read
  * (a lock changed since is not taken), so that its czxid is new: the
  * epochs still grow. */
-void zkelect__take_reserved_lock(struct zkelect *e)
+static void take_reserved_lock(struct zkelect *e)
 {
     char *path = zkelect__lock_path(e);
     zke_op_t *op = path ? zkelect__start_op(e, path) : NULL;
@@ -428,6 +426,62 @@ void zkelect__take_reserved_lock(struct zkelect *e)
     free(path);
 }
 
+static void notice_removed(int rc, const void *data)
+{
+    zkelect__ignore_void(rc, data);
+}
+
+/* The notice read before the lock is taken (below): a move's names the
+ * one that moved its term to us (zkelect__step_down_asked() keeps it);
+ * without one (lost with the mover's connection) the hand-over is said all
+ * the same, naming nobody rather than the contender we watched. */
+static void move_notice_read(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    (void)stat;
+    zke_op_t *op = (zke_op_t *)data;
+    struct zkelect *e = zkelect__op_begin(op);
+    if (zkelect__op_finish(op)) {
+        zkelect__note_answer(e, op, rc);
+        if (rc == ZOK) {
+            zke_op_t *removal = side_op(e, op->path);
+            if (removal && zkelect__zk_adelete(e->session->zh, op->path, notice_removed, removal) != ZOK)
+                zkelect__op_drop(removal);
+            zkelect__step_down_asked(e, value, len); /* a place notice: the lock names us all the same */
+        }
+        if (rc == ZOK || rc == ZNONODE) {
+            if (!e->moved_to_us) {
+                free(e->predecessor_id);
+                e->predecessor_id = NULL;
+            }
+            take_reserved_lock(e);
+        } else
+            zkelect__fail(e, "reading our notice", rc);
+    }
+    zkelect__op_end(op);
+}
+
+/* A lock reserved for us comes only from a move, whose notice names the
+ * mover. The mover sends that notice just after the lock, so a listing
+ * made for another reason (the flag made by the one who asked for the
+ * move, say) can find the lock first: the notice is then read before the
+ * lock is taken, as it is committed by then (same sender, sent at once). */
+void zkelect__take_reserved_lock(struct zkelect *e)
+{
+    e->gone_how = ZKELECT_TAKEOVER_HANDOVER;
+    if (e->moved_to_us) {
+        take_reserved_lock(e);
+        return;
+    }
+    char *path = zkelect__notice_path(e, e->token);
+    zke_op_t *op = path ? zkelect__start_op(e, path) : NULL;
+    if (op) {
+        e->phase = ZKE_CLAIMING;
+        if (zkelect__zk_awget(e->session->zh, path, NULL, move_notice_read, op) != ZOK)
+            zkelect__abandon(e, op, "reading our notice", ZSYSTEMERROR);
+    }
+    free(path);
+}
+
 void zkelect__wait_for_lock(struct zkelect *e)
 {
     e->phase = ZKE_WATCHING;
@@ -437,11 +491,6 @@ void zkelect__wait_for_lock(struct zkelect *e)
 /* ------------------------------------------------------------- the notices */
 
 static void notice_event(struct zkelect *e, zhandle_t *zh, int type, const char *path);
-
-static void notice_removed(int rc, const void *data)
-{
-    zkelect__ignore_void(rc, data);
-}
 
 /* An empty notice: a contender took its place ahead of us. The line is
  * read again before anything is decided on the predecessor we had. */

@@ -95,6 +95,8 @@ bool zkelect__step_down_asked(struct zkelect *e, const char *data, int len)
     message_t m;
     if (!parse_message(data, len, buf, sizeof buf, &m))
         return false;
+    if (strcmp(m.verb, VERB_MOVED) == 0 && e->holds_lock)
+        return true; /* read after we took the lock (priority.c): the ELECTED is said */
     if (strcmp(m.verb, VERB_MOVED) == 0) {
         /* Said when we lead on the lock it left us: whom we took over from. */
         free(e->predecessor_id);
