@@ -144,6 +144,20 @@ ZKE_HIDDEN void zkelect__recreate_node(struct zkelect *e);
 
 /* -------------------------------------------------------------------- switchover.c */
 
+/* A request's (or a notice's) data: four fields separated by NUL, the verb
+ * first (docs/FORMATS.md, "Requests"). */
+#define ZKE_VERB_RESIGN "resign"
+#define ZKE_VERB_PREEMPT "preempt"
+#define ZKE_VERB_MOVE "move"
+#define ZKE_VERB_MOVED "moved" /* to the chosen one, from the leader that moved its term to it */
+/* verb, node, id, id: the longest */
+#define ZKE_MESSAGE_MAX (16 + ZKE_NAME_MAX + 2 * (size_t)ZKELECT_ID_MAX + 4)
+/* Its length, or -1 if it does not fit. */
+ZKE_HIDDEN int zkelect__encode_request(char *buf, size_t size, const char *verb, const char *node, const char *to_id,
+                                       const char *by);
+/* The request node of a session, "zkr_<session id>" under the election path. */
+ZKE_HIDDEN char *zkelect__request_path(const struct zkelect *e, int64_t session);
+
 /* The request node of our session, "zkr_<session id>", watched from the
  * first join on a session until the election closes (a request is for
  * whoever leads on that session: it costs no request per term). */

@@ -1,6 +1,6 @@
-/* switchover.c - leadership moved on request: zkelect_request_step_down()
- * and zkelect_request_move() from any handle on the election, the leader's
- * answer to them, and preemption (zkelect_set_preemption()).
+/* switchover.c - leadership moved on request: the leader's answer to a
+ * step-down or a move asked from any handle (asking.c places the request),
+ * the move itself, and preemption (zkelect_set_preemption()).
  *
  * A request is a node "zkr_<the leader's session id>" under the election
  * path, made by the one who asks, ephemeral, with four fields separated by
@@ -29,12 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VERB_RESIGN "resign"
-#define VERB_PREEMPT "preempt"
-#define VERB_MOVE "move"
-#define VERB_MOVED "moved" /* to the chosen one, from the leader that moved its term to it */
-/* verb, node, id, id: the longest message */
-#define MESSAGE_MAX (16 + ZKE_NAME_MAX + 2 * (size_t)ZKELECT_ID_MAX + 4)
 
 typedef struct message {
     const char *verb, *node, *to_id, *by;
@@ -56,13 +50,13 @@ static bool parse_message(const char *data, int len, char *buf, size_t size, mes
         p += strlen(p) + 1;
     }
     *m = (message_t){field[0], field[1], field[2], field[3]};
-    bool move = strcmp(m->verb, VERB_MOVE) == 0;
-    return (move && m->node[0] && m->to_id[0]) || strcmp(m->verb, VERB_RESIGN) == 0 ||
-           strcmp(m->verb, VERB_PREEMPT) == 0 || strcmp(m->verb, VERB_MOVED) == 0;
+    bool move = strcmp(m->verb, ZKE_VERB_MOVE) == 0;
+    return (move && m->node[0] && m->to_id[0]) || strcmp(m->verb, ZKE_VERB_RESIGN) == 0 ||
+           strcmp(m->verb, ZKE_VERB_PREEMPT) == 0 || strcmp(m->verb, ZKE_VERB_MOVED) == 0;
 }
 
-static int encode_message(char *buf, size_t size, const char *verb, const char *node, const char *to_id,
-                          const char *by)
+int zkelect__encode_request(char *buf, size_t size, const char *verb, const char *node, const char *to_id,
+                            const char *by)
 {
     int n = snprintf(buf, size, "%s%c%s%c%s%c%s", verb, '\0', node, '\0', to_id, '\0', by);
     return n > 0 && (size_t)n < size ? n : -1;
@@ -73,7 +67,7 @@ static int encode_message(char *buf, size_t size, const char *verb, const char *
 /* The STEP_DOWN event, its two ids kept with it. */
 static void say_step_down(struct zkelect *e, const message_t *m, bool move, const char *text)
 {
-    int reason = strcmp(m->verb, VERB_PREEMPT) == 0 ? ZKELECT_REASON_PREEMPTED : ZKELECT_REASON_RESIGNED;
+    int reason = strcmp(m->verb, ZKE_VERB_PREEMPT) == 0 ? ZKELECT_REASON_PREEMPTED : ZKELECT_REASON_RESIGNED;
     zke_item_t *item = zkelect__queue_event(e, ZKELECT_EV_STEP_DOWN, reason, ZKELECT_OK, 0, "%s", text);
     if (!item)
         return;
@@ -91,20 +85,20 @@ static void say_step_down(struct zkelect *e, const message_t *m, bool move, cons
 
 bool zkelect__step_down_asked(struct zkelect *e, const char *data, int len)
 {
-    char buf[MESSAGE_MAX];
+    char buf[ZKE_MESSAGE_MAX];
     message_t m;
     if (!parse_message(data, len, buf, sizeof buf, &m))
         return false;
-    if (strcmp(m.verb, VERB_MOVED) == 0 && e->holds_lock)
+    if (strcmp(m.verb, ZKE_VERB_MOVED) == 0 && e->holds_lock)
         return true; /* read after we took the lock (priority.c): the ELECTED is said */
-    if (strcmp(m.verb, VERB_MOVED) == 0) {
+    if (strcmp(m.verb, ZKE_VERB_MOVED) == 0) {
         /* Said when we lead on the lock it left us: whom we took over from. */
         free(e->predecessor_id);
         e->predecessor_id = strdup(m.by);
         e->moved_to_us = true;
         return false; /* and the line is read again, as for any notice */
     }
-    bool move = strcmp(m.verb, VERB_MOVE) == 0;
+    bool move = strcmp(m.verb, ZKE_VERB_MOVE) == 0;
     if (!atomic_load(&e->leading)) {
         zkelect__log(e, ZKELECT_LOG_INFO, "%s asks the leader to step down, and this participant does not lead: "
                      "nothing to do", m.by);
@@ -115,10 +109,10 @@ bool zkelect__step_down_asked(struct zkelect *e, const char *data, int len)
                      "down for whoever comes next", m.by, m.to_id);
         move = false;
     }
-    char text[MESSAGE_MAX + 96];
+    char text[ZKE_MESSAGE_MAX + 96];
     if (move)
         snprintf(text, sizeof text, "asked by %s to hand over to %s", m.by, m.to_id);
-    else if (strcmp(m.verb, VERB_PREEMPT) == 0)
+    else if (strcmp(m.verb, ZKE_VERB_PREEMPT) == 0)
         snprintf(text, sizeof text, "preempted by %s, whose priority is higher", m.by);
     else
         snprintf(text, sizeof text, "asked by %s to step down", m.by);
@@ -133,7 +127,7 @@ bool zkelect__step_down_asked(struct zkelect *e, const char *data, int len)
 
 /* ------------------------------------------------------------ requests */
 
-static char *request_path(const struct zkelect *e, int64_t session)
+char *zkelect__request_path(const struct zkelect *e, int64_t session)
 {
     char name[32];
     snprintf(name, sizeof name, ZKE_REQUEST_PREFIX "%016llx", (unsigned long long)session);
@@ -207,7 +201,7 @@ static void arm(struct zkelect *e)
     if (e->requests_armed == e->session->id || e->format != ZKELECT_FORMAT_NATIVE || e->observer ||
         !zkelect__session_ready(e))
         return;
-    char *path = request_path(e, e->session->id);
+    char *path = zkelect__request_path(e, e->session->id);
     zke_op_t *op = path ? zkelect__op_new(e->session, e, path) : NULL;
     free(path);
     if (!op)
@@ -232,7 +226,7 @@ void zkelect__unarm_requests(struct zkelect *e)
         return;
     }
     e->requests_armed = 0;
-    char *path = request_path(e, e->session->id);
+    char *path = zkelect__request_path(e, e->session->id);
     if (path)
         zkelect__unwatch_node(e->session, e, e->session->zh, path);
     free(path);
@@ -381,8 +375,8 @@ static bool send_move(zke_session_t *s, struct zkelect *e, const move_t *m)
         zkelect__op_drop(op);
         return false;
     }
-    char text[MESSAGE_MAX];
-    int len = encode_message(text, sizeof text, VERB_MOVED, "", "", e->id);
+    char text[ZKE_MESSAGE_MAX];
+    int len = zkelect__encode_request(text, sizeof text, ZKE_VERB_MOVED, "", "", e->id);
     char *notice = len > 0 ? zkelect__notice_path(e, m->token) : NULL;
     zke_op_t *tell = notice ? move_op(s, e, m, notice) : NULL;
     if (tell && zkelect__zk_acreate(s->zh, notice, text, len, zkelect__node_acl(e), ZOO_EPHEMERAL,
@@ -534,14 +528,14 @@ void zkelect__preemption_tend(struct zkelect *e, int64_t now)
     if (!e->preempt_at_ns || now < e->preempt_at_ns)
         return;
     e->preempt_at_ns = 0; /* once per leader */
-    char text[MESSAGE_MAX];
+    char text[ZKE_MESSAGE_MAX];
     bool standing = e->phase == ZKE_WATCHING && e->watched_path && e->preempt_behind &&
                     strcmp(e->watched_path, e->preempt_behind) == 0 && e->predecessor_session &&
                     zkelect__session_ready(e);
-    int len = encode_message(text, sizeof text, VERB_PREEMPT, "", "", e->id);
+    int len = zkelect__encode_request(text, sizeof text, ZKE_VERB_PREEMPT, "", "", e->id);
     if (!standing || len < 0)
         return;
-    char *notice = request_path(e, e->predecessor_session);
+    char *notice = zkelect__request_path(e, e->predecessor_session);
     zke_op_t *op = notice ? zkelect__op_new(e->session, e, notice) : NULL;
     if (op) {
         op->any_gen = true;
@@ -554,240 +548,7 @@ void zkelect__preemption_tend(struct zkelect *e, int64_t now)
     free(notice);
 }
 
-/* ---------------------------------------------------- asking, from anywhere */
-
-typedef struct asking {
-    pthread_cond_t done;
-    int refs;
-    int rc;
-    int failed_at;  /* the first operation that failed, -1 if none */
-    bool finished;
-} asking_t;
-
-static void asking_unref(asking_t *a)
-{
-    if (--a->refs > 0)
-        return;
-    pthread_cond_destroy(&a->done);
-    free(a);
-}
-
-static void asking_gone(zke_op_t *op)
-{
-    asking_t *a = op->context;
-    if (!a->finished) {
-        a->rc = ZCONNECTIONLOSS;
-        a->finished = true;
-        pthread_cond_signal(&a->done);
-    }
-    asking_unref(a);
-}
-
-static void asked(int rc, const void *data)
-{
-    zke_op_t *op = (zke_op_t *)data;
-    zkelect__op_begin(op);
-    zkelect__op_finish(op);
-    asking_t *a = op->context;
-    a->rc = rc;
-    a->failed_at = -1;
-    for (int i = 0; rc != ZOK && i < op->n_results && a->failed_at < 0; i++)
-        if (op->results[i].err != ZOK && op->results[i].err != ZRUNTIMEINCONSISTENCY)
-            a->failed_at = i;
-    a->finished = true;
-    pthread_cond_signal(&a->done);
-    zkelect__op_end(op);
-}
-
-/* One transaction, waited for until the deadline. Lock held. Returns
- * ZooKeeper's code (ZOPERATIONTIMEOUT at the deadline) and which
- * operation failed. */
-static int transact(struct zkelect *e, zoo_op_t *ops, int n, int64_t deadline, int *failed_at)
-{
-    asking_t *a = calloc(1, sizeof *a);
-    zke_op_t *op = a && zkelect__cond_init(&a->done) == 0 ? zkelect__op_new(e->session, e, NULL) : NULL;
-    zoo_op_result_t *results = op ? calloc((size_t)n, sizeof *results) : NULL;
-    if (!results) {
-        if (op) {
-            zkelect__op_drop(op);
-            pthread_cond_destroy(&a->done);
-        }
-        free(a);
-        return ZSYSTEMERROR;
-    }
-    a->refs = 2;
-    op->any_gen = true;
-    op->context = a;
-    op->on_free = asking_gone;
-    op->results = results;
-    op->n_results = n;
-    int rc = zkelect__zk_amulti(e->session->zh, n, ops, results, asked, op);
-    if (rc != ZOK) {
-        a->finished = true;
-        zkelect__op_drop(op);
-    }
-    while (rc == ZOK && !a->finished && zkelect__cond_wait_until(&a->done, &e->session->lock, deadline) == 0)
-        continue;
-    if (rc == ZOK)
-        rc = a->finished ? a->rc : ZOPERATIONTIMEOUT;
-    *failed_at = a->finished ? a->failed_at : -1;
-    a->finished = true; /* a late answer changes nothing */
-    asking_unref(a);
-    return rc;
-}
-
-typedef struct request {
-    const char *what;     /* the API function, for the log */
-    const char *verb;
-    const char *leader_id; /* resign: the one expected to lead, or NULL */
-    const char *to_id;    /* move: the one to lead next */
-} request_t;
-
-static const zkelect_participant_t *find_in_line(const zkelect_participant_t *list, size_t n, const char *id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (list[i].in_line && strcmp(list[i].id, id) == 0)
-            return &list[i];
-    return NULL;
-}
-
-/* Whom the request is for, from the line as read: the leader; and for a
- * move, the chosen one. ZKELECT_OK, or the code with the reason logged. */
-static int address(struct zkelect *e, const request_t *r, const zkelect_participant_t *list, size_t n,
-                   const zkelect_participant_t **leader, const zkelect_participant_t **to)
-{
-    *leader = n > 0 && list[0].in_line && list[0].is_leader ? &list[0] : NULL;
-    *to = r->to_id ? find_in_line(list, n, r->to_id) : NULL;
-    const char *who = r->leader_id ? r->leader_id : r->to_id;
-    if (!*leader) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: nobody leads %s", r->what, e->path);
-        return ZKELECT_ENOLEADER;
-    }
-    if (r->leader_id && strcmp((*leader)->id, r->leader_id) != 0) {
-        bool in_line = find_in_line(list, n, who) != NULL;
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s %s; %s leads", r->what, who,
-                     in_line ? "is in line but does not lead" : "is not in line", (*leader)->id);
-        return in_line ? ZKELECT_ESTATE : ZKELECT_EINVAL;
-    }
-    if (r->to_id && !*to) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s is not in line in %s (out of line for its health, or gone)",
-                     r->what, who, e->path);
-        return ZKELECT_EINVAL;
-    }
-    return ZKELECT_OK;
-}
-
-/* The request, made as the leader's notice, with the leader's node
- * checked in the same transaction (it still stands: the request is for
- * it) and, for a move, the flag made if missing. */
-static int place_request(struct zkelect *e, const request_t *r, const zkelect_participant_t *leader,
-                         const zkelect_participant_t *to, int64_t deadline)
-{
-    char token[ZKE_TOKEN_LEN + 1], text[MESSAGE_MAX];
-    int len = encode_message(text, sizeof text, r->verb, to ? to->node : "", to ? to->id : "", e->id);
-    char *leader_path = zkelect__child_path(e, leader->node);
-    char *flag = zkelect__child_path(e, ZKE_FLAG_NAME);
-    char *notice = zkelect__token_of(leader->node, token) ? request_path(e, leader->session_id) : NULL;
-    int rc = len < 0 || !leader_path || !flag || !notice ? ZSYSTEMERROR : ZNODEEXISTS;
-    bool with_flag = to != NULL;
-    while (rc == ZNODEEXISTS && zkelect__now_ns() < deadline) {
-        zoo_op_t ops[3];
-        int k = 0, failed_at;
-        zoo_check_op_init(&ops[k++], leader_path, -1);
-        if (with_flag)
-            zoo_create_op_init(&ops[k++], flag, token, ZKE_TOKEN_LEN, zkelect__parent_acl(e), 0, NULL, 0);
-        zoo_create_op_init(&ops[k++], notice, text, len, zkelect__node_acl(e), ZOO_EPHEMERAL, NULL, 0);
-        rc = transact(e, ops, k, deadline, &failed_at);
-        if (rc == ZNODEEXISTS && with_flag && failed_at == 1) {
-            with_flag = false; /* the election orders by priority already */
-        } else if (rc == ZNODEEXISTS) {
-            /* The leader has a notice it has not read yet: wait for it to go. */
-            int64_t pause = zkelect__now_ns() + 20 * ZKE_MS;
-            pthread_cond_t idle;
-            if (zkelect__cond_init(&idle) == 0) {
-                zkelect__cond_wait_until(&idle, &e->session->lock, pause < deadline ? pause : deadline);
-                pthread_cond_destroy(&idle);
-            }
-        }
-    }
-    free(leader_path);
-    free(flag);
-    free(notice);
-    return rc == ZNODEEXISTS ? ZOPERATIONTIMEOUT : rc;
-}
-
-static int refuse(struct zkelect *e, const request_t *r)
-{
-    int rc = zkelect__check_process(e->session, e, r->what);
-    if (rc)
-        return rc;
-    const char *id = r->leader_id ? r->leader_id : r->to_id;
-    const char *why = NULL;
-    if (e->format != ZKELECT_FORMAT_NATIVE)
-        rc = ZKELECT_ESTATE, why = "only the native format's contenders read requests";
-    else if (id && (!id[0] || strlen(id) > ZKELECT_ID_MAX))
-        rc = ZKELECT_EINVAL, why = id[0] ? "the id is longer than 255 bytes" : "the id is empty";
-    else if (zkelect__on_dispatch_thread(e->session))
-        rc = ZKELECT_ESTATE, why = "not allowed from a callback (it waits for ZooKeeper)";
-    if (rc)
-        zkelect__log(e, ZKELECT_LOG_ERROR, "%s: %s", r->what, why);
-    return rc;
-}
-
-static int send_request(struct zkelect *e, const request_t *r)
-{
-    int rc = refuse(e, r);
-    if (rc)
-        return rc;
-    zkelect_participant_t *list;
-    size_t n;
-    rc = zkelect_participants(e, &list, &n);
-    if (rc)
-        return rc;
-    const zkelect_participant_t *leader, *to;
-    rc = address(e, r, list, n, &leader, &to);
-    if (rc == ZKELECT_OK && to == leader) {
-        zkelect__log(e, ZKELECT_LOG_INFO, "%s: %s leads already", r->what, to->id);
-    } else if (rc == ZKELECT_OK) {
-        pthread_mutex_lock(&e->session->lock);
-        int64_t deadline = zkelect__now_ns() + (int64_t)e->query_timeout_ms * ZKE_MS;
-        int zrc = zkelect__session_ready(e) ? place_request(e, r, leader, to, deadline) : ZCONNECTIONLOSS;
-        pthread_mutex_unlock(&e->session->lock);
-        rc = zkelect__from_zk_error(zrc);
-        if (zrc == ZNONODE)
-            rc = ZKELECT_ESTATE; /* the leader went meanwhile */
-        if (zrc != ZOK)
-            zkelect__log(e, ZKELECT_LOG_ERROR, "%s: asking %s: %s", r->what, leader->id,
-                         zrc == ZNONODE ? "it no longer leads" : zerror(zrc));
-        else
-            zkelect__log(e, ZKELECT_LOG_INFO, "%s: %s asked to %s", r->what, leader->id,
-                         to ? "hand over" : "step down");
-    }
-    zkelect_participants_free(list, n);
-    return rc;
-}
-
 /* ----------------------------------------------------------------- the API */
-
-int zkelect_request_step_down(zkelect_t *e, const char *leader_id)
-{
-    if (!e)
-        return ZKELECT_EINVAL;
-    request_t r = {"zkelect_request_step_down", VERB_RESIGN, leader_id, NULL};
-    return send_request(e, &r);
-}
-
-int zkelect_request_move(zkelect_t *e, const char *to_id)
-{
-    if (!e)
-        return ZKELECT_EINVAL;
-    if (!to_id) {
-        zkelect__log(e, ZKELECT_LOG_ERROR, "zkelect_request_move: no contender named to move to");
-        return ZKELECT_EINVAL;
-    }
-    request_t r = {"zkelect_request_move", VERB_MOVE, NULL, to_id};
-    return send_request(e, &r);
-}
 
 int zkelect_set_step_down_mode(zkelect_t *e, int mode)
 {
