@@ -552,111 +552,81 @@ static void test_move_to_a_named_standby(void)
     destroy_all(ps, 4);
 }
 
-/* The children of path whose names start with prefix. */
-static int children_named(const char *path, const char *prefix)
+/* A contender of priority 5 behind proxy, with T = 6 s: a test can cut
+ * it off and bring it back within its session. */
+static void join_through(participant_t *p, int idx, proxy_t *proxy, const char *path)
 {
-    struct String_vector names = {0};
-    if (zoo_get_children(admin, path, 0, &names) != ZOK)
-        return -1;
-    int n = 0;
-    for (int i = 0; i < names.count; i++)
-        n += strncmp(names.data[i], prefix, strlen(prefix)) == 0;
-    deallocate_String_vector(&names);
-    return n;
+    CU_ASSERT_EQUAL_FATAL(participant_new(p, idx, &rec, proxy_hosts(proxy), path), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_session_timeout(p->e, 6000), ZKELECT_OK);
+    CU_ASSERT_EQUAL(zkelect_set_priority(p->e, 5), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(p->e), ZKELECT_OK);
 }
 
-/* The chosen one cut off while the leader moves its term to it, back
- * within T: it finds the lock naming it at the listing of its
- * reconnection, and may read that before its notice; either way its
- * ELECTED says a hand-over from the old leader, with a higher epoch. */
-static void test_move_to_a_standby_cut_off(void)
+/* The chosen one (ps[2], behind ps[1]) cut off while the leader moves its
+ * term to it, back within T: it finds the lock naming it at the listing of
+ * its reconnection, and may read that before its notice; it reads the
+ * notice before it takes the lock, and its ELECTED says a hand-over from
+ * the old leader, with a higher epoch. notice_taken: the notice's path is
+ * taken already (an empty notice, as a contender placed ahead of it makes)
+ * when the leader makes the move's, which fails: the lock names it all the
+ * same, and its ELECTED says a hand-over naming nobody rather than the one
+ * it watched. */
+static void move_to_one_cut_off(const char *name, bool notice_taken)
 {
-    const char *p = test_election(&rec, "move-cut-off");
-    proxy_t *proxy = proxy_start(server.port);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
-    static participant_t ps[2];
-    join_with(&ps[0], 0, p, 10);
-    CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
-    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[1], 1, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
-    CU_ASSERT_EQUAL(zkelect_set_session_timeout(ps[1].e, 6000), ZKELECT_OK);
-    CU_ASSERT_EQUAL(zkelect_set_priority(ps[1].e, 5), ZKELECT_OK);
-    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[1].e), ZKELECT_OK);
-    CU_ASSERT_FATAL(settled(ps, 2));
-    int64_t epoch = zkelect_epoch(ps[0].e);
-    zkelect_t *op = asker(p);
-    CU_ASSERT_FATAL(op != NULL);
-    size_t mark = rec_count(&rec);
-    proxy_set_mode(proxy, PROXY_BLACKHOLE);
-    CU_ASSERT_EQUAL(zkelect_request_move(op, ps[1].id), ZKELECT_OK);
-    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC) >= 0);
-    /* the old leader's node gone, the lock naming ps[1], its notice made */
-    WAIT_FOR(children_named(p, "zkn_") == 1, 5 * SEC);
-    CU_ASSERT_FATAL(children_named(p, "zkn_") == 1);
-    CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 0);
-    proxy_set_mode(proxy, PROXY_PASS);
-    long elected = rec_wait(&rec, 1, ZKELECT_EV_ELECTED, mark, 10 * SEC);
-    CU_ASSERT_FATAL(elected >= 0);
-    CU_ASSERT_EQUAL(rec_get(&rec, (size_t)elected).takeover, ZKELECT_TAKEOVER_HANDOVER);
-    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)elected).other, ps[0].id);
-    CU_ASSERT(zkelect_epoch(ps[1].e) > epoch);
-    /* the notice read is taken away */
-    WAIT_FOR(children_named(p, "zkn_") == 0, 5 * SEC);
-    CU_ASSERT_EQUAL(children_named(p, "zkn_"), 0);
-    assert_no_two_leaders(&rec);
-    zkelect_destroy(op);
-    destroy_all(ps, 2);
-    proxy_stop(proxy);
-}
-
-/* The same, its notice lost: the chosen one's notice path is taken (an
- * empty notice, as a contender placed ahead of it makes) when the leader
- * makes the move's, which fails. The lock names it all the same: it says
- * a hand-over, naming nobody rather than the one it watched. */
-static void test_move_whose_notice_is_lost(void)
-{
-    const char *p = test_election(&rec, "move-notice-lost");
+    const char *p = test_election(&rec, name);
     proxy_t *proxy = proxy_start(server.port);
     CU_ASSERT_PTR_NOT_NULL_FATAL(proxy);
     static participant_t ps[3];
     join_with(&ps[0], 0, p, 10);
     CU_ASSERT_EQUAL_FATAL(zkelect_wait_leader(ps[0].e, 10 * SEC), ZKELECT_OK);
     join_with(&ps[1], 1, p, 8);
-    CU_ASSERT_EQUAL_FATAL(participant_new(&ps[2], 2, &rec, proxy_hosts(proxy), p), ZKELECT_OK);
-    CU_ASSERT_EQUAL(zkelect_set_session_timeout(ps[2].e, 6000), ZKELECT_OK);
-    CU_ASSERT_EQUAL(zkelect_set_priority(ps[2].e, 5), ZKELECT_OK);
-    CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[2].e), ZKELECT_OK);
+    join_through(&ps[2], 2, proxy, p);
     CU_ASSERT_FATAL(settled(ps, 3));
-    /* its token, from its node's name: zke_<token>_p5_<seq> */
-    char node[512], notice[600];
+    /* its notice's path, from its node's name: zke_<token>_p5_<seq> */
+    char node[512], notice[600], old_node[512];
     CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[2].e, node, sizeof node), ZKELECT_OK);
     const char *token = strrchr(node, '/') + 5;
     snprintf(notice, sizeof notice, "%s/zkn_%.*s", p, (int)(strchr(token, '_') - token), token);
-    char old_node[512];
     CU_ASSERT_EQUAL_FATAL(zkelect_node_path(ps[0].e, old_node, sizeof old_node), ZKELECT_OK);
     int64_t epoch = zkelect_epoch(ps[0].e);
     zkelect_t *op = asker(p);
     CU_ASSERT_FATAL(op != NULL);
     size_t mark = rec_count(&rec);
     proxy_set_mode(proxy, PROXY_BLACKHOLE);
-    CU_ASSERT_EQUAL_FATAL(zoo_create(admin, notice, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0), ZOK);
+    if (notice_taken)
+        CU_ASSERT_EQUAL_FATAL(zoo_create(admin, notice, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0), ZOK);
     CU_ASSERT_EQUAL(zkelect_request_move(op, ps[2].id), ZKELECT_OK);
     CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 5 * SEC) >= 0);
+    /* moved: the old leader's node gone (the lock names ps[2]), the notice there */
     struct Stat st;
-    WAIT_FOR(zoo_exists(admin, old_node, 0, &st) == ZNONODE, 5 * SEC);
-    CU_ASSERT_FATAL(zoo_exists(admin, old_node, 0, &st) == ZNONODE); /* moved: the lock names ps[2] */
+    WAIT_FOR(zoo_exists(admin, old_node, 0, &st) == ZNONODE && zoo_exists(admin, notice, 0, &st) == ZOK, 5 * SEC);
+    CU_ASSERT_FATAL(zoo_exists(admin, old_node, 0, &st) == ZNONODE);
+    CU_ASSERT_FATAL(zoo_exists(admin, notice, 0, &st) == ZOK);
+    CU_ASSERT_EQUAL(rec_tally(&rec, 2, ZKELECT_EV_ELECTED, mark), 0);
     proxy_set_mode(proxy, PROXY_PASS);
     long elected = rec_wait(&rec, 2, ZKELECT_EV_ELECTED, mark, 10 * SEC);
     CU_ASSERT_FATAL(elected >= 0);
     CU_ASSERT_EQUAL(rec_get(&rec, (size_t)elected).takeover, ZKELECT_TAKEOVER_HANDOVER);
-    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)elected).other, ""); /* NULL: nobody named */
+    CU_ASSERT_STRING_EQUAL(rec_get(&rec, (size_t)elected).other, notice_taken ? "" : ps[0].id); /* "": NULL */
     CU_ASSERT(zkelect_epoch(ps[2].e) > epoch);
     CU_ASSERT_EQUAL(rec_tally(&rec, 1, ZKELECT_EV_ELECTED, mark), 0);
-    WAIT_FOR(children_named(p, "zkn_") == 0, 5 * SEC);
-    CU_ASSERT_EQUAL(children_named(p, "zkn_"), 0);
+    /* the notice read is taken away */
+    WAIT_FOR(zoo_exists(admin, notice, 0, &st) == ZNONODE, 5 * SEC);
+    CU_ASSERT_EQUAL(zoo_exists(admin, notice, 0, &st), ZNONODE);
     assert_no_two_leaders(&rec);
     zkelect_destroy(op);
     destroy_all(ps, 3);
     proxy_stop(proxy);
+}
+
+static void test_move_to_a_standby_cut_off(void)
+{
+    move_to_one_cut_off("move-cut-off", false);
+}
+
+static void test_move_whose_notice_is_lost(void)
+{
+    move_to_one_cut_off("move-notice-lost", true);
 }
 
 /* A host that steps down itself (ZKELECT_STEP_DOWN_BY_HOST) is told and
