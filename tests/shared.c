@@ -50,16 +50,29 @@ static zkelect_session_t *start_session(void)
 }
 
 /* Elections idx0..idx0+n-1 on s, one per shard, each joined. */
-static void start_shards(participant_t *ps, int idx0, int n, zkelect_session_t *s, const char *test)
+/* n elections on s, not started: a test may give them hooks first (once
+ * started, the dispatch thread reads them). */
+static void make_shards(participant_t *ps, int idx0, int n, zkelect_session_t *s, const char *test)
 {
     for (int i = 0; i < n; i++) {
         char path[256];
         election_path(path, sizeof path, test, i);
         CU_ASSERT_EQUAL_FATAL(participant_new_on(&ps[i], idx0 + i, &rec, s, path), ZKELECT_OK);
-        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
     }
+}
+
+static void run_shards(participant_t *ps, int n)
+{
     for (int i = 0; i < n; i++)
-        CU_ASSERT_FATAL(rec_wait(&rec, idx0 + i, ZKELECT_EV_JOINED, 0, 10 * SEC) >= 0);
+        CU_ASSERT_EQUAL_FATAL(zkelect_start(ps[i].e), ZKELECT_OK);
+    for (int i = 0; i < n; i++)
+        CU_ASSERT_FATAL(rec_wait(&rec, ps[i].idx, ZKELECT_EV_JOINED, 0, 10 * SEC) >= 0);
+}
+
+static void start_shards(participant_t *ps, int idx0, int n, zkelect_session_t *s, const char *test)
+{
+    make_shards(ps, idx0, n, s, test);
+    run_shards(ps, n);
 }
 
 static bool wait_all_leading(participant_t *ps, int n, bool leading, int timeout_ms)
@@ -171,12 +184,13 @@ static void test_session_destroy_closes_all(void)
     rec_reset(&rec);
     static participant_t ps[N];
     zkelect_session_t *s = start_session();
-    start_shards(ps, 0, N, s, "destroy-all");
-    CU_ASSERT_FATAL(wait_all_leading(ps, N, true, 10 * SEC));
+    make_shards(ps, 0, N, s, "destroy-all");
     ps[WATCHED].hook = look_at_node_in_revoked;
     ps[WATCHED].hook_arg = &ps[WATCHED];
     ps[SELF].hook = destroy_self_on_revoked;
     ps[SELF].hook_arg = &ps[SELF];
+    run_shards(ps, N);
+    CU_ASSERT_FATAL(wait_all_leading(ps, N, true, 10 * SEC));
     zkelect_t *never_started;
     CU_ASSERT_EQUAL_FATAL(zkelect_new_on_session(&never_started, s, "/zkelect-tests/destroy-all-idle", "idle"),
                           ZKELECT_OK);
