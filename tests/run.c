@@ -618,7 +618,11 @@ static void test_run_stop_timeout_ends_in_sigkill(void)
     long term = stamp_ms(scratch("stubborn-a.log"), "stopping pid", 0);
     long dead = stamp_ms(scratch("stubborn-a.log"), "was killed by SIGKILL", 0);
     long successor = stamp_ms(scratch("stubborn-b.log"), "started /bin/sh", 0);
-    CU_ASSERT(dead - term >= 950 && dead - term < 2000);
+    printf("\n    SIGTERM -> SIGKILL's death %ld ms (--stop-timeout 1) ", dead - term);
+    /* not before the timeout; after it, as soon as the runner is scheduled
+     * (2 s allowed, under TSan beside a build, failed a CI run once: 3 s,
+     * and the figure printed) */
+    CU_ASSERT(dead - term >= 950 && dead - term < 3000);
     CU_ASSERT(successor >= dead);
     stop(b);
 }
