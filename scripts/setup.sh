@@ -76,6 +76,14 @@ configure_in() {
         return 0
     fi
     echo "==> configuring ${dir#"$ZKELECT_ROOT"/} $*"
+    # make does not see flags change: what was compiled with other options
+    # (the demo's, without --enable-werror, before the test command) is
+    # compiled again. A new package found (CUnit) changes no flag.
+    local flags='^(options|environment|compiler)' again=false
+    if [ -f "$dir/Makefile" ] && [ -f "$record" ] &&
+        [ "$(grep -E "$flags" "$record")" != "$(grep -E "$flags" <<<"$wanted")" ]; then
+        again=true
+    fi
     mkdir -p "$dir"
     rm -f "$record"
     # configure picks bash for itself, libtool and make's recipes; dash,
@@ -84,6 +92,9 @@ configure_in() {
     local shell=/bin/sh
     [ -x /bin/dash ] && shell=/bin/dash
     (cd "$dir" && CONFIG_SHELL=$shell "$shell" "$ZKELECT_ROOT/configure" -q "$@") || return 1
+    if $again; then
+        make -C "$dir" -s clean >/dev/null || return 1
+    fi
     printf '%s\n' "$wanted" >"$record"
 }
 
