@@ -431,6 +431,14 @@ static void notice_removed(int rc, const void *data)
     zkelect__ignore_void(rc, data);
 }
 
+/* A notice read is taken away: none newer can be made before it goes. */
+static void remove_notice(struct zkelect *e, const char *path)
+{
+    zke_op_t *removal = side_op(e, path);
+    if (removal && zkelect__zk_adelete(e->session->zh, path, notice_removed, removal) != ZOK)
+        zkelect__op_drop(removal);
+}
+
 /* The notice read before the lock is taken (below): a move's names the
  * one that moved its term to us (zkelect__step_down_asked() keeps it);
  * without one (lost with the mover's connection) the hand-over is said all
@@ -443,9 +451,7 @@ static void move_notice_read(int rc, const char *value, int len, const struct St
     if (zkelect__op_finish(op)) {
         zkelect__note_answer(e, op, rc);
         if (rc == ZOK) {
-            zke_op_t *removal = side_op(e, op->path);
-            if (removal && zkelect__zk_adelete(e->session->zh, op->path, notice_removed, removal) != ZOK)
-                zkelect__op_drop(removal);
+            remove_notice(e, op->path);
             zkelect__step_down_asked(e, value, len); /* a place notice: the lock names us all the same */
         }
         if (rc == ZOK || rc == ZNONODE) {
@@ -467,7 +473,6 @@ static void move_notice_read(int rc, const char *value, int len, const struct St
  * lock is taken, as it is committed by then (same sender, sent at once). */
 void zkelect__take_reserved_lock(struct zkelect *e)
 {
-    e->gone_how = ZKELECT_TAKEOVER_HANDOVER;
     if (e->moved_to_us) {
         take_reserved_lock(e);
         return;
@@ -504,19 +509,15 @@ static void place_taken(struct zkelect *e)
         e->driver->drive(e);
 }
 
-/* A notice read: take it away (none newer can be made before it goes),
- * watch for the next one, and act on it. */
+/* A notice read: take it away, watch for the next one, and act on it. */
 static void notice_read(int rc, const char *value, int len, const struct Stat *stat, const void *data)
 {
     (void)stat;
     zke_op_t *op = (zke_op_t *)data;
     struct zkelect *e = zkelect__op_begin(op);
     if (zkelect__op_finish(op) && !e->stopping) {
-        if (rc == ZOK) {
-            zke_op_t *removal = side_op(e, op->path);
-            if (removal && zkelect__zk_adelete(e->session->zh, op->path, notice_removed, removal) != ZOK)
-                zkelect__op_drop(removal);
-        }
+        if (rc == ZOK)
+            remove_notice(e, op->path);
         if (rc == ZOK || rc == ZNONODE)
             arm_notice(e);
         if (rc == ZOK && !zkelect__step_down_asked(e, value, len))
