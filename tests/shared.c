@@ -49,7 +49,6 @@ static zkelect_session_t *start_session(void)
     return s;
 }
 
-/* Elections idx0..idx0+n-1 on s, one per shard, each joined. */
 /* n elections on s, not started: a test may give them hooks first (once
  * started, the dispatch thread reads them). */
 static void make_shards(participant_t *ps, int idx0, int n, zkelect_session_t *s, const char *test)
@@ -69,6 +68,7 @@ static void run_shards(participant_t *ps, int n)
         CU_ASSERT_FATAL(rec_wait(&rec, ps[i].idx, ZKELECT_EV_JOINED, 0, 10 * SEC) >= 0);
 }
 
+/* Elections idx0..idx0+n-1 on s, one per shard, each joined. */
 static void start_shards(participant_t *ps, int idx0, int n, zkelect_session_t *s, const char *test)
 {
     make_shards(ps, idx0, n, s, test);
