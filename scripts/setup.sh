@@ -65,16 +65,22 @@ configuration() {
     done
 }
 
+# configured DIR [configure options...]: DIR is configured with exactly these.
+configured() {
+    local dir=$1
+    shift
+    [ -f "$dir/Makefile" ] && [ -f "$dir/zkelect-configuration" ] &&
+        [ "$(cat "$dir/zkelect-configuration")" = "$(configuration "$@")" ]
+}
+
 # Configure DIR (absolute) with the given options unless its recorded
 # configuration is the one wanted. The record is written only once configure
 # has succeeded, so an interrupted configure is redone.
 configure_in() {
     local dir=$1 record=$1/zkelect-configuration wanted
     shift
+    configured "$dir" "$@" && return 0
     wanted=$(configuration "$@")
-    if [ -f "$dir/Makefile" ] && [ -f "$record" ] && [ "$(cat "$record")" = "$wanted" ]; then
-        return 0
-    fi
     echo "==> configuring ${dir#"$ZKELECT_ROOT"/} $*"
     # make does not see flags change: what was compiled with other options
     # (the demo's, without --enable-werror, before the test command) is

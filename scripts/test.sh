@@ -157,9 +157,7 @@ valgrind_suite() {
 # Once build/ is configured as this script configures it (the gcc step does
 # that first), no lock: packaging and distcheck hold it for minutes.
 config_h() {
-    [ -f "$ZKELECT_ROOT/build/config.h" ] &&
-        [ "$(cat "$ZKELECT_ROOT/build/zkelect-configuration" 2>/dev/null)" = "$(configuration "${DEV[@]}")" ] ||
-        build_in build "${DEV[@]}"
+    [ -f "$ZKELECT_ROOT/build/config.h" ] && configured "$ZKELECT_ROOT/build" "${DEV[@]}" || build_in build "${DEV[@]}"
 }
 
 lint() {
