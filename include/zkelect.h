@@ -297,7 +297,10 @@ ZKELECT_EXPORT int zkelect_rejoin(zkelect_t *e);
  * server's answers only briefly: when the connection has gone silent it
  * returns within about 2 s (up to 0.5 s for replies to requests in flight,
  * then the ZooKeeper client's own 1.5 s wait for the close), and the znode
- * goes with the session when the server expires it.
+ * goes with the session when the server expires it. With TLS, a
+ * reconnection whose handshake the server does not answer holds the
+ * destroy until it answers or the connection fails: the ZooKeeper client's
+ * handshake has no deadline (docs/GUIDE.md "Connecting securely").
  *
  * Waits for a callback running on another thread to return. Called from
  * inside a callback it returns at once and the teardown happens after that

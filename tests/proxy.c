@@ -57,6 +57,7 @@ struct proxy {
     int multis_dropped; /* transactions PROXY_DROP_REQUESTS kept from the server */
     int reads_to_pass; /* PROXY_HOLD_READ lets so many getData through first */
     int connections;
+    bool opaque; /* an encrypted stream: forwarded as it comes, never read as frames */
     bool stop;
     pair_t *pairs[MAX_PAIRS];
 };
@@ -178,9 +179,25 @@ static uint32_t be32(const unsigned char *b)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* Client to server as the bytes come: a TLS stream has no frames to read. */
+static bool from_client_opaque(pair_t *c, proxy_mode_t mode, int delay_ms)
+{
+    unsigned char buf[65536];
+    ssize_t n = recv(c->client, buf, sizeof buf, 0);
+    if (n <= 0)
+        return false;
+    if (mode == PROXY_DROP_REQUESTS)
+        return true;
+    if (mode == PROXY_DELAY)
+        return delay_chunk(&c->to_server, buf, (size_t)n, delay_ms);
+    return send_all(c->server, buf, (size_t)n);
+}
+
 /* Client to server: whole frames, so that a create can be recognised. */
 static bool from_client(proxy_t *p, pair_t *c, proxy_mode_t mode)
 {
+    if (p->opaque)
+        return from_client_opaque(c, mode, p->active_delay);
     ssize_t n = recv(c->client, c->frame + c->have, sizeof c->frame - c->have, 0);
     if (n <= 0)
         return false;
@@ -357,13 +374,14 @@ static void *proxy_main(void *arg)
     return NULL;
 }
 
-proxy_t *proxy_start(int upstream_port)
+static proxy_t *start(int upstream_port, bool opaque)
 {
     proxy_t *p = calloc(1, sizeof *p);
     int port;
     if (!p)
         return NULL;
     p->upstream_port = upstream_port;
+    p->opaque = opaque;
     p->listener = listen_loopback(&port);
     if (p->listener < 0 || pipe(p->wake)) {
         free(p);
@@ -378,6 +396,16 @@ proxy_t *proxy_start(int upstream_port)
         return NULL;
     }
     return p;
+}
+
+proxy_t *proxy_start(int upstream_port)
+{
+    return start(upstream_port, false);
+}
+
+proxy_t *proxy_start_opaque(int upstream_port)
+{
+    return start(upstream_port, true);
 }
 
 static void wake(proxy_t *p)

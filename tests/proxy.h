@@ -27,6 +27,11 @@ typedef struct proxy proxy_t;
 
 /* Listen on a free 127.0.0.1 port and forward to upstream_port. */
 proxy_t *proxy_start(int upstream_port);
+/* The same for an encrypted stream (TLS): the bytes are forwarded as they
+ * come, never read as ZooKeeper's frames, so the modes that look into them
+ * (PROXY_LOSE_CREATE*, PROXY_HOLD_READ, and the count of
+ * proxy_multis_dropped()) do nothing there. */
+proxy_t *proxy_start_opaque(int upstream_port);
 void proxy_stop(proxy_t *p);
 /* "127.0.0.1:PORT" of the listening side. */
 const char *proxy_hosts(const proxy_t *p);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "commands.h"
 #include "harness.h"
+#include "proxy.h"
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -306,6 +307,85 @@ static void test_tls_files_read_at_each_connection(void)
     participant_destroy(&pt);
 }
 
+/* The silent member refuses connections 1.5 s from now: what ends the
+ * handshake a destroy waits for. */
+static void *refuse_later(void *arg)
+{
+    observe_for(1500); /* the schedule of the fault, not a wait for a condition */
+    proxy_set_mode(arg, PROXY_REFUSE);
+    return NULL;
+}
+
+/* A member that takes connections but answers nothing (a stopped or hung
+ * server: its kernel still accepts), the silent proxy here. The ZooKeeper
+ * client's TLS handshake waits for an answer on the client's own thread
+ * with no deadline (3.8's init_ssl_for_socket()), so the reconnection hangs
+ * there until the member answers or the connection fails. Meanwhile the
+ * leader stops leading on its own clock (the lease, 2/3 T), and its handle
+ * answers at once; once the member answers, the handshake completes, the
+ * session is found expired, and it leads again under a new epoch. A
+ * destroy during such a handshake waits for it: it returns when the
+ * connection fails. */
+static void test_tls_member_silent_in_handshake(void)
+{
+    const char *p = test_election(&rec, "tls-silent");
+    proxy_t *px = proxy_start_opaque(server.secure_port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(px);
+    void *admin = zk_connect(server.hosts);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(admin);
+    static participant_t pt;
+    CU_ASSERT_EQUAL_FATAL(participant_new(&pt, 0, &rec, proxy_hosts(px), p), ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_set_tls(pt.e, cert("ca.pem"), cert("client.pem"), cert("client.key"), NULL),
+                          ZKELECT_OK);
+    CU_ASSERT_EQUAL_FATAL(zkelect_start(pt.e), ZKELECT_OK);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_ELECTED, 0, 20 * SEC) >= 0);
+    int64_t epoch = zkelect_epoch(pt.e);
+
+    size_t mark = rec_count(&rec);
+    int64_t t0 = mono_ns();
+    proxy_set_mode(px, PROXY_BLACKHOLE);
+    long revoked = rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 4 * SEC);
+    int64_t revoked_ms = ms_since(t0);
+    CU_ASSERT_FATAL(revoked >= 0);
+    CU_ASSERT(revoked_ms < 3200); /* 2/3 of T = 4 s, plus scheduling slack */
+    WAIT_FOR(proxy_connections(px) >= 2, 10 * SEC); /* the old one, and the reconnection in its handshake */
+    CU_ASSERT_FATAL(proxy_connections(px) >= 2);
+    int64_t t1 = mono_ns();
+    CU_ASSERT_EQUAL(zkelect_is_leader(pt.e), 0);
+    CU_ASSERT_EQUAL(zkelect_wait_connected(pt.e, 200), ZKELECT_ETIMEDOUT);
+    CU_ASSERT(ms_since(t1) < 1000);
+
+    /* the server expires the session it no longer hears from */
+    WAIT_FOR(zk_child_count(admin, p) == 0, 20 * SEC);
+    CU_ASSERT_EQUAL_FATAL(zk_child_count(admin, p), 0);
+    mark = rec_count(&rec);
+    proxy_set_mode(px, PROXY_PASS);
+    long again = rec_wait(&rec, 0, ZKELECT_EV_ELECTED, mark, 20 * SEC);
+    CU_ASSERT_FATAL(again >= 0);
+    CU_ASSERT(rec_get(&rec, (size_t)again).epoch > epoch);
+    assert_no_two_leaders(&rec);
+
+    /* silent again, and destroyed while its reconnection is in the handshake */
+    int before = proxy_connections(px);
+    mark = rec_count(&rec);
+    proxy_set_mode(px, PROXY_BLACKHOLE);
+    CU_ASSERT_FATAL(rec_wait(&rec, 0, ZKELECT_EV_REVOKED, mark, 4 * SEC) >= 0);
+    WAIT_FOR(proxy_connections(px) > before, 10 * SEC);
+    CU_ASSERT_FATAL(proxy_connections(px) > before);
+    pthread_t refuser;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&refuser, NULL, refuse_later, px), 0);
+    int64_t t2 = mono_ns();
+    participant_destroy(&pt);
+    int64_t destroy_ms = ms_since(t2);
+    pthread_join(refuser, NULL);
+    printf("\n    revoked %lld ms after the member fell silent; the destroy waited %lld ms for the handshake ",
+           (long long)revoked_ms, (long long)destroy_ms);
+    CU_ASSERT(destroy_ms >= 1400); /* held until the connection failed at 1.5 s */
+    CU_ASSERT(destroy_ms < 1500 + 5 * SEC);
+    zk_close(admin);
+    proxy_stop(px);
+}
+
 /* Bad settings are refused with the cause in the log, and change nothing. */
 static void test_tls_bad_settings(void)
 {
@@ -503,6 +583,7 @@ int main(void)
         TEST(test_tls_and_plaintext_mismatched),
         TEST(test_tls_bad_settings),
         TEST(test_tls_files_read_at_each_connection),
+        TEST(test_tls_member_silent_in_handshake),
         TEST(test_sasl_digest_protects_the_election),
         TEST(test_sasl_wrong_password_refused),
         TEST(test_sasl_wrong_password_observer_refused),
