@@ -56,9 +56,10 @@ int cli_check(const cli_options_t *opt)
         printf("acl: %s\n", st.acl_open ? "open to anyone: whoever can reach ZooKeeper can add or delete contenders "
                                           "(zkelect lockdown closes it)"
                                         : "only the identities its ACL names may add or delete contenders");
-    zkelect_destroy(e);
+    int status = CLI_EXIT_OK;
     if (zrc != ZKELECT_OK && zrc != ZKELECT_ENOPATH)
-        return zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
-    printf("ok: would join %s as %s\n", opt->path, opt->id ? opt->id : "HOSTNAME:PID");
-    return CLI_EXIT_OK;
+        status = zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
+    else
+        printf("ok: would join %s as %s\n", opt->path, opt->id ? opt->id : "HOSTNAME:PID");
+    return cli_close(e, status);
 }

@@ -120,6 +120,15 @@ void cli_no_session(const cli_options_t *opt);
  * (--auth-file) or the ACL. */
 void cli_explain_refusal(const cli_options_t *opt);
 
+/* closing.c: a command's handle destroyed, waiting at most 5 s (the
+ * ZooKeeper client's TLS handshake has no deadline). cli_destroy_bounded()
+ * is true once destroyed, false when it gave up (said in the log): the
+ * caller then ends the process with cli_exit_now(), which skips the exit
+ * handlers. cli_close() is the two: it returns status, or exits with it. */
+bool cli_destroy_bounded(zkelect_t *e);
+_Noreturn void cli_exit_now(int status);
+int cli_close(zkelect_t *e, int status);
+
 /* clock.c */
 int64_t cli_now_ns(void); /* CLOCK_BOOTTIME, the library's lease clock */
 

@@ -157,13 +157,11 @@ int cli_connect(const cli_options_t *opt, bool observer, zkelect_callback_fn cb,
         cli_log(CLI_ERR, "ZooKeeper refused to authenticate this client: check %s",
                 opt->sasl_mechanism ? "--sasl-user, --sasl-password-file and the server's JAAS configuration"
                                     : "the scheme of --auth-file");
-        zkelect_destroy(e);
-        return CLI_EXIT_FAILURE;
+        return cli_close(e, CLI_EXIT_FAILURE);
     }
     if (rc != ZKELECT_OK) {
         cli_no_session(opt);
-        zkelect_destroy(e);
-        return CLI_EXIT_NO_ZK;
+        return cli_close(e, CLI_EXIT_NO_ZK);
     }
     cli_log(CLI_INFO, "connected to %s, session timeout %d ms", opt->zk, zkelect_session_timeout(e));
     *out = e;

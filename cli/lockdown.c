@@ -22,6 +22,5 @@ int cli_lockdown(const cli_options_t *opt)
     } else {
         cli_log(CLI_ERR, "cannot lock %s: %s", opt->path, zkelect_strerror(zrc));
     }
-    zkelect_destroy(e);
-    return zrc == ZKELECT_OK ? CLI_EXIT_OK : zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
+    return cli_close(e, zrc == ZKELECT_OK ? CLI_EXIT_OK : zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE);
 }

@@ -750,6 +750,7 @@ int cli_run(const cli_options_t *opt)
         return CLI_EXIT_NO_EXEC;
     }
     int rc = setup(&r);
+    bool closed = true;
     if (rc == CLI_EXIT_OK)
         rc = cli_start(opt, false, true, on_event, &r, &r.e, r.id);
     if (rc == CLI_EXIT_OK) {
@@ -768,11 +769,13 @@ int cli_run(const cli_options_t *opt)
         /* What is still queued is delivered here, REVOKED(closed) last:
          * said, but nothing more asked of the handle that is going. */
         r.closing = true;
-        zkelect_destroy(r.e);
+        closed = cli_destroy_bounded(r.e);
         r.e = NULL;
         rc = r.exit_code;
         cli_log(CLI_INFO, "left the election; exit status %d", rc);
     }
     teardown(&r);
+    if (!closed)
+        cli_exit_now(rc);
     return rc;
 }

@@ -121,16 +121,14 @@ int cli_status(const cli_options_t *opt)
     int zrc = zkelect_participants(e, &list, &count);
     if (zrc == ZKELECT_ENOPATH) {
         cli_log(CLI_ERR, "%s does not exist: no election there (a mistyped --path?)", opt->path);
-        zkelect_destroy(e);
-        return CLI_EXIT_NO_PATH;
+        return cli_close(e, CLI_EXIT_NO_PATH);
     }
     if (zrc != ZKELECT_OK) {
         if (zrc == ZKELECT_EAUTH)
             cli_explain_refusal(opt);
         else
             cli_log(CLI_ERR, "cannot read %s: %s", opt->path, zkelect_strerror(zrc));
-        zkelect_destroy(e);
-        return zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE;
+        return cli_close(e, zrc == ZKELECT_ENOTCONN ? CLI_EXIT_NO_ZK : CLI_EXIT_FAILURE);
     }
     bool nobody_leads = count == 0 || !list[0].in_line || !list[0].is_leader;
     /* The library read the path's ACL before the line (one session answers
@@ -144,6 +142,5 @@ int cli_status(const cli_options_t *opt)
 
     fflush(stdout);
     zkelect_participants_free(list, count);
-    zkelect_destroy(e);
-    return nobody_leads ? CLI_EXIT_NO_LEADER : CLI_EXIT_OK;
+    return cli_close(e, nobody_leads ? CLI_EXIT_NO_LEADER : CLI_EXIT_OK);
 }

@@ -154,8 +154,7 @@ static int switchover(const cli_options_t *opt, bool move)
         rc = done ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
     }
     fflush(stdout);
-    zkelect_destroy(e);
-    return rc;
+    return cli_close(e, rc);
 }
 
 int cli_resign(const cli_options_t *opt)

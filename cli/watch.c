@@ -104,9 +104,11 @@ int cli_watch(const cli_options_t *opt)
     int rc = cli_connect(opt, true, on_event, &w, &e);
     if (rc == CLI_EXIT_OK) {
         wait_for_end(signal_fd, w.done_pipe[0]);
-        zkelect_destroy(e);
+        bool closed = cli_destroy_bounded(e);
         if (atomic_load(&w.refused))
             rc = CLI_EXIT_FAILURE;
+        if (!closed)
+            cli_exit_now(rc);
     }
     close(signal_fd);
     close(w.done_pipe[0]);

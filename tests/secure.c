@@ -555,6 +555,53 @@ static void test_cli_over_tls_and_sasl(void)
     CU_ASSERT(wait_lines(scratch("cli-tls-runner.log"), "leadership lost (closed)", 1, 5 * SEC));
 }
 
+/* The commands end while a member takes their connection and answers no
+ * handshake: `status` (a monitoring script) and a `run` that systemd stops
+ * leave without the library's destroy, which waits for the handshake (F41),
+ * within the bound the command gives it (cli/closing.c: 5 s), and say so.
+ * Before the bound, both waited for as long as the member stayed silent. */
+static void test_cli_ends_while_a_member_is_silent(void)
+{
+    const char *p = test_election(&rec, "cli-silent");
+    proxy_t *px = proxy_start_opaque(server.secure_port);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(px);
+    proxy_set_mode(px, PROXY_BLACKHOLE);
+    char out[4096];
+    int64_t t0 = mono_ns();
+    CU_ASSERT_EQUAL(capture(out, sizeof out,
+                            "timeout 60 '%s' status --zk %s --path %s --connect-timeout 2s --tls-ca %s --tls-cert %s "
+                            "--tls-key %s 2>&1",
+                            zkelect_bin, proxy_hosts(px), p, cert("ca.pem"), cert("client.pem"), cert("client.key")),
+                    3);
+    int64_t status_ms = ms_since(t0);
+    CU_ASSERT(status_ms < 2000 + 5000 + 3 * SEC);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "cannot reach ZooKeeper"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "leaving without it"));
+
+    proxy_set_mode(px, PROXY_PASS);
+    const char *tls[] = {"--tls-ca", cert("ca.pem"), "--tls-cert", cert("client.pem"), "--tls-key",
+                         cert("client.key"), NULL};
+    pid_t run = start_runner("cli", "silent-runner", proxy_hosts(px), p, "echo now-leading; exec sleep 60", tls);
+    const char *log = scratch("cli-silent-runner.log");
+    CU_ASSERT_FATAL(wait_lines(log, "now-leading", 1, 30 * SEC));
+    int before = proxy_connections(px);
+    proxy_set_mode(px, PROXY_BLACKHOLE);
+    CU_ASSERT(wait_lines(log, "leadership lost", 1, 10 * SEC));
+    WAIT_FOR(proxy_connections(px) > before, 10 * SEC); /* its reconnection, in the handshake */
+    CU_ASSERT(proxy_connections(px) > before);
+    int64_t t1 = mono_ns();
+    CU_ASSERT_EQUAL(kill(run, SIGTERM), 0);
+    CU_ASSERT(wait_exit(run, 20 * SEC) >= 0);
+    int64_t run_ms = ms_since(t1);
+    CU_ASSERT(run_ms < 5000 + 5 * SEC);
+    CU_ASSERT(count_lines(log, "leaving without it") == 1);
+    printf("\n    status left %lld ms after its start (--connect-timeout 2s); run %lld ms after SIGTERM ",
+           (long long)status_ms, (long long)run_ms);
+    if (!is_dead(run))
+        stop(run);
+    proxy_stop(px);
+}
+
 /* Bad SASL settings. */
 static void test_sasl_bad_settings(void)
 {
@@ -589,6 +636,7 @@ int main(void)
         TEST(test_sasl_wrong_password_observer_refused),
         TEST(test_sasl_bad_settings),
         TEST(test_cli_over_tls_and_sasl),
+        TEST(test_cli_ends_while_a_member_is_silent),
         CU_TEST_INFO_NULL,
     };
     static const test_suite_t suites[] = {{"TLS and SASL on a real ZooKeeper", start_server, stop_server, tests},
