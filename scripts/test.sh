@@ -285,7 +285,8 @@ TLS_DIR=build-tls
 TLS_TESTS="tests/unit tests/api tests/secure tests/header-alone.sh tests/exports.sh"
 build_tls() {
     local client=$ZKELECT_ROOT/build-zkclient
-    "$ZKELECT_ROOT/scripts/secure-client.sh" "$client" || return 1
+    # Locked: both lanes may ask for it (the second builds ahead).
+    with_lock build-zkclient "$ZKELECT_ROOT/scripts/secure-client.sh" "$client" || return 1
     # Shared only: this build runs tests, and the static archive is the
     # other builds' (packaging's from the tarball).
     with_lock "$TLS_DIR" configure_in "$ZKELECT_ROOT/$TLS_DIR" CC=clang "${DEV[@]}" --disable-static \
