@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <zkelect.h>
 
 /* Exit codes, documented in zkelect(1). `run --on-exit exit` exits with the
@@ -131,6 +132,9 @@ int cli_close(zkelect_t *e, int status);
 
 /* clock.c */
 int64_t cli_now_ns(void); /* CLOCK_BOOTTIME, the library's lease clock */
+/* seconds from now on clock: the deadline of a pthread_cond_timedwait() on
+ * a condition variable of that clock */
+struct timespec cli_deadline_after(clockid_t clock, double seconds);
 
 /* The subcommands. */
 int cli_run(const cli_options_t *opt);

@@ -39,26 +39,14 @@ static void *destroy_handle(void *arg)
     return NULL;
 }
 
-static struct timespec monotonic_after_ms(int ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (t.tv_nsec >= 1000000000) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000;
-    }
-    return t;
-}
-
 /* Until done, or the deadline; true if done. */
 static bool wait_done(closing_t *c, int ms)
 {
-    struct timespec deadline = monotonic_after_ms(ms);
+    struct timespec deadline = cli_deadline_after(CLOCK_MONOTONIC, ms / 1000.0);
     pthread_mutex_lock(&c->lock);
-    while (!c->done && pthread_cond_timedwait(&c->done_cond, &c->lock, &deadline) == 0) {
-    }
+    while (!c->done)
+        if (pthread_cond_timedwait(&c->done_cond, &c->lock, &deadline) != 0)
+            break;
     bool done = c->done;
     pthread_mutex_unlock(&c->lock);
     return done;

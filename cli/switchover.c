@@ -32,16 +32,6 @@ static void on_event(zkelect_t *e, const zkelect_event_t *ev, void *userdata)
     pthread_mutex_unlock(&s->lock);
 }
 
-static struct timespec deadline_after(double seconds)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    long long ns = t.tv_nsec + (long long)(seconds * 1e9);
-    t.tv_sec += (time_t)(ns / 1000000000LL);
-    t.tv_nsec = (long)(ns % 1000000000LL);
-    return t;
-}
-
 /* Wait until done(s) or the deadline; true if done. Lock held. */
 static bool wait_until(seen_t *s, bool (*done)(const seen_t *s, const void *arg), const void *arg,
                        const struct timespec *deadline)
@@ -129,7 +119,7 @@ static int switchover(const cli_options_t *opt, bool move)
     if (rc)
         return rc;
     pthread_mutex_lock(&s.lock);
-    struct timespec first = deadline_after(opt->connect_timeout_s);
+    struct timespec first = cli_deadline_after(CLOCK_REALTIME, opt->connect_timeout_s);
     wait_until(&s, known, NULL, &first);
     target_t t = {.old_epoch = s.epoch, .to = move ? opt->to : NULL};
     char old[ZKELECT_ID_MAX + 1];
@@ -142,7 +132,7 @@ static int switchover(const cli_options_t *opt, bool move)
         printf("%s asked to %s\n", old[0] ? old : "the leader", move ? "hand over" : "step down");
     } else if (rc == CLI_EXIT_OK) {
         pthread_mutex_lock(&s.lock);
-        struct timespec end = deadline_after(opt->wait_s);
+        struct timespec end = cli_deadline_after(CLOCK_REALTIME, opt->wait_s);
         bool done = wait_until(&s, new_term, &t, &end);
         if (done)
             printf("%s stepped down; %s leads (epoch %" PRId64 ")\n", old, s.leader, s.epoch);
